@@ -1,0 +1,10 @@
+//! Table definitions for vocpath, one module per table, in SeaORM 2 dense format.
+//!
+//! Data only: no business rules live here. Services in the main crate own behaviour.
+
+pub mod api_token;
+pub mod audit_log;
+pub mod enums;
+pub mod login_failure;
+pub mod session;
+pub mod user;

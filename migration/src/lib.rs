@@ -1,0 +1,28 @@
+//! Database schema changes, one per file, applied in order at `serve` start and by `vocpath migrate`.
+//!
+//! Each migration is self-contained: it names its tables and columns itself and never imports the
+//! `entity` crate, so old migrations keep compiling as the entities evolve.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_user;
+mod m20261129_000002_create_session;
+mod m20261129_000003_create_api_token;
+mod m20261129_000004_create_audit_log;
+mod m20261129_000005_create_login_failure;
+
+/// The ordered list of every migration.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_user::Migration),
+            Box::new(m20261129_000002_create_session::Migration),
+            Box::new(m20261129_000003_create_api_token::Migration),
+            Box::new(m20261129_000004_create_audit_log::Migration),
+            Box::new(m20261129_000005_create_login_failure::Migration),
+        ]
+    }
+}

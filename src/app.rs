@@ -1,0 +1,166 @@
+//! Assembling the service: state, routes, middleware, and running it with graceful shutdown.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use poem::endpoint::StaticFilesEndpoint;
+use poem::http::StatusCode;
+use poem::listener::TcpListener;
+use poem::web::Json;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler, post};
+use sea_orm::DatabaseConnection;
+use tracing::Instrument;
+
+use crate::auth::web as auth_web;
+use crate::config::Config;
+use crate::i18n::Catalogues;
+use crate::state::AppState;
+use crate::{api, audit, db, web};
+
+/// Loads templates and message catalogues and bundles them with the database.
+pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, String> {
+    let templates_dir = config.assets_dir.join("templates");
+    let mut tera = tera::Tera::new();
+    tera.load_from_glob(&format!("{}/**/*.{{html,txt}}", templates_dir.display()))
+        .map_err(|e| format!("templates in {}: {e}", templates_dir.display()))?;
+    let i18n = Catalogues::load(&templates_dir.join("i18n"))?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        templates: Arc::new(tera),
+        i18n: Arc::new(i18n),
+    })
+}
+
+/// All routes with their middleware, ready to serve.
+pub fn routes(state: AppState) -> impl Endpoint + use<> {
+    let static_dir = state.config.assets_dir.join("static");
+    let max_body = state.config.max_body_bytes;
+    let portal = Route::new()
+        .at("/", get(auth_web::home))
+        .at("/login", get(auth_web::login_page).post(auth_web::login_submit))
+        .at("/logout", post(auth_web::logout))
+        .at(
+            "/account/password",
+            get(auth_web::password_page).post(auth_web::password_submit),
+        )
+        .at(
+            "/account/tokens",
+            get(auth_web::tokens_page).post(auth_web::create_token),
+        )
+        .at("/account/tokens/:id/revoke", post(auth_web::revoke_token))
+        .at("/admin/users", get(auth_web::users_page).post(auth_web::create_user))
+        .at("/admin/users/new", get(auth_web::new_user_page))
+        .at(
+            "/admin/users/:id",
+            get(auth_web::edit_user_page).post(auth_web::update_user),
+        )
+        .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
+        .at("/admin/audit", get(audit::web::audit_page))
+        .at("/lang/:code", get(web::switch_language))
+        .around(move |ep, req| crate::body_limit::limit_body(ep, req, max_body))
+        .around(web::portal_context);
+    Route::new()
+        .at("/healthz", get(healthz))
+        .nest("/api", api::routes(&state.config.base_url, max_body))
+        .nest("/static", StaticFilesEndpoint::new(static_dir))
+        .nest("/", portal)
+        .around(log_request)
+        .data(state)
+}
+
+/// `/healthz`: 200 when the database answers, 503 when it does not.
+#[handler]
+async fn healthz(state: poem::web::Data<&AppState>) -> Response {
+    match db::ping(&state.db).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .into_response()
+        }
+    }
+}
+
+/// Gives every request an id (reusing a sane incoming `X-Request-Id`), logs it with method, path,
+/// status and latency, and returns the id in the response.
+async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let id = req
+        .header("x-request-id")
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = Instant::now();
+        let mut resp = match ep.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        let status = resp.status().as_u16();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(status, latency_ms = format!("{ms:.1}"), "handled");
+        if let Ok(v) = id.parse() {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Opens the database, migrates, creates the first admin if needed, and serves until SIGTERM or
+/// Ctrl-C; in-flight requests get up to 30 seconds to finish.
+pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db::connect(config.database_url.expose()).await?;
+    db::migrate(&db).await?;
+    if let Some((email, generated)) = crate::auth::user::ensure_first_admin(
+        &db,
+        &config.admin_email,
+        config.admin_password.as_ref().map(|s| s.expose()),
+        config.argon2_memory_kib,
+    )
+    .await?
+    {
+        match generated {
+            Some(pw) => tracing::warn!(
+                "created the first admin account {email} with one-time password: {pw}  (shown only now; change it at first login)"
+            ),
+            None => tracing::warn!(
+                "created the first admin account {email} with the password from VOCPATH_ADMIN_PASSWORD; change it at first login"
+            ),
+        }
+    }
+    let bind = config.bind;
+    let base = config.base_url.clone();
+    let state = build_state(config, db)?;
+    tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");
+    Server::new(TcpListener::bind(bind))
+        .run_with_graceful_shutdown(routes(state), shutdown_signal(), Some(Duration::from_secs(30)))
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

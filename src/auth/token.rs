@@ -1,0 +1,130 @@
+//! API bearer tokens: created and revoked by their owner; only a SHA-256 of the token is stored,
+//! so the plain token is shown exactly once, at creation.
+
+use chrono::{Duration, Utc};
+use entity::{api_token, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use super::{CurrentUser, random_token, sha256_hex};
+use crate::audit::{self, Actor, Record};
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// Every token starts with this, so leaked tokens are easy to recognise in logs and scanners.
+pub const PREFIX: &str = "vp_";
+
+/// Creates a token for `user_id`; returns the row and the plain token (shown once).
+pub async fn create_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: i32,
+    name: &str,
+) -> Result<(api_token::Model, String), AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", Msg::new("error.token_name_required")));
+    }
+    if name.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "name",
+            Msg::new("error.name_too_long").arg("max", 100),
+        ));
+    }
+    let plain = format!("{PREFIX}{}", random_token());
+    let txn = db.begin().await?;
+    let row = api_token::ActiveModel {
+        user_id: Set(user_id),
+        name: Set(name.to_string()),
+        token_hash: Set(sha256_hex(&plain)),
+        prefix: Set(plain.chars().take(10).collect()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "token.create",
+        Record::new("api_token", row.id),
+        format!("token `{}` for user {user_id}", row.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((row, plain))
+}
+
+/// A user's tokens, newest first (revoked ones included, marked).
+pub async fn list_tokens(db: &DatabaseConnection, user_id: i32) -> Result<Vec<api_token::Model>, AppError> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Revokes one of the user's own tokens. Revoking twice is harmless.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: i32,
+    token_id: i32,
+) -> Result<api_token::Model, AppError> {
+    let txn = db.begin().await?;
+    let token = api_token::Entity::find_by_id(token_id)
+        .filter(api_token::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("api_token"))?;
+    if token.revoked_at.is_some() {
+        return Ok(token);
+    }
+    let mut model = token.into_active_model();
+    model.revoked_at = Set(Some(Utc::now()));
+    let revoked = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "token.revoke",
+        Record::new("api_token", token_id),
+        format!("token `{}` revoked", revoked.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
+/// The active user a bearer token belongs to, if the token is live.
+pub async fn authenticate(db: &DatabaseConnection, bearer: &str) -> Result<Option<CurrentUser>, AppError> {
+    if !bearer.starts_with(PREFIX) {
+        return Ok(None);
+    }
+    let Some(token) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(sha256_hex(bearer)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(owner) = user::Entity::find_by_id(token.user_id)
+        .filter(user::Column::Active.eq(true))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Record use at most once a minute: a write on every API call would be wasted load.
+    let stale = token.last_used_at.is_none_or(|t| Utc::now() - t > Duration::minutes(1));
+    if stale {
+        let mut model = token.into_active_model();
+        model.last_used_at = Set(Some(Utc::now()));
+        model.update(db).await?;
+    }
+    Ok(Some(CurrentUser::from(&owner)))
+}

@@ -1,0 +1,354 @@
+//! Configuration from `VOCPATH_*` environment variables.
+//!
+//! Every problem is collected and reported at once, by variable name, so an operator fixes a broken
+//! deployment in one pass. Secrets (`secret_key`, passwords, credentials in URLs) never appear in
+//! `Debug` output or logs. This module reads variables but does not touch the file system; creating the
+//! data folder and the generated secret key happens in [`Config::prepare_data_dir`], called at start-up.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+/// A secret string that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// Output format of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The service's whole configuration, passed explicitly (never global).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder for the SQLite file, the generated secret key and outgoing mail files.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`. Redacted in `Debug` because it may carry a password.
+    pub database_url: Secret,
+    pub bind: SocketAddr,
+    /// The address users reach the service at, used in links and to decide `Secure` cookies.
+    pub base_url: String,
+    /// At least 32 bytes; signs CSRF tokens and email links. `None` until the data folder is prepared.
+    pub secret_key: Option<Secret>,
+    /// SMTP server (`smtp://`, `smtps://`, `smtp+starttls://`); `None` writes `.eml` files instead.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub admin_email: String,
+    pub admin_password: Option<Secret>,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    pub session_hours: i64,
+    /// Where `templates/` and `static/` are read from.
+    pub assets_dir: PathBuf,
+    /// Memory cost of argon2id in KiB. Lowered only by tests.
+    pub argon2_memory_kib: u32,
+}
+
+/// All configuration problems found, each naming its variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigErrors> {
+        Config::from_vars(std::env::vars())
+    }
+
+    /// Builds a configuration from `(name, value)` pairs; unrelated names are ignored.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigErrors> {
+        let vars: HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(k, v)| k.starts_with("VOCPATH_") && !v.trim().is_empty())
+            .collect();
+        let get = |k: &str| vars.get(k).map(|v| v.trim().to_string());
+        let mut errors = Vec::new();
+
+        let data_dir = PathBuf::from(get("VOCPATH_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("VOCPATH_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("vocpath.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            errors.push("VOCPATH_DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
+        }
+        let bind_text = get("VOCPATH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+            errors.push(format!(
+                "VOCPATH_BIND: `{bind_text}` is not an address like 127.0.0.1:8080"
+            ));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let base_url = get("VOCPATH_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            errors.push("VOCPATH_BASE_URL: must start with http:// or https://".into());
+        }
+        let secret_key = get("VOCPATH_SECRET_KEY").map(Secret);
+        if secret_key.as_ref().is_some_and(|s| s.0.len() < 32) {
+            errors.push(
+                "VOCPATH_SECRET_KEY: must be at least 32 characters (e.g. 64 hex digits from `openssl rand -hex 32`)"
+                    .into(),
+            );
+        }
+        let smtp_url = get("VOCPATH_SMTP_URL").map(Secret);
+        if let Some(u) = &smtp_url {
+            let ok = ["smtp://", "smtps://", "smtp+starttls://"]
+                .iter()
+                .any(|p| u.0.starts_with(p));
+            if !ok {
+                errors.push("VOCPATH_SMTP_URL: must start with smtp://, smtps:// or smtp+starttls://".into());
+            }
+        }
+        let mail_from = get("VOCPATH_MAIL_FROM").unwrap_or_else(|| "vocpath <noreply@vocpath.local>".into());
+        if !mail_from.contains('@') {
+            errors.push("VOCPATH_MAIL_FROM: must contain an email address, e.g. `招生办 <zs@example.cn>`".into());
+        }
+        let admin_email = get("VOCPATH_ADMIN_EMAIL")
+            .unwrap_or_else(|| "admin@vocpath.local".into())
+            .to_lowercase();
+        if !looks_like_email(&admin_email) {
+            errors.push(format!("VOCPATH_ADMIN_EMAIL: `{admin_email}` is not an email address"));
+        }
+        let admin_password = get("VOCPATH_ADMIN_PASSWORD").map(Secret);
+        if admin_password.as_ref().is_some_and(|p| p.0.chars().count() < 8) {
+            errors.push("VOCPATH_ADMIN_PASSWORD: must be at least 8 characters".into());
+        }
+        let log_filter = get("VOCPATH_LOG").unwrap_or_else(|| "info".into());
+        let log_format = match get("VOCPATH_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errors.push(format!("VOCPATH_LOG_FORMAT: `{other}` is not `text` or `json`"));
+                LogFormat::Text
+            }
+        };
+        let max_body_bytes = parse_number(&get, "VOCPATH_MAX_BODY_MB", 32, 1, 1024, &mut errors) as usize * 1024 * 1024;
+        let session_hours = parse_number(&get, "VOCPATH_SESSION_HOURS", 12, 1, 24 * 30, &mut errors);
+        let assets_dir = get("VOCPATH_ASSETS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        if !assets_dir.join("templates").is_dir() {
+            errors.push(format!(
+                "VOCPATH_ASSETS_DIR: `{}` has no templates/ folder; point it at the folder holding templates/ and static/",
+                assets_dir.display()
+            ));
+        }
+
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        Ok(Config {
+            data_dir,
+            database_url: Secret(database_url),
+            bind,
+            base_url,
+            secret_key,
+            smtp_url,
+            mail_from,
+            admin_email,
+            admin_password,
+            log_filter,
+            log_format,
+            max_body_bytes,
+            session_hours,
+            assets_dir,
+            argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
+        })
+    }
+
+    /// Creates the data folder and, when no secret key was configured, reads or generates
+    /// `secret.key` there. Returns a warning to log when a key was generated or loaded from the folder.
+    pub fn prepare_data_dir(&mut self) -> std::io::Result<Option<String>> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        if self.secret_key.is_some() {
+            return Ok(None);
+        }
+        let path = self.data_dir.join("secret.key");
+        let (key, warning) = load_or_generate_key(&path)?;
+        self.secret_key = Some(Secret(key));
+        Ok(Some(warning))
+    }
+
+    /// The secret key bytes. Start-up guarantees it is set before the app is built.
+    pub fn secret(&self) -> &[u8] {
+        self.secret_key.as_ref().map(|s| s.0.as_bytes()).unwrap_or_default()
+    }
+
+    /// True when links and cookies are served over TLS.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.0.starts_with("sqlite:")
+    }
+}
+
+fn load_or_generate_key(path: &Path) -> std::io::Result<(String, String)> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= 32 {
+            let warning = format!(
+                "VOCPATH_SECRET_KEY is not set; using the key kept in {}",
+                path.display()
+            );
+            return Ok((existing, warning));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let key = hex::encode(bytes);
+    std::fs::write(path, &key)?;
+    let warning = format!(
+        "VOCPATH_SECRET_KEY is not set; generated a new key into {} — keep that file, or set the variable, so sessions and links survive a restart",
+        path.display()
+    );
+    Ok((key, warning))
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+    errors: &mut Vec<String>,
+) -> i64 {
+    match get(name) {
+        None => default,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                errors.push(format!("{name}: `{v}` must be a whole number from {min} to {max}"));
+                default
+            }
+        },
+    }
+}
+
+/// A light syntactic check: something@something.tld, no spaces.
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && s.len() <= 254
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_serve_on_localhost_with_sqlite_in_data_folder() {
+        let c = Config::from_vars(vars(&[])).expect("defaults are valid");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.expose().starts_with("sqlite://data/vocpath.db"));
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert!(!c.is_https());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_by_variable_name() {
+        let err = Config::from_vars(vars(&[
+            ("VOCPATH_BIND", "localhost"),
+            ("VOCPATH_SECRET_KEY", "short"),
+            ("VOCPATH_DATABASE_URL", "mysql://x"),
+            ("VOCPATH_SESSION_HOURS", "-3"),
+            ("VOCPATH_LOG_FORMAT", "xml"),
+        ]))
+        .expect_err("invalid");
+        let text = err.to_string();
+        for name in [
+            "VOCPATH_BIND",
+            "VOCPATH_SECRET_KEY",
+            "VOCPATH_DATABASE_URL",
+            "VOCPATH_SESSION_HOURS",
+            "VOCPATH_LOG_FORMAT",
+        ] {
+            assert!(text.contains(name), "{name} missing from {text}");
+        }
+        assert_eq!(err.0.len(), 5);
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let c = Config::from_vars(vars(&[
+            ("VOCPATH_SECRET_KEY", "k3y-that-is-long-enough-to-be-accepted-here"),
+            ("VOCPATH_DATABASE_URL", "postgres://app:hunter2@db/vocpath"),
+            ("VOCPATH_ADMIN_PASSWORD", "first-password-123"),
+            ("VOCPATH_SMTP_URL", "smtp://user:mailpass@mail:25"),
+        ]))
+        .expect("valid");
+        let dbg = format!("{c:?}");
+        for secret in ["k3y-that-is-long", "hunter2", "first-password-123", "mailpass"] {
+            assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");
+        }
+    }
+
+    #[test]
+    fn a_generated_secret_key_is_kept_and_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c =
+            Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
+        let warning = c.prepare_data_dir().expect("io");
+        assert!(warning.expect("warns").contains("generated"));
+        let first = c.secret().to_vec();
+        let mut again =
+            Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
+        again.prepare_data_dir().expect("io");
+        assert_eq!(first, again.secret());
+    }
+
+    #[test]
+    fn https_base_url_means_secure_cookies() {
+        let c = Config::from_vars(vars(&[("VOCPATH_BASE_URL", "https://vocpath.example.cn/")])).expect("valid");
+        assert!(c.is_https());
+        assert_eq!(c.base_url, "https://vocpath.example.cn");
+    }
+}

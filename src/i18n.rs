@@ -1,0 +1,167 @@
+//! Message catalogues: every piece of user-facing text, in zh-CN (the default) and English.
+//!
+//! Catalogues are TOML files in `templates/i18n/`, read once at start-up. Templates receive the
+//! whole catalogue of the user's language as `t` (so `{{ t.login.title }}`), and Rust code names a
+//! message by key with [`Msg`]. A missing key is an error in a template (Tera is strict) and shows
+//! the key itself from Rust; a test checks that both catalogues hold the same keys.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a cookie value or an `Accept-Language` header; Chinese unless English is preferred.
+    pub fn from_header(value: Option<&str>) -> Lang {
+        match value {
+            Some(v) if v.trim_start().to_ascii_lowercase().starts_with("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+}
+
+/// A message to show the user: a catalogue key plus named arguments for `{name}` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Msg {
+        Msg { key, args: Vec::new() }
+    }
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+/// Both catalogues, flattened (`login.title`) for Rust and nested for templates.
+#[derive(Debug, Clone)]
+pub struct Catalogues {
+    flat: BTreeMap<(Lang, String), String>,
+    nested: BTreeMap<Lang, serde_json::Value>,
+}
+
+impl Catalogues {
+    /// Loads `zh-CN.toml` and `en.toml` from `dir`.
+    pub fn load(dir: &Path) -> Result<Catalogues, String> {
+        let mut flat = BTreeMap::new();
+        let mut nested = BTreeMap::new();
+        for lang in Lang::ALL {
+            let path = dir.join(format!("{}.toml", lang.code()));
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let value: toml::Value = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let json = serde_json::to_value(&value).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut entries = Vec::new();
+            flatten("", &json, &mut entries);
+            for (k, v) in entries {
+                flat.insert((lang, k), v);
+            }
+            nested.insert(lang, json);
+        }
+        Ok(Catalogues { flat, nested })
+    }
+
+    /// The text of `msg` in `lang`, placeholders filled. An unknown key shows as itself.
+    pub fn text(&self, lang: Lang, msg: &Msg) -> String {
+        let mut text = self
+            .flat
+            .get(&(lang, msg.key.to_string()))
+            .cloned()
+            .unwrap_or_else(|| msg.key.to_string());
+        for (name, value) in &msg.args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// A single key without arguments.
+    pub fn get(&self, lang: Lang, key: &'static str) -> String {
+        self.text(lang, &Msg::new(key))
+    }
+
+    /// The nested catalogue handed to templates as `t`.
+    pub fn for_template(&self, lang: Lang) -> &serde_json::Value {
+        static EMPTY: serde_json::Value = serde_json::Value::Null;
+        self.nested.get(&lang).unwrap_or(&EMPTY)
+    }
+
+    /// Keys present in one language but not the other, as `lang: key`.
+    pub fn missing_keys(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            for other in Lang::ALL.into_iter().filter(|o| *o != lang) {
+                for (l, key) in self.flat.keys() {
+                    if *l == other && !self.flat.contains_key(&(lang, key.clone())) {
+                        missing.push(format!("{}: {key}", lang.code()));
+                    }
+                }
+            }
+        }
+        missing
+    }
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogues() -> Catalogues {
+        Catalogues::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/i18n")).expect("catalogues load")
+    }
+
+    #[test]
+    fn both_catalogues_hold_the_same_keys() {
+        let missing = catalogues().missing_keys();
+        assert!(missing.is_empty(), "keys missing from a catalogue: {missing:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let c = catalogues();
+        let text = c.text(Lang::En, &Msg::new("error.too_many_logins").arg("minutes", 15));
+        assert!(text.contains("15"), "{text}");
+    }
+
+    #[test]
+    fn chinese_is_the_default_language() {
+        assert_eq!(Lang::from_header(None), Lang::Zh);
+        assert_eq!(Lang::from_header(Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_header(Some("zh-CN,zh;q=0.9,en;q=0.5")), Lang::Zh);
+    }
+}

@@ -1,0 +1,25 @@
+//! vocpath: routing registered-household junior-high graduates into secondary vocational
+//! programmes, their study-and-employment archive, mentoring and farmer training.
+//!
+//! Features live in folders (`auth/`, `audit/`, …) with three rings: `api.rs` / `web.rs` (HTTP,
+//! no queries), `mod.rs` or service files (transactions, audit, side effects), and pure domain
+//! modules. Shared pieces sit at the top: configuration, errors, i18n, pagination, the API and
+//! portal scaffolding.
+
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod body_limit;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod pagination;
+pub mod state;
+pub mod web;
+
+pub use app::{build_state, routes};
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,413 @@
+//! The portal: server-rendered pages (tera), the per-request portal context (language, signed-in
+//! user, CSRF token), CSRF checking of every state-changing request, and error pages.
+//!
+//! CSRF: each browser gets a random `vocpath_csrf` cookie; forms carry `csrf_token`, an HMAC of that
+//! cookie under the service's secret key. [`portal_context`] checks every non-GET request before any
+//! handler runs (form field, `X-CSRF-Token` header, or `csrf_token` query parameter for uploads), so
+//! no handler can forget it. Handlers get the context with `Data<&PortalCtx>`.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use poem::http::{Method, StatusCode, header};
+use poem::web::Html;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use serde::Serialize;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::auth::{Capability, CurrentUser, session};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::state::AppState;
+
+const CSRF_COOKIE: &str = "vocpath_csrf";
+const LANG_COOKIE: &str = "vocpath_lang";
+
+/// What every portal handler knows about the request.
+#[derive(Debug, Clone)]
+pub struct PortalCtx {
+    pub lang: Lang,
+    pub csrf_token: String,
+    pub user: Option<CurrentUser>,
+    pub path: String,
+    pub client_ip: String,
+    pub session_cookie: Option<String>,
+}
+
+impl PortalCtx {
+    /// The signed-in user holding `cap`. Not signed in → login redirect; one-time password not yet
+    /// changed → password page; role without `cap` → 403.
+    pub fn staff(&self, cap: Capability) -> Result<&CurrentUser, AppError> {
+        let user = self.user.as_ref().ok_or(AppError::Unauthenticated)?;
+        if user.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        user.require(cap)?;
+        Ok(user)
+    }
+
+    /// The signed-in user, even one who still has to change a one-time password.
+    pub fn signed_in(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// A navigation entry, shown only to roles holding its capability.
+struct NavItem {
+    href: &'static str,
+    key: &'static str,
+    cap: Capability,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/",
+        key: "home",
+        cap: Capability::UsePortal,
+    },
+    NavItem {
+        href: "/admin/users",
+        key: "users",
+        cap: Capability::ManageUsers,
+    },
+    NavItem {
+        href: "/admin/audit",
+        key: "audit",
+        cap: Capability::ReadAuditLog,
+    },
+    NavItem {
+        href: "/account/tokens",
+        key: "tokens",
+        cap: Capability::ManageOwnTokens,
+    },
+];
+
+#[derive(Serialize)]
+struct NavLink {
+    href: &'static str,
+    label: String,
+    active: bool,
+}
+
+/// Renders `template` with the layout's variables plus `vars` (a JSON object).
+pub fn render(
+    state: &AppState,
+    ctx: &PortalCtx,
+    template: &str,
+    vars: serde_json::Value,
+) -> Result<Html<String>, AppError> {
+    render_with_status(state, ctx, template, vars).map(Html)
+}
+
+fn render_with_status(
+    state: &AppState,
+    ctx: &PortalCtx,
+    template: &str,
+    vars: serde_json::Value,
+) -> Result<String, AppError> {
+    let mut tctx = tera::Context::new();
+    tctx.insert("t", state.i18n.for_template(ctx.lang));
+    tctx.insert("lang", ctx.lang.code());
+    tctx.insert("csrf_token", &ctx.csrf_token);
+    tctx.insert("user", &ctx.user);
+    tctx.insert("path", &ctx.path);
+    let nav: Vec<NavLink> = match &ctx.user {
+        Some(u) if !u.must_change_password => NAV
+            .iter()
+            .filter(|n| u.can(n.cap))
+            .map(|n| NavLink {
+                href: n.href,
+                label: state.i18n.text(ctx.lang, &Msg::new(nav_key(n.key))),
+                active: if n.href == "/" {
+                    ctx.path == "/"
+                } else {
+                    ctx.path.starts_with(n.href)
+                },
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    tctx.insert("nav", &nav);
+    if let serde_json::Value::Object(map) = vars {
+        for (k, v) in map {
+            tctx.insert(k, &v);
+        }
+    }
+    state
+        .templates
+        .render(template, &tctx)
+        .map_err(|e| AppError::Internal(format!("template {template}: {e}")))
+}
+
+fn nav_key(key: &str) -> &'static str {
+    match key {
+        "home" => "nav.home",
+        "users" => "nav.users",
+        "audit" => "nav.audit",
+        _ => "nav.tokens",
+    }
+}
+
+/// A 303 redirect (after a POST, or to the login page).
+pub fn redirect(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish()
+}
+
+/// A local path safe to redirect to after login (no open redirects to other hosts).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/logout") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Builds a `Set-Cookie` value with the attributes every vocpath cookie carries.
+pub fn cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if state.config.is_https() {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age_secs {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// Reads one cookie from the request.
+pub fn read_cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_string())
+        })
+}
+
+fn csrf_token_for(secret: &[u8], cookie: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(b"csrf:");
+    mac.update(cookie.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The middleware that makes a request a portal request: context, CSRF check, error pages.
+pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    let lang = read_cookie(&req, LANG_COOKIE)
+        .map(|c| Lang::from_header(Some(&c)))
+        .unwrap_or_else(|| Lang::from_header(req.header(header::ACCEPT_LANGUAGE)));
+    let existing_csrf = read_cookie(&req, CSRF_COOKIE);
+    let csrf_cookie = existing_csrf.clone().unwrap_or_else(crate::auth::random_token);
+    let csrf_token = csrf_token_for(state.config.secret(), &csrf_cookie);
+    let session_cookie = read_cookie(&req, session::COOKIE);
+    let user = match &session_cookie {
+        Some(c) => session::current_user(&state.db, c).await,
+        None => Ok(None),
+    };
+    let mut ctx = PortalCtx {
+        lang,
+        csrf_token: csrf_token.clone(),
+        user: None,
+        path: req.uri().path().to_string(),
+        client_ip: crate::api::client_ip(&req),
+        session_cookie,
+    };
+    let outcome = match user {
+        Err(e) => Err(e),
+        Ok(user) => {
+            ctx.user = user;
+            match check_csrf(&mut req, existing_csrf.is_some(), &csrf_token).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    req.extensions_mut().insert(ctx.clone());
+                    ep.call(req).await.map(IntoResponse::into_response).map_err(page_error)
+                }
+            }
+        }
+    };
+    let mut resp = match outcome {
+        Ok(resp) => resp,
+        Err(err) => error_page(&state, &ctx, err),
+    };
+    if existing_csrf.is_none()
+        && let Ok(v) = cookie(&state, CSRF_COOKIE, &csrf_cookie, None).parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, poem::http::HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+async fn check_csrf(req: &mut Request, had_cookie: bool, expected: &str) -> Result<(), AppError> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let from_header = req.header("x-csrf-token").map(str::to_owned);
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+    let is_form = req
+        .content_type()
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let from_form = if is_form && from_header.is_none() && from_query.is_none() {
+        let body = req
+            .take_body()
+            .into_bytes()
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+        req.set_body(body);
+        token
+    } else {
+        None
+    };
+    let given = from_header.or(from_query).or(from_form).unwrap_or_default();
+    if had_cookie && !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Protocol(StatusCode::FORBIDDEN, Msg::new("error.csrf")))
+    }
+}
+
+fn page_error(err: poem::Error) -> AppError {
+    let status = err.status();
+    match err.downcast::<AppError>() {
+        Ok(app) => app,
+        Err(other) => match status {
+            StatusCode::NOT_FOUND => AppError::NotFound("page"),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            s if s.is_client_error() => {
+                AppError::Protocol(s, Msg::new("error.bad_request").arg("reason", other.to_string()))
+            }
+            _ => AppError::Internal(other.to_string()),
+        },
+    }
+}
+
+/// Turns an error into what a browser user should see.
+fn error_page(state: &AppState, ctx: &PortalCtx, err: AppError) -> Response {
+    match err {
+        AppError::Unauthenticated => {
+            let next = serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();
+            return redirect(&format!("/login?{next}"));
+        }
+        AppError::PasswordChangeRequired => return redirect("/account/password"),
+        _ => {}
+    }
+    if err.is_server_fault() {
+        tracing::error!(error = %err, path = %ctx.path, "page failed");
+    }
+    let status = err.status();
+    let vars = serde_json::json!({
+        "status": status.as_u16(),
+        "message": state.i18n.text(ctx.lang, &err.message()),
+    });
+    let body = render_with_status(state, ctx, "error.html", vars).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "error page failed to render");
+        format!(
+            "<!doctype html><meta charset=utf-8><title>{0}</title><h1>{0}</h1>",
+            status.as_u16()
+        )
+    });
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// The page language switch: remembers the choice in a cookie and goes back.
+#[poem::handler]
+pub fn switch_language(state: poem::web::Data<&AppState>, code: poem::web::Path<String>, req: &Request) -> Response {
+    let lang = Lang::from_header(Some(&code.0));
+    let back = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|p| p.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v));
+    let mut resp = redirect(&safe_next(back.as_deref()));
+    if let Ok(v) = cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Field error messages for a form, with an empty entry for every field so templates can
+/// always look them up; plus `_form` for errors that belong to no field.
+pub fn form_errors(state: &AppState, lang: Lang, fields: &[&str], err: &AppError) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for f in fields {
+        map.insert((*f).to_string(), serde_json::Value::String(String::new()));
+    }
+    let mut general = String::new();
+    match err {
+        AppError::Invalid(list) => {
+            for fe in list {
+                let text = state.i18n.text(lang, &fe.msg);
+                if map.contains_key(&fe.field) {
+                    map.insert(fe.field.clone(), serde_json::Value::String(text));
+                } else {
+                    general = text;
+                }
+            }
+        }
+        other => general = state.i18n.text(lang, &other.message()),
+    }
+    map.insert("_form".into(), serde_json::Value::String(general));
+    serde_json::Value::Object(map)
+}
+
+/// No errors: every field present and empty.
+pub fn no_errors(fields: &[&str]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for f in fields.iter().chain(["_form"].iter()) {
+        map.insert((*f).to_string(), serde_json::Value::String(String::new()));
+    }
+    serde_json::Value::Object(map)
+}
+
+/// Whether an error should be shown next to the form (rather than as an error page).
+pub fn is_form_error(err: &AppError) -> bool {
+    matches!(
+        err,
+        AppError::Invalid(_) | AppError::Conflict(_) | AppError::TooManyRequests(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn csrf_tokens_depend_on_cookie_and_key() {
+        let a = csrf_token_for(b"0123456789abcdef0123456789abcdef", "cookie-a");
+        assert_ne!(a, csrf_token_for(b"0123456789abcdef0123456789abcdef", "cookie-b"));
+        assert_ne!(a, csrf_token_for(b"another-key-another-key-another!", "cookie-a"));
+        assert_eq!(a.len(), 64);
+    }
+}

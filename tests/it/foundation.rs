@@ -1,0 +1,124 @@
+//! Health, the OpenAPI document, migrations, the first admin, static assets.
+
+use poem::http::StatusCode;
+use vocpath::auth::user::ensure_first_admin;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn healthz_is_200_when_the_database_answers() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["database"], "ok");
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.state.db.clone().close().await.expect("close pool");
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.json()["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_openapi_3_and_lists_the_operations() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let spec = r.json();
+    assert!(spec["openapi"].as_str().expect("version").starts_with("3."));
+    for path in ["/users", "/users/{id}", "/tokens", "/tokens/{id}", "/audit-log", "/me"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} missing from the spec");
+    }
+    assert!(spec["components"]["securitySchemes"].get("BearerAuth").is_some());
+    assert!(spec["components"]["schemas"].get("Problem").is_some());
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/api/docs/").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.to_lowercase().contains("swagger"));
+}
+
+#[tokio::test]
+async fn migrations_can_be_applied_again_without_change() {
+    let app = TestApp::spawn().await;
+    vocpath::db::migrate(&app.state.db)
+        .await
+        .expect("second run is a no-op");
+    assert_eq!(app.count("user").await, 0);
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_once_with_a_one_time_password() {
+    let app = TestApp::spawn().await;
+    let (email, pw) = ensure_first_admin(&app.state.db, "admin@county.cn", None, 256)
+        .await
+        .expect("ok")
+        .expect("created");
+    assert_eq!(email, "admin@county.cn");
+    let pw = pw.expect("generated password is returned to print");
+    assert!(pw.len() >= 16);
+    assert!(
+        ensure_first_admin(&app.state.db, "admin@county.cn", None, 256)
+            .await
+            .expect("ok")
+            .is_none()
+    );
+    assert_eq!(app.count("user").await, 1);
+
+    // The printed password signs in, and the admin must change it first.
+    let mut b = crate::helpers::Browser::new(&app);
+    let r = b.login("admin@county.cn", &pw).await;
+    assert_eq!(r.location(), "/account/password");
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), "/account/password");
+}
+
+#[tokio::test]
+async fn a_configured_admin_password_is_not_printed() {
+    let app = TestApp::spawn().await;
+    let created = ensure_first_admin(&app.state.db, "admin@county.cn", Some("from-the-environment"), 256)
+        .await
+        .expect("ok")
+        .expect("created");
+    assert!(created.1.is_none());
+}
+
+#[tokio::test]
+async fn the_login_page_is_in_chinese_with_local_assets_only() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/login").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("登录"), "{}", r.body);
+    assert!(r.body.contains("lang=\"zh-CN\""));
+    assert!(
+        !r.body.contains("http://") && !r.body.contains("https://"),
+        "no external assets"
+    );
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.content_type().starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn english_is_one_click_away_and_remembered() {
+    let app = TestApp::spawn().await;
+    let mut b = crate::helpers::Browser::new(&app);
+    let r = b.get("/lang/en?next=/login").await;
+    assert_eq!(r.location(), "/login");
+    let page = b.get("/login").await;
+    assert!(page.body.contains("Sign in"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/healthz").await;
+    assert!(r.headers.get("x-request-id").is_some());
+}

@@ -1,0 +1,276 @@
+//! `TestApp::spawn()` and a tiny browser for the portal (cookies + CSRF tokens).
+
+use std::collections::HashMap;
+
+use entity::enums::Role;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, Method, StatusCode, header};
+use poem::{Body, Endpoint, EndpointExt, Request};
+use vocpath::audit::Actor;
+use vocpath::auth::{token, user};
+use vocpath::{AppState, Config};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running app on a database of its own, driven in-process.
+pub struct TestApp {
+    pub state: AppState,
+    pub endpoint: BoxEndpoint<'static, poem::Response>,
+    _data_dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_database) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("vocpath_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                use sea_orm::ConnectionTrait;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin_url.clone());
+                (format!("{base}/{name}"), Some((admin_url, name)))
+            }
+            _ => (format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()), None),
+        };
+        let mut config = Config::from_vars([
+            ("VOCPATH_DATABASE_URL".to_string(), url.clone()),
+            ("VOCPATH_DATA_DIR".to_string(), data_dir.path().display().to_string()),
+            (
+                "VOCPATH_SECRET_KEY".to_string(),
+                "test-secret-key-0123456789abcdef0123456789".to_string(),
+            ),
+            ("VOCPATH_MAX_BODY_MB".to_string(), "1".to_string()),
+        ])
+        .expect("test config");
+        config.argon2_memory_kib = 256;
+        let db = vocpath::db::connect(&url).await.expect("connect");
+        vocpath::db::migrate(&db).await.expect("migrate");
+        let state = vocpath::build_state(config, db).expect("state");
+        let endpoint = vocpath::routes(state.clone()).map_to_response().boxed();
+        TestApp {
+            state,
+            endpoint,
+            _data_dir: data_dir,
+            pg_database,
+        }
+    }
+
+    /// Sends one request and reads the whole response.
+    pub async fn request(&self, method: Method, path: &str, headers: &[(&str, String)], body: Body) -> Reply {
+        let mut req = Request::builder().method(method).uri(path.parse().expect("uri"));
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let resp = self.endpoint.get_response(req.body(body)).await;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().into_string().await.unwrap_or_default();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, &[], Body::empty()).await
+    }
+
+    /// An API call with a bearer token and an optional JSON body.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+        let mut headers = Vec::new();
+        if let Some(t) = token {
+            headers.push(("authorization", format!("Bearer {t}")));
+        }
+        let body = match body {
+            Some(b) => {
+                headers.push(("content-type", "application/json".to_string()));
+                Body::from_string(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.request(method, path, &headers, body).await
+    }
+
+    /// Creates an active user with [`PASSWORD`] that need not change it.
+    pub async fn user(&self, email: &str, role: Role) -> i32 {
+        let new = user::NewUser::parse(email, "测试用户", role.as_str(), Some(PASSWORD)).expect("valid user");
+        let (u, _) = user::create_user(&self.state.db, &Actor::system("test"), new, 256)
+            .await
+            .expect("create user");
+        u.id
+    }
+
+    /// A user of `role` with a fresh API token.
+    pub async fn token(&self, role: Role) -> String {
+        let email = format!("{}-{}@test.cn", role.as_str(), uuid::Uuid::new_v4().simple());
+        let id = self.user(&email, role).await;
+        token::create_token(&self.state.db, &Actor::system("test"), id, "test")
+            .await
+            .expect("token")
+            .1
+    }
+
+    /// A browser signed in as a new user of `role`.
+    pub async fn browser_as(&self, role: Role) -> Browser<'_> {
+        let email = format!("{}-{}@test.cn", role.as_str(), uuid::Uuid::new_v4().simple());
+        self.user(&email, role).await;
+        let mut b = Browser::new(self);
+        let reply = b.login(&email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "login failed: {}", reply.body);
+        b
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM \"{table}\""),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.pg_database.take() else {
+            return;
+        };
+        // Drop the per-test database from a separate runtime (Drop cannot await). The app's pool
+        // belongs to the test's runtime, which is blocked here, so it is not closed politely:
+        // WITH (FORCE) ends its connections.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                use sea_orm::ConnectionTrait;
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A browser: keeps cookies, finds the CSRF token in pages, follows nothing by itself.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: HashMap<String, String>,
+    pub csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> Vec<(&'static str, String)> {
+        if self.cookies.is_empty() {
+            return Vec::new();
+        }
+        let v: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        vec![("cookie", v.join("; "))]
+    }
+
+    fn absorb(&mut self, reply: &Reply) {
+        for v in reply.headers.get_all(header::SET_COOKIE) {
+            let Ok(s) = v.to_str() else { continue };
+            let first = s.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = first.split_once('=') {
+                if val.is_empty() || s.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), val.to_string());
+                }
+            }
+        }
+        if let Some(i) = reply.body.find("name=\"csrf_token\" value=\"") {
+            let rest = &reply.body[i + 25..];
+            if let Some(end) = rest.find('"') {
+                self.csrf = rest[..end].to_string();
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let headers = self.cookie_header();
+        let reply = self.app.request(Method::GET, path, &headers, Body::empty()).await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Posts a form, adding the CSRF token the last page carried.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        pairs.push(("csrf_token", &csrf));
+        self.post_raw(path, &pairs).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut headers = self.cookie_header();
+        headers.push(("content-type", "application/x-www-form-urlencoded".to_string()));
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let reply = self
+            .app
+            .request(Method::POST, path, &headers, Body::from_string(body))
+            .await;
+        self.absorb(&reply);
+        reply
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.get("/login").await;
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+}

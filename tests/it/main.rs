@@ -1,0 +1,10 @@
+//! The one integration-test binary: helpers plus one file per feature.
+//! Every test gets its own fresh database (SQLite file in a temp folder, or a new PostgreSQL
+//! database when `TEST_DATABASE_URL` is set) with the real migrations.
+
+mod helpers;
+
+mod api_errors;
+mod audit;
+mod auth;
+mod foundation;
