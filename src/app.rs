@@ -115,8 +115,11 @@ async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
 pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = db::connect(config.database_url.expose()).await?;
     db::migrate(&db).await?;
+    // Load templates and catalogues before anything is created, so a broken install fails first.
+    let state = build_state(config, db)?;
+    let config = state.config.clone();
     if let Some((email, generated)) = crate::auth::user::ensure_first_admin(
-        &db,
+        &state.db,
         &config.admin_email,
         config.admin_password.as_ref().map(|s| s.expose()),
         config.argon2_memory_kib,
@@ -134,7 +137,6 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let bind = config.bind;
     let base = config.base_url.clone();
-    let state = build_state(config, db)?;
     tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");
     Server::new(TcpListener::bind(bind))
         .run_with_graceful_shutdown(routes(state), shutdown_signal(), Some(Duration::from_secs(30)))

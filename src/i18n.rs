@@ -1,6 +1,7 @@
 //! Message catalogues: every piece of user-facing text, in zh-CN (the default) and English.
 //!
-//! Catalogues are TOML files in `templates/i18n/`, read once at start-up. Templates receive the
+//! Catalogues are TOML files in `templates/i18n/<lang>/*.toml` (one file per feature, merged), read
+//! once at start-up. Templates receive the
 //! whole catalogue of the user's language as `t` (so `{{ t.login.title }}`), and Rust code names a
 //! message by key with [`Msg`]. A missing key is an error in a template (Tera is strict) and shows
 //! the key itself from Rust; a test checks that both catalogues hold the same keys.
@@ -61,21 +62,37 @@ pub struct Catalogues {
 }
 
 impl Catalogues {
-    /// Loads `zh-CN.toml` and `en.toml` from `dir`.
+    /// Loads every `*.toml` in `dir/zh-CN/` and `dir/en/`; a key defined twice is an error.
     pub fn load(dir: &Path) -> Result<Catalogues, String> {
         let mut flat = BTreeMap::new();
         let mut nested = BTreeMap::new();
         for lang in Lang::ALL {
-            let path = dir.join(format!("{}.toml", lang.code()));
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let value: toml::Value = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let json = serde_json::to_value(&value).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut entries = Vec::new();
-            flatten("", &json, &mut entries);
-            for (k, v) in entries {
-                flat.insert((lang, k), v);
+            let lang_dir = dir.join(lang.code());
+            let mut files: Vec<_> = std::fs::read_dir(&lang_dir)
+                .map_err(|e| format!("{}: {e}", lang_dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            let mut merged = serde_json::Map::new();
+            for path in files {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let value: toml::Value = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let json = serde_json::to_value(&value).map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut entries = Vec::new();
+                flatten("", &json, &mut entries);
+                for (k, v) in entries {
+                    if flat.insert((lang, k.clone()), v).is_some() {
+                        return Err(format!("{}: key `{k}` is already defined in another file", path.display()));
+                    }
+                }
+                if let serde_json::Value::Object(map) = json {
+                    for (section, table) in map {
+                        merge_into(&mut merged, section, table);
+                    }
+                }
             }
-            nested.insert(lang, json);
+            nested.insert(lang, serde_json::Value::Object(merged));
         }
         Ok(Catalogues { flat, nested })
     }
@@ -117,6 +134,20 @@ impl Catalogues {
             }
         }
         missing
+    }
+}
+
+/// Merges a top-level section into the nested catalogue; two files may share a section.
+fn merge_into(target: &mut serde_json::Map<String, serde_json::Value>, key: String, value: serde_json::Value) {
+    match (target.get_mut(&key), value) {
+        (Some(serde_json::Value::Object(existing)), serde_json::Value::Object(incoming)) => {
+            for (k, v) in incoming {
+                merge_into(existing, k, v);
+            }
+        }
+        (_, value) => {
+            target.insert(key, value);
+        }
     }
 }
 
