@@ -137,6 +137,15 @@ impl<T: ParseFromJSON + ToJSON> PageDto<T> {
     }
 }
 
+/// The language of API messages: English unless the client asks for Chinese (integrators' logs
+/// are usually read in English).
+pub fn api_lang(req: &Request) -> Lang {
+    match req.header("accept-language") {
+        Some(v) if v.trim_start().to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+        _ => Lang::En,
+    }
+}
+
 /// The client address as text, for the audit log and rate limits.
 pub fn client_ip(req: &Request) -> String {
     req.remote_addr()
@@ -148,7 +157,13 @@ pub fn client_ip(req: &Request) -> String {
 /// Builds `/api`: the versioned operations, the spec and Swagger UI, all errors as problem details.
 pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
     let service = OpenApiService::new(
-        (crate::auth::api::UsersApi, crate::auth::api::TokensApi, crate::audit::api::AuditApi),
+        (
+            crate::auth::api::UsersApi,
+            crate::auth::api::TokensApi,
+            crate::audit::api::AuditApi,
+            crate::student::api::StudentsApi,
+            crate::student::import_api::ImportsApi,
+        ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -167,11 +182,7 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
 
 /// Middleware: renders any error as problem details in the client's language.
 async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::Result<Response> {
-    // English unless the client asks for Chinese: integrators' logs are usually read in English.
-    let lang = match req.header("accept-language") {
-        Some(v) if v.trim_start().to_ascii_lowercase().starts_with("zh") => Lang::Zh,
-        _ => Lang::En,
-    };
+    let lang = api_lang(&req);
     let state = req.data::<AppState>().cloned();
     // Keep a JSON body (already size-limited) so a schema error can name the offending field.
     let json_body = if req.content_type().is_some_and(|c| c.starts_with("application/json")) {

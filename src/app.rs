@@ -15,6 +15,8 @@ use crate::auth::web as auth_web;
 use crate::config::Config;
 use crate::i18n::Catalogues;
 use crate::state::AppState;
+use crate::student::import_web;
+use crate::student::web as student_web;
 use crate::{api, audit, db, web};
 
 /// Loads templates and message catalogues and bundles them with the database.
@@ -24,11 +26,17 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
     tera.load_from_glob(&format!("{}/**/*.{{html,txt}}", templates_dir.display()))
         .map_err(|e| format!("templates in {}: {e}", templates_dir.display()))?;
     let i18n = Catalogues::load(&templates_dir.join("i18n"))?;
+    let data_key = config
+        .data_key_bytes()
+        .ok_or("VOCPATH_DATA_KEY is not set and no data.key was prepared")?;
+    let vault = crate::crypto::IdVault::new(&data_key);
     Ok(AppState {
         db,
         config: Arc::new(config),
         templates: Arc::new(tera),
         i18n: Arc::new(i18n),
+        vault: Arc::new(vault),
+        imports_running: Arc::default(),
     })
 }
 
@@ -57,6 +65,18 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
         .at("/admin/audit", get(audit::web::audit_page))
+        .at("/students", get(student_web::list_page))
+        .at("/students/export", get(student_web::export_list))
+        .at("/students/:id", get(student_web::student_page))
+        .at("/students/:id/reveal-id", post(student_web::reveal))
+        .at("/students/:id/entries", post(student_web::create_entry))
+        .at("/students/:id/entries/new", get(student_web::new_entry_page))
+        .at("/follow-ups", get(student_web::follow_ups_page))
+        .at("/imports", post(import_web::upload))
+        .at("/imports/new", get(import_web::upload_page))
+        .at("/imports/:id", get(import_web::show))
+        .at("/imports/:id/commit", post(import_web::commit))
+        .at("/imports/:id/errors.csv", get(import_web::errors_csv))
         .at("/lang/:code", get(web::switch_language))
         .around(move |ep, req| crate::body_limit::limit_body(ep, req, max_body))
         .around(web::portal_context);

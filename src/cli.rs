@@ -43,17 +43,44 @@ pub enum Command {
         #[arg(long, default_value = "command line")]
         name: String,
     },
+    /// Preview a register file (CSV or XLSX); with --commit, import its good rows in one transaction.
+    /// Exit status 0 when no row was bad, 3 when some were.
+    Import {
+        file: std::path::PathBuf,
+        /// Worksheet to read (XLSX only; default the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Write the good rows (without it nothing is written).
+        #[arg(long)]
+        commit: bool,
+    },
 }
 
-/// Runs a command other than `serve`. Returns the text to print on success.
-pub async fn run(config: &Config, command: Command) -> Result<String, String> {
+/// What a command printed and the exit status it asks for.
+pub struct Outcome {
+    pub output: String,
+    pub exit_code: u8,
+}
+
+impl From<String> for Outcome {
+    fn from(output: String) -> Self {
+        Outcome { output, exit_code: 0 }
+    }
+}
+
+/// Runs a command other than `serve`. Returns the text to print and the exit status.
+pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
     let conn = db::connect(config.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
     match command {
         Command::Serve => Err("serve is not run through cli::run".into()),
-        Command::Migrate => Ok("migrations applied".into()),
+        Command::Migrate => Ok(Outcome::from("migrations applied".to_string())),
+        Command::Import { file, sheet, commit } => {
+            let state = crate::app::build_state(config.clone(), conn)?;
+            import_file(&state, &file, sheet, commit).await
+        }
         Command::CreateUser { email, name, role } => {
             let password = match std::env::var("VOCPATH_NEW_USER_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
@@ -69,7 +96,8 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
                 created.email,
                 created.role.as_str(),
                 created.id
-            ))
+            )
+            .into())
         }
         Command::CreateToken { email, name } => {
             let owner = user::find_user_by_email(&conn, &email)
@@ -82,9 +110,64 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
             let (_, plain) = token::create_token(&conn, &Actor::system("cli"), owner.id, &name)
                 .await
                 .map_err(|e| describe(&e))?;
-            Ok(plain)
+            Ok(plain.into())
         }
     }
+}
+
+/// `vocpath import`: the preview (or the commit) report; messages in Chinese when `LANG` is zh.
+async fn import_file(
+    state: &crate::AppState,
+    path: &std::path::Path,
+    sheet: Option<String>,
+    commit: bool,
+) -> Result<Outcome, String> {
+    use crate::student::import;
+    let lang = crate::i18n::Lang::from_header(Some(&std::env::var("LANG").unwrap_or_else(|_| "en".into())));
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let result = if commit {
+        import::import_now(&state.db, &state.vault, &Actor::system("cli"), &name, bytes, sheet).await
+    } else {
+        import::preview(&state.db, &state.vault, &name, &bytes, sheet.as_deref()).await
+    };
+    let report = result.map_err(|e| match &e {
+        crate::error::AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| state.i18n.text(lang, &f.msg))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    })?;
+    let mut out = vec![
+        format!(
+            "{}: {} data rows{}",
+            report.file_name,
+            report.rows,
+            if commit {
+                ", committed"
+            } else {
+                " (preview: nothing written; add --commit to import)"
+            }
+        ),
+        format!(
+            "students:   {} new, {} changed, {} unchanged",
+            report.students.new, report.students.changed, report.students.unchanged
+        ),
+        format!(
+            "households: {} new, {} changed, {} unchanged",
+            report.households.new, report.households.changed, report.households.unchanged
+        ),
+        format!("bad rows:   {}", report.errors.len()),
+    ];
+    out.extend(report.error_lines(&state.i18n, lang));
+    Ok(Outcome {
+        output: out.join("\n"),
+        exit_code: if report.errors.is_empty() { 0 } else { 3 },
+    })
 }
 
 /// An error in English for the terminal, naming each bad field.

@@ -50,6 +50,9 @@ pub struct Config {
     pub base_url: String,
     /// At least 32 bytes; signs CSRF tokens and email links. `None` until the data folder is prepared.
     pub secret_key: Option<Secret>,
+    /// 32 bytes (64 hex digits) encrypting national IDs at rest and keying their look-up hash.
+    /// `None` until the data folder is prepared (then read from or generated into `data.key`).
+    pub data_key: Option<Secret>,
     /// SMTP server (`smtp://`, `smtps://`, `smtp+starttls://`); `None` writes `.eml` files instead.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
@@ -127,6 +130,10 @@ impl Config {
                     .into(),
             );
         }
+        let data_key = get("VOCPATH_DATA_KEY").map(Secret);
+        if data_key.as_ref().is_some_and(|k| decode_data_key(&k.0).is_none()) {
+            errors.push("VOCPATH_DATA_KEY: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`".into());
+        }
         let smtp_url = get("VOCPATH_SMTP_URL").map(Secret);
         if let Some(u) = &smtp_url {
             let ok = ["smtp://", "smtps://", "smtp+starttls://"]
@@ -180,6 +187,7 @@ impl Config {
             bind,
             base_url,
             secret_key,
+            data_key,
             smtp_url,
             mail_from,
             admin_email,
@@ -193,17 +201,29 @@ impl Config {
         })
     }
 
-    /// Creates the data folder and, when no secret key was configured, reads or generates
-    /// `secret.key` there. Returns a warning to log when a key was generated or loaded from the folder.
-    pub fn prepare_data_dir(&mut self) -> std::io::Result<Option<String>> {
+    /// Creates the data folder and, for the secret key and the data key that were not configured,
+    /// reads or generates `secret.key` / `data.key` there. Returns warnings to log.
+    pub fn prepare_data_dir(&mut self) -> std::io::Result<Vec<String>> {
         std::fs::create_dir_all(&self.data_dir)?;
-        if self.secret_key.is_some() {
-            return Ok(None);
+        let mut warnings = Vec::new();
+        if self.secret_key.is_none() {
+            let (key, warning) = load_or_generate_key(&self.data_dir.join("secret.key"), "VOCPATH_SECRET_KEY")?;
+            self.secret_key = Some(Secret(key));
+            warnings.push(warning);
         }
-        let path = self.data_dir.join("secret.key");
-        let (key, warning) = load_or_generate_key(&path)?;
-        self.secret_key = Some(Secret(key));
-        Ok(Some(warning))
+        if self.data_key.is_none() {
+            let (key, warning) = load_or_generate_key(&self.data_dir.join("data.key"), "VOCPATH_DATA_KEY")?;
+            self.data_key = Some(Secret(key));
+            warnings.push(format!(
+                "{warning}. Losing this key makes the stored national IDs unreadable: back it up."
+            ));
+        }
+        Ok(warnings)
+    }
+
+    /// The 32-byte data key. Start-up guarantees it is set before the app is built.
+    pub fn data_key_bytes(&self) -> Option<[u8; 32]> {
+        self.data_key.as_ref().and_then(|k| decode_data_key(&k.0))
     }
 
     /// The secret key bytes. Start-up guarantees it is set before the app is built.
@@ -221,14 +241,16 @@ impl Config {
     }
 }
 
-fn load_or_generate_key(path: &Path) -> std::io::Result<(String, String)> {
+fn decode_data_key(text: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(text.trim()).ok()?;
+    bytes.try_into().ok()
+}
+
+fn load_or_generate_key(path: &Path, variable: &str) -> std::io::Result<(String, String)> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         let existing = existing.trim().to_string();
         if existing.len() >= 32 {
-            let warning = format!(
-                "VOCPATH_SECRET_KEY is not set; using the key kept in {}",
-                path.display()
-            );
+            let warning = format!("{variable} is not set; using the key kept in {}", path.display());
             return Ok((existing, warning));
         }
     }
@@ -237,7 +259,7 @@ fn load_or_generate_key(path: &Path) -> std::io::Result<(String, String)> {
     let key = hex::encode(bytes);
     std::fs::write(path, &key)?;
     let warning = format!(
-        "VOCPATH_SECRET_KEY is not set; generated a new key into {} — keep that file, or set the variable, so sessions and links survive a restart",
+        "{variable} is not set; generated a new key into {} — keep that file, or set the variable",
         path.display()
     );
     Ok((key, warning))
@@ -323,10 +345,20 @@ mod tests {
             ("VOCPATH_DATABASE_URL", "postgres://app:hunter2@db/vocpath"),
             ("VOCPATH_ADMIN_PASSWORD", "first-password-123"),
             ("VOCPATH_SMTP_URL", "smtp://user:mailpass@mail:25"),
+            (
+                "VOCPATH_DATA_KEY",
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            ),
         ]))
         .expect("valid");
         let dbg = format!("{c:?}");
-        for secret in ["k3y-that-is-long", "hunter2", "first-password-123", "mailpass"] {
+        for secret in [
+            "k3y-that-is-long",
+            "hunter2",
+            "first-password-123",
+            "mailpass",
+            "00112233445566",
+        ] {
             assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");
         }
     }
@@ -336,8 +368,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut c =
             Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
-        let warning = c.prepare_data_dir().expect("io");
-        assert!(warning.expect("warns").contains("generated"));
+        let warnings = c.prepare_data_dir().expect("io");
+        assert!(warnings.iter().all(|w| w.contains("generated")), "{warnings:?}");
+        assert_eq!(warnings.len(), 2);
+        assert!(c.data_key_bytes().is_some());
         let first = c.secret().to_vec();
         let mut again =
             Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");

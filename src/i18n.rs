@@ -83,7 +83,10 @@ impl Catalogues {
                 flatten("", &json, &mut entries);
                 for (k, v) in entries {
                     if flat.insert((lang, k.clone()), v).is_some() {
-                        return Err(format!("{}: key `{k}` is already defined in another file", path.display()));
+                        return Err(format!(
+                            "{}: key `{k}` is already defined in another file",
+                            path.display()
+                        ));
                     }
                 }
                 if let serde_json::Value::Object(map) = json {
@@ -99,12 +102,17 @@ impl Catalogues {
 
     /// The text of `msg` in `lang`, placeholders filled. An unknown key shows as itself.
     pub fn text(&self, lang: Lang, msg: &Msg) -> String {
+        self.render(lang, msg.key, msg.args.iter().map(|(k, v)| (*k, v.as_str())))
+    }
+
+    /// The text of a key stored as data (e.g. in an import report), placeholders filled.
+    pub fn render<'a>(&self, lang: Lang, key: &str, args: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
         let mut text = self
             .flat
-            .get(&(lang, msg.key.to_string()))
+            .get(&(lang, key.to_string()))
             .cloned()
-            .unwrap_or_else(|| msg.key.to_string());
-        for (name, value) in &msg.args {
+            .unwrap_or_else(|| key.to_string());
+        for (name, value) in args {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text

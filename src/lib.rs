@@ -13,11 +13,14 @@ pub mod auth;
 pub mod body_limit;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod i18n;
 pub mod pagination;
 pub mod state;
+pub mod student;
 pub mod web;
 
 pub use app::{build_state, routes};

@@ -19,8 +19,7 @@ async fn main() -> ExitCode {
     };
     init_logging(&config);
     match config.prepare_data_dir() {
-        Ok(Some(warning)) => tracing::warn!("{warning}"),
-        Ok(None) => {}
+        Ok(warnings) => warnings.iter().for_each(|w| tracing::warn!("{w}")),
         Err(e) => {
             eprintln!("cannot prepare the data folder {}: {e}", config.data_dir.display());
             return ExitCode::from(2);
@@ -37,8 +36,8 @@ async fn main() -> ExitCode {
         },
         other => match vocpath::cli::run(&config, other).await {
             Ok(out) => {
-                println!("{out}");
-                ExitCode::SUCCESS
+                println!("{}", out.output);
+                ExitCode::from(out.exit_code)
             }
             Err(e) => {
                 eprintln!("{e}");

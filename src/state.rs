@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
+use crate::crypto::IdVault;
 use crate::i18n::Catalogues;
 
 /// Shared, cheaply clonable application state.
@@ -14,4 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub templates: Arc<tera::Tera>,
     pub i18n: Arc<Catalogues>,
+    /// Encrypts and hashes national IDs.
+    pub vault: Arc<IdVault>,
+    /// Import commits running in this instance, by batch id (for the progress page).
+    pub imports_running: Arc<std::sync::Mutex<std::collections::HashMap<i32, Arc<crate::student::import::Progress>>>>,
 }

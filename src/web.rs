@@ -145,6 +145,9 @@ fn nav_key(key: &str) -> &'static str {
         "home" => "nav.home",
         "users" => "nav.users",
         "audit" => "nav.audit",
+        "students" => "nav.students",
+        "imports" => "nav.imports",
+        "follow_ups" => "nav.follow_ups",
         _ => "nav.tokens",
     }
 }
@@ -372,6 +375,18 @@ pub fn form_errors(state: &AppState, lang: Lang, fields: &[&str], err: &AppError
     }
     map.insert("_form".into(), serde_json::Value::String(general));
     serde_json::Value::Object(map)
+}
+
+/// All of an error's messages as one line (field messages joined), for a notice on a page.
+pub fn error_text(state: &AppState, lang: Lang, err: &AppError) -> String {
+    match err {
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| state.i18n.text(lang, &f.msg))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => state.i18n.text(lang, &other.message()),
+    }
 }
 
 /// No errors: every field present and empty.

@@ -3,8 +3,12 @@
 //! Data only: no business rules live here. Services in the main crate own behaviour.
 
 pub mod api_token;
+pub mod archive_entry;
 pub mod audit_log;
 pub mod enums;
+pub mod household;
+pub mod import_batch;
 pub mod login_failure;
 pub mod session;
+pub mod student;
 pub mod user;

@@ -10,6 +10,10 @@ mod m20261129_000002_create_session;
 mod m20261129_000003_create_api_token;
 mod m20261129_000004_create_audit_log;
 mod m20261129_000005_create_login_failure;
+mod m20261129_000006_create_household;
+mod m20261129_000007_create_student;
+mod m20261129_000008_create_archive_entry;
+mod m20261129_000009_create_import_batch;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -23,6 +27,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_api_token::Migration),
             Box::new(m20261129_000004_create_audit_log::Migration),
             Box::new(m20261129_000005_create_login_failure::Migration),
+            Box::new(m20261129_000006_create_household::Migration),
+            Box::new(m20261129_000007_create_student::Migration),
+            Box::new(m20261129_000008_create_archive_entry::Migration),
+            Box::new(m20261129_000009_create_import_batch::Migration),
         ]
     }
 }

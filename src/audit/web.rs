@@ -78,14 +78,7 @@ pub async fn audit_page(
             String::new(),
         ),
         Err(e) => {
-            let text = match &e {
-                AppError::Invalid(f) => f
-                    .iter()
-                    .map(|f| state.i18n.text(ctx.lang, &f.msg))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => state.i18n.text(ctx.lang, &other.message()),
-            };
+            let text = crate::web::error_text(&state, ctx.lang, &e);
             (
                 crate::pagination::Page::new(Vec::new(), PageRequest::default(), 0),
                 text,

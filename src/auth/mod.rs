@@ -30,6 +30,12 @@ pub enum Capability {
     ManageUsers,
     /// Read the audit log.
     ReadAuditLog,
+    /// Read households, students and archives (IDs masked).
+    ReadStudents,
+    /// Import register files and write archive entries.
+    ManageStudents,
+    /// See a full national ID (each reveal is audited).
+    RevealNationalId,
 }
 
 impl Capability {
@@ -37,7 +43,10 @@ impl Capability {
     pub fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Capability::UsePortal | Capability::ManageOwnTokens => &[Admin, Admissions, Mentor, Viewer],
+            Capability::UsePortal | Capability::ManageOwnTokens | Capability::ReadStudents => {
+                &[Admin, Admissions, Mentor, Viewer]
+            }
+            Capability::ManageStudents | Capability::RevealNationalId => &[Admin, Admissions],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],
         }
     }
@@ -98,6 +107,12 @@ impl From<&entity::user::Model> for CurrentUser {
 pub fn sha256_hex(s: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// SHA-256 of bytes as lower-case hex (file fingerprints).
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// A random URL-safe token of 32 bytes.

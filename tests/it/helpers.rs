@@ -48,6 +48,12 @@ impl Reply {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_test_writer()
+                .with_env_filter("info")
+                .try_init();
+        }
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_database) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -77,6 +83,7 @@ impl TestApp {
                 "test-secret-key-0123456789abcdef0123456789".to_string(),
             ),
             ("VOCPATH_MAX_BODY_MB".to_string(), "1".to_string()),
+            ("VOCPATH_DATA_KEY".to_string(), "5a".repeat(32)),
         ])
         .expect("test config");
         config.argon2_memory_kib = 256;
@@ -272,5 +279,52 @@ impl<'a> Browser<'a> {
     pub async fn login(&mut self, email: &str, password: &str) -> Reply {
         self.get("/login").await;
         self.post("/login", &[("email", email), ("password", password)]).await
+    }
+}
+
+impl TestApp {
+    /// Inserts a household and a student directly (imports are tested on their own).
+    pub async fn seed_student(&self, name: &str, national_id: &str, graduation_year: i32) -> i32 {
+        use sea_orm::{ActiveModelTrait, Set};
+        let now = chrono::Utc::now();
+        let h = entity::household::ActiveModel {
+            registration_number: Set(format!("H{}", &uuid::Uuid::new_v4().simple().to_string()[..10]).to_uppercase()),
+            town: Set("米河镇".into()),
+            village: Set("新庄村".into()),
+            head_of_household: Set("户主".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("household");
+        let birth = chrono::NaiveDate::parse_from_str(&national_id[6..14], "%Y%m%d").expect("birth date in id");
+        let s = entity::student::ActiveModel {
+            household_id: Set(h.id),
+            name: Set(name.into()),
+            sex: Set(entity::enums::Sex::Male),
+            national_id_enc: Set(self.state.vault.encrypt(national_id).expect("encrypt")),
+            national_id_hash: Set(self.state.vault.lookup_hash(national_id)),
+            national_id_masked: Set(vocpath::student::ids::mask(national_id)),
+            birth_date: Set(birth),
+            phone: Set(Some("13800138000".into())),
+            guardian: Set(None),
+            junior_high_school: Set("巩义市第一初级中学".into()),
+            graduation_year: Set(graduation_year),
+            exam_score: Set(Some(480.0)),
+            senior_high_status: Set(entity::enums::SeniorHighStatus::NotEntered),
+            disability: Set(false),
+            intended_skill: Set(Some("数控技术应用".into())),
+            current_status: Set("awaiting_placement".into()),
+            current_programme: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("student");
+        s.id
     }
 }

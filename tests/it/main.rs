@@ -5,6 +5,8 @@
 mod helpers;
 
 mod api_errors;
+mod archive;
 mod audit;
 mod auth;
 mod foundation;
+mod import;

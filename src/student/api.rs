@@ -1,0 +1,399 @@
+//! API for households, students, their archives, national-ID reveal and follow-ups. Handlers only
+//! move parameters; national IDs are always masked here except in `reveal-id`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{household, student};
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+
+use super::followup::{self, DueFollowUp};
+use super::students::{self, EntryView, StudentFilter};
+use super::timeline::EntryDetails;
+use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Registered households.
+    Households,
+    /// Students and their study-and-employment archive.
+    Students,
+}
+
+/// A registered household.
+#[derive(Debug, Object)]
+pub struct HouseholdDto {
+    pub id: i32,
+    /// 建档立卡编号.
+    pub registration_number: String,
+    pub town: String,
+    pub village: String,
+    pub head_of_household: String,
+}
+
+impl From<household::Model> for HouseholdDto {
+    fn from(h: household::Model) -> Self {
+        HouseholdDto {
+            id: h.id,
+            registration_number: h.registration_number,
+            town: h.town,
+            village: h.village,
+            head_of_household: h.head_of_household,
+        }
+    }
+}
+
+/// A student as lists show them. `national_id` is always masked (`410181********123X`).
+#[derive(Debug, Object)]
+pub struct StudentDto {
+    pub id: i32,
+    pub name: String,
+    /// `male` or `female`.
+    pub sex: String,
+    /// Masked national ID; use `POST /students/{id}/reveal-id` to see it whole (audited).
+    pub national_id: String,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    pub guardian: Option<String>,
+    pub household_id: i32,
+    pub household_number: String,
+    pub town: String,
+    pub village: String,
+    pub junior_high_school: String,
+    pub graduation_year: i32,
+    pub exam_score: Option<f64>,
+    /// `not_entered`, `regular`, `vocational` or `unknown`.
+    pub senior_high_status: String,
+    pub disability: bool,
+    pub intended_skill: Option<String>,
+    /// Derived status: `in_junior_high`, `in_senior_high`, `awaiting_placement`, `placed`,
+    /// `enrolled`, `graduated_employed`, `graduated_not_employed` or `unknown`.
+    pub status: String,
+    pub programme: Option<String>,
+}
+
+fn student_dto(s: student::Model, h: &household::Model) -> StudentDto {
+    StudentDto {
+        id: s.id,
+        name: s.name,
+        sex: s.sex.as_str().into(),
+        national_id: s.national_id_masked,
+        birth_date: s.birth_date,
+        phone: s.phone,
+        guardian: s.guardian,
+        household_id: h.id,
+        household_number: h.registration_number.clone(),
+        town: h.town.clone(),
+        village: h.village.clone(),
+        junior_high_school: s.junior_high_school,
+        graduation_year: s.graduation_year,
+        exam_score: s.exam_score,
+        senior_high_status: s.senior_high_status.as_str().into(),
+        disability: s.disability,
+        intended_skill: s.intended_skill,
+        status: s.current_status,
+        programme: s.current_programme,
+    }
+}
+
+/// An employment follow-up wave.
+#[derive(Debug, Object)]
+pub struct WaveDto {
+    /// 6, 12 or 24 months after graduation.
+    pub months: u32,
+    pub due_on: NaiveDate,
+    pub closed: bool,
+    pub overdue: bool,
+}
+
+/// A student with their household, live status and follow-up waves.
+#[derive(Debug, Object)]
+pub struct StudentRecordDto {
+    pub student: StudentDto,
+    pub household: HouseholdDto,
+    pub waves: Vec<WaveDto>,
+}
+
+/// One archive entry. `details` holds the typed content; its `kind` is one of `enrolment_offer`,
+/// `enrolment`, `term_result`, `skill_certificate`, `internship`, `graduation`, `employment`,
+/// `follow_up`, `mentor_session`, `financial_aid`, `note`, `record_change`.
+#[derive(Debug, Object)]
+pub struct EntryDto {
+    pub id: i64,
+    pub kind: String,
+    pub occurred_on: NaiveDate,
+    pub details: serde_json::Value,
+    /// The entry this one corrects.
+    pub supersedes_id: Option<i64>,
+    /// The later entry correcting this one, if any.
+    pub superseded_by: Option<i64>,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EntryView> for EntryDto {
+    fn from(e: EntryView) -> Self {
+        EntryDto {
+            id: e.id,
+            kind: e.kind,
+            occurred_on: e.occurred_on,
+            details: e.details,
+            supersedes_id: e.supersedes_id,
+            superseded_by: e.superseded_by,
+            recorded_by: e.recorded_by,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A new archive entry. Entries are never changed: to correct one, add a new entry with
+/// `supersedes_id` set to the wrong one.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct NewEntryRequest {
+    pub occurred_on: NaiveDate,
+    /// The typed content, with its `kind`.
+    pub details: serde_json::Value,
+    pub supersedes_id: Option<i64>,
+}
+
+impl poem_openapi::types::Example for NewEntryRequest {
+    fn example() -> Self {
+        NewEntryRequest {
+            occurred_on: NaiveDate::from_ymd_opt(2027, 7, 15).unwrap_or_default(),
+            details: serde_json::json!({
+                "kind": "employment", "employer": "巩义市豫联集团", "position": "数控操作工", "place": "巩义市",
+                "monthly_wage": 4200.0, "contract_type": "fixed_term", "end": null, "evidence": "employer_confirmed"
+            }),
+            supersedes_id: None,
+        }
+    }
+}
+
+/// A revealed national ID. Every reveal is in the audit log.
+#[derive(Debug, Object)]
+pub struct RevealedId {
+    pub national_id: String,
+}
+
+/// A follow-up that is due or overdue.
+#[derive(Debug, Object)]
+pub struct DueFollowUpDto {
+    pub student_id: i32,
+    pub student_name: String,
+    pub school: String,
+    pub programme: String,
+    pub months: u32,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+impl From<DueFollowUp> for DueFollowUpDto {
+    fn from(d: DueFollowUp) -> Self {
+        DueFollowUpDto {
+            student_id: d.student_id,
+            student_name: d.student_name,
+            school: d.school,
+            programme: d.programme,
+            months: d.months,
+            due_on: d.due_on,
+            overdue: d.overdue,
+        }
+    }
+}
+
+pub struct StudentsApi;
+
+#[OpenApi]
+impl StudentsApi {
+    /// Searches students (all filters optional, combined with AND).
+    #[oai(path = "/students", method = "get", tag = "ApiTags::Students")]
+    #[expect(clippy::too_many_arguments, reason = "one query parameter per filter")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// Part of the name.
+        name: Query<Option<String>>,
+        /// Last digits (up to 4) of the national ID.
+        id_last_digits: Query<Option<String>>,
+        household_number: Query<Option<String>>,
+        town: Query<Option<String>>,
+        junior_high_school: Query<Option<String>>,
+        graduation_year: Query<Option<i32>>,
+        /// A derived status code.
+        status: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<StudentDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let filter = StudentFilter {
+            name: name.0,
+            id_last_digits: id_last_digits.0,
+            household_number: household_number.0,
+            town: town.0,
+            junior_high_school: junior_high_school.0,
+            graduation_year: graduation_year.0,
+            status: status.0,
+        };
+        let found = students::search_students(&state.db, &filter, PageRequest::new(page.0, per_page.0)).await?;
+        Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h))))
+    }
+
+    /// One student with household, live status and follow-up waves.
+    #[oai(path = "/students/:id", method = "get", tag = "ApiTags::Students")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<StudentRecordDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
+        let mut dto = student_dto(r.student, &r.household);
+        dto.status = r.status.code().to_string();
+        let waves = r
+            .waves
+            .into_iter()
+            .map(|w| WaveDto {
+                months: w.months,
+                due_on: w.due_on,
+                closed: w.closed,
+                overdue: w.overdue,
+            })
+            .collect();
+        Ok(Json(StudentRecordDto {
+            student: dto,
+            household: r.household.into(),
+            waves,
+        }))
+    }
+
+    /// The student's archive timeline, oldest first; corrected entries stay, marked `superseded_by`.
+    #[oai(path = "/students/:id/entries", method = "get", tag = "ApiTags::Students")]
+    async fn entries(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<EntryDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
+        Ok(Json(r.entries.into_iter().map(EntryDto::from).collect()))
+    }
+
+    /// Appends an entry (or a correction of an earlier one) to the archive.
+    #[oai(path = "/students/:id/entries", method = "post", tag = "ApiTags::Students")]
+    async fn add_entry(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<NewEntryRequest>,
+    ) -> ApiResult<Json<EntryDto>> {
+        auth.0.require(Capability::ManageStudents)?;
+        let b = body.0;
+        let details = parse_details(b.details)?;
+        let actor = auth.0.actor(Some(client_ip(req)));
+        let row = students::add_entry(&state.db, &actor, id.0, b.occurred_on, details, b.supersedes_id).await?;
+        Ok(Json(EntryDto {
+            id: row.id,
+            kind: row.kind,
+            occurred_on: row.occurred_on,
+            details: serde_json::from_str(&row.details).unwrap_or_default(),
+            supersedes_id: row.supersedes_id,
+            superseded_by: None,
+            recorded_by: row.recorded_by_label,
+            created_at: row.created_at,
+        }))
+    }
+
+    /// Shows the full national ID (admin and admissions only); the reveal is audited.
+    #[oai(path = "/students/:id/reveal-id", method = "post", tag = "ApiTags::Students")]
+    async fn reveal(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RevealedId>> {
+        let national_id =
+            students::reveal_national_id(&state.db, &state.vault, &auth.0, Some(client_ip(req)), id.0).await?;
+        Ok(Json(RevealedId { national_id }))
+    }
+
+    /// Employment follow-ups due now (within 30 days of their date) or overdue, oldest first.
+    #[oai(path = "/follow-ups", method = "get", tag = "ApiTags::Students")]
+    async fn follow_ups(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// The vocational school named in the graduation entry.
+        school: Query<Option<String>>,
+        /// Only the overdue ones.
+        overdue: Query<Option<bool>>,
+    ) -> ApiResult<Json<Vec<DueFollowUpDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let due = followup::due_follow_ups(
+            &state.db,
+            school.0.as_deref(),
+            overdue.0.unwrap_or(false),
+            Utc::now().date_naive(),
+        )
+        .await?;
+        Ok(Json(due.into_iter().map(DueFollowUpDto::from).collect()))
+    }
+
+    /// Households by registration number.
+    #[oai(path = "/households", method = "get", tag = "ApiTags::Households")]
+    async fn households(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        town: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<HouseholdDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let found =
+            students::list_households(&state.db, town.0.as_deref(), PageRequest::new(page.0, per_page.0)).await?;
+        Ok(Json(PageDto::from_page(found, HouseholdDto::from)))
+    }
+
+    /// One household and its students.
+    #[oai(path = "/households/:id", method = "get", tag = "ApiTags::Households")]
+    async fn household(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<HouseholdWithStudents>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let (h, list) = students::get_household(&state.db, id.0).await?;
+        let students = list.into_iter().map(|s| student_dto(s, &h)).collect();
+        Ok(Json(HouseholdWithStudents {
+            household: h.into(),
+            students,
+        }))
+    }
+}
+
+/// A household with its students.
+#[derive(Debug, Object)]
+pub struct HouseholdWithStudents {
+    pub household: HouseholdDto,
+    pub students: Vec<StudentDto>,
+}
+
+/// Reads entry details, naming the problem when the JSON does not fit any kind.
+pub fn parse_details(value: serde_json::Value) -> Result<EntryDetails, AppError> {
+    serde_json::from_value::<EntryDetails>(value)
+        .map_err(|e| AppError::invalid("details", Msg::new("error.entry_details_invalid").arg("reason", e)))
+}

@@ -1,0 +1,364 @@
+//! Households and students: search, the student record with its timeline and status, and the
+//! audited reveal of a national ID. IDs leave this module masked unless revealed.
+
+use chrono::{NaiveDate, Utc};
+use entity::{archive_entry, household, student};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::timeline::{self, CurrentStatus, Entry, EntryDetails, Wave};
+use crate::audit::{self, Actor, Record};
+use crate::auth::{Capability, CurrentUser};
+use crate::crypto::IdVault;
+use crate::error::AppError;
+use crate::pagination::{Page, PageRequest};
+
+/// Search criteria for students; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct StudentFilter {
+    /// Part of the name.
+    pub name: Option<String>,
+    /// The last digits (up to 4) of the national ID.
+    pub id_last_digits: Option<String>,
+    pub household_number: Option<String>,
+    pub town: Option<String>,
+    pub junior_high_school: Option<String>,
+    pub graduation_year: Option<i32>,
+    /// A [`CurrentStatus::code`].
+    pub status: Option<String>,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// One page of students matching `filter`, by name.
+pub async fn search_students(
+    db: &impl ConnectionTrait,
+    filter: &StudentFilter,
+    page: PageRequest,
+) -> Result<Page<(student::Model, household::Model)>, AppError> {
+    let mut cond = Condition::all();
+    if let Some(n) = blank(&filter.name) {
+        cond = cond.add(student::Column::Name.contains(n));
+    }
+    if let Some(d) = blank(&filter.id_last_digits) {
+        let d = d.to_uppercase();
+        let d = &d[d.len().saturating_sub(4)..];
+        cond = cond.add(student::Column::NationalIdMasked.ends_with(d));
+    }
+    if let Some(s) = blank(&filter.junior_high_school) {
+        cond = cond.add(student::Column::JuniorHighSchool.contains(s));
+    }
+    if let Some(y) = filter.graduation_year {
+        cond = cond.add(student::Column::GraduationYear.eq(y));
+    }
+    if let Some(s) = blank(&filter.status) {
+        cond = cond.add(student::Column::CurrentStatus.eq(s));
+    }
+    let household_cond = {
+        let mut c = Condition::all();
+        if let Some(h) = blank(&filter.household_number) {
+            c = c.add(household::Column::RegistrationNumber.eq(h.to_uppercase()));
+        }
+        if let Some(t) = blank(&filter.town) {
+            c = c.add(household::Column::Town.eq(t));
+        }
+        c
+    };
+    if !household_cond.is_empty() {
+        let ids: Vec<i32> = household::Entity::find()
+            .filter(household_cond)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        cond = cond.add(student::Column::HouseholdId.is_in(ids));
+    }
+    let paginator = student::Entity::find()
+        .filter(cond)
+        .order_by_asc(student::Column::Name)
+        .order_by_asc(student::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let students = paginator.fetch_page(page.page - 1).await?;
+    let household_ids: Vec<i32> = students.iter().map(|s| s.household_id).collect();
+    let households: std::collections::HashMap<i32, household::Model> = household::Entity::find()
+        .filter(household::Column::Id.is_in(household_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let items = students
+        .into_iter()
+        .filter_map(|s| households.get(&s.household_id).cloned().map(|h| (s, h)))
+        .collect();
+    Ok(Page::new(items, page, total))
+}
+
+/// A student's whole record as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudentRecord {
+    #[serde(skip)]
+    pub student: student::Model,
+    pub household: household::Model,
+    pub entries: Vec<EntryView>,
+    pub status: CurrentStatus,
+    pub waves: Vec<Wave>,
+}
+
+/// An archive entry with what the timeline needs to show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub kind: String,
+    pub occurred_on: NaiveDate,
+    pub details: serde_json::Value,
+    pub supersedes_id: Option<i64>,
+    /// Set when a later entry corrects this one.
+    pub superseded_by: Option<i64>,
+    pub recorded_by: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// One student, or NotFound.
+pub async fn get_student(db: &impl ConnectionTrait, id: i32) -> Result<student::Model, AppError> {
+    student::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("student"))
+}
+
+/// The archive rows of a student, oldest first.
+pub async fn entries_of(db: &impl ConnectionTrait, student_id: i32) -> Result<Vec<archive_entry::Model>, AppError> {
+    Ok(archive_entry::Entity::find()
+        .filter(archive_entry::Column::StudentId.eq(student_id))
+        .order_by_asc(archive_entry::Column::OccurredOn)
+        .order_by_asc(archive_entry::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Turns stored rows into domain entries; a row whose JSON no longer parses is an internal error.
+pub fn to_domain(rows: &[archive_entry::Model]) -> Result<Vec<Entry>, AppError> {
+    rows.iter()
+        .map(|r| {
+            let details: EntryDetails = serde_json::from_str(&r.details)
+                .map_err(|e| AppError::Internal(format!("archive entry {} has unreadable details: {e}", r.id)))?;
+            Ok(Entry {
+                id: r.id,
+                occurred_on: r.occurred_on,
+                details,
+                supersedes: r.supersedes_id,
+            })
+        })
+        .collect()
+}
+
+/// The full record of one student.
+pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<StudentRecord, AppError> {
+    let s = get_student(db, id).await?;
+    let h = household::Entity::find_by_id(s.household_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("household"))?;
+    let rows = entries_of(db, id).await?;
+    let domain = to_domain(&rows)?;
+    let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
+    let waves = timeline::follow_up_waves(&domain, today);
+    let superseded_by: std::collections::HashMap<i64, i64> = rows
+        .iter()
+        .filter_map(|r| r.supersedes_id.map(|old| (old, r.id)))
+        .collect();
+    let entries = rows
+        .into_iter()
+        .map(|r| EntryView {
+            id: r.id,
+            superseded_by: superseded_by.get(&r.id).copied(),
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            kind: r.kind,
+            occurred_on: r.occurred_on,
+            supersedes_id: r.supersedes_id,
+            recorded_by: r.recorded_by_label,
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(StudentRecord {
+        student: s,
+        household: h,
+        entries,
+        status,
+        waves,
+    })
+}
+
+/// Recomputes and stores the cached status of one student (call inside the writing transaction).
+pub async fn refresh_status(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<(), AppError> {
+    let s = get_student(db, id).await?;
+    let domain = to_domain(&entries_of(db, id).await?)?;
+    let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
+    store_status(db, &s, &status).await
+}
+
+pub(crate) async fn store_status(
+    db: &impl ConnectionTrait,
+    s: &student::Model,
+    status: &CurrentStatus,
+) -> Result<(), AppError> {
+    let programme = match status {
+        CurrentStatus::Placed { programme } | CurrentStatus::Enrolled { programme } => Some(programme.clone()),
+        _ => None,
+    };
+    if s.current_status == status.code() && s.current_programme == programme {
+        return Ok(());
+    }
+    student::Entity::update_many()
+        .col_expr(
+            student::Column::CurrentStatus,
+            sea_orm::sea_query::Expr::value(status.code()),
+        )
+        .col_expr(
+            student::Column::CurrentProgramme,
+            sea_orm::sea_query::Expr::value(programme),
+        )
+        .filter(student::Column::Id.eq(s.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes every student's cached status (the status changes with the date). Returns how many changed.
+pub async fn refresh_all_statuses(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, AppError> {
+    let students = student::Entity::find().all(db).await?;
+    let mut by_student: std::collections::HashMap<i32, Vec<archive_entry::Model>> = std::collections::HashMap::new();
+    for e in archive_entry::Entity::find().all(db).await? {
+        by_student.entry(e.student_id).or_default().push(e);
+    }
+    let txn = db.begin().await?;
+    let mut changed = 0;
+    for s in &students {
+        let domain = to_domain(by_student.get(&s.id).map(Vec::as_slice).unwrap_or_default())?;
+        let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
+        if s.current_status != status.code() {
+            changed += 1;
+        }
+        store_status(&txn, s, &status).await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// The full national ID, for a user allowed to see it; the reveal is recorded in the audit log first.
+pub async fn reveal_national_id(
+    db: &DatabaseConnection,
+    vault: &IdVault,
+    user: &CurrentUser,
+    client_ip: Option<String>,
+    student_id: i32,
+) -> Result<String, AppError> {
+    user.require(Capability::RevealNationalId)?;
+    let s = get_student(db, student_id).await?;
+    let clear = vault.decrypt(&s.national_id_enc)?;
+    let txn = db.begin().await?;
+    let summary = format!("revealed the national ID of {} ({})", s.name, s.national_id_masked);
+    audit::record(
+        &txn,
+        &user.actor(client_ip),
+        "student.reveal_id",
+        Record::new("student", student_id),
+        summary,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(clear)
+}
+
+/// Households by registration number, one page.
+pub async fn list_households(
+    db: &impl ConnectionTrait,
+    town: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<household::Model>, AppError> {
+    let mut q = household::Entity::find();
+    if let Some(t) = town.map(str::trim).filter(|t| !t.is_empty()) {
+        q = q.filter(household::Column::Town.eq(t));
+    }
+    let paginator = q
+        .order_by_asc(household::Column::RegistrationNumber)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
+}
+
+/// One household and its students.
+pub async fn get_household(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<(household::Model, Vec<student::Model>), AppError> {
+    let h = household::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("household"))?;
+    let students = student::Entity::find()
+        .filter(student::Column::HouseholdId.eq(id))
+        .order_by_asc(student::Column::Name)
+        .all(db)
+        .await?;
+    Ok((h, students))
+}
+
+/// Appends one entry to a student's archive (optionally correcting an earlier one) and refreshes the
+/// cached status, in one transaction with its audit record.
+pub async fn add_entry(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    student_id: i32,
+    occurred_on: NaiveDate,
+    details: EntryDetails,
+    supersedes: Option<i64>,
+) -> Result<archive_entry::Model, AppError> {
+    use sea_orm::ActiveModelTrait;
+    let txn = db.begin().await?;
+    get_student(&txn, student_id).await?;
+    if let Some(old) = supersedes {
+        let target = archive_entry::Entity::find_by_id(old).one(&txn).await?;
+        let ok = target.is_some_and(|t| t.student_id == student_id);
+        if !ok {
+            return Err(AppError::invalid(
+                "supersedes_id",
+                crate::i18n::Msg::new("error.supersedes_unknown").arg("id", old),
+            ));
+        }
+    }
+    let kind = details.kind();
+    let row = archive_entry::ActiveModel {
+        student_id: Set(student_id),
+        kind: Set(kind.to_string()),
+        occurred_on: Set(occurred_on),
+        details: Set(serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?),
+        supersedes_id: Set(supersedes),
+        recorded_by: Set(actor.user_id),
+        recorded_by_label: Set(actor.label.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    refresh_status(&txn, student_id, Utc::now().date_naive()).await?;
+    let what = if supersedes.is_some() { "correction" } else { "entry" };
+    audit::record(
+        &txn,
+        actor,
+        "archive.add",
+        Record::new("student", student_id),
+        format!("{what} {kind} #{}", row.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,335 @@
+//! Portal pages for students: search (with CSV/XLSX export), the student's archive page with the
+//! audited ID reveal and entry forms, and the follow-up list.
+
+use chrono::{NaiveDate, Utc};
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::entry_form::{self, EntryForm};
+use super::followup;
+use super::students::{self, StudentFilter};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::export::{self, ExportTable};
+use crate::i18n::Msg;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::web::{PortalCtx, form_errors, is_form_error, no_errors, redirect, render};
+
+type PageResult = Result<Response, AppError>;
+
+/// The search form's fields, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct SearchQuery {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_last_digits: String,
+    #[serde(default)]
+    household_number: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    graduation_year: String,
+    #[serde(default)]
+    status: String,
+    page: Option<u64>,
+}
+
+impl SearchQuery {
+    fn filter(&self) -> Result<StudentFilter, AppError> {
+        let year = self.graduation_year.trim();
+        let graduation_year = if year.is_empty() {
+            None
+        } else {
+            Some(year.parse::<i32>().map_err(|_| {
+                AppError::invalid("graduation_year", Msg::new("error.number_invalid").arg("value", year))
+            })?)
+        };
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        Ok(StudentFilter {
+            name: some(&self.name),
+            id_last_digits: some(&self.id_last_digits),
+            household_number: some(&self.household_number),
+            town: some(&self.town),
+            junior_high_school: some(&self.school),
+            graduation_year,
+            status: some(&self.status),
+        })
+    }
+
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("name", &self.name),
+            ("id_last_digits", &self.id_last_digits),
+            ("household_number", &self.household_number),
+            ("town", &self.town),
+            ("school", &self.school),
+            ("graduation_year", &self.graduation_year),
+            ("status", &self.status),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+const STATUSES: [&str; 8] = [
+    "in_junior_high",
+    "in_senior_high",
+    "awaiting_placement",
+    "placed",
+    "enrolled",
+    "graduated_employed",
+    "graduated_not_employed",
+    "unknown",
+];
+
+#[handler]
+pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<SearchQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let q = q.0;
+    let (page, error) = match q.filter() {
+        Ok(f) => (
+            students::search_students(&state.db, &f, PageRequest::new(q.page, None)).await?,
+            String::new(),
+        ),
+        Err(e) => (
+            crate::pagination::Page::new(Vec::new(), PageRequest::default(), 0),
+            crate::web::error_text(&state, ctx.lang, &e),
+        ),
+    };
+    let page = page.map(|(s, h)| row_json(&s, &h));
+    let vars = json!({
+        "page": page, "q": {
+            "name": q.name, "id_last_digits": q.id_last_digits, "household_number": q.household_number,
+            "town": q.town, "school": q.school, "graduation_year": q.graduation_year, "status": q.status,
+        },
+        "query": q.query_string(), "statuses": STATUSES, "error": error,
+        "can_import": me.can(Capability::ManageStudents),
+    });
+    Ok(render(&state, &ctx, "student/list.html", vars)?.into_response())
+}
+
+fn row_json(s: &entity::student::Model, h: &entity::household::Model) -> serde_json::Value {
+    json!({
+        "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
+        "birth_date": s.birth_date.to_string(), "household_number": h.registration_number, "town": h.town,
+        "village": h.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
+        "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
+        "programme": s.current_programme.clone().unwrap_or_default(), "phone": s.phone.clone().unwrap_or_default(),
+    })
+}
+
+/// Every student matching the search, as CSV or XLSX (`format=`), IDs masked.
+#[handler]
+pub async fn export_list(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    q: Query<SearchQuery>,
+    format: Query<ExportFormat>,
+) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    let filter = q.0.filter()?;
+    let t = |k: &'static str| state.i18n.get(ctx.lang, k);
+    let headers = [
+        "student.col.name",
+        "student.col.sex",
+        "student.col.national_id",
+        "student.col.birth_date",
+        "student.col.household_number",
+        "student.col.town",
+        "student.col.village",
+        "student.col.school",
+        "student.col.graduation_year",
+        "student.col.senior_high_status",
+        "student.col.status",
+        "student.col.programme",
+        "student.col.phone",
+    ]
+    .iter()
+    .map(|k| t(k))
+    .collect();
+    let mut rows = Vec::new();
+    let mut page = 1;
+    loop {
+        let found = students::search_students(&state.db, &filter, PageRequest { page, per_page: 1000 }).await?;
+        let pages = found.pages;
+        for (s, h) in found.items {
+            rows.push(vec![
+                s.name,
+                state.i18n.render(ctx.lang, &format!("sex.{}", s.sex.as_str()), []),
+                s.national_id_masked,
+                s.birth_date.to_string(),
+                h.registration_number,
+                h.town,
+                h.village,
+                s.junior_high_school,
+                s.graduation_year.to_string(),
+                state
+                    .i18n
+                    .render(ctx.lang, &format!("senior_high.{}", s.senior_high_status.as_str()), []),
+                state.i18n.render(ctx.lang, &format!("status.{}", s.current_status), []),
+                s.current_programme.unwrap_or_default(),
+                s.phone.unwrap_or_default(),
+            ]);
+        }
+        if page >= pages {
+            break;
+        }
+        page += 1;
+    }
+    export::respond(&ExportTable { headers, rows }, "students", &format.0.format)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportFormat {
+    #[serde(default)]
+    format: String,
+}
+
+#[handler]
+pub async fn student_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    show_student(&state, &ctx, id.0, None).await
+}
+
+async fn show_student(state: &AppState, ctx: &PortalCtx, id: i32, revealed: Option<String>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let r = students::student_record(&state.db, id, Utc::now().date_naive()).await?;
+    let mut student = row_json(&r.student, &r.household);
+    student["guardian"] = json!(r.student.guardian.clone().unwrap_or_default());
+    student["exam_score"] = json!(r.student.exam_score.map(|s| s.to_string()).unwrap_or_default());
+    student["disability"] = json!(r.student.disability);
+    student["intended_skill"] = json!(r.student.intended_skill.clone().unwrap_or_default());
+    let vars = json!({
+        "student": student,
+        "household": r.household,
+        "status": r.status.code(),
+        "programme": match &r.status { super::timeline::CurrentStatus::Placed { programme } | super::timeline::CurrentStatus::Enrolled { programme } => programme.clone(), _ => String::new() },
+        "entries": r.entries,
+        "waves": r.waves,
+        "revealed": revealed.unwrap_or_default(),
+        "can_reveal": me.can(Capability::RevealNationalId),
+        "can_write": me.can(Capability::ManageStudents),
+        "kinds": entry_form::KINDS,
+    });
+    Ok(render(state, ctx, "student/show.html", vars)?.into_response())
+}
+
+#[handler]
+pub async fn reveal(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::RevealNationalId)?;
+    let clear = students::reveal_national_id(&state.db, &state.vault, me, Some(ctx.client_ip.clone()), id.0).await?;
+    show_student(&state, &ctx, id.0, Some(clear)).await
+}
+
+#[derive(Deserialize)]
+pub struct NewEntryQuery {
+    kind: Option<String>,
+    supersedes: Option<i64>,
+}
+
+#[handler]
+pub async fn new_entry_page(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    q: Query<NewEntryQuery>,
+) -> PageResult {
+    ctx.staff(Capability::ManageStudents)?;
+    let s = students::get_student(&state.db, id.0).await?;
+    let kind =
+        q.0.kind
+            .filter(|k| entry_form::KINDS.contains(&k.as_str()))
+            .unwrap_or_else(|| "note".into());
+    let form = json!({ "kind": kind, "occurred_on": Utc::now().date_naive().to_string(), "supersedes_id": q.0.supersedes.map(|s| s.to_string()).unwrap_or_default() });
+    let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": form, "kinds": entry_form::KINDS, "errors": no_errors(entry_form::FIELDS) });
+    Ok(render(&state, &ctx, "student/entry_new.html", vars)?.into_response())
+}
+
+#[handler]
+pub async fn create_entry(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<EntryForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::ManageStudents)?;
+    let f = form.0;
+    let result = match f.parse() {
+        Ok((on, details, supersedes)) => {
+            students::add_entry(
+                &state.db,
+                &me.actor(Some(ctx.client_ip.clone())),
+                id.0,
+                on,
+                details,
+                supersedes,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(redirect(&format!("/students/{}#timeline", id.0))),
+        Err(e) if is_form_error(&e) => {
+            let s = students::get_student(&state.db, id.0).await?;
+            let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": f.echo(), "kinds": entry_form::KINDS, "errors": form_errors(&state, ctx.lang, entry_form::FIELDS, &e) });
+            Ok(render(&state, &ctx, "student/entry_new.html", vars)?
+                .with_status(e.status())
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FollowUpQuery {
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    format: String,
+}
+
+#[handler]
+pub async fn follow_ups_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<FollowUpQuery>) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    let q = q.0;
+    let today: NaiveDate = Utc::now().date_naive();
+    let due = followup::due_follow_ups(&state.db, Some(&q.school), !q.overdue.is_empty(), today).await?;
+    if !q.format.is_empty() {
+        let t = |k: &'static str| state.i18n.get(ctx.lang, k);
+        let headers = [
+            "student.col.name",
+            "followup.school",
+            "followup.programme",
+            "followup.wave",
+            "followup.due_on",
+            "followup.overdue",
+        ]
+        .iter()
+        .map(|k| t(k))
+        .collect();
+        let rows = due
+            .iter()
+            .map(|d| {
+                vec![
+                    d.student_name.clone(),
+                    d.school.clone(),
+                    d.programme.clone(),
+                    d.months.to_string(),
+                    d.due_on.to_string(),
+                    if d.overdue { t("common.yes") } else { t("common.no") },
+                ]
+            })
+            .collect();
+        return export::respond(&ExportTable { headers, rows }, "follow-ups", &q.format);
+    }
+    let vars = json!({ "due": due, "q": { "school": q.school, "overdue": q.overdue }, "query": serde_urlencoded::to_string([("school", &q.school), ("overdue", &q.overdue)]).unwrap_or_default() });
+    Ok(render(&state, &ctx, "student/follow_ups.html", vars)?.into_response())
+}

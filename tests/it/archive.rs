@@ -1,0 +1,280 @@
+//! Students' archive: masked IDs, audited reveal, entries and corrections, status, follow-ups,
+//! pages and exports.
+
+use entity::enums::Role;
+use poem::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const ID: &str = "410181200602024058";
+
+#[tokio::test]
+async fn ids_are_masked_for_every_role_and_the_database_holds_no_clear_id() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    for role in Role::ALL {
+        let token = app.token(role).await;
+        let one = app
+            .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
+            .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert!(!one.body.contains(ID), "{role:?} saw the full ID");
+        assert_eq!(one.json()["student"]["national_id"], "410181********4058");
+        let list = app.api(Method::GET, "/api/v1/students", Some(&token), None).await;
+        assert!(!list.body.contains(ID));
+        let mut b = app.browser_as(role).await;
+        let page = b.get(&format!("/students/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(!page.body.contains(ID));
+        assert!(page.body.contains("410181********4058"));
+    }
+    use sea_orm::EntityTrait;
+    let row = entity::student::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert!(!row.national_id_enc.contains("4058") && !format!("{row:?}").contains(ID));
+}
+
+#[tokio::test]
+async fn revealing_an_id_is_allowed_to_admissions_and_audited() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let path = format!("/api/v1/students/{id}/reveal-id");
+    for role in [Role::Mentor, Role::Viewer] {
+        let token = app.token(role).await;
+        assert_eq!(
+            app.api(Method::POST, &path, Some(&token), None).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(app.count("audit_log").await - app.count("audit_log").await, 0);
+    let token = app.token(Role::Admissions).await;
+    let r = app.api(Method::POST, &path, Some(&token), None).await;
+    assert_eq!(r.json()["national_id"], ID);
+    let admin = app.token(Role::Admin).await;
+    let log = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/audit-log?action=student.reveal_id&record_id={id}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(log["total"], 1);
+
+    let mut b = app.browser_as(Role::Admissions).await;
+    b.get(&format!("/students/{id}")).await;
+    let page = b.post(&format!("/students/{id}/reveal-id"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(ID));
+    let log = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/audit-log?action=student.reveal_id&record_id={id}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(log["total"], 2);
+}
+
+#[tokio::test]
+async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let token = app.token(Role::Admissions).await;
+    let path = format!("/api/v1/students/{id}/entries");
+    let offer = json!({"occurred_on": "2021-07-20", "details": {"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1}});
+    let first = app.api(Method::POST, &path, Some(&token), Some(offer)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first_id = first.json()["id"].as_i64().expect("id");
+    let fix = json!({"occurred_on": "2021-07-20", "supersedes_id": first_id, "details": {"kind": "enrolment_offer", "school": "一职专", "programme": "数控技术应用", "round": 1}});
+    assert_eq!(
+        app.api(Method::POST, &path, Some(&token), Some(fix)).await.status,
+        StatusCode::OK
+    );
+    let timeline = app.api(Method::GET, &path, Some(&token), None).await.json();
+    let entries = timeline.as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "both stay visible");
+    assert!(entries[0]["superseded_by"].is_i64());
+    let student = app
+        .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
+        .await
+        .json();
+    assert_eq!(student["student"]["status"], "placed");
+    assert_eq!(student["student"]["programme"], "数控技术应用");
+    let list = app
+        .api(Method::GET, "/api/v1/students?status=placed", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(list["total"], 1, "the cached status is refreshed on write");
+}
+
+#[tokio::test]
+async fn bad_entries_are_refused_with_the_reason_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let other = app.seed_student("黄静国", "410181200704209707", 2021).await;
+    let token = app.token(Role::Admissions).await;
+    let path = format!("/api/v1/students/{id}/entries");
+    let before = app.count("archive_entry").await;
+    let unknown_kind = json!({"occurred_on": "2021-07-20", "details": {"kind": "party"}});
+    let r = app.api(Method::POST, &path, Some(&token), Some(unknown_kind)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["fields"][0]["field"], "details");
+    let other_entry = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/students/{other}/entries"),
+            Some(&token),
+            Some(json!({"occurred_on": "2021-07-20", "details": {"kind": "note", "text": "x"}})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let cross =
+        json!({"occurred_on": "2021-07-20", "supersedes_id": other_entry, "details": {"kind": "note", "text": "y"}});
+    let r = app.api(Method::POST, &path, Some(&token), Some(cross)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["fields"][0]["code"], "supersedes_unknown");
+    let viewer = app.token(Role::Viewer).await;
+    let r = app
+        .api(
+            Method::POST,
+            &path,
+            Some(&viewer),
+            Some(json!({"occurred_on": "2021-07-20", "details": {"kind": "note", "text": "x"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("archive_entry").await, before + 1);
+}
+
+#[tokio::test]
+async fn the_entry_form_adds_employment_and_explains_missing_fields() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let mut b = app.browser_as(Role::Admissions).await;
+    let form = b.get(&format!("/students/{id}/entries/new?kind=employment")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("用人单位"));
+    let bad = b
+        .post(
+            &format!("/students/{id}/entries"),
+            &[("kind", "employment"), ("occurred_on", "2024-07-01")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("此项必填"), "{}", bad.body);
+    assert_eq!(app.count("archive_entry").await, 0);
+    b.get(&format!("/students/{id}/entries/new?kind=graduation")).await;
+    let ok = b
+        .post(
+            &format!("/students/{id}/entries"),
+            &[
+                ("kind", "graduation"),
+                ("occurred_on", "2024-06-30"),
+                ("school", "一职专"),
+                ("programme", "数控"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    b.get(&format!("/students/{id}/entries/new?kind=employment")).await;
+    let job = b
+        .post(
+            &format!("/students/{id}/entries"),
+            &[
+                ("kind", "employment"),
+                ("occurred_on", "2024-07-10"),
+                ("employer", "豫联集团"),
+                ("position", "操作工"),
+                ("place", "巩义"),
+                ("monthly_wage", "4200"),
+                ("contract_type", "fixed_term"),
+                ("evidence", "employer_confirmed"),
+            ],
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::SEE_OTHER, "{}", job.body);
+    let page = b.get(&format!("/students/{id}")).await;
+    assert!(
+        page.body.contains("豫联集团") && page.body.contains("毕业已就业"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn follow_up_waves_are_listed_when_due_and_closed_by_a_follow_up() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let token = app.token(Role::Admissions).await;
+    let path = format!("/api/v1/students/{id}/entries");
+    let grad_on = (chrono::Utc::now().date_naive() - chrono::Months::new(8)).to_string();
+    app.api(
+        Method::POST,
+        &path,
+        Some(&token),
+        Some(
+            json!({"occurred_on": grad_on, "details": {"kind": "graduation", "school": "一职专", "programme": "数控"}}),
+        ),
+    )
+    .await;
+    let due = app
+        .api(Method::GET, "/api/v1/follow-ups", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(due.as_array().expect("list").len(), 1, "{due}");
+    assert_eq!(due[0]["months"], 6);
+    assert_eq!(due[0]["overdue"], true);
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/follow-ups?school=二职专", Some(&token), None)
+            .await
+            .json()
+            .as_array()
+            .expect("l")
+            .len(),
+        0
+    );
+    let today = chrono::Utc::now().date_naive().to_string();
+    app.api(Method::POST, &path, Some(&token), Some(json!({"occurred_on": today, "details": {"kind": "follow_up", "outcome": "not_employed", "wave": 6, "method": "phone", "notes": null}}))).await;
+    let due = app
+        .api(Method::GET, "/api/v1/follow-ups", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(due.as_array().expect("list").len(), 0);
+    let student = app
+        .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
+        .await
+        .json();
+    assert_eq!(student["student"]["status"], "graduated_not_employed");
+    let mut b = app.browser_as(Role::Viewer).await;
+    assert_eq!(b.get("/follow-ups").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_student_list_searches_and_exports_csv_and_xlsx() {
+    let app = TestApp::spawn().await;
+    app.seed_student("黎磊", ID, 2021).await;
+    app.seed_student("黄静国", "410181200704209707", 2022).await;
+    let mut b = app.browser_as(Role::Viewer).await;
+    let page = b.get("/students?name=黎").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("黎磊") && !page.body.contains("黄静国"));
+    let by_digits = b.get("/students?id_last_digits=9707").await;
+    assert!(by_digits.body.contains("黄静国") && !by_digits.body.contains("黎磊"));
+    let bad = b.get("/students?graduation_year=abc").await;
+    assert!(bad.body.contains("不是有效的数字"));
+    let csv = b.get("/students/export?format=csv&graduation_year=2022").await;
+    assert!(csv.content_type().starts_with("text/csv"));
+    assert!(csv.body.contains("黄静国") && !csv.body.contains("黎磊") && !csv.body.contains("410181200704209707"));
+    let xlsx = b.get("/students/export?format=xlsx").await;
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+}
