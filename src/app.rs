@@ -155,6 +155,7 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             ),
         }
     }
+    tokio::spawn(refresh_statuses_daily(state.db.clone()));
     let bind = config.bind;
     let base = config.base_url.clone();
     tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");
@@ -163,6 +164,19 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Students' statuses change with the calendar (junior high ends on 1 July, jobs end), so the
+/// cached status used by list filters is recomputed at start-up and every six hours. Idempotent, so
+/// several instances doing it is harmless.
+async fn refresh_statuses_daily(db: DatabaseConnection) {
+    loop {
+        match crate::student::students::refresh_all_statuses(&db, chrono::Utc::now().date_naive()).await {
+            Ok(changed) => tracing::info!(changed, "student statuses refreshed"),
+            Err(e) => tracing::warn!(error = %e, "refreshing student statuses failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
+    }
 }
 
 async fn shutdown_signal() {

@@ -278,3 +278,28 @@ async fn the_student_list_searches_and_exports_csv_and_xlsx() {
     let xlsx = b.get("/students/export?format=xlsx").await;
     assert!(xlsx.content_type().contains("spreadsheetml"));
 }
+
+#[tokio::test]
+async fn the_cached_status_follows_the_calendar_when_refreshed() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let row = entity::student::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    let mut stale = row.into_active_model();
+    stale.current_status = Set("in_junior_high".into());
+    stale.update(&app.state.db).await.expect("update");
+    let changed = vocpath::student::students::refresh_all_statuses(&app.state.db, chrono::Utc::now().date_naive())
+        .await
+        .expect("refresh");
+    assert_eq!(changed, 1);
+    let row = entity::student::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(row.current_status, "awaiting_placement");
+}
