@@ -163,6 +163,8 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
             crate::audit::api::AuditApi,
             crate::student::api::StudentsApi,
             crate::student::import_api::ImportsApi,
+            crate::admissions::programmes_api::ProgrammesApi,
+            crate::admissions::api::RoutingApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),

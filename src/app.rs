@@ -11,6 +11,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
+use crate::admissions::web as admissions_web;
 use crate::auth::web as auth_web;
 use crate::config::Config;
 use crate::i18n::Catalogues;
@@ -72,6 +73,16 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/students/:id/entries", post(student_web::create_entry))
         .at("/students/:id/entries/new", get(student_web::new_entry_page))
         .at("/follow-ups", get(student_web::follow_ups_page))
+        .at("/programmes", get(admissions_web::programmes_page))
+        .at(
+            "/routing-runs",
+            get(admissions_web::runs_page).post(admissions_web::create_run),
+        )
+        .at("/routing-runs/:id", get(admissions_web::run_page))
+        .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
+        .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
+        .at("/ledger", get(admissions_web::ledger_page))
+        .at("/ledger/:id/cross-off", post(admissions_web::cross_off))
         .at("/imports", post(import_web::upload))
         .at("/imports/new", get(import_web::upload_page))
         .at("/imports/:id", get(import_web::show))

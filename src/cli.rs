@@ -43,6 +43,14 @@ pub enum Command {
         #[arg(long, default_value = "command line")]
         name: String,
     },
+    /// Run the routing engine alone on a JSON instance (DESIGN.md format) and print or write the
+    /// JSON result. Touches no database.
+    Route {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Preview a register file (CSV or XLSX); with --commit, import its good rows in one transaction.
     /// Exit status 0 when no row was bad, 3 when some were.
     Import {
@@ -70,12 +78,15 @@ impl From<String> for Outcome {
 
 /// Runs a command other than `serve`. Returns the text to print and the exit status.
 pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
+    if let Command::Route { input, output } = &command {
+        return route_file(input, output.as_deref());
+    }
     let conn = db::connect(config.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
     match command {
-        Command::Serve => Err("serve is not run through cli::run".into()),
+        Command::Serve | Command::Route { .. } => Err("not run through the database".into()),
         Command::Migrate => Ok(Outcome::from("migrations applied".to_string())),
         Command::Import { file, sheet, commit } => {
             let state = crate::app::build_state(config.clone(), conn)?;
@@ -111,6 +122,19 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
                 .await
                 .map_err(|e| describe(&e))?;
             Ok(plain.into())
+        }
+    }
+}
+
+/// `vocpath route`: the result JSON to stdout, or to `output` (then a one-line summary).
+fn route_file(input: &std::path::Path, output: Option<&std::path::Path>) -> Result<Outcome, String> {
+    let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let result = crate::routing::route_json(&text).map_err(|e| format!("{}: {e}", input.display()))?;
+    match output {
+        None => Ok(result.into()),
+        Some(path) => {
+            std::fs::write(path, &result).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(format!("result written to {}", path.display()).into())
         }
     }
 }

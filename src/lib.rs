@@ -6,6 +6,7 @@
 //! modules. Shared pieces sit at the top: configuration, errors, i18n, pagination, the API and
 //! portal scaffolding.
 
+pub mod admissions;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod pagination;
+pub mod routing;
 pub mod state;
 pub mod student;
 pub mod web;

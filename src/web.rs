@@ -148,6 +148,9 @@ fn nav_key(key: &str) -> &'static str {
         "students" => "nav.students",
         "imports" => "nav.imports",
         "follow_ups" => "nav.follow_ups",
+        "programmes" => "nav.programmes",
+        "runs" => "nav.runs",
+        "ledger" => "nav.ledger",
         _ => "nav.tokens",
     }
 }

@@ -14,6 +14,10 @@ mod m20261129_000006_create_household;
 mod m20261129_000007_create_student;
 mod m20261129_000008_create_archive_entry;
 mod m20261129_000009_create_import_batch;
+mod m20261129_000010_create_school_programme;
+mod m20261129_000011_create_rule_set;
+mod m20261129_000012_create_preference;
+mod m20261129_000013_create_routing_run;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -31,6 +35,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_student::Migration),
             Box::new(m20261129_000008_create_archive_entry::Migration),
             Box::new(m20261129_000009_create_import_batch::Migration),
+            Box::new(m20261129_000010_create_school_programme::Migration),
+            Box::new(m20261129_000011_create_rule_set::Migration),
+            Box::new(m20261129_000012_create_preference::Migration),
+            Box::new(m20261129_000013_create_routing_run::Migration),
         ]
     }
 }

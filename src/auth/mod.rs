@@ -36,6 +36,10 @@ pub enum Capability {
     ManageStudents,
     /// See a full national ID (each reveal is audited).
     RevealNationalId,
+    /// Create and change schools, programmes and rule sets; publish rule sets.
+    ManageProgrammes,
+    /// Set preferences, run routing, commit runs, cross students off the ledger.
+    RunRouting,
 }
 
 impl Capability {
@@ -46,7 +50,8 @@ impl Capability {
             Capability::UsePortal | Capability::ManageOwnTokens | Capability::ReadStudents => {
                 &[Admin, Admissions, Mentor, Viewer]
             }
-            Capability::ManageStudents | Capability::RevealNationalId => &[Admin, Admissions],
+            Capability::ManageStudents | Capability::RevealNationalId | Capability::RunRouting => &[Admin, Admissions],
+            Capability::ManageProgrammes => &[Admin],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],
         }
     }

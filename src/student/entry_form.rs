@@ -185,6 +185,7 @@ impl EntryForm {
                 school: f.required("school", &self.school),
                 programme: f.required("programme", &self.programme),
                 round: f.number("round", &self.round, 20.0).map(|n| n as i32),
+                why_not_higher: None,
             },
             "enrolment" => EntryDetails::Enrolment {
                 school: f.required("school", &self.school),

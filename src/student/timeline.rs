@@ -51,6 +51,9 @@ pub enum EntryDetails {
         school: String,
         programme: String,
         round: Option<i32>,
+        /// From a routing run: why each higher choice was not obtained (routing result format).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why_not_higher: Option<serde_json::Value>,
     },
     Enrolment {
         school: String,
@@ -368,6 +371,7 @@ mod tests {
                 school: "一职专".into(),
                 programme: "数控".into(),
                 round: Some(1),
+                why_not_higher: None,
             },
         );
         assert_eq!(
@@ -420,6 +424,7 @@ mod tests {
                 school: "A".into(),
                 programme: "护理".into(),
                 round: None,
+                why_not_higher: None,
             },
         );
         let mut fixed = entry(
@@ -429,6 +434,7 @@ mod tests {
                 school: "A".into(),
                 programme: "数控".into(),
                 round: None,
+                why_not_higher: None,
             },
         );
         fixed.supersedes = Some(1);

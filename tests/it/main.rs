@@ -10,3 +10,4 @@ mod audit;
 mod auth;
 mod foundation;
 mod import;
+mod routing;

@@ -1,0 +1,567 @@
+//! API for rule sets, preferences, routing runs and the ledger.
+
+use chrono::{DateTime, Utc};
+use entity::{ledger_entry, routing_run, rule_set};
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+
+use super::programmes::NamedRule;
+use super::rule_sets::{self, PriorityRule, Rules};
+use super::{ledger, preferences, runs};
+use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Versioned CEL rule sets (draft → published).
+    RuleSets,
+    /// Students' ranked programme choices.
+    Preferences,
+    /// Routing runs: dry run, diff, commit.
+    RoutingRuns,
+    /// The no-one-left-out ledger.
+    Ledger,
+}
+
+/// A named CEL condition.
+#[derive(Debug, Clone, Object)]
+pub struct ConditionDto {
+    pub name: String,
+    /// CEL over `student.*` and `programme.*`, e.g. `!student.in_senior_high`.
+    pub when: String,
+}
+
+/// A priority rule: `points` when `when` holds. `points` is a number or a CEL expression such as
+/// `double(student.exam_score) / 10.0`.
+#[derive(Debug, Clone, Object)]
+pub struct PriorityDto {
+    pub name: String,
+    pub when: String,
+    pub points: serde_json::Value,
+}
+
+/// Rules of a set.
+#[derive(Debug, Clone, Object)]
+pub struct RulesDto {
+    #[oai(default)]
+    pub eligibility: Vec<ConditionDto>,
+    #[oai(default)]
+    pub priority: Vec<PriorityDto>,
+}
+
+impl From<RulesDto> for Rules {
+    fn from(r: RulesDto) -> Rules {
+        Rules {
+            eligibility: r
+                .eligibility
+                .into_iter()
+                .map(|c| NamedRule {
+                    name: c.name,
+                    when: c.when,
+                })
+                .collect(),
+            priority: r
+                .priority
+                .into_iter()
+                .map(|p| PriorityRule {
+                    name: p.name,
+                    when: p.when,
+                    points: p.points,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Rules> for RulesDto {
+    fn from(r: Rules) -> RulesDto {
+        RulesDto {
+            eligibility: r
+                .eligibility
+                .into_iter()
+                .map(|c| ConditionDto {
+                    name: c.name,
+                    when: c.when,
+                })
+                .collect(),
+            priority: r
+                .priority
+                .into_iter()
+                .map(|p| PriorityDto {
+                    name: p.name,
+                    when: p.when,
+                    points: p.points,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A rule-set version.
+#[derive(Debug, Object)]
+pub struct RuleSetDto {
+    pub id: i32,
+    pub name: String,
+    pub version: i32,
+    /// `draft` or `published`.
+    pub status: String,
+    pub rules: RulesDto,
+    pub created_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+fn rule_set_dto(s: rule_set::Model) -> Result<RuleSetDto, AppError> {
+    let rules = rule_sets::rules_of(&s)?.into();
+    Ok(RuleSetDto {
+        id: s.id,
+        name: s.name,
+        version: s.version,
+        status: s.status,
+        rules,
+        created_at: s.created_at,
+        published_at: s.published_at,
+    })
+}
+
+/// A new draft (a new version when the name exists).
+#[derive(Debug, Object)]
+pub struct NewRuleSetRequest {
+    pub name: String,
+    pub rules: RulesDto,
+}
+
+/// A student's choices, best first.
+#[derive(Debug, Object)]
+pub struct PreferencesDto {
+    pub student_id: i32,
+    pub choices: Vec<ChoiceDto>,
+}
+
+/// One choice.
+#[derive(Debug, Object)]
+pub struct ChoiceDto {
+    pub rank: i32,
+    pub programme_id: i32,
+    pub programme_code: String,
+    pub programme_name: String,
+    /// `false` for a recommendation staff have not confirmed.
+    pub confirmed: bool,
+}
+
+/// New choices, best first (at most 10).
+#[derive(Debug, Object)]
+pub struct SetPreferencesRequest {
+    pub programme_ids: Vec<i32>,
+}
+
+/// Recommend programmes to the students of a year who have no choices.
+#[derive(Debug, Object)]
+pub struct RecommendRequest {
+    pub graduation_year: i32,
+    pub intake_year: i32,
+}
+
+/// How many students got recommendations.
+#[derive(Debug, Object)]
+pub struct RecommendResult {
+    pub students: u64,
+}
+
+/// A dry run to compute.
+#[derive(Debug, Object)]
+pub struct NewRunRequest {
+    pub intake_year: i32,
+    /// A published rule set.
+    pub rule_set_id: i32,
+    /// Lottery seed; random when left out. The same seed and data give the same result.
+    pub seed: Option<i64>,
+}
+
+/// A routing run; `result` is the documented routing result.
+#[derive(Debug, Object)]
+pub struct RunDto {
+    pub id: i32,
+    pub intake_year: i32,
+    pub round: i32,
+    pub rule_set_id: i32,
+    pub seed: i64,
+    /// SHA-256 of the instance the engine received.
+    pub input_digest: String,
+    /// `dry_run` or `committed`.
+    pub status: String,
+    pub students: u64,
+    pub eligible: u64,
+    pub placed: u64,
+    pub unplaced: u64,
+    pub created_at: DateTime<Utc>,
+    pub committed_at: Option<DateTime<Utc>>,
+    /// Present when reading one run.
+    pub result: Option<serde_json::Value>,
+}
+
+fn run_dto(r: routing_run::Model, with_result: bool) -> Result<RunDto, AppError> {
+    let summary = runs::summary_of(&r);
+    let result = if with_result { Some(runs::result_of(&r)?) } else { None };
+    Ok(RunDto {
+        id: r.id,
+        intake_year: r.intake_year,
+        round: r.round,
+        rule_set_id: r.rule_set_id,
+        seed: r.seed,
+        input_digest: r.input_digest,
+        status: r.status,
+        students: summary.students,
+        eligible: summary.eligible,
+        placed: summary.placed,
+        unplaced: summary.unplaced,
+        created_at: r.created_at,
+        committed_at: r.committed_at,
+        result,
+    })
+}
+
+/// A student placed differently by the second run.
+#[derive(Debug, Object)]
+pub struct MoveDto {
+    pub student_id: i32,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The second run's reasons for each higher choice not obtained.
+    pub why: serde_json::Value,
+}
+
+/// A ledger line.
+#[derive(Debug, Object)]
+pub struct LedgerDto {
+    pub id: i32,
+    pub student_id: i32,
+    pub student_name: String,
+    pub national_id: String,
+    pub town: String,
+    pub village: String,
+    pub junior_high_school: String,
+    pub intake_year: i32,
+    pub run_id: i32,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// `placed`, `senior_high_late`, `moved_away`, `working`, `illness` or `other`.
+    pub close_reason: Option<String>,
+    pub close_note: Option<String>,
+    pub closed_by: Option<String>,
+}
+
+fn ledger_dto(l: ledger::LedgerLine) -> LedgerDto {
+    let e: ledger_entry::Model = l.entry;
+    LedgerDto {
+        id: e.id,
+        student_id: e.student_id,
+        student_name: l.student_name,
+        national_id: l.national_id_masked,
+        town: l.town,
+        village: l.village,
+        junior_high_school: l.junior_high_school,
+        intake_year: e.intake_year,
+        run_id: e.run_id,
+        opened_at: e.opened_at,
+        closed_at: e.closed_at,
+        close_reason: e.close_reason,
+        close_note: e.close_note,
+        closed_by: e.closed_by,
+    }
+}
+
+/// Crossing a student off the ledger.
+#[derive(Debug, Object)]
+pub struct CrossOffRequest {
+    /// `senior_high_late`, `moved_away`, `working`, `illness` or `other` (then `note` is required).
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+pub struct RoutingApi;
+
+#[OpenApi]
+impl RoutingApi {
+    /// All rule-set versions.
+    #[oai(path = "/rule-sets", method = "get", tag = "ApiTags::RuleSets")]
+    async fn rule_sets(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<RuleSetDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(
+            rule_sets::list_rule_sets(&state.db)
+                .await?
+                .into_iter()
+                .map(rule_set_dto)
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
+    /// Creates a draft; every rule is type-checked and errors name the rule.
+    #[oai(path = "/rule-sets", method = "post", tag = "ApiTags::RuleSets")]
+    async fn create_rule_set(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<NewRuleSetRequest>,
+    ) -> ApiResult<Json<RuleSetDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let b = body.0;
+        let set =
+            rule_sets::create_draft(&state.db, &auth.0.actor(Some(client_ip(req))), &b.name, b.rules.into()).await?;
+        Ok(Json(rule_set_dto(set)?))
+    }
+
+    /// One version.
+    #[oai(path = "/rule-sets/:id", method = "get", tag = "ApiTags::RuleSets")]
+    async fn rule_set(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RuleSetDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(rule_set_dto(rule_sets::get_rule_set(&state.db, id.0).await?)?))
+    }
+
+    /// Replaces a draft's rules (409 for a published version).
+    #[oai(path = "/rule-sets/:id", method = "put", tag = "ApiTags::RuleSets")]
+    async fn update_rule_set(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<RulesDto>,
+    ) -> ApiResult<Json<RuleSetDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let set = rule_sets::update_draft(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, body.0.into()).await?;
+        Ok(Json(rule_set_dto(set)?))
+    }
+
+    /// Publishes a draft; it can never change again.
+    #[oai(path = "/rule-sets/:id/publish", method = "post", tag = "ApiTags::RuleSets")]
+    async fn publish(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RuleSetDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let set = rule_sets::publish(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        Ok(Json(rule_set_dto(set)?))
+    }
+
+    /// A student's choices.
+    #[oai(path = "/preferences/:student_id", method = "get", tag = "ApiTags::Preferences")]
+    async fn preferences(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        student_id: Path<i32>,
+    ) -> ApiResult<Json<PreferencesDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let list = preferences::preferences_of(&state.db, student_id.0).await?;
+        let choices = list
+            .into_iter()
+            .map(|(p, g)| ChoiceDto {
+                rank: p.rank,
+                programme_id: g.id,
+                programme_code: g.code,
+                programme_name: g.name,
+                confirmed: p.confirmed,
+            })
+            .collect();
+        Ok(Json(PreferencesDto {
+            student_id: student_id.0,
+            choices,
+        }))
+    }
+
+    /// Replaces a student's choices (confirmed).
+    #[oai(path = "/preferences/:student_id", method = "put", tag = "ApiTags::Preferences")]
+    async fn set_preferences(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        student_id: Path<i32>,
+        body: Json<SetPreferencesRequest>,
+    ) -> ApiResult<Json<PreferencesDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        preferences::set_preferences(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            student_id.0,
+            &body.0.programme_ids,
+        )
+        .await?;
+        self.preferences(auth, state, student_id).await
+    }
+
+    /// Confirms a student's recommended choices as they are.
+    #[oai(
+        path = "/preferences/:student_id/confirm",
+        method = "post",
+        tag = "ApiTags::Preferences"
+    )]
+    async fn confirm(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        student_id: Path<i32>,
+    ) -> ApiResult<Json<PreferencesDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        preferences::confirm(&state.db, &auth.0.actor(Some(client_ip(req))), student_id.0).await?;
+        self.preferences(auth, state, student_id).await
+    }
+
+    /// Recommends programmes (skill-area match, then same town) to students without choices.
+    #[oai(path = "/preferences/recommend", method = "post", tag = "ApiTags::Preferences")]
+    async fn recommend(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<RecommendRequest>,
+    ) -> ApiResult<Json<RecommendResult>> {
+        auth.0.require(Capability::RunRouting)?;
+        let n = preferences::recommend(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            body.0.graduation_year,
+            body.0.intake_year,
+        )
+        .await?;
+        Ok(Json(RecommendResult { students: n as u64 }))
+    }
+
+    /// All runs, newest first.
+    #[oai(path = "/routing-runs", method = "get", tag = "ApiTags::RoutingRuns")]
+    async fn runs(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<RunDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(
+            runs::list_runs(&state.db)
+                .await?
+                .into_iter()
+                .map(|r| run_dto(r, false))
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
+    /// Computes and stores a dry run; archives are not touched.
+    #[oai(path = "/routing-runs", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn create_run(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<NewRunRequest>,
+    ) -> ApiResult<Json<RunDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let run = runs::dry_run(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            runs::RunRequest {
+                intake_year: b.intake_year,
+                rule_set_id: b.rule_set_id,
+                seed: b.seed,
+            },
+        )
+        .await?;
+        Ok(Json(run_dto(run, true)?))
+    }
+
+    /// One run with its full result.
+    #[oai(path = "/routing-runs/:id", method = "get", tag = "ApiTags::RoutingRuns")]
+    async fn run(&self, auth: BearerAuth, state: poem::web::Data<&AppState>, id: Path<i32>) -> ApiResult<Json<RunDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(run_dto(runs::get_run(&state.db, id.0).await?, true)?))
+    }
+
+    /// Writes the run's offers into the archives and opens ledger lines, in one transaction.
+    #[oai(path = "/routing-runs/:id/commit", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn commit(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RunDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let run = runs::commit(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        Ok(Json(run_dto(run, false)?))
+    }
+
+    /// Students placed differently by run `other` than by run `id`, with the reasons.
+    #[oai(path = "/routing-runs/:id/diff/:other", method = "get", tag = "ApiTags::RoutingRuns")]
+    async fn diff(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+        other: Path<i32>,
+    ) -> ApiResult<Json<Vec<MoveDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let moves = runs::diff(&state.db, id.0, other.0).await?;
+        Ok(Json(
+            moves
+                .into_iter()
+                .map(|m| MoveDto {
+                    student_id: m.student_id,
+                    from: m.from,
+                    to: m.to,
+                    why: m.why,
+                })
+                .collect(),
+        ))
+    }
+
+    /// The ledger of eligible students left unplaced.
+    #[oai(path = "/ledger", method = "get", tag = "ApiTags::Ledger")]
+    async fn ledger(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        intake_year: Query<Option<i32>>,
+        open: Query<Option<bool>>,
+    ) -> ApiResult<Json<Vec<LedgerDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let lines = ledger::list(&state.db, intake_year.0, open.0.unwrap_or(false)).await?;
+        Ok(Json(lines.into_iter().map(ledger_dto).collect()))
+    }
+
+    /// Crosses a student off the ledger with a reason (销号).
+    #[oai(path = "/ledger/:id/cross-off", method = "post", tag = "ApiTags::Ledger")]
+    async fn cross_off(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<CrossOffRequest>,
+    ) -> ApiResult<Json<LedgerDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let closed = ledger::cross_off(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            id.0,
+            &b.reason,
+            b.note.as_deref(),
+        )
+        .await?;
+        let line = ledger::list(&state.db, Some(closed.intake_year), false)
+            .await?
+            .into_iter()
+            .find(|l| l.entry.id == closed.id)
+            .ok_or(AppError::NotFound("ledger_entry"))?;
+        Ok(Json(ledger_dto(line)))
+    }
+}

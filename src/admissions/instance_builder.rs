@@ -1,0 +1,118 @@
+//! Turns the database's students, programmes, preferences and a rule set into a routing instance
+//! in the documented JSON format, so a run from the database and `vocpath route` go through the
+//! same engine and the same checks. Also defines the variables rules may use.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use entity::enums::SeniorHighStatus;
+use entity::{household, programme, school, student};
+use serde_json::{Value, json};
+
+use super::programmes::requirements_of;
+use super::rule_sets::Rules;
+use crate::error::AppError;
+
+/// The `student.*` variables rules may use, with an example value of the right type.
+pub fn student_example() -> Value {
+    json!({
+        "id": "S1", "registered_poor": true, "in_senior_high": false, "senior_high_status": "not_entered",
+        "town": "米河镇", "village": "新庄村", "exam_score": 480.0, "graduation_year": 2026, "sex": "male",
+        "disability": false, "intended_skill": "数控技术应用", "age": 15, "junior_high_school": "巩义市第一初级中学"
+    })
+}
+
+/// The `programme.*` variables rules may use (besides `code`, `capacity`, `town`).
+pub fn programme_example() -> Value {
+    json!({ "name": "数控技术应用", "skill_area": "机械制造", "school": "巩义市第一中等职业学校", "intake_year": 2026, "reserved_seats": 10 })
+}
+
+/// Everything a run needs, loaded from the database.
+pub struct RunInputs<'a> {
+    pub intake_year: i32,
+    pub seed: i64,
+    pub rules: &'a Rules,
+    pub programmes: &'a [programme::Model],
+    pub schools: &'a HashMap<i32, school::Model>,
+    /// Seats still free per programme id (capacity minus earlier committed rounds).
+    pub seats_left: &'a HashMap<i32, i32>,
+    pub students: &'a [student::Model],
+    pub households: &'a HashMap<i32, household::Model>,
+    /// Confirmed choices per student id, best first (programme ids).
+    pub preferences: &'a HashMap<i32, Vec<i32>>,
+}
+
+/// The instance key of a student.
+pub fn student_key(id: i32) -> String {
+    format!("S{id}")
+}
+
+fn student_attributes(s: &student::Model, h: Option<&household::Model>, intake_year: i32) -> Value {
+    let sept_first = NaiveDate::from_ymd_opt(intake_year, 9, 1).unwrap_or(s.birth_date);
+    let mut age = sept_first.year() - s.birth_date.year();
+    if (sept_first.month(), sept_first.day()) < (s.birth_date.month(), s.birth_date.day()) {
+        age -= 1;
+    }
+    json!({
+        "registered_poor": true,
+        "in_senior_high": s.senior_high_status == SeniorHighStatus::Regular,
+        "senior_high_status": s.senior_high_status.as_str(),
+        "town": h.map(|h| h.town.clone()).unwrap_or_default(),
+        "village": h.map(|h| h.village.clone()).unwrap_or_default(),
+        "exam_score": s.exam_score.unwrap_or(0.0),
+        "graduation_year": s.graduation_year,
+        "sex": s.sex.as_str(),
+        "disability": s.disability,
+        "intended_skill": s.intended_skill.clone().unwrap_or_default(),
+        "age": age,
+        "junior_high_school": s.junior_high_school,
+    })
+}
+
+/// Builds the instance JSON.
+pub fn build_instance(inputs: &RunInputs<'_>) -> Result<Value, AppError> {
+    let code_of: HashMap<i32, &str> = inputs.programmes.iter().map(|p| (p.id, p.code.as_str())).collect();
+    let mut programmes = Vec::with_capacity(inputs.programmes.len());
+    for p in inputs.programmes {
+        let capacity = inputs.seats_left.get(&p.id).copied().unwrap_or(p.capacity).max(0);
+        let reserved = p.reserved_seats.min(capacity);
+        let requirements: Vec<Value> = requirements_of(p)?
+            .into_iter()
+            .map(|r| json!({ "name": r.name, "when": r.when }))
+            .collect();
+        let mut entry = json!({
+            "code": p.code, "capacity": capacity, "town": p.town, "requirements": requirements,
+            "attributes": {
+                "name": p.name, "skill_area": p.skill_area, "intake_year": p.intake_year, "reserved_seats": reserved,
+                "school": inputs.schools.get(&p.school_id).map(|s| s.name.clone()).unwrap_or_default(),
+            }
+        });
+        if reserved > 0 {
+            entry["reserved"] = json!({ "when": p.reserved_rule, "seats": reserved });
+        }
+        programmes.push(entry);
+    }
+    let students: Vec<Value> = inputs
+        .students
+        .iter()
+        .map(|s| {
+            let prefs: Vec<&str> = inputs
+                .preferences
+                .get(&s.id)
+                .map(|ids| ids.iter().filter_map(|id| code_of.get(id).copied()).collect())
+                .unwrap_or_default();
+            json!({
+                "id": student_key(s.id),
+                "preferences": prefs,
+                "attributes": student_attributes(s, inputs.households.get(&s.household_id), inputs.intake_year),
+            })
+        })
+        .collect();
+    let rules = serde_json::to_value(inputs.rules).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(json!({ "seed": inputs.seed, "rules": rules, "programmes": programmes, "students": students }))
+}
+
+/// A stable digest of an instance, recorded with the run so a run can be proven reproducible.
+pub fn digest(instance: &Value) -> String {
+    crate::auth::sha256_hex_bytes(instance.to_string().as_bytes())
+}

@@ -1,0 +1,139 @@
+//! The no-one-left-out ledger (台账): every eligible student a committed run left unplaced stays
+//! on it until placed by a later round or crossed off (销号) with a reason, by a named user.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use entity::{household, ledger_entry, student};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, Actor, Record};
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// Reasons a student may be crossed off.
+pub const REASONS: &[&str] = &["senior_high_late", "moved_away", "working", "illness", "other"];
+
+/// A ledger line with what a clerk needs to follow it up.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerLine {
+    pub entry: ledger_entry::Model,
+    pub student_name: String,
+    pub national_id_masked: String,
+    pub town: String,
+    pub village: String,
+    pub junior_high_school: String,
+    pub phone: Option<String>,
+}
+
+/// Ledger lines of an intake year; `open_only` leaves out those closed.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    intake_year: Option<i32>,
+    open_only: bool,
+) -> Result<Vec<LedgerLine>, AppError> {
+    let mut q = ledger_entry::Entity::find();
+    if let Some(y) = intake_year {
+        q = q.filter(ledger_entry::Column::IntakeYear.eq(y));
+    }
+    if open_only {
+        q = q.filter(ledger_entry::Column::ClosedAt.is_null());
+    }
+    let entries = q.order_by_asc(ledger_entry::Column::Id).all(db).await?;
+    let ids: Vec<i32> = entries.iter().map(|e| e.student_id).collect();
+    let students: BTreeMap<i32, student::Model> = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let hh_ids: Vec<i32> = students.values().map(|s| s.household_id).collect();
+    let households: BTreeMap<i32, household::Model> = household::Entity::find()
+        .filter(household::Column::Id.is_in(hh_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| {
+            let s = students.get(&entry.student_id)?;
+            let h = households.get(&s.household_id)?;
+            Some(LedgerLine {
+                student_name: s.name.clone(),
+                national_id_masked: s.national_id_masked.clone(),
+                town: h.town.clone(),
+                village: h.village.clone(),
+                junior_high_school: s.junior_high_school.clone(),
+                phone: s.phone.clone(),
+                entry,
+            })
+        })
+        .collect())
+}
+
+/// Open lines counted per town and per junior-high school.
+pub fn counts(lines: &[LedgerLine]) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let mut by_town = BTreeMap::new();
+    let mut by_school = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.entry.closed_at.is_none()) {
+        *by_town.entry(l.town.clone()).or_insert(0) += 1;
+        *by_school.entry(l.junior_high_school.clone()).or_insert(0) += 1;
+    }
+    (by_town, by_school)
+}
+
+/// Crosses a student off with a reason (and a note, required for `other`).
+pub async fn cross_off(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    reason: &str,
+    note: Option<&str>,
+) -> Result<ledger_entry::Model, AppError> {
+    let reason = reason.trim();
+    if !REASONS.contains(&reason) {
+        return Err(AppError::invalid(
+            "reason",
+            Msg::new("error.choice_invalid").arg("allowed", REASONS.join(", ")),
+        ));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if reason == "other" && note.is_none() {
+        return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
+    }
+    let txn = db.begin().await?;
+    let entry = ledger_entry::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("ledger_entry"))?;
+    if entry.closed_at.is_some() {
+        return Err(AppError::Conflict(Msg::new("error.ledger_closed")));
+    }
+    let student_id = entry.student_id;
+    let mut m = entry.into_active_model();
+    m.closed_at = Set(Some(Utc::now()));
+    m.close_reason = Set(Some(reason.to_string()));
+    m.close_note = Set(note.map(str::to_string));
+    m.closed_by = Set(Some(actor.label.clone()));
+    let closed = m.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "ledger.cross_off",
+        Record::new("student", student_id),
+        format!(
+            "crossed off: {reason}{}",
+            note.map(|n| format!(" ({n})")).unwrap_or_default()
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(closed)
+}

@@ -1,0 +1,14 @@
+//! Admissions: vocational schools and their programmes, routing rule sets, students' preferences,
+//! routing runs (dry run, diff, commit) and the no-one-left-out ledger. The matching itself is the
+//! pure `routing` module; this module owns the data, the transactions and the audit entries.
+
+pub mod api;
+pub mod instance_builder;
+pub mod ledger;
+pub mod preferences;
+pub mod programmes;
+pub mod programmes_api;
+pub mod rule_sets;
+pub mod rules_check;
+pub mod runs;
+pub mod web;

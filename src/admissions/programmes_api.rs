@@ -1,0 +1,246 @@
+//! API for schools and programmes.
+
+use chrono::{DateTime, Utc};
+use entity::{programme, school};
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+
+use super::programmes::{self, NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw};
+use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Vocational schools.
+    Schools,
+    /// Programmes: a school's major for one intake year.
+    Programmes,
+}
+
+/// A vocational school.
+#[derive(Debug, Object)]
+pub struct SchoolDto {
+    pub id: i32,
+    pub name: String,
+    pub town: String,
+}
+
+impl From<school::Model> for SchoolDto {
+    fn from(s: school::Model) -> Self {
+        SchoolDto {
+            id: s.id,
+            name: s.name,
+            town: s.town,
+        }
+    }
+}
+
+/// A new school.
+#[derive(Debug, Object)]
+pub struct NewSchoolRequest {
+    pub name: String,
+    pub town: String,
+}
+
+/// A named CEL condition over `student.*` and `programme.*`.
+#[derive(Debug, Clone, Object)]
+pub struct RuleDto {
+    pub name: String,
+    pub when: String,
+}
+
+/// A programme.
+#[derive(Debug, Object)]
+pub struct ProgrammeDto {
+    pub id: i32,
+    pub school_id: i32,
+    /// Unique within the intake year, e.g. `P01`.
+    pub code: String,
+    pub name: String,
+    pub skill_area: String,
+    pub town: String,
+    pub intake_year: i32,
+    pub capacity: i32,
+    /// Seats reserved (minimum guarantee) for students the reserved rule covers.
+    pub reserved_seats: i32,
+    /// CEL condition saying whom the reserved seats are for (default `student.registered_poor`).
+    pub reserved_rule: String,
+    /// Entry requirements: a student must meet all of them to take a seat here.
+    pub requirements: Vec<RuleDto>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn programme_dto(p: programme::Model) -> Result<ProgrammeDto, AppError> {
+    let requirements = programmes::requirements_of(&p)?
+        .into_iter()
+        .map(|r| RuleDto {
+            name: r.name,
+            when: r.when,
+        })
+        .collect();
+    Ok(ProgrammeDto {
+        id: p.id,
+        school_id: p.school_id,
+        code: p.code,
+        name: p.name,
+        skill_area: p.skill_area,
+        town: p.town,
+        intake_year: p.intake_year,
+        capacity: p.capacity,
+        reserved_seats: p.reserved_seats,
+        reserved_rule: p.reserved_rule,
+        requirements,
+        updated_at: p.updated_at,
+    })
+}
+
+/// A programme to create or replace.
+#[derive(Debug, Object)]
+pub struct ProgrammeRequest {
+    pub school_id: i32,
+    pub code: String,
+    pub name: String,
+    pub skill_area: String,
+    pub town: String,
+    pub intake_year: i64,
+    pub capacity: i64,
+    #[oai(default)]
+    pub reserved_seats: i64,
+    pub reserved_rule: Option<String>,
+    #[oai(default)]
+    pub requirements: Vec<RuleDto>,
+}
+
+impl ProgrammeRequest {
+    fn into_input(self) -> Result<ProgrammeInput, AppError> {
+        let input = ProgrammeInput::parse(ProgrammeRaw {
+            school_id: self.school_id,
+            code: self.code,
+            name: self.name,
+            skill_area: self.skill_area,
+            town: self.town,
+            intake_year: self.intake_year,
+            capacity: self.capacity,
+            reserved_seats: self.reserved_seats,
+            reserved_rule: self.reserved_rule,
+            requirements: self
+                .requirements
+                .into_iter()
+                .map(|r| NamedRule {
+                    name: r.name,
+                    when: r.when,
+                })
+                .collect(),
+        })?;
+        super::rules_check::check_programme_rules(&input)?;
+        Ok(input)
+    }
+}
+
+pub struct ProgrammesApi;
+
+#[OpenApi]
+impl ProgrammesApi {
+    /// All schools by name.
+    #[oai(path = "/schools", method = "get", tag = "ApiTags::Schools")]
+    async fn schools(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<SchoolDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(
+            programmes::list_schools(&state.db)
+                .await?
+                .into_iter()
+                .map(SchoolDto::from)
+                .collect(),
+        ))
+    }
+
+    /// Adds a school (admins).
+    #[oai(path = "/schools", method = "post", tag = "ApiTags::Schools")]
+    async fn create_school(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<NewSchoolRequest>,
+    ) -> ApiResult<Json<SchoolDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let new = NewSchool::parse(&body.0.name, &body.0.town)?;
+        let s = programmes::create_school(&state.db, &auth.0.actor(Some(client_ip(req))), new).await?;
+        Ok(Json(s.into()))
+    }
+
+    /// One school.
+    #[oai(path = "/schools/:id", method = "get", tag = "ApiTags::Schools")]
+    async fn school(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<SchoolDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(programmes::get_school(&state.db, id.0).await?.into()))
+    }
+
+    /// Programmes, optionally of one intake year or school.
+    #[oai(path = "/programmes", method = "get", tag = "ApiTags::Programmes")]
+    async fn programmes(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        intake_year: Query<Option<i32>>,
+        school_id: Query<Option<i32>>,
+    ) -> ApiResult<Json<Vec<ProgrammeDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let list = programmes::list_programmes(&state.db, intake_year.0, school_id.0).await?;
+        Ok(Json(
+            list.into_iter().map(programme_dto).collect::<Result<Vec<_>, _>>()?,
+        ))
+    }
+
+    /// Creates a programme; requirement and reserve rules are checked like rule-set rules.
+    #[oai(path = "/programmes", method = "post", tag = "ApiTags::Programmes")]
+    async fn create_programme(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<ProgrammeRequest>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let input = body.0.into_input()?;
+        let p = programmes::save_programme(&state.db, &auth.0.actor(Some(client_ip(req))), None, input).await?;
+        Ok(Json(programme_dto(p)?))
+    }
+
+    /// One programme.
+    #[oai(path = "/programmes/:id", method = "get", tag = "ApiTags::Programmes")]
+    async fn programme(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(programme_dto(programmes::get_programme(&state.db, id.0).await?)?))
+    }
+
+    /// Replaces a programme's fields.
+    #[oai(path = "/programmes/:id", method = "put", tag = "ApiTags::Programmes")]
+    async fn update_programme(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<ProgrammeRequest>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let input = body.0.into_input()?;
+        let p = programmes::save_programme(&state.db, &auth.0.actor(Some(client_ip(req))), Some(id.0), input).await?;
+        Ok(Json(programme_dto(p)?))
+    }
+}

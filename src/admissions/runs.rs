@@ -1,0 +1,416 @@
+//! Routing runs from the database: a dry run stores its whole result (placements, explanations,
+//! cut-offs, the rule-set version, the seed and a digest of the inputs) without touching any
+//! archive; two runs can be compared; committing a run writes an enrolment offer into each placed
+//! student's archive and opens ledger lines for eligible students left unplaced, in one
+//! transaction. A later round routes the still-unplaced students into the seats left.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use entity::{archive_entry, household, ledger_entry, preference, programme, routing_run, school, student};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::instance_builder::{RunInputs, build_instance, digest};
+use super::rule_sets::{get_rule_set, rules_of};
+use crate::audit::{self, Actor, Record};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::student::timeline::EntryDetails;
+
+/// Counts stored with a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub students: u64,
+    pub eligible: u64,
+    pub placed: u64,
+    pub unplaced: u64,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub intake_year: i32,
+    pub rule_set_id: i32,
+    pub seed: Option<i64>,
+}
+
+pub async fn get_run(db: &impl ConnectionTrait, id: i32) -> Result<routing_run::Model, AppError> {
+    routing_run::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("routing_run"))
+}
+
+/// All runs, newest first.
+pub async fn list_runs(db: &impl ConnectionTrait) -> Result<Vec<routing_run::Model>, AppError> {
+    Ok(routing_run::Entity::find()
+        .order_by_desc(routing_run::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The stored result JSON of a run (the documented routing result format).
+pub fn result_of(run: &routing_run::Model) -> Result<Value, AppError> {
+    serde_json::from_str(&run.result).map_err(|e| AppError::Internal(format!("run {} result: {e}", run.id)))
+}
+
+pub fn summary_of(run: &routing_run::Model) -> RunSummary {
+    serde_json::from_str(&run.summary).unwrap_or_default()
+}
+
+/// Students already given a seat by a committed run of the year: student id → programme id.
+async fn committed_placements(
+    db: &impl ConnectionTrait,
+    intake_year: i32,
+    codes: &HashMap<String, i32>,
+) -> Result<HashMap<i32, i32>, AppError> {
+    let runs = routing_run::Entity::find()
+        .filter(routing_run::Column::IntakeYear.eq(intake_year))
+        .filter(routing_run::Column::Status.eq("committed"))
+        .all(db)
+        .await?;
+    let mut placed = HashMap::new();
+    for run in runs {
+        for p in placements(&result_of(&run)?) {
+            if let (Some(sid), Some(code)) = (p.student_id, p.programme.as_deref())
+                && let Some(pid) = codes.get(code)
+            {
+                placed.insert(sid, *pid);
+            }
+        }
+    }
+    Ok(placed)
+}
+
+/// One placement line of a stored result.
+pub struct Placement {
+    pub student_id: Option<i32>,
+    pub programme: Option<String>,
+    pub raw: Value,
+}
+
+/// The placement lines of a result.
+pub fn placements(result: &Value) -> Vec<Placement> {
+    result["placements"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|p| Placement {
+                    student_id: p["student"]
+                        .as_str()
+                        .and_then(|s| s.strip_prefix('S'))
+                        .and_then(|n| n.parse().ok()),
+                    programme: p["programme"].as_str().map(str::to_string),
+                    raw: p.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Computes a dry run and stores it. Round = committed rounds of the year + 1; a later round only
+/// routes students not yet placed, into the seats left.
+pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) -> Result<routing_run::Model, AppError> {
+    let set = get_rule_set(db, req.rule_set_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::invalid(
+            "rule_set_id",
+            Msg::new("error.rule_set_unknown").arg("id", req.rule_set_id),
+        ),
+        other => other,
+    })?;
+    if set.status != "published" {
+        return Err(AppError::invalid(
+            "rule_set_id",
+            Msg::new("error.rule_set_not_published"),
+        ));
+    }
+    let rules = rules_of(&set)?;
+    let programmes = programme::Entity::find()
+        .filter(programme::Column::IntakeYear.eq(req.intake_year))
+        .order_by_asc(programme::Column::Code)
+        .all(db)
+        .await?;
+    if programmes.is_empty() {
+        return Err(AppError::invalid(
+            "intake_year",
+            Msg::new("error.no_programmes").arg("year", req.intake_year),
+        ));
+    }
+    let codes: HashMap<String, i32> = programmes.iter().map(|p| (p.code.clone(), p.id)).collect();
+    let already = committed_placements(db, req.intake_year, &codes).await?;
+    let round = routing_run::Entity::find()
+        .filter(routing_run::Column::IntakeYear.eq(req.intake_year))
+        .filter(routing_run::Column::Status.eq("committed"))
+        .all(db)
+        .await?
+        .len() as i32
+        + 1;
+    let mut seats_left: HashMap<i32, i32> = programmes.iter().map(|p| (p.id, p.capacity)).collect();
+    for pid in already.values() {
+        if let Some(s) = seats_left.get_mut(pid) {
+            *s -= 1;
+        }
+    }
+    let students: Vec<student::Model> = student::Entity::find()
+        .filter(student::Column::GraduationYear.eq(req.intake_year))
+        .order_by_asc(student::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| !already.contains_key(&s.id))
+        .collect();
+    let households: HashMap<i32, household::Model> = household::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let schools: HashMap<i32, school::Model> = school::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut preferences: HashMap<i32, Vec<i32>> = HashMap::new();
+    for p in preference::Entity::find()
+        .filter(preference::Column::Confirmed.eq(true))
+        .order_by_asc(preference::Column::Rank)
+        .all(db)
+        .await?
+    {
+        preferences.entry(p.student_id).or_default().push(p.programme_id);
+    }
+    let seed = req.seed.unwrap_or_else(|| rand::random::<u32>() as i64);
+    let inputs = RunInputs {
+        intake_year: req.intake_year,
+        seed,
+        rules: &rules,
+        programmes: &programmes,
+        schools: &schools,
+        seats_left: &seats_left,
+        students: &students,
+        households: &households,
+        preferences: &preferences,
+    };
+    let instance = build_instance(&inputs)?;
+    let input_digest = digest(&instance);
+    let result_text = tokio::task::spawn_blocking(move || crate::routing::route_json(&instance.to_string()))
+        .await
+        .map_err(|e| AppError::Internal(format!("routing task: {e}")))?
+        .map_err(|e| AppError::invalid("rule_set_id", Msg::new("error.rule_invalid").arg("reason", e)))?;
+    let result: Value = serde_json::from_str(&result_text).map_err(|e| AppError::Internal(e.to_string()))?;
+    let summary = RunSummary {
+        students: result["summary"]["students"].as_u64().unwrap_or(0),
+        eligible: result["summary"]["eligible"].as_u64().unwrap_or(0),
+        placed: result["summary"]["placed"].as_u64().unwrap_or(0),
+        unplaced: result["summary"]["unplaced"].as_u64().unwrap_or(0),
+    };
+    let txn = db.begin().await?;
+    let run = routing_run::ActiveModel {
+        intake_year: Set(req.intake_year),
+        round: Set(round),
+        rule_set_id: Set(set.id),
+        seed: Set(seed),
+        input_digest: Set(input_digest),
+        status: Set("dry_run".into()),
+        result: Set(result.to_string()),
+        summary: Set(serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.to_string()))?),
+        created_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+        committed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let text = format!(
+        "{} round {round}: {} placed of {} eligible (rules {} v{}, seed {seed})",
+        req.intake_year, summary.placed, summary.eligible, set.name, set.version
+    );
+    audit::record(&txn, actor, "routing.dry_run", Record::new("routing_run", run.id), text).await?;
+    txn.commit().await?;
+    Ok(run)
+}
+
+/// A student whose placement differs between two runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Move {
+    pub student_id: i32,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Why the student did not get a higher choice in the second run.
+    pub why: Value,
+}
+
+/// Students placed differently by `other` than by `base`.
+pub async fn diff(db: &impl ConnectionTrait, base: i32, other: i32) -> Result<Vec<Move>, AppError> {
+    let a = placements(&result_of(&get_run(db, base).await?)?);
+    let b = placements(&result_of(&get_run(db, other).await?)?);
+    let before: HashMap<i32, Option<String>> = a
+        .into_iter()
+        .filter_map(|p| p.student_id.map(|s| (s, p.programme)))
+        .collect();
+    let mut moves = Vec::new();
+    for p in b {
+        let Some(sid) = p.student_id else { continue };
+        let from = before.get(&sid).cloned().flatten();
+        if from != p.programme {
+            moves.push(Move {
+                student_id: sid,
+                from,
+                to: p.programme.clone(),
+                why: p.raw["not_placed_higher"].clone(),
+            });
+        }
+    }
+    moves.sort_by_key(|m| m.student_id);
+    Ok(moves)
+}
+
+/// Commits a dry run: offers into archives, ledger lines for the eligible left unplaced, ledger
+/// lines of students now placed closed — all in one transaction, audited. Refused when the run is
+/// not the newest dry run of its year and round, or the data changed since (the digest differs).
+pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<routing_run::Model, AppError> {
+    let txn = db.begin().await?;
+    let run = get_run(&txn, id).await?;
+    let claimed = routing_run::Entity::update_many()
+        .col_expr(
+            routing_run::Column::Status,
+            sea_orm::sea_query::Expr::value("committed"),
+        )
+        .col_expr(
+            routing_run::Column::CommittedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(routing_run::Column::Id.eq(id))
+        .filter(routing_run::Column::Status.eq("dry_run"))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.run_already_committed")));
+    }
+    let same_round = routing_run::Entity::find()
+        .filter(routing_run::Column::IntakeYear.eq(run.intake_year))
+        .filter(routing_run::Column::Round.eq(run.round))
+        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Id.ne(id))
+        .all(&txn)
+        .await?;
+    if !same_round.is_empty() {
+        return Err(AppError::Conflict(
+            Msg::new("error.round_already_committed").arg("round", run.round),
+        ));
+    }
+    let result = result_of(&run)?;
+    let programmes: HashMap<String, programme::Model> = programme::Entity::find()
+        .filter(programme::Column::IntakeYear.eq(run.intake_year))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let schools: HashMap<i32, school::Model> = school::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let open: HashMap<i32, ledger_entry::Model> = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::ClosedAt.is_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|l| (l.student_id, l))
+        .collect();
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut offers = Vec::new();
+    let mut opened = Vec::new();
+    let mut placed_ids = HashSet::new();
+    for p in placements(&result) {
+        let Some(sid) = p.student_id else { continue };
+        match p.programme.as_deref().and_then(|c| programmes.get(c)) {
+            Some(prog) => {
+                placed_ids.insert(sid);
+                let details = EntryDetails::EnrolmentOffer {
+                    school: schools.get(&prog.school_id).map(|s| s.name.clone()).unwrap_or_default(),
+                    programme: prog.name.clone(),
+                    round: Some(run.round),
+                    why_not_higher: p.raw["not_placed_higher"]
+                        .as_array()
+                        .filter(|l| !l.is_empty())
+                        .map(|_| p.raw["not_placed_higher"].clone()),
+                };
+                offers.push(archive_entry::ActiveModel {
+                    student_id: Set(sid),
+                    kind: Set(details.kind().to_string()),
+                    occurred_on: Set(today),
+                    details: Set(serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?),
+                    supersedes_id: Set(None),
+                    recorded_by: Set(actor.user_id),
+                    recorded_by_label: Set(actor.label.clone()),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            }
+            None => {
+                let ineligible = p.raw["not_placed_higher"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x["reason"] == "ineligible"))
+                    || p.raw["reason"] == "ineligible";
+                if !ineligible && !open.contains_key(&sid) {
+                    opened.push(ledger_entry::ActiveModel {
+                        student_id: Set(sid),
+                        intake_year: Set(run.intake_year),
+                        run_id: Set(id),
+                        opened_at: Set(now),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+    }
+    for chunk in offers.chunks(400) {
+        archive_entry::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    for chunk in opened.chunks(400) {
+        ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    let to_close: Vec<i32> = open
+        .values()
+        .filter(|l| placed_ids.contains(&l.student_id))
+        .map(|l| l.id)
+        .collect();
+    if !to_close.is_empty() {
+        ledger_entry::Entity::update_many()
+            .col_expr(ledger_entry::Column::ClosedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                ledger_entry::Column::CloseReason,
+                sea_orm::sea_query::Expr::value("placed"),
+            )
+            .col_expr(
+                ledger_entry::Column::ClosedBy,
+                sea_orm::sea_query::Expr::value(actor.label.clone()),
+            )
+            .filter(ledger_entry::Column::Id.is_in(to_close))
+            .exec(&txn)
+            .await?;
+    }
+    for sid in &placed_ids {
+        crate::student::students::refresh_status(&txn, *sid, today).await?;
+    }
+    let text = format!(
+        "{} round {}: {} offers written, {} added to the ledger",
+        run.intake_year,
+        run.round,
+        offers.len(),
+        opened.len()
+    );
+    audit::record(&txn, actor, "routing.commit", Record::new("routing_run", id), text).await?;
+    txn.commit().await?;
+    get_run(db, id).await
+}

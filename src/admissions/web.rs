@@ -1,0 +1,347 @@
+//! Portal pages for admissions: programmes, routing runs (dry run, result, diff, commit) and the
+//! ledger with crossing off.
+
+use std::collections::HashMap;
+
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ledger, programmes, rule_sets, runs};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::export::{self, ExportTable};
+use crate::state::AppState;
+use crate::web::{PortalCtx, error_text, redirect, render};
+
+type PageResult = Result<Response, AppError>;
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    intake_year: Option<String>,
+}
+
+fn year(q: &Option<String>) -> Option<i32> {
+    q.as_deref().and_then(|y| y.trim().parse().ok())
+}
+
+#[handler]
+pub async fn programmes_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<YearQuery>) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    let list = programmes::list_programmes(&state.db, year(&q.0.intake_year), None).await?;
+    let schools: HashMap<i32, String> = programmes::list_schools(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|p| json!({ "code": p.code, "name": p.name, "school": schools.get(&p.school_id).cloned().unwrap_or_default(), "skill_area": p.skill_area, "town": p.town, "intake_year": p.intake_year, "capacity": p.capacity, "reserved": p.reserved_seats }))
+        .collect();
+    let vars = json!({ "programmes": rows, "intake_year": q.0.intake_year.unwrap_or_default() });
+    Ok(render(&state, &ctx, "admissions/programmes.html", vars)?.into_response())
+}
+
+#[handler]
+pub async fn runs_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    show_runs(&state, &ctx, me.can(Capability::RunRouting), String::new()).await
+}
+
+async fn show_runs(state: &AppState, ctx: &PortalCtx, can_run: bool, error: String) -> PageResult {
+    let list: Vec<Value> = runs::list_runs(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let s = runs::summary_of(&r);
+            json!({ "id": r.id, "intake_year": r.intake_year, "round": r.round, "status": r.status, "seed": r.seed, "placed": s.placed, "eligible": s.eligible, "unplaced": s.unplaced, "created_at": r.created_at.format("%Y-%m-%d %H:%M").to_string() })
+        })
+        .collect();
+    let sets: Vec<Value> = rule_sets::list_rule_sets(&state.db)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "published")
+        .map(|s| json!({ "id": s.id, "label": format!("{} v{}", s.name, s.version) }))
+        .collect();
+    let vars = json!({ "runs": list, "rule_sets": sets, "can_run": can_run, "error": error });
+    let status = if error_is_set(&vars) {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        poem::http::StatusCode::OK
+    };
+    Ok(render(state, ctx, "admissions/runs.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+fn error_is_set(vars: &Value) -> bool {
+    vars["error"].as_str().is_some_and(|e| !e.is_empty())
+}
+
+#[derive(Deserialize)]
+pub struct NewRunForm {
+    #[serde(default)]
+    intake_year: String,
+    #[serde(default)]
+    rule_set_id: String,
+    #[serde(default)]
+    seed: String,
+}
+
+#[handler]
+pub async fn create_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<NewRunForm>) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let f = form.0;
+    let parsed = (|| -> Result<runs::RunRequest, AppError> {
+        let num = |field: &'static str, v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid(field, crate::i18n::Msg::new("error.number_invalid").arg("value", v)))
+        };
+        let seed = if f.seed.trim().is_empty() {
+            None
+        } else {
+            Some(num("seed", &f.seed)?)
+        };
+        Ok(runs::RunRequest {
+            intake_year: num("intake_year", &f.intake_year)? as i32,
+            rule_set_id: num("rule_set_id", &f.rule_set_id)? as i32,
+            seed,
+        })
+    })();
+    let result = match parsed {
+        Ok(req) => runs::dry_run(&state.db, &me.actor(Some(ctx.client_ip.clone())), req).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(run) => Ok(redirect(&format!("/routing-runs/{}", run.id))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            show_runs(&state, &ctx, true, error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RunQuery {
+    #[serde(default)]
+    programme: String,
+    #[serde(default)]
+    unplaced: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// Student names for the ids in a result (`S<id>`).
+async fn names(state: &AppState, result: &Value) -> Result<HashMap<i32, String>, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: Vec<i32> = runs::placements(result)
+        .into_iter()
+        .filter_map(|p| p.student_id)
+        .collect();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for s in entity::student::Entity::find()
+            .filter(entity::student::Column::Id.is_in(chunk.to_vec()))
+            .all(&state.db)
+            .await?
+        {
+            out.insert(s.id, s.name);
+        }
+    }
+    Ok(out)
+}
+
+/// One reason line for a higher choice not obtained, in the page language.
+fn reason_text(state: &AppState, ctx: &PortalCtx, r: &Value) -> String {
+    let reason = r["reason"].as_str().unwrap_or_default();
+    let programme = r["programme"].as_str().unwrap_or_default();
+    let key = format!("routing_page.reason_{reason}");
+    let rule = r["rule"].as_str().unwrap_or_default();
+    let cutoff = r["cutoff_points"]
+        .as_f64()
+        .map(|p| format!("{p:.1}"))
+        .unwrap_or_default();
+    state.i18n.render(
+        ctx.lang,
+        &key,
+        [("programme", programme), ("rule", rule), ("cutoff", cutoff.as_str())],
+    )
+}
+
+#[handler]
+pub async fn run_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, q: Query<RunQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let run = runs::get_run(&state.db, id.0).await?;
+    let result = runs::result_of(&run)?;
+    let names = names(&state, &result).await?;
+    let q = q.0;
+    let mut rows = Vec::new();
+    for p in runs::placements(&result) {
+        let programme = p.programme.clone().unwrap_or_default();
+        if (!q.programme.is_empty() && programme != q.programme) || (!q.unplaced.is_empty() && p.programme.is_some()) {
+            continue;
+        }
+        let reasons: Vec<String> = p.raw["not_placed_higher"]
+            .as_array()
+            .map(|l| l.iter().map(|r| reason_text(&state, &ctx, r)).collect())
+            .unwrap_or_default();
+        let sid = p.student_id.unwrap_or_default();
+        rows.push(json!({ "student_id": sid, "name": names.get(&sid).cloned().unwrap_or_default(), "programme": programme, "choice": p.raw["choice"], "points": p.raw["points"], "reasons": reasons }));
+    }
+    if !q.format.is_empty() {
+        let t = |k: &'static str| state.i18n.get(ctx.lang, k);
+        let headers = vec![
+            t("student.col.name"),
+            t("routing_page.programme"),
+            t("routing_page.choice"),
+            t("routing_page.points"),
+            t("routing_page.reasons"),
+        ];
+        let table = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r["name"].as_str().unwrap_or_default().to_string(),
+                    r["programme"].as_str().unwrap_or_default().to_string(),
+                    r["choice"].to_string().replace("null", ""),
+                    r["points"].to_string().replace("null", ""),
+                    r["reasons"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("；"))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return export::respond(
+            &ExportTable { headers, rows: table },
+            &format!("routing-run-{}", run.id),
+            &q.format,
+        );
+    }
+    let others: Vec<Value> = runs::list_runs(&state.db)
+        .await?
+        .into_iter()
+        .filter(|r| r.id != run.id && r.intake_year == run.intake_year)
+        .map(|r| json!({ "id": r.id, "round": r.round, "status": r.status }))
+        .collect();
+    let summary = runs::summary_of(&run);
+    let vars = json!({
+        "run": { "id": run.id, "intake_year": run.intake_year, "round": run.round, "status": run.status, "seed": run.seed, "digest": run.input_digest, "rule_set_id": run.rule_set_id },
+        "summary": summary, "programmes": result["programmes"], "rows": rows, "others": others,
+        "q": { "programme": q.programme, "unplaced": q.unplaced },
+        "query": serde_urlencoded::to_string([("programme", q.programme.as_str()), ("unplaced", q.unplaced.as_str())]).unwrap_or_default(),
+        "can_commit": me.can(Capability::RunRouting) && run.status == "dry_run",
+    });
+    Ok(render(&state, &ctx, "admissions/run.html", vars)?.into_response())
+}
+
+#[handler]
+pub async fn commit_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    runs::commit(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
+    Ok(redirect(&format!("/routing-runs/{}", id.0)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DiffQuery {
+    other: Option<i32>,
+}
+
+#[handler]
+pub async fn diff_page(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    q: Query<DiffQuery>,
+) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    let other = q.0.other.ok_or(AppError::NotFound("routing_run"))?;
+    let moves = runs::diff(&state.db, id.0, other).await?;
+    let names = names(&state, &runs::result_of(&runs::get_run(&state.db, other).await?)?).await?;
+    let rows: Vec<Value> = moves
+        .iter()
+        .map(|m| {
+            let why: Vec<String> = m.why.as_array().map(|l| l.iter().map(|r| reason_text(&state, &ctx, r)).collect()).unwrap_or_default();
+            json!({ "student_id": m.student_id, "name": names.get(&m.student_id).cloned().unwrap_or_default(), "from": m.from, "to": m.to, "why": why })
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &ctx,
+        "admissions/diff.html",
+        json!({ "base": id.0, "other": other, "moves": rows }),
+    )?
+    .into_response())
+}
+
+#[handler]
+pub async fn ledger_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<YearQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    show_ledger(
+        &state,
+        &ctx,
+        year(&q.0.intake_year),
+        me.can(Capability::RunRouting),
+        String::new(),
+    )
+    .await
+}
+
+async fn show_ledger(
+    state: &AppState,
+    ctx: &PortalCtx,
+    intake_year: Option<i32>,
+    can_close: bool,
+    error: String,
+) -> PageResult {
+    let lines = ledger::list(&state.db, intake_year, false).await?;
+    let (by_town, by_school) = ledger::counts(&lines);
+    let vars = json!({
+        "lines": lines, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
+        "open": lines.iter().filter(|l| l.entry.closed_at.is_none()).count(), "can_close": can_close, "error": error,
+        "intake_year": intake_year.map(|y| y.to_string()).unwrap_or_default(),
+    });
+    let status = if error_is_set(&vars) {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        poem::http::StatusCode::OK
+    };
+    Ok(render(state, ctx, "admissions/ledger.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CrossOffForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[handler]
+pub async fn cross_off(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<CrossOffForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    match ledger::cross_off(
+        &state.db,
+        &me.actor(Some(ctx.client_ip.clone())),
+        id.0,
+        &form.0.reason,
+        Some(&form.0.note),
+    )
+    .await
+    {
+        Ok(_) => Ok(redirect("/ledger")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            show_ledger(&state, &ctx, None, true, error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
+}

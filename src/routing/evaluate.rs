@@ -1,0 +1,381 @@
+//! Evaluates the rules of a checked instance and builds the engine's input: who is eligible, which
+//! preferences each eligible student may take (requirements), their points there (priority rules)
+//! and whether the reserve covers them.
+//!
+//! A rule that fails at run time for some student or pair — a missing attribute, a division by
+//! zero, a non-finite result — counts as *not holding*: an eligibility rule makes the student
+//! ineligible, a requirement refuses the seat, a priority rule adds no points, a reserve does not
+//! cover. Never silently: every failure is counted per rule in the result's `warnings`, with the
+//! first student, programme and error. Rules are checked for types when compiled, so failures come
+//! from the data (typically an attribute some students lack).
+//!
+//! A priority rule that reads only `student` is evaluated once per student, one that reads only
+//! `programme` once per programme, the others once per (student, preference). Points are summed in
+//! the order of the rules whatever was cached, so the sum is the same as if each were evaluated per
+//! pair. Students are evaluated on all cores in contiguous chunks, merged in input order.
+
+use std::collections::HashMap;
+
+use cel::Value;
+
+use super::engine::{Choice, EngineInput, ProgrammeSlot};
+use super::instance::Instance;
+use super::result::RuleWarning;
+use super::rules::fields::Subject;
+use super::validate::{Checked, Condition};
+
+/// Whether a student is routed; `Ineligible` holds the index of the first eligibility rule failed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Eligibility {
+    Eligible,
+    Ineligible(usize),
+}
+
+/// One preference of an eligible student, as evaluated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Preference {
+    /// The index of the programme's first requirement the student fails.
+    Requirement(usize),
+    /// The student may take a seat there, with these points and reserve cover.
+    Admissible { points: f64, covered: bool },
+}
+
+/// The rules evaluated for every student.
+#[derive(Debug)]
+pub struct Evaluated {
+    pub input: EngineInput,
+    pub eligibility: Vec<Eligibility>,
+    /// Per student, per preference (empty for an ineligible student).
+    pub preferences: Vec<Vec<Preference>>,
+    pub warnings: Vec<RuleWarning>,
+}
+
+/// Where a priority rule's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scope {
+    Student,
+    Programme,
+    Pair,
+}
+
+struct Context<'a> {
+    instance: &'a Instance,
+    checked: &'a Checked,
+    programmes: Vec<Subject>,
+    scopes: Vec<Scope>,
+    /// Per programme, per priority rule: its contribution when the rule reads only the programme.
+    programme_points: Vec<Vec<f64>>,
+}
+
+/// Evaluates every rule for every student.
+pub fn evaluate(instance: &Instance, checked: &Checked) -> Evaluated {
+    let fields = checked.rules.programme_fields();
+    let programmes: Vec<Subject> = instance
+        .programmes
+        .iter()
+        .map(|p| {
+            let built_in = vec![
+                ("code", Value::from(p.code.as_str())),
+                ("capacity", Value::Int(i64::from(p.capacity))),
+                ("town", Value::from(p.town.as_str())),
+            ];
+            fields.subject(built_in, &p.attributes)
+        })
+        .collect();
+    let scopes = checked
+        .priority
+        .iter()
+        .map(|r| match r.reads() {
+            reads if !reads.programme => Scope::Student,
+            reads if !reads.student => Scope::Programme,
+            _ => Scope::Pair,
+        })
+        .collect();
+    let mut context = Context {
+        instance,
+        checked,
+        programmes,
+        scopes,
+        programme_points: Vec::new(),
+    };
+    let mut warnings = Warnings::default();
+    context.programme_points = context.per_programme_points(&mut warnings);
+    let chunks = context.evaluate_students_in_parallel();
+    merge(instance, &checked.lotteries, chunks, warnings)
+}
+
+/// The students `range` of the instance, evaluated.
+#[derive(Default)]
+struct Chunk {
+    choices: Vec<Vec<Choice>>,
+    eligibility: Vec<Eligibility>,
+    preferences: Vec<Vec<Preference>>,
+    warnings: Warnings,
+}
+
+fn merge(instance: &Instance, lotteries: &[f64], chunks: Vec<Chunk>, mut warnings: Warnings) -> Evaluated {
+    let slots = instance
+        .programmes
+        .iter()
+        .map(|p| ProgrammeSlot {
+            capacity: p.capacity,
+            reserved: p.reserved.as_ref().map_or(0, |r| r.seats),
+        })
+        .collect();
+    let n = instance.students.len();
+    let total = chunks.iter().flat_map(|c| &c.choices).map(Vec::len).sum();
+    let mut input = EngineInput::with_capacity(slots, n, total);
+    let mut eligibility = Vec::with_capacity(n);
+    let mut preferences = Vec::with_capacity(n);
+    for chunk in chunks {
+        for choices in chunk.choices {
+            input.push_student(lotteries[input.student_count()], choices);
+        }
+        eligibility.extend(chunk.eligibility);
+        preferences.extend(chunk.preferences);
+        warnings.absorb(chunk.warnings);
+    }
+    Evaluated {
+        input,
+        eligibility,
+        preferences,
+        warnings: warnings.list,
+    }
+}
+
+impl Context<'_> {
+    fn per_programme_points(&self, warnings: &mut Warnings) -> Vec<Vec<f64>> {
+        let nobody = Subject::new(Value::Map(cel::objects::Map {
+            map: Default::default(),
+        }));
+        let mut all = Vec::with_capacity(self.programmes.len());
+        for (p, programme) in self.programmes.iter().enumerate() {
+            let mut points = vec![0.0; self.scopes.len()];
+            for (j, scope) in self.scopes.iter().enumerate() {
+                if *scope == Scope::Programme {
+                    let who = Who {
+                        student: None,
+                        programme: Some(&self.instance.programmes[p].code),
+                    };
+                    points[j] = self.contribution(j, &nobody, Some(programme), who, warnings);
+                }
+            }
+            all.push(points);
+        }
+        all
+    }
+
+    fn evaluate_students_in_parallel(&self) -> Vec<Chunk> {
+        let n = self.instance.students.len();
+        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16);
+        let size = n.div_ceil(threads).max(1024);
+        let ranges: Vec<std::ops::Range<usize>> =
+            (0..n).step_by(size).map(|start| start..(start + size).min(n)).collect();
+        if ranges.len() <= 1 {
+            return vec![self.evaluate_students(0..n)];
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|r| scope.spawn(move || self.evaluate_students(r)))
+                .collect();
+            // A panic in a worker is a bug; surface it rather than return partial results.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
+    fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {
+        let mut chunk = Chunk::default();
+        let mut student_points = vec![0.0; self.scopes.len()];
+        let fields = self.checked.rules.student_fields();
+        for i in range {
+            let s = &self.instance.students[i];
+            let subject = fields.subject(vec![("id", Value::from(s.id.as_str()))], &s.attributes);
+            let ineligible = self.first_failed(
+                &self.checked.eligibility,
+                &subject,
+                None,
+                &s.id,
+                None,
+                &mut chunk.warnings,
+            );
+            if let Some(rule) = ineligible {
+                chunk.eligibility.push(Eligibility::Ineligible(rule));
+                chunk.preferences.push(Vec::new());
+                chunk.choices.push(Vec::new());
+                continue;
+            }
+            for (j, scope) in self.scopes.iter().enumerate() {
+                if *scope == Scope::Student {
+                    let who = Who {
+                        student: Some(&s.id),
+                        programme: None,
+                    };
+                    student_points[j] = self.contribution(j, &subject, None, who, &mut chunk.warnings);
+                }
+            }
+            let (choices, preferences) = self.preferences(i, &subject, &student_points, &mut chunk.warnings);
+            chunk.eligibility.push(Eligibility::Eligible);
+            chunk.preferences.push(preferences);
+            chunk.choices.push(choices);
+        }
+        chunk
+    }
+}
+
+/// Who a rule was evaluated for, to report a failure.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    student: Option<&'a str>,
+    programme: Option<&'a str>,
+}
+
+impl Context<'_> {
+    /// A student's preferences: the engine's choices and each preference's status.
+    fn preferences(
+        &self,
+        student: usize,
+        subject: &Subject,
+        student_points: &[f64],
+        warnings: &mut Warnings,
+    ) -> (Vec<Choice>, Vec<Preference>) {
+        let id = &self.instance.students[student].id;
+        let listed = &self.checked.preferences[student];
+        let mut choices = Vec::with_capacity(listed.len());
+        let mut statuses = Vec::with_capacity(listed.len());
+        for &p in listed {
+            let (programme, code) = (&self.programmes[p as usize], &self.instance.programmes[p as usize].code);
+            let requirements = &self.checked.requirements[p as usize];
+            if let Some(rule) = self.first_failed(requirements, subject, Some(programme), id, Some(code), warnings) {
+                statuses.push(Preference::Requirement(rule));
+                continue;
+            }
+            let who = Who {
+                student: Some(id),
+                programme: Some(code),
+            };
+            let mut points = 0.0;
+            for (j, scope) in self.scopes.iter().enumerate() {
+                points += match scope {
+                    Scope::Student => student_points[j],
+                    Scope::Programme => self.programme_points[p as usize][j],
+                    Scope::Pair => self.contribution(j, subject, Some(programme), who, warnings),
+                };
+            }
+            let covered = match &self.checked.reserves[p as usize] {
+                Some(reserve) => self
+                    .first_failed(
+                        std::slice::from_ref(reserve),
+                        subject,
+                        Some(programme),
+                        id,
+                        Some(code),
+                        warnings,
+                    )
+                    .is_none(),
+                None => false,
+            };
+            choices.push(Choice {
+                programme: p,
+                points,
+                covered_by_reserve: covered,
+            });
+            statuses.push(Preference::Admissible { points, covered });
+        }
+        (choices, statuses)
+    }
+
+    /// The index of the first condition that does not hold (a failure counts as not holding).
+    fn first_failed(
+        &self,
+        conditions: &[Condition],
+        student: &Subject,
+        programme: Option<&Subject>,
+        id: &str,
+        code: Option<&str>,
+        warnings: &mut Warnings,
+    ) -> Option<usize> {
+        conditions
+            .iter()
+            .position(|c| match self.checked.rules.holds(&c.when, student, programme) {
+                Ok(holds) => !holds,
+                Err(error) => {
+                    warnings.record(
+                        &c.path,
+                        &c.name,
+                        Who {
+                            student: Some(id),
+                            programme: code,
+                        },
+                        error,
+                    );
+                    true
+                }
+            })
+    }
+
+    /// What priority rule `j` adds: its points when it holds, else 0 (and 0 on a failure).
+    fn contribution(
+        &self,
+        j: usize,
+        student: &Subject,
+        programme: Option<&Subject>,
+        who: Who<'_>,
+        warnings: &mut Warnings,
+    ) -> f64 {
+        let rule = &self.checked.priority[j];
+        let rules = &self.checked.rules;
+        let value = rules
+            .holds(&rule.when, student, programme)
+            .and_then(|holds| match holds {
+                true => rules.value_of(&rule.points, student, programme),
+                false => Ok(0.0),
+            });
+        value.unwrap_or_else(|error| {
+            warnings.record(&rule.path, &rule.name, who, error);
+            0.0
+        })
+    }
+}
+
+/// Rule failures, one entry per rule in the order first met.
+#[derive(Default)]
+struct Warnings {
+    list: Vec<RuleWarning>,
+    by_path: HashMap<String, usize>,
+}
+
+impl Warnings {
+    fn record(&mut self, path: &str, rule: &str, who: Who<'_>, error: String) {
+        match self.by_path.get(path) {
+            Some(&i) => self.list[i].count += 1,
+            None => {
+                self.by_path.insert(path.to_string(), self.list.len());
+                self.list.push(RuleWarning {
+                    path: path.to_string(),
+                    rule: rule.to_string(),
+                    count: 1,
+                    student: who.student.map(str::to_string),
+                    programme: who.programme.map(str::to_string),
+                    error,
+                });
+            }
+        }
+    }
+
+    /// Adds the failures of a later chunk of students.
+    fn absorb(&mut self, later: Warnings) {
+        for w in later.list {
+            match self.by_path.get(&w.path) {
+                Some(&i) => self.list[i].count += w.count,
+                None => {
+                    self.by_path.insert(w.path.clone(), self.list.len());
+                    self.list.push(w);
+                }
+            }
+        }
+    }
+}

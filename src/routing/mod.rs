@@ -1,0 +1,38 @@
+//! Pathway routing: placing junior-high graduates into vocational programmes by student-proposing
+//! deferred acceptance with capacities and reserved seats, with CEL rules for eligibility,
+//! requirements and priority, and an explanation for every student.
+//!
+//! This part is pure — no database, no HTTP, no files — so the same code serves `vocpath route`
+//! (a JSON instance in, a JSON result out) and, later, routing runs from the database, which build
+//! an [`Instance`] and call [`route`].
+//!
+//! - [`instance`]: the input format (DESIGN.md, "Routing instance") and its parsing;
+//! - [`result`]: the output format (DESIGN.md, "Routing result");
+//! - [`rules`]: compiling, checking and evaluating CEL rules;
+//! - [`engine`]: deferred acceptance on plain indices and numbers, the fast core;
+//! - `validate`, `evaluate`, `explain`, `lottery`: the steps of [`route`] in between;
+//! - [`error`]: [`RouteError`], naming the item at fault.
+//!
+//! Error policy: an instance that cannot be routed is refused whole with a [`RouteError`]; a rule
+//! that fails for some student at run time counts as not holding and is reported in the result's
+//! `warnings` (see `evaluate.rs`).
+
+pub mod engine;
+pub mod error;
+mod evaluate;
+mod explain;
+pub mod instance;
+mod lottery;
+pub mod result;
+pub mod rules;
+mod run;
+mod validate;
+
+pub use error::RouteError;
+pub use instance::Instance;
+pub use lottery::derived_lottery;
+pub use result::RoutingResult;
+pub use run::{route, route_json};
+
+#[cfg(test)]
+mod tests;

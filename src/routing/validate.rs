@@ -1,0 +1,266 @@
+//! Checks a whole instance before anything is routed, and prepares it: programme codes resolved to
+//! indices, lotteries fixed, attribute types settled, every rule compiled and type-checked. The
+//! first problem found is returned, naming the item by its JSON path. Pure: no I/O.
+
+use std::collections::HashMap;
+
+use super::error::RouteError;
+use super::instance::{Instance, PointsSpec, Rule};
+use super::lottery::derived_lottery;
+use super::rules::check::Reads;
+use super::rules::fields::{Fields, KindConflict, PROGRAMME_BUILT_IN, STUDENT_BUILT_IN};
+use super::rules::{Compiled, Points, Rules};
+
+/// A compiled condition with its name and place, for explanations and warnings.
+#[derive(Debug)]
+pub struct Condition {
+    pub path: String,
+    pub name: String,
+    pub when: Compiled,
+}
+
+/// A compiled priority rule.
+#[derive(Debug)]
+pub struct Priority {
+    pub path: String,
+    pub name: String,
+    pub when: Compiled,
+    pub points: Points,
+}
+
+impl Priority {
+    /// What the rule as a whole (condition and points) reads.
+    pub fn reads(&self) -> Reads {
+        let points = self.points.reads();
+        Reads {
+            student: self.when.reads.student || points.student,
+            programme: self.when.reads.programme || points.programme,
+        }
+    }
+}
+
+/// A valid instance, prepared for evaluation.
+#[derive(Debug)]
+pub struct Checked {
+    pub rules: Rules,
+    pub eligibility: Vec<Condition>,
+    pub priority: Vec<Priority>,
+    /// Per programme.
+    pub requirements: Vec<Vec<Condition>>,
+    /// Per programme; `None` without a reserve or with zero reserved seats.
+    pub reserves: Vec<Option<Condition>>,
+    /// Per student.
+    pub lotteries: Vec<f64>,
+    /// Per student, their preferences as programme indices.
+    pub preferences: Vec<Vec<u32>>,
+}
+
+/// Validates and prepares `instance`.
+pub fn check(instance: &Instance) -> Result<Checked, RouteError> {
+    let (codes, programme_fields) = check_programmes(instance)?;
+    let (preferences, lotteries, student_fields) = check_students(instance, &codes)?;
+    let rules = Rules::new(student_fields, programme_fields);
+    let eligibility = conditions(&rules, "$.rules.eligibility", &instance.rules.eligibility, true)?;
+    let priority = priority_rules(&rules, instance)?;
+    let mut requirements = Vec::with_capacity(instance.programmes.len());
+    let mut reserves = Vec::with_capacity(instance.programmes.len());
+    for (i, p) in instance.programmes.iter().enumerate() {
+        requirements.push(conditions(
+            &rules,
+            &format!("$.programmes[{i}].requirements"),
+            &p.requirements,
+            false,
+        )?);
+        let reserve = match &p.reserved {
+            Some(r) => {
+                let path = format!("$.programmes[{i}].reserved");
+                let when = rules.condition(&format!("{path}.when"), "reserved", &r.when, false)?;
+                (r.seats > 0).then(|| Condition {
+                    path,
+                    name: "reserved".into(),
+                    when,
+                })
+            }
+            None => None,
+        };
+        reserves.push(reserve);
+    }
+    Ok(Checked {
+        rules,
+        eligibility,
+        priority,
+        requirements,
+        reserves,
+        lotteries,
+        preferences,
+    })
+}
+
+fn conflict(c: KindConflict) -> RouteError {
+    let KindConflict {
+        path,
+        found,
+        expected,
+        first_path,
+        ..
+    } = c;
+    RouteError::AttributeType {
+        path,
+        found: found.into(),
+        expected: expected.into(),
+        first_path,
+    }
+}
+
+fn clash(
+    path: &str,
+    attributes: &serde_json::Map<String, serde_json::Value>,
+    built_in: &[&str],
+) -> Result<(), RouteError> {
+    match built_in.iter().find(|name| attributes.contains_key(**name)) {
+        Some(name) => Err(RouteError::AttributeClash {
+            path: format!("{path}.attributes.{name}"),
+            name: name.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_programmes(instance: &Instance) -> Result<(HashMap<&str, u32>, Fields), RouteError> {
+    let mut codes: HashMap<&str, u32> = HashMap::with_capacity(instance.programmes.len());
+    let mut fields = Fields::programme();
+    for (i, p) in (0u32..).zip(&instance.programmes) {
+        let path = format!("$.programmes[{i}]");
+        if codes.insert(&p.code, i).is_some() {
+            return Err(RouteError::DuplicateProgramme {
+                path: format!("{path}.code"),
+                programme: p.code.clone(),
+            });
+        }
+        if let Some(r) = &p.reserved
+            && r.seats > p.capacity
+        {
+            let (path, programme) = (format!("{path}.reserved.seats"), p.code.clone());
+            return Err(RouteError::ReservedOverCapacity {
+                path,
+                programme,
+                seats: r.seats,
+                capacity: p.capacity,
+            });
+        }
+        clash(&path, &p.attributes, PROGRAMME_BUILT_IN)?;
+        fields.observe(&path, &p.attributes).map_err(conflict)?;
+    }
+    Ok((codes, fields))
+}
+
+type StudentsChecked = (Vec<Vec<u32>>, Vec<f64>, Fields);
+
+fn check_students(instance: &Instance, codes: &HashMap<&str, u32>) -> Result<StudentsChecked, RouteError> {
+    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(instance.students.len());
+    let mut fields = Fields::student();
+    let mut preferences = Vec::with_capacity(instance.students.len());
+    let mut lotteries = Vec::with_capacity(instance.students.len());
+    // Per programme, the last student who listed it: finds repeats without a set per student.
+    let mut listed_by = vec![usize::MAX; codes.len()];
+    let seed = instance.seed.unwrap_or(0);
+    for (i, s) in instance.students.iter().enumerate() {
+        let path = format!("$.students[{i}]");
+        if ids.insert(&s.id, i).is_some() {
+            return Err(RouteError::DuplicateStudent {
+                path: format!("{path}.id"),
+                student: s.id.clone(),
+            });
+        }
+        let lottery = s.lottery.unwrap_or_else(|| derived_lottery(seed, &s.id));
+        if !lottery.is_finite() {
+            return Err(RouteError::Lottery {
+                path: format!("{path}.lottery"),
+                student: s.id.clone(),
+            });
+        }
+        lotteries.push(lottery);
+        clash(&path, &s.attributes, STUDENT_BUILT_IN)?;
+        fields.observe(&path, &s.attributes).map_err(conflict)?;
+        let mut mine = Vec::with_capacity(s.preferences.len());
+        for (j, code) in s.preferences.iter().enumerate() {
+            let at = || format!("{path}.preferences[{j}]");
+            let (student, programme) = (s.id.clone(), code.clone());
+            let Some(&p) = codes.get(code.as_str()) else {
+                return Err(RouteError::UnknownProgramme {
+                    path: at(),
+                    student,
+                    programme,
+                });
+            };
+            if std::mem::replace(&mut listed_by[p as usize], i) == i {
+                return Err(RouteError::RepeatedPreference {
+                    path: at(),
+                    student,
+                    programme,
+                });
+            }
+            mine.push(p);
+        }
+        preferences.push(mine);
+    }
+    Ok((preferences, lotteries, fields))
+}
+
+/// Checks the names of a list of rules: present, and unique within the list.
+fn check_names<'a>(list: &str, names: impl Iterator<Item = &'a str>) -> Result<(), RouteError> {
+    let mut seen = HashMap::new();
+    for (i, name) in names.enumerate() {
+        let path = format!("{list}[{i}].name");
+        if name.trim().is_empty() {
+            return Err(RouteError::RuleName { path });
+        }
+        if seen.insert(name, i).is_some() {
+            return Err(RouteError::DuplicateRule {
+                path,
+                rule: name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn conditions(rules: &Rules, list: &str, source: &[Rule], student_only: bool) -> Result<Vec<Condition>, RouteError> {
+    check_names(list, source.iter().map(|r| r.name.as_str()))?;
+    let mut compiled = Vec::with_capacity(source.len());
+    for (i, rule) in source.iter().enumerate() {
+        let path = format!("{list}[{i}]");
+        let when = rules.condition(&format!("{path}.when"), &rule.name, &rule.when, student_only)?;
+        compiled.push(Condition {
+            path,
+            name: rule.name.clone(),
+            when,
+        });
+    }
+    Ok(compiled)
+}
+
+fn priority_rules(rules: &Rules, instance: &Instance) -> Result<Vec<Priority>, RouteError> {
+    let source = &instance.rules.priority;
+    check_names("$.rules.priority", source.iter().map(|r| r.name.as_str()))?;
+    let mut compiled = Vec::with_capacity(source.len());
+    for (i, rule) in source.iter().enumerate() {
+        let path = format!("$.rules.priority[{i}]");
+        let when = rules.condition(&format!("{path}.when"), &rule.name, &rule.when, false)?;
+        let points = match &rule.points {
+            PointsSpec::Number(x) if x.is_finite() => Points::Constant(*x),
+            PointsSpec::Number(x) => {
+                let (path, rule, found) = (format!("{path}.points"), rule.name.clone(), x.to_string());
+                return Err(RouteError::RuleNotNumber { path, rule, found });
+            }
+            PointsSpec::Expression(e) => rules.points(&format!("{path}.points"), &rule.name, e)?,
+        };
+        compiled.push(Priority {
+            path,
+            name: rule.name.clone(),
+            when,
+            points,
+        });
+    }
+    Ok(compiled)
+}

@@ -1,0 +1,503 @@
+//! Admissions routing from the database: programmes, rule sets, preferences, dry runs, diff,
+//! commit, later rounds and the ledger.
+
+use entity::enums::Role;
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const IDS: [&str; 4] = [
+    "410181200602024058",
+    "410181200704209707",
+    "410181200707295452",
+    "410181200707170799",
+];
+
+struct Setup {
+    admin: String,
+    clerk: String,
+    students: Vec<i32>,
+    programmes: Vec<i64>,
+    rule_set: i64,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let admin = app.token(Role::Admin).await;
+    let clerk = app.token(Role::Admissions).await;
+    let school = app
+        .api(
+            Method::POST,
+            "/api/v1/schools",
+            Some(&admin),
+            Some(json!({"name": "巩义市第一中等职业学校", "town": "孝义街道"})),
+        )
+        .await;
+    assert_eq!(school.status, StatusCode::OK, "{}", school.body);
+    let school_id = school.json()["id"].as_i64().expect("id");
+    let mut programmes = Vec::new();
+    for (code, name, capacity, reserved) in [("P01", "数控技术应用", 1, 0), ("P02", "护理", 2, 1)] {
+        let body = json!({"school_id": school_id, "code": code, "name": name, "skill_area": "机械", "town": "米河镇", "intake_year": 2026, "capacity": capacity, "reserved_seats": reserved,
+                          "requirements": [{"name": "score 200+", "when": "student.exam_score >= 200.0"}]});
+        let r = app
+            .api(Method::POST, "/api/v1/programmes", Some(&admin), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        programmes.push(r.json()["id"].as_i64().expect("id"));
+    }
+    let rules = json!({"name": "2026 分流规则", "rules": {
+    "eligibility": [{"name": "not in senior high", "when": "!student.in_senior_high"}],
+    "priority": [
+        {"name": "registered household", "when": "student.registered_poor", "points": 100},
+        {"name": "exam score", "when": "true", "points": "double(student.exam_score) / 10.0"}
+    ]}});
+    let set = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&admin), Some(rules))
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let rule_set = set.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &format!("/api/v1/rule-sets/{rule_set}/publish"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let mut students = Vec::new();
+    for (i, id) in IDS.iter().enumerate() {
+        let s = app
+            .seed_student(&format!("学生{}", ["甲", "乙", "丙", "丁"][i]), id, 2026)
+            .await;
+        students.push(s);
+    }
+    Setup {
+        admin,
+        clerk,
+        students,
+        programmes,
+        rule_set,
+    }
+}
+
+async fn prefer(app: &TestApp, s: &Setup, student: i32, choices: &[i64]) {
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/preferences/{student}"),
+            Some(&s.clerk),
+            Some(json!({"programme_ids": choices})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn dry_run(app: &TestApp, s: &Setup, seed: i64) -> Value {
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/routing-runs",
+            Some(&s.clerk),
+            Some(json!({"intake_year": 2026, "rule_set_id": s.rule_set, "seed": seed})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()
+}
+
+#[tokio::test]
+async fn bad_programmes_and_rules_are_refused_naming_the_problem_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let school = app
+        .api(
+            Method::POST,
+            "/api/v1/schools",
+            Some(&admin),
+            Some(json!({"name": "一职专", "town": "孝义街道"})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let before = app.count("programme").await;
+    let bad = json!({"school_id": school, "code": "P 1", "name": "", "skill_area": "x", "town": "y", "intake_year": 2026, "capacity": 5, "reserved_seats": 9});
+    let r = app
+        .api(Method::POST, "/api/v1/programmes", Some(&admin), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().expect("f").to_string())
+        .collect();
+    assert_eq!(fields, vec!["code", "name", "reserved_seats"]);
+    let bad_rule = json!({"school_id": school, "code": "P1", "name": "护理", "skill_area": "x", "town": "y", "intake_year": 2026, "capacity": 5,
+                          "requirements": [{"name": "height", "when": "student.height > 150"}]});
+    let r = app
+        .api(Method::POST, "/api/v1/programmes", Some(&admin), Some(bad_rule))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.json()["detail"].as_str().expect("detail").contains("height"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.count("programme").await, before);
+    let clerk = app.token(Role::Admissions).await;
+    let ok = json!({"school_id": school, "code": "P1", "name": "护理", "skill_area": "x", "town": "y", "intake_year": 2026, "capacity": 5});
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/programmes", Some(&clerk), Some(ok))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_rule_with_an_error_is_refused_with_its_name_and_a_published_set_never_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let before = app.count("rule_set").await;
+    let bad = json!({"name": "r", "rules": {"eligibility": [], "priority": [{"name": "score mix", "when": "true", "points": "student.exam_score + 1"}]}});
+    let r = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&admin), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.json()["detail"].as_str().expect("detail").contains("score mix"),
+        "{}",
+        r.body
+    );
+    let syntax = json!({"name": "r", "rules": {"eligibility": [{"name": "broken", "when": "student.town == "}]}});
+    let r = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&admin), Some(syntax))
+        .await;
+    assert!(
+        r.json()["detail"].as_str().expect("detail").contains("broken"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.count("rule_set").await, before);
+    let ok = json!({"name": "r", "rules": {"eligibility": [{"name": "all", "when": "true"}], "priority": []}});
+    let id = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&admin), Some(ok.clone()))
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    app.api(
+        Method::POST,
+        &format!("/api/v1/rule-sets/{id}/publish"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/rule-sets/{id}"),
+            Some(&admin),
+            Some(ok["rules"].clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let v2 = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&admin), Some(ok))
+        .await
+        .json();
+    assert_eq!(v2["version"], 2);
+}
+
+#[tokio::test]
+async fn a_dry_run_touches_no_archive_and_the_same_seed_gives_the_same_result() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0], s.programmes[1]]).await;
+    }
+    let a = dry_run(&app, &s, 7).await;
+    let b = dry_run(&app, &s, 7).await;
+    assert_eq!(a["input_digest"], b["input_digest"]);
+    assert_eq!(a["result"], b["result"]);
+    assert_eq!(a["placed"], 3, "{a}");
+    assert_eq!(a["unplaced"], 1);
+    assert_eq!(app.count("archive_entry").await, 0);
+    assert_eq!(app.count("ledger_entry").await, 0);
+    let placements = a["result"]["placements"].as_array().expect("placements");
+    assert_eq!(placements.len(), 4, "every student appears once");
+    let unplaced = placements
+        .iter()
+        .find(|p| p["programme"].is_null())
+        .expect("one unplaced");
+    assert!(
+        unplaced["not_placed_higher"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .all(|r| r["reason"] == "full")
+    );
+}
+
+#[tokio::test]
+async fn committing_writes_offers_and_the_ledger_and_a_later_round_fills_new_seats() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students[..3] {
+        prefer(&app, &s, *st, &[s.programmes[0], s.programmes[1]]).await;
+    }
+    // The fourth student made no choice: eligible, unplaced, on the ledger.
+    let run = dry_run(&app, &s, 1).await;
+    let id = run["id"].as_i64().expect("id");
+    let viewer = app.token(Role::Viewer).await;
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &format!("/api/v1/routing-runs/{id}/commit"),
+            Some(&viewer),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/routing-runs/{id}/commit"),
+            Some(&s.clerk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &format!("/api/v1/routing-runs/{id}/commit"),
+            Some(&s.clerk),
+            None
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(app.count("archive_entry").await, 3);
+    let ledger = app
+        .api(Method::GET, "/api/v1/ledger?open=true", Some(&s.clerk), None)
+        .await
+        .json();
+    let on_ledger: Vec<i64> = ledger
+        .as_array()
+        .expect("ledger")
+        .iter()
+        .map(|l| l["student_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(on_ledger, vec![s.students[3] as i64]);
+    let st = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/students/{}", s.students[0]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(st["student"]["status"], "placed");
+
+    // Round 2: a new programme; the unplaced student chooses it.
+    let mut body = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/programmes/{}", s.programmes[0]),
+            Some(&s.admin),
+            None,
+        )
+        .await
+        .json();
+    body["capacity"] = json!(2);
+    app.api(
+        Method::PUT,
+        &format!("/api/v1/programmes/{}", s.programmes[0]),
+        Some(&s.admin),
+        Some(body),
+    )
+    .await;
+    prefer(&app, &s, s.students[3], &[s.programmes[0]]).await;
+    let round2 = dry_run(&app, &s, 2).await;
+    assert_eq!(round2["round"], 2);
+    assert_eq!(round2["students"], 1, "only the still-unplaced student is routed");
+    assert_eq!(round2["placed"], 1);
+    let diff = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/routing-runs/{id}/diff/{}", round2["id"]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(diff.as_array().expect("moves").len(), 1);
+    app.api(
+        Method::POST,
+        &format!("/api/v1/routing-runs/{}/commit", round2["id"]),
+        Some(&s.clerk),
+        None,
+    )
+    .await;
+    let ledger = app
+        .api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(ledger[0]["close_reason"], "placed");
+}
+
+#[tokio::test]
+async fn crossing_off_needs_a_reason_and_records_who_and_when() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let run = dry_run(&app, &s, 1).await;
+    app.api(
+        Method::POST,
+        &format!("/api/v1/routing-runs/{}/commit", run["id"]),
+        Some(&s.clerk),
+        None,
+    )
+    .await;
+    let ledger = app
+        .api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(ledger.as_array().expect("l").len(), 4, "nobody chose anything");
+    let line = ledger[0]["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{line}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "other"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{line}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "moved_away", "note": "随父母迁往郑州"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let closed = r.json();
+    assert_eq!(closed["close_reason"], "moved_away");
+    assert!(closed["closed_by"].as_str().expect("by").starts_with("admissions-"));
+    let again = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{line}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "working"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_routing_pages_show_runs_results_diffs_and_the_ledger() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[1], s.programmes[0]]).await;
+    }
+    let a = dry_run(&app, &s, 3).await;
+    let b = dry_run(&app, &s, 4).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let list = clerk.get("/routing-runs").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let page = clerk.get(&format!("/routing-runs/{}", a["id"])).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("提交录取结果") && page.body.contains("学生甲"),
+        "{}",
+        page.body
+    );
+    let csv = clerk.get(&format!("/routing-runs/{}?format=csv", a["id"])).await;
+    assert!(csv.body.contains("学生甲"));
+    let diff = clerk
+        .get(&format!("/routing-runs/{}/diff?other={}", a["id"], b["id"]))
+        .await;
+    assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+    clerk.get(&format!("/routing-runs/{}", a["id"])).await;
+    let committed = clerk.post(&format!("/routing-runs/{}/commit", a["id"]), &[]).await;
+    assert_eq!(committed.status, StatusCode::SEE_OTHER, "{}", committed.body);
+    let ledger = clerk.get("/ledger").await;
+    assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.body);
+    let mut viewer = app.browser_as(Role::Viewer).await;
+    assert_eq!(viewer.get("/programmes?intake_year=2026").await.status, StatusCode::OK);
+    let page = viewer.get(&format!("/routing-runs/{}", b["id"])).await;
+    assert!(!page.body.contains("提交录取结果"), "viewers cannot commit");
+}
+
+#[tokio::test]
+async fn ineligible_students_are_explained_and_stay_off_the_ledger() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let strict = json!({"name": "strict", "rules": {"eligibility": [{"name": "score above 500", "when": "student.exam_score > 500.0"}], "priority": []}});
+    let set = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&s.admin), Some(strict))
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    app.api(
+        Method::POST,
+        &format!("/api/v1/rule-sets/{set}/publish"),
+        Some(&s.admin),
+        None,
+    )
+    .await;
+    let draft = app
+        .api(
+            Method::POST,
+            "/api/v1/rule-sets",
+            Some(&s.admin),
+            Some(json!({"name": "draft", "rules": {}})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/routing-runs",
+            Some(&s.clerk),
+            Some(json!({"intake_year": 2026, "rule_set_id": draft})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "drafts cannot be used");
+    let run = app
+        .api(
+            Method::POST,
+            "/api/v1/routing-runs",
+            Some(&s.clerk),
+            Some(json!({"intake_year": 2026, "rule_set_id": set, "seed": 1})),
+        )
+        .await
+        .json();
+    assert_eq!(run["eligible"], 0);
+    let first = &run["result"]["placements"][0]["not_placed_higher"][0];
+    assert_eq!(first["reason"], "ineligible");
+    assert_eq!(first["rule"], "score above 500");
+    app.api(
+        Method::POST,
+        &format!("/api/v1/routing-runs/{}/commit", run["id"]),
+        Some(&s.clerk),
+        None,
+    )
+    .await;
+    assert_eq!(app.count("ledger_entry").await, 0);
+}
