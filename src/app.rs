@@ -11,6 +11,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
+use crate::admissions::rule_sets_web;
 use crate::admissions::web as admissions_web;
 use crate::auth::web as auth_web;
 use crate::config::Config;
@@ -74,6 +75,9 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/students/:id/entries/new", get(student_web::new_entry_page))
         .at("/follow-ups", get(student_web::follow_ups_page))
         .at("/programmes", get(admissions_web::programmes_page))
+        .at("/rule-sets", get(rule_sets_web::list_page).post(rule_sets_web::create))
+        .at("/rule-sets/:id", get(rule_sets_web::show).post(rule_sets_web::update))
+        .at("/rule-sets/:id/publish", post(rule_sets_web::publish))
         .at(
             "/routing-runs",
             get(admissions_web::runs_page).post(admissions_web::create_run),

@@ -150,6 +150,7 @@ fn nav_key(key: &str) -> &'static str {
         "follow_ups" => "nav.follow_ups",
         "programmes" => "nav.programmes",
         "runs" => "nav.runs",
+        "rule_sets" => "nav.rule_sets",
         "ledger" => "nav.ledger",
         _ => "nav.tokens",
     }

@@ -134,6 +134,28 @@ pub struct NewRuleSetRequest {
     pub rules: RulesDto,
 }
 
+/// What a rule set would do to the current data (nothing is stored).
+#[derive(Debug, Object)]
+pub struct TryReportDto {
+    pub students: u64,
+    pub eligible: u64,
+    pub placed: u64,
+    pub unplaced: u64,
+    /// Students each eligibility rule leaves out, by rule name.
+    pub ineligible_by_rule: std::collections::BTreeMap<String, u64>,
+    /// How often each requirement rule keeps a student out of a programme they chose.
+    pub requirement_failures: std::collections::BTreeMap<String, u64>,
+    /// Placed students' points in buckets of 10.
+    pub points_distribution: Vec<PointsBucketDto>,
+}
+
+/// Placed students with points in `[from, from + 10)`.
+#[derive(Debug, Object)]
+pub struct PointsBucketDto {
+    pub from: f64,
+    pub count: u64,
+}
+
 /// A student's choices, best first.
 #[derive(Debug, Object)]
 pub struct PreferencesDto {
@@ -354,6 +376,36 @@ impl RoutingApi {
         auth.0.require(Capability::ManageProgrammes)?;
         let set = rule_sets::publish(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
         Ok(Json(rule_set_dto(set)?))
+    }
+
+    /// Tries a rule set (draft or published) on the current students and programmes of a year:
+    /// how many are eligible, which requirements bite, the distribution of points. Stores nothing.
+    #[oai(path = "/rule-sets/:id/try", method = "post", tag = "ApiTags::RuleSets")]
+    async fn try_rule_set(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+        intake_year: Query<i32>,
+    ) -> ApiResult<Json<TryReportDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let r = runs::try_rule_set(&state.db, id.0, intake_year.0).await?;
+        Ok(Json(TryReportDto {
+            students: r.summary.students,
+            eligible: r.summary.eligible,
+            placed: r.summary.placed,
+            unplaced: r.summary.unplaced,
+            ineligible_by_rule: r.ineligible_by_rule,
+            requirement_failures: r.requirement_failures,
+            points_distribution: r
+                .points_distribution
+                .into_iter()
+                .map(|b| PointsBucketDto {
+                    from: b.from,
+                    count: b.count,
+                })
+                .collect(),
+        }))
     }
 
     /// A student's choices.

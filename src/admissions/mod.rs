@@ -9,6 +9,7 @@ pub mod preferences;
 pub mod programmes;
 pub mod programmes_api;
 pub mod rule_sets;
+pub mod rule_sets_web;
 pub mod rules_check;
 pub mod runs;
 pub mod web;

@@ -113,38 +113,39 @@ pub fn placements(result: &Value) -> Vec<Placement> {
         .unwrap_or_default()
 }
 
-/// Computes a dry run and stores it. Round = committed rounds of the year + 1; a later round only
-/// routes students not yet placed, into the seats left.
-pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) -> Result<routing_run::Model, AppError> {
-    let set = get_rule_set(db, req.rule_set_id).await.map_err(|e| match e {
-        AppError::NotFound(_) => AppError::invalid(
-            "rule_set_id",
-            Msg::new("error.rule_set_unknown").arg("id", req.rule_set_id),
-        ),
-        other => other,
-    })?;
-    if set.status != "published" {
-        return Err(AppError::invalid(
-            "rule_set_id",
-            Msg::new("error.rule_set_not_published"),
-        ));
-    }
-    let rules = rules_of(&set)?;
+/// A routing computed from the current data, not yet stored.
+struct Computed {
+    round: i32,
+    seed: i64,
+    input_digest: String,
+    result: Value,
+    summary: RunSummary,
+}
+
+/// Builds the instance of `intake_year` from the database with `rules` and routes it. Round =
+/// committed rounds of the year + 1; a later round only routes students not yet placed, into the
+/// seats left.
+async fn compute(
+    db: &DatabaseConnection,
+    rules: &super::rule_sets::Rules,
+    intake_year: i32,
+    seed: Option<i64>,
+) -> Result<Computed, AppError> {
     let programmes = programme::Entity::find()
-        .filter(programme::Column::IntakeYear.eq(req.intake_year))
+        .filter(programme::Column::IntakeYear.eq(intake_year))
         .order_by_asc(programme::Column::Code)
         .all(db)
         .await?;
     if programmes.is_empty() {
         return Err(AppError::invalid(
             "intake_year",
-            Msg::new("error.no_programmes").arg("year", req.intake_year),
+            Msg::new("error.no_programmes").arg("year", intake_year),
         ));
     }
     let codes: HashMap<String, i32> = programmes.iter().map(|p| (p.code.clone(), p.id)).collect();
-    let already = committed_placements(db, req.intake_year, &codes).await?;
+    let already = committed_placements(db, intake_year, &codes).await?;
     let round = routing_run::Entity::find()
-        .filter(routing_run::Column::IntakeYear.eq(req.intake_year))
+        .filter(routing_run::Column::IntakeYear.eq(intake_year))
         .filter(routing_run::Column::Status.eq("committed"))
         .all(db)
         .await?
@@ -157,7 +158,7 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
         }
     }
     let students: Vec<student::Model> = student::Entity::find()
-        .filter(student::Column::GraduationYear.eq(req.intake_year))
+        .filter(student::Column::GraduationYear.eq(intake_year))
         .order_by_asc(student::Column::Id)
         .all(db)
         .await?
@@ -185,11 +186,11 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
     {
         preferences.entry(p.student_id).or_default().push(p.programme_id);
     }
-    let seed = req.seed.unwrap_or_else(|| rand::random::<u32>() as i64);
+    let seed = seed.unwrap_or_else(|| rand::random::<u32>() as i64);
     let inputs = RunInputs {
-        intake_year: req.intake_year,
+        intake_year,
         seed,
-        rules: &rules,
+        rules,
         programmes: &programmes,
         schools: &schools,
         seats_left: &seats_left,
@@ -210,6 +211,43 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
         placed: result["summary"]["placed"].as_u64().unwrap_or(0),
         unplaced: result["summary"]["unplaced"].as_u64().unwrap_or(0),
     };
+    Ok(Computed {
+        round,
+        seed,
+        input_digest,
+        result,
+        summary,
+    })
+}
+
+/// Computes a dry run with a published rule set and stores it; archives are not touched.
+pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) -> Result<routing_run::Model, AppError> {
+    if let Some(seed) = req.seed.filter(|s| *s < 0) {
+        return Err(AppError::invalid(
+            "seed",
+            Msg::new("error.seed_negative").arg("value", seed),
+        ));
+    }
+    let set = get_rule_set(db, req.rule_set_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::invalid(
+            "rule_set_id",
+            Msg::new("error.rule_set_unknown").arg("id", req.rule_set_id),
+        ),
+        other => other,
+    })?;
+    if set.status != "published" {
+        return Err(AppError::invalid(
+            "rule_set_id",
+            Msg::new("error.rule_set_not_published"),
+        ));
+    }
+    let Computed {
+        round,
+        seed,
+        input_digest,
+        result,
+        summary,
+    } = compute(db, &rules_of(&set)?, req.intake_year, req.seed).await?;
     let txn = db.begin().await?;
     let run = routing_run::ActiveModel {
         intake_year: Set(req.intake_year),
@@ -234,6 +272,60 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
     audit::record(&txn, actor, "routing.dry_run", Record::new("routing_run", run.id), text).await?;
     txn.commit().await?;
     Ok(run)
+}
+
+/// What a rule set would do to the current data, before it is published.
+#[derive(Debug, Clone, Serialize)]
+pub struct TryReport {
+    pub summary: RunSummary,
+    /// Students each eligibility rule left out, by rule name.
+    pub ineligible_by_rule: std::collections::BTreeMap<String, u64>,
+    /// How often each requirement rule kept a student out of a programme they wanted, by rule name.
+    pub requirement_failures: std::collections::BTreeMap<String, u64>,
+    /// Placed students' points in buckets of 10 points, lowest first.
+    pub points_distribution: Vec<PointsBucket>,
+}
+
+/// Placed students whose points are in `[from, from + 10)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointsBucket {
+    pub from: f64,
+    pub count: u64,
+}
+
+/// Routes the current data of `intake_year` with a rule set (draft or published) without storing
+/// anything, and summarises who would be eligible, which requirements bite, and the points.
+pub async fn try_rule_set(db: &DatabaseConnection, rule_set_id: i32, intake_year: i32) -> Result<TryReport, AppError> {
+    let set = get_rule_set(db, rule_set_id).await?;
+    let computed = compute(db, &rules_of(&set)?, intake_year, Some(0)).await?;
+    let mut report = TryReport {
+        summary: computed.summary,
+        ineligible_by_rule: Default::default(),
+        requirement_failures: Default::default(),
+        points_distribution: Vec::new(),
+    };
+    let mut buckets: std::collections::BTreeMap<i64, u64> = Default::default();
+    for p in placements(&computed.result) {
+        for r in p.raw["not_placed_higher"].as_array().into_iter().flatten() {
+            let rule = r["rule"].as_str().unwrap_or_default().to_string();
+            match r["reason"].as_str() {
+                Some("ineligible") => *report.ineligible_by_rule.entry(rule).or_insert(0) += 1,
+                Some("requirement") => *report.requirement_failures.entry(rule).or_insert(0) += 1,
+                _ => {}
+            }
+        }
+        if let Some(points) = p.raw["points"].as_f64() {
+            *buckets.entry((points / 10.0).floor() as i64).or_insert(0) += 1;
+        }
+    }
+    report.points_distribution = buckets
+        .into_iter()
+        .map(|(b, count)| PointsBucket {
+            from: b as f64 * 10.0,
+            count,
+        })
+        .collect();
+    Ok(report)
 }
 
 /// A student whose placement differs between two runs.

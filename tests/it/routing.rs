@@ -501,3 +501,98 @@ async fn ineligible_students_are_explained_and_stay_off_the_ledger() {
     .await;
     assert_eq!(app.count("ledger_entry").await, 0);
 }
+
+#[tokio::test]
+async fn a_draft_can_be_tried_on_current_data_without_storing_anything() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0]]).await;
+    }
+    let draft = json!({"name": "trial", "rules": {"eligibility": [{"name": "score above 500", "when": "student.exam_score > 500.0"}], "priority": []}});
+    let id = app
+        .api(Method::POST, "/api/v1/rule-sets", Some(&s.admin), Some(draft))
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let runs_before = app.count("routing_run").await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/rule-sets/{id}/try?intake_year=2026"),
+            Some(&s.admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let report = r.json();
+    assert_eq!(report["students"], 4);
+    assert_eq!(report["eligible"], 0);
+    assert_eq!(report["ineligible_by_rule"]["score above 500"], 4);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/rule-sets/{}/try?intake_year=2026", s.rule_set),
+            Some(&s.admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(r["placed"], 1);
+    assert_eq!(r["points_distribution"][0]["from"], 140.0, "100 + 480/10 = 148 points");
+    assert_eq!(app.count("routing_run").await, runs_before);
+}
+
+#[tokio::test]
+async fn the_rule_set_editor_explains_a_bad_rule_saves_publishes_and_tries() {
+    let app = TestApp::spawn().await;
+    let _ = setup(&app).await;
+    let mut admin = app.browser_as(Role::Admin).await;
+    let page = admin.get("/rule-sets").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("student.exam_score"),
+        "the variable reference is on the page"
+    );
+    let bad = admin
+        .post(
+            "/rule-sets",
+            &[
+                ("name", "试验"),
+                ("e_name", "范围"),
+                ("e_when", "!student.in_senior_high"),
+                ("p_name", "成绩"),
+                ("p_when", ""),
+                ("p_points", "student.exam_score / 10"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("成绩"), "{}", bad.body);
+    let ok = admin
+        .post(
+            "/rule-sets",
+            &[
+                ("name", "试验"),
+                ("e_name", "范围"),
+                ("e_when", "!student.in_senior_high"),
+                ("p_name", "成绩"),
+                ("p_when", ""),
+                ("p_points", "double(student.exam_score) / 10.0"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let editor = admin.get(ok.location()).await;
+    assert!(editor.body.contains("double(student.exam_score) / 10.0"));
+    let tried = admin.get(&format!("{}?try_year=2026", ok.location())).await;
+    assert!(tried.body.contains("试算结果"), "{}", tried.body);
+    let published = admin.post(&format!("{}/publish", ok.location()), &[]).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let after = admin.get(ok.location()).await;
+    assert!(after.body.contains("不能修改"));
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let r = clerk.get("/rule-sets").await;
+    assert!(!r.body.contains("保存草稿"), "only admins edit rule sets");
+}
