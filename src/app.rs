@@ -71,6 +71,11 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/students/export", get(student_web::export_list))
         .at("/students/:id", get(student_web::student_page))
         .at("/students/:id/reveal-id", post(student_web::reveal))
+        .at("/students/:id/preferences", post(student_web::set_preferences))
+        .at(
+            "/students/:id/preferences/confirm",
+            post(student_web::confirm_preferences),
+        )
         .at("/students/:id/entries", post(student_web::create_entry))
         .at("/students/:id/entries/new", get(student_web::new_entry_page))
         .at("/follow-ups", get(student_web::follow_ups_page))

@@ -118,6 +118,41 @@ pub async fn set_preferences(
     Ok(())
 }
 
+/// Replaces a student's choices given as programme codes of their graduation year (as typed on the
+/// portal: separated by commas, spaces or 、), naming any code that does not exist.
+pub async fn set_preferences_by_codes(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    student_id: i32,
+    codes: &str,
+) -> Result<(), AppError> {
+    let s = crate::student::students::get_student(db, student_id).await?;
+    let programmes = programme::Entity::find()
+        .filter(programme::Column::IntakeYear.eq(s.graduation_year))
+        .all(db)
+        .await?;
+    let mut ids = Vec::new();
+    for code in codes
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let wanted = code.to_uppercase();
+        match programmes.iter().find(|p| p.code == wanted) {
+            Some(p) => ids.push(p.id),
+            None => {
+                return Err(AppError::invalid(
+                    "codes",
+                    Msg::new("error.programme_code_unknown")
+                        .arg("code", code)
+                        .arg("year", s.graduation_year),
+                ));
+            }
+        }
+    }
+    set_preferences(db, actor, student_id, &ids).await
+}
+
 /// Proposes up to three programmes for every student of `graduation_year` who must be routed
 /// (not in senior high) and has no choices: programmes whose skill area or name matches the
 /// student's intended skill first, then those in the student's town, then the largest. Stored

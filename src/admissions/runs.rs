@@ -64,7 +64,7 @@ pub fn summary_of(run: &routing_run::Model) -> RunSummary {
 }
 
 /// Students already given a seat by a committed run of the year: student id → programme id.
-async fn committed_placements(
+pub async fn committed_placements(
     db: &impl ConnectionTrait,
     intake_year: i32,
     codes: &HashMap<String, i32>,
@@ -492,9 +492,8 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
             .exec(&txn)
             .await?;
     }
-    for sid in &placed_ids {
-        crate::student::students::refresh_status(&txn, *sid, today).await?;
-    }
+    let placed: Vec<i32> = placed_ids.iter().copied().collect();
+    crate::student::students::refresh_statuses_of(&txn, &placed, today).await?;
     let text = format!(
         "{} round {}: {} offers written, {} added to the ledger",
         run.intake_year,

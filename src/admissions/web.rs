@@ -35,9 +35,22 @@ pub async fn programmes_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Q
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
+    // Seats given by committed runs, per programme, for each year shown.
+    let mut filled: HashMap<i32, i64> = HashMap::new();
+    let years: std::collections::BTreeSet<i32> = list.iter().map(|p| p.intake_year).collect();
+    for y in years {
+        let codes: HashMap<String, i32> = list
+            .iter()
+            .filter(|p| p.intake_year == y)
+            .map(|p| (p.code.clone(), p.id))
+            .collect();
+        for pid in runs::committed_placements(&state.db, y, &codes).await?.into_values() {
+            *filled.entry(pid).or_insert(0) += 1;
+        }
+    }
     let rows: Vec<Value> = list
         .iter()
-        .map(|p| json!({ "code": p.code, "name": p.name, "school": schools.get(&p.school_id).cloned().unwrap_or_default(), "skill_area": p.skill_area, "town": p.town, "intake_year": p.intake_year, "capacity": p.capacity, "reserved": p.reserved_seats }))
+        .map(|p| json!({ "code": p.code, "name": p.name, "school": schools.get(&p.school_id).cloned().unwrap_or_default(), "skill_area": p.skill_area, "town": p.town, "intake_year": p.intake_year, "capacity": p.capacity, "reserved": p.reserved_seats, "filled": filled.get(&p.id).copied().unwrap_or(0) }))
         .collect();
     let vars = json!({ "programmes": rows, "intake_year": q.0.intake_year.unwrap_or_default() });
     Ok(render(&state, &ctx, "admissions/programmes.html", vars)?.into_response())

@@ -197,6 +197,16 @@ pub async fn student_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Pat
 }
 
 async fn show_student(state: &AppState, ctx: &PortalCtx, id: i32, revealed: Option<String>) -> PageResult {
+    show_student_with(state, ctx, id, revealed, String::new()).await
+}
+
+async fn show_student_with(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    revealed: Option<String>,
+    prefs_error: String,
+) -> PageResult {
     let me = ctx.staff(Capability::ReadStudents)?;
     let r = students::student_record(&state.db, id, Utc::now().date_naive()).await?;
     let mut student = row_json(&r.student, &r.household);
@@ -215,8 +225,22 @@ async fn show_student(state: &AppState, ctx: &PortalCtx, id: i32, revealed: Opti
         "can_reveal": me.can(Capability::RevealNationalId),
         "can_write": me.can(Capability::ManageStudents),
         "kinds": entry_form::KINDS,
+        "choices": crate::admissions::preferences::preferences_of(&state.db, id)
+            .await?
+            .into_iter()
+            .map(|(p, g)| json!({ "rank": p.rank, "code": g.code, "name": g.name, "confirmed": p.confirmed }))
+            .collect::<Vec<_>>(),
+        "can_route": me.can(Capability::RunRouting),
+        "prefs_error": prefs_error,
     });
-    Ok(render(state, ctx, "student/show.html", vars)?.into_response())
+    let status = if vars["prefs_error"].as_str().is_some_and(|e| !e.is_empty()) {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        poem::http::StatusCode::OK
+    };
+    Ok(render(state, ctx, "student/show.html", vars)?
+        .with_status(status)
+        .into_response())
 }
 
 #[handler]
@@ -224,6 +248,39 @@ pub async fn reveal(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>
     let me = ctx.staff(Capability::RevealNationalId)?;
     let clear = students::reveal_national_id(&state.db, &state.vault, me, Some(ctx.client_ip.clone()), id.0).await?;
     show_student(&state, &ctx, id.0, Some(clear)).await
+}
+
+#[derive(Deserialize)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    codes: String,
+}
+
+/// Sets the student's choices from programme codes typed in order.
+#[handler]
+pub async fn set_preferences(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<PreferencesForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    match crate::admissions::preferences::set_preferences_by_codes(&state.db, &actor, id.0, &form.0.codes).await {
+        Ok(()) => Ok(redirect(&format!("/students/{}#choices", id.0))),
+        Err(e @ AppError::Invalid(_)) => {
+            show_student_with(&state, &ctx, id.0, None, crate::web::error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Confirms the recommended choices as they are.
+#[handler]
+pub async fn confirm_preferences(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    crate::admissions::preferences::confirm(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
+    Ok(redirect(&format!("/students/{}#choices", id.0)))
 }
 
 #[derive(Deserialize)]

@@ -596,3 +596,78 @@ async fn the_rule_set_editor_explains_a_bad_rule_saves_publishes_and_tries() {
     let r = clerk.get("/rule-sets").await;
     assert!(!r.body.contains("保存草稿"), "only admins edit rule sets");
 }
+
+#[tokio::test]
+async fn choices_are_set_by_code_on_the_student_page_and_recommendations_confirmed() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get(&format!("/students/{}", s.students[0])).await;
+    assert!(page.body.contains("还没有志愿"), "{}", page.body);
+    let bad = clerk
+        .post(
+            &format!("/students/{}/preferences", s.students[0]),
+            &[("codes", "P02, P99")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("P99"), "{}", bad.body);
+    assert_eq!(app.count("preference").await, 0);
+    let ok = clerk
+        .post(
+            &format!("/students/{}/preferences", s.students[0]),
+            &[("codes", "p02，P01")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let prefs = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/preferences/{}", s.students[0]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    let codes: Vec<&str> = prefs["choices"]
+        .as_array()
+        .expect("choices")
+        .iter()
+        .map(|c| c["programme_code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, vec!["P02", "P01"]);
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/preferences/recommend",
+            Some(&s.clerk),
+            Some(json!({"graduation_year": 2026, "intake_year": 2026})),
+        )
+        .await;
+    assert_eq!(r.json()["students"], 3, "the three without choices");
+    let rec = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/preferences/{}", s.students[1]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(rec["choices"][0]["confirmed"], false);
+    let page = clerk.get(&format!("/students/{}", s.students[1])).await;
+    assert!(page.body.contains("待确认"));
+    clerk
+        .post(&format!("/students/{}/preferences/confirm", s.students[1]), &[])
+        .await;
+    let rec = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/preferences/{}", s.students[1]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(rec["choices"][0]["confirmed"], true);
+}
