@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{archive_entry, household, import_batch, student};
+use entity::{archive_entry, household, import_batch, preference, programme, student};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +125,8 @@ pub async fn preview(
     bytes: &[u8],
     sheet: Option<&str>,
 ) -> Result<ImportReport, AppError> {
-    let (rows, errors, row_count) = parse(bytes, sheet)?;
+    let (rows, mut errors, row_count) = parse(bytes, sheet)?;
+    let rows = check_preferences(db, rows, &mut errors).await?;
     let existing = Existing::load(db).await?;
     let plan = plan(&rows, &existing, vault);
     Ok(plan.report(file_name, row_count, &errors, false))
@@ -182,8 +183,9 @@ pub async fn commit_batch(
     if batch.status == "committed" {
         return Err(AppError::Conflict(Msg::new("error.import_already_committed")));
     }
-    let (rows, errors, row_count) = parse(&batch.content, batch.sheet.as_deref())?;
+    let (rows, mut errors, row_count) = parse(&batch.content, batch.sheet.as_deref())?;
     let txn = db.begin().await?;
+    let rows = check_preferences(&txn, rows, &mut errors).await?;
     // Claim the batch inside the transaction: a second concurrent commit finds it committed.
     let claimed = import_batch::Entity::update_many()
         .col_expr(
@@ -204,6 +206,7 @@ pub async fn commit_batch(
     let existing = Existing::load(&txn).await?;
     let plan = plan(&rows, &existing, vault);
     apply(&txn, vault, actor, &plan, options).await?;
+    apply_preferences(&txn, vault, &rows).await?;
     let report = plan.report(&batch.file_name, row_count, &errors, true);
     import_batch::Entity::update_many()
         .col_expr(
@@ -250,6 +253,109 @@ fn parse(bytes: &[u8], sheet: Option<&str>) -> Result<Parsed, AppError> {
     let row_count = table.rows.len();
     let (rows, errors) = register::parse_rows(&table).map_err(|m| AppError::invalid("file", m))?;
     Ok((rows, errors, row_count))
+}
+
+/// Drops rows whose 志愿 name a programme code that does not exist in their graduation year,
+/// reporting each as a bad row (a row is written whole or not at all).
+async fn check_preferences(
+    db: &impl ConnectionTrait,
+    rows: Vec<RegisterRow>,
+    errors: &mut Vec<RowError>,
+) -> Result<Vec<RegisterRow>, AppError> {
+    if rows.iter().all(|r| r.preferences.is_empty()) {
+        return Ok(rows);
+    }
+    let codes: std::collections::HashSet<(i32, String)> = programme::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.intake_year, p.code))
+        .collect();
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row
+            .preferences
+            .iter()
+            .find(|c| !codes.contains(&(row.graduation_year, (*c).clone())))
+        {
+            None => kept.push(row),
+            Some(code) => errors.push(RowError {
+                line: row.line,
+                column: register::header_of(register::Column::Preferences).to_string(),
+                msg: Msg::new("student.preferences_unknown")
+                    .arg("code", code)
+                    .arg("year", row.graduation_year),
+            }),
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    Ok(kept)
+}
+
+/// Sets the choices of every row that lists some (confirmed: they come from the register), when
+/// they differ from the stored ones.
+async fn apply_preferences(txn: &impl ConnectionTrait, vault: &IdVault, rows: &[RegisterRow]) -> Result<(), AppError> {
+    let with: Vec<&RegisterRow> = rows.iter().filter(|r| !r.preferences.is_empty()).collect();
+    if with.is_empty() {
+        return Ok(());
+    }
+    let programmes: HashMap<(i32, String), i32> = programme::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| ((p.intake_year, p.code), p.id))
+        .collect();
+    let students: HashMap<String, i32> = student::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.national_id_hash, s.id))
+        .collect();
+    let mut current: HashMap<i32, Vec<i32>> = HashMap::new();
+    for p in preference::Entity::find()
+        .order_by_asc(preference::Column::Rank)
+        .all(txn)
+        .await?
+    {
+        current.entry(p.student_id).or_default().push(p.programme_id);
+    }
+    let now = Utc::now();
+    let mut inserts = Vec::new();
+    let mut replaced = Vec::new();
+    for row in with {
+        let Some(&sid) = students.get(&vault.lookup_hash(row.national_id.as_str())) else {
+            continue;
+        };
+        let wanted: Vec<i32> = row
+            .preferences
+            .iter()
+            .filter_map(|c| programmes.get(&(row.graduation_year, c.clone())).copied())
+            .collect();
+        if current.get(&sid) == Some(&wanted) {
+            continue;
+        }
+        replaced.push(sid);
+        for (rank, pid) in wanted.into_iter().enumerate() {
+            inserts.push(preference::ActiveModel {
+                student_id: Set(sid),
+                programme_id: Set(pid),
+                rank: Set(rank as i32 + 1),
+                confirmed: Set(true),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    for chunk in replaced.chunks(500) {
+        preference::Entity::delete_many()
+            .filter(preference::Column::StudentId.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    for chunk in inserts.chunks(400) {
+        preference::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(())
 }
 
 /// The database's current households and students, keyed for matching.

@@ -53,9 +53,11 @@ pub enum Column {
     IntendedSkill,
     /// 监护人: the guardian's name.
     Guardian,
+    /// 志愿: programme codes in order of preference, separated by commas, spaces or 、.
+    Preferences,
 }
 
-const COLUMN_COUNT: usize = 17;
+const COLUMN_COUNT: usize = 18;
 
 /// Every column in layout order with its Chinese and English header and whether it is required.
 pub const COLUMN_DOC: &[(Column, &str, &str, bool)] = &[
@@ -76,6 +78,7 @@ pub const COLUMN_DOC: &[(Column, &str, &str, bool)] = &[
     (Column::Disability, "是否残疾", "disability", false),
     (Column::IntendedSkill, "意向专业", "intended_skill", false),
     (Column::Guardian, "监护人", "guardian", false),
+    (Column::Preferences, "志愿", "preferences", false),
 ];
 
 /// Other headers seen in real exports, in normalised form (see [`normalise_header`]).
@@ -139,6 +142,7 @@ const ALIASES: &[(Column, &[&str])] = &[
         &["意向技能", "意向", "意向专业(技能)", "intendedmajor"],
     ),
     (Column::Guardian, &["监护人姓名", "guardianname"]),
+    (Column::Preferences, &["填报志愿", "志愿专业", "志愿代码", "choices"]),
 ];
 
 /// The columns an import cannot do without.
@@ -276,6 +280,8 @@ pub struct RegisterRow {
     pub disability: bool,
     pub intended_skill: Option<String>,
     pub guardian: Option<String>,
+    /// Programme codes, best first (upper-cased); empty when the column is absent or blank.
+    pub preferences: Vec<String>,
 }
 
 /// A problem with one cell (or with a row as a whole).
@@ -394,6 +400,7 @@ impl<'a> RowParser<'a> {
         let disability = self.optional(Column::Disability, parse_disability);
         let intended_skill = self.text(Column::IntendedSkill, false);
         let guardian = self.text(Column::Guardian, false);
+        let preferences = self.optional(Column::Preferences, parse_preferences);
         let (sex, birth_date) = match &national_id {
             Some(id) => self.agree_with_id(id, sex.flatten(), birth_date.flatten(), seen),
             None => (None, None),
@@ -419,6 +426,7 @@ impl<'a> RowParser<'a> {
             disability: disability?.unwrap_or(false),
             intended_skill: nonempty(intended_skill?),
             guardian: nonempty(guardian?),
+            preferences: preferences?.unwrap_or_default(),
         })
     }
 
@@ -630,3 +638,23 @@ pub fn excel_serial_date(serial: u32) -> Option<NaiveDate> {
 
 #[cfg(test)]
 mod tests;
+
+/// Most programme codes a row may list.
+pub const MAX_PREFERENCES: usize = 10;
+
+/// Programme codes in order, separated by commas (also full-width), 、, semicolons or spaces.
+fn parse_preferences(cell: &str) -> Result<Vec<String>, Msg> {
+    let codes: Vec<String> = cell
+        .split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；') || c.is_whitespace())
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes.len() > MAX_PREFERENCES {
+        return Err(Msg::new("student.preferences_too_many").arg("max", MAX_PREFERENCES));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = codes.iter().find(|c| !seen.insert(c.as_str())) {
+        return Err(Msg::new("student.preferences_repeated").arg("code", dup));
+    }
+    Ok(codes)
+}

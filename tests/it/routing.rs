@@ -671,3 +671,41 @@ async fn choices_are_set_by_code_on_the_student_page_and_recommendations_confirm
         .json();
     assert_eq!(rec["choices"][0]["confirmed"], true);
 }
+
+#[tokio::test]
+async fn choices_can_come_with_the_register_import_and_unknown_codes_are_bad_rows() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let csv = "姓名,身份证号,建档立卡编号,镇(街道),毕业年份,升学状态,中考成绩,志愿\n\
+               学生甲,410181200602024058,H1000001,米河镇,2026,未升学,480,\"P02, P01\"\n\
+               新学生,410181200707170799,H1000002,米河镇,2026,未升学,480,P09\n";
+    let actor = vocpath::audit::Actor::system("test");
+    let report = vocpath::student::import::import_now(
+        &app.state.db,
+        &app.state.vault,
+        &actor,
+        "c.csv",
+        csv.as_bytes().to_vec(),
+        None,
+    )
+    .await
+    .expect("import");
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!((report.errors[0].line, report.errors[0].column.as_str()), (3, "志愿"));
+    let prefs = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/preferences/{}", s.students[0]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    let codes: Vec<&str> = prefs["choices"]
+        .as_array()
+        .expect("choices")
+        .iter()
+        .map(|c| c["programme_code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, vec!["P02", "P01"]);
+}
