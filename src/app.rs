@@ -11,8 +11,8 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
-use crate::admissions::rule_sets_web;
 use crate::admissions::web as admissions_web;
+use crate::admissions::{programmes_web, rule_sets_web};
 use crate::auth::web as auth_web;
 use crate::config::Config;
 use crate::i18n::Catalogues;
@@ -79,7 +79,16 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/students/:id/entries", post(student_web::create_entry))
         .at("/students/:id/entries/new", get(student_web::new_entry_page))
         .at("/follow-ups", get(student_web::follow_ups_page))
-        .at("/programmes", get(admissions_web::programmes_page))
+        .at(
+            "/programmes",
+            get(admissions_web::programmes_page).post(programmes_web::create),
+        )
+        .at("/programmes/new", get(programmes_web::new_page))
+        .at(
+            "/programmes/:id",
+            get(programmes_web::edit_page).post(programmes_web::update),
+        )
+        .at("/schools", post(programmes_web::create_school))
         .at("/rule-sets", get(rule_sets_web::list_page).post(rule_sets_web::create))
         .at("/rule-sets/:id", get(rule_sets_web::show).post(rule_sets_web::update))
         .at("/rule-sets/:id/publish", post(rule_sets_web::publish))

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod preferences;
 pub mod programmes;
 pub mod programmes_api;
+pub mod programmes_web;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;

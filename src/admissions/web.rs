@@ -28,7 +28,7 @@ fn year(q: &Option<String>) -> Option<i32> {
 
 #[handler]
 pub async fn programmes_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<YearQuery>) -> PageResult {
-    ctx.staff(Capability::ReadStudents)?;
+    let me = ctx.staff(Capability::ReadStudents)?;
     let list = programmes::list_programmes(&state.db, year(&q.0.intake_year), None).await?;
     let schools: HashMap<i32, String> = programmes::list_schools(&state.db)
         .await?
@@ -50,9 +50,9 @@ pub async fn programmes_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Q
     }
     let rows: Vec<Value> = list
         .iter()
-        .map(|p| json!({ "code": p.code, "name": p.name, "school": schools.get(&p.school_id).cloned().unwrap_or_default(), "skill_area": p.skill_area, "town": p.town, "intake_year": p.intake_year, "capacity": p.capacity, "reserved": p.reserved_seats, "filled": filled.get(&p.id).copied().unwrap_or(0) }))
+        .map(|p| json!({ "code": p.code, "name": p.name, "school": schools.get(&p.school_id).cloned().unwrap_or_default(), "skill_area": p.skill_area, "town": p.town, "intake_year": p.intake_year, "capacity": p.capacity, "reserved": p.reserved_seats, "filled": filled.get(&p.id).copied().unwrap_or(0), "id": p.id }))
         .collect();
-    let vars = json!({ "programmes": rows, "intake_year": q.0.intake_year.unwrap_or_default() });
+    let vars = json!({ "programmes": rows, "intake_year": q.0.intake_year.unwrap_or_default(), "can_edit": me.can(Capability::ManageProgrammes) });
     Ok(render(&state, &ctx, "admissions/programmes.html", vars)?.into_response())
 }
 

@@ -709,3 +709,52 @@ async fn choices_can_come_with_the_register_import_and_unknown_codes_are_bad_row
         .collect();
     assert_eq!(codes, vec!["P02", "P01"]);
 }
+
+#[tokio::test]
+async fn admins_add_schools_and_programmes_on_the_portal_with_rule_errors_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let mut admin = app.browser_as(Role::Admin).await;
+    let form = admin.get("/programmes/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let school = admin
+        .post("/schools", &[("name", "巩义市第二中等职业学校"), ("town", "回郭镇")])
+        .await;
+    assert_eq!(school.status, StatusCode::SEE_OTHER, "{}", school.body);
+    admin.get("/programmes/new").await;
+    use sea_orm::EntityTrait;
+    let school_id = entity::school::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("school")
+        .id
+        .to_string();
+    let fields = |req: &'static str| {
+        vec![
+            ("school_id", school_id.clone()),
+            ("code", "P05".into()),
+            ("name", "电子商务".into()),
+            ("skill_area", "商贸".into()),
+            ("town", "回郭镇".into()),
+            ("intake_year", "2026".into()),
+            ("capacity", "80".into()),
+            ("reserved_seats", "10".into()),
+            ("reserved_rule", "student.registered_poor".into()),
+            ("requirements", req.to_string()),
+        ]
+    };
+    let bad = fields("score: student.score > 1");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.post("/programmes", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("score"), "{}", r.body);
+    assert_eq!(app.count("programme").await, 0);
+    let good = fields("score 300+: student.exam_score >= 300.0");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.post("/programmes", &good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = admin.get("/programmes?intake_year=2026").await;
+    assert!(list.body.contains("电子商务") && list.body.contains("P05"));
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    assert_eq!(clerk.get("/programmes/new").await.status, StatusCode::FORBIDDEN);
+}
