@@ -437,17 +437,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                         .filter(|l| !l.is_empty())
                         .map(|_| p.raw["not_placed_higher"].clone()),
                 };
-                offers.push(archive_entry::ActiveModel {
-                    student_id: Set(sid),
-                    kind: Set(details.kind().to_string()),
-                    occurred_on: Set(today),
-                    details: Set(serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?),
-                    supersedes_id: Set(None),
-                    recorded_by: Set(actor.user_id),
-                    recorded_by_label: Set(actor.label.clone()),
-                    created_at: Set(now),
-                    ..Default::default()
-                });
+                offers.push(crate::student::students::new_entry(sid, today, &details, None, actor)?);
             }
             None => {
                 let ineligible = p.raw["not_placed_higher"]

@@ -671,17 +671,7 @@ async fn apply(
                 source: "import".into(),
                 changes: changes.clone(),
             };
-            change_entries.push(archive_entry::ActiveModel {
-                student_id: Set(s.id),
-                kind: Set(details.kind().to_string()),
-                occurred_on: Set(today),
-                details: Set(serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?),
-                supersedes_id: Set(None),
-                recorded_by: Set(actor.user_id),
-                recorded_by_label: Set(actor.label.clone()),
-                created_at: Set(now),
-                ..Default::default()
-            });
+            change_entries.push(crate::student::students::new_entry(s.id, today, &details, None, actor)?);
             super::students::refresh_status(txn, updated.id, today).await?;
             if let Some(p) = progress {
                 p.add(1);

@@ -356,6 +356,27 @@ pub async fn get_household(
     Ok((h, students))
 }
 
+/// A new archive row (not yet inserted): the one way entries are built, by hand, import or routing.
+pub fn new_entry(
+    student_id: i32,
+    occurred_on: NaiveDate,
+    details: &EntryDetails,
+    supersedes: Option<i64>,
+    actor: &Actor,
+) -> Result<archive_entry::ActiveModel, AppError> {
+    Ok(archive_entry::ActiveModel {
+        student_id: Set(student_id),
+        kind: Set(details.kind().to_string()),
+        occurred_on: Set(occurred_on),
+        details: Set(serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?),
+        supersedes_id: Set(supersedes),
+        recorded_by: Set(actor.user_id),
+        recorded_by_label: Set(actor.label.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+}
+
 /// Appends one entry to a student's archive (optionally correcting an earlier one) and refreshes the
 /// cached status, in one transaction with its audit record.
 pub async fn add_entry(
@@ -380,19 +401,9 @@ pub async fn add_entry(
         }
     }
     let kind = details.kind();
-    let row = archive_entry::ActiveModel {
-        student_id: Set(student_id),
-        kind: Set(kind.to_string()),
-        occurred_on: Set(occurred_on),
-        details: Set(serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?),
-        supersedes_id: Set(supersedes),
-        recorded_by: Set(actor.user_id),
-        recorded_by_label: Set(actor.label.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let row = new_entry(student_id, occurred_on, &details, supersedes, actor)?
+        .insert(&txn)
+        .await?;
     refresh_status(&txn, student_id, Utc::now().date_naive()).await?;
     let what = if supersedes.is_some() { "correction" } else { "entry" };
     audit::record(
