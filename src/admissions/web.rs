@@ -242,7 +242,7 @@ pub async fn run_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i3
     let summary = runs::summary_of(&run);
     let vars = json!({
         "run": { "id": run.id, "intake_year": run.intake_year, "round": run.round, "status": run.status, "seed": run.seed, "digest": run.input_digest, "rule_set_id": run.rule_set_id },
-        "summary": summary, "programmes": result["programmes"], "rows": rows, "others": others,
+        "summary": summary, "programmes": result["programmes"], "warnings": result.get("warnings").cloned().unwrap_or(Value::Array(vec![])), "rows": rows, "others": others,
         "q": { "programme": q.programme, "unplaced": q.unplaced },
         "query": serde_urlencoded::to_string([("programme", q.programme.as_str()), ("unplaced", q.unplaced.as_str())]).unwrap_or_default(),
         "can_commit": me.can(Capability::RunRouting) && run.status == "dry_run",
