@@ -45,21 +45,24 @@ pub async fn list(
     }
     let entries = q.order_by_asc(ledger_entry::Column::Id).all(db).await?;
     let ids: Vec<i32> = entries.iter().map(|e| e.student_id).collect();
-    let students: BTreeMap<i32, student::Model> = student::Entity::find()
-        .filter(student::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let hh_ids: Vec<i32> = students.values().map(|s| s.household_id).collect();
-    let households: BTreeMap<i32, household::Model> = household::Entity::find()
-        .filter(household::Column::Id.is_in(hh_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| (h.id, h))
-        .collect();
+    let mut students: BTreeMap<i32, student::Model> = BTreeMap::new();
+    let mut households: BTreeMap<i32, household::Model> = BTreeMap::new();
+    // In chunks: a long ledger would pass the databases' limit on bound parameters.
+    for chunk in ids.chunks(1000) {
+        let found = student::Entity::find()
+            .filter(student::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let hh_ids: Vec<i32> = found.iter().map(|s| s.household_id).collect();
+        for h in household::Entity::find()
+            .filter(household::Column::Id.is_in(hh_ids))
+            .all(db)
+            .await?
+        {
+            households.insert(h.id, h);
+        }
+        students.extend(found.into_iter().map(|s| (s.id, s)));
+    }
     Ok(entries
         .into_iter()
         .filter_map(|entry| {

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{archive_entry, household, student};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -70,14 +70,14 @@ pub async fn search_students(
         c
     };
     if !household_cond.is_empty() {
-        let ids: Vec<i32> = household::Entity::find()
+        // A subquery, not a list of ids: a town can hold more households than SQLite allows
+        // bound parameters.
+        let households = household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
             .filter(household_cond)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|h| h.id)
-            .collect();
-        cond = cond.add(student::Column::HouseholdId.is_in(ids));
+            .into_query();
+        cond = cond.add(student::Column::HouseholdId.in_subquery(households));
     }
     let paginator = student::Entity::find()
         .filter(cond)
