@@ -165,6 +165,7 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
             crate::student::import_api::ImportsApi,
             crate::admissions::programmes_api::ProgrammesApi,
             crate::admissions::api::RoutingApi,
+            crate::outbox_http::OutboxApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),

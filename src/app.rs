@@ -32,12 +32,17 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         .data_key_bytes()
         .ok_or("VOCPATH_DATA_KEY is not set and no data.key was prepared")?;
     let vault = crate::crypto::IdVault::new(&data_key);
+    let mailer = crate::mail::Mailer::from_config(
+        config.smtp_url.as_ref().map(|u| u.expose()),
+        config.data_dir.join("mail"),
+    )?;
     Ok(AppState {
         db,
         config: Arc::new(config),
         templates: Arc::new(tera),
         i18n: Arc::new(i18n),
         vault: Arc::new(vault),
+        mailer,
         imports_running: Arc::default(),
     })
 }
@@ -67,6 +72,8 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
         .at("/admin/audit", get(audit::web::audit_page))
+        .at("/admin/outbox", get(crate::outbox_http::outbox_page))
+        .at("/admin/outbox/:id/resend", post(crate::outbox_http::resend))
         .at("/students", get(student_web::list_page))
         .at("/students/export", get(student_web::export_list))
         .at("/students/:id", get(student_web::student_page))
@@ -185,6 +192,7 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     tokio::spawn(refresh_statuses_daily(state.db.clone()));
+    tokio::spawn(deliver_outbox(state.clone()));
     let bind = config.bind;
     let base = config.base_url.clone();
     tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");
@@ -205,6 +213,26 @@ async fn refresh_statuses_daily(db: DatabaseConnection) {
             Err(e) => tracing::warn!(error = %e, "refreshing student statuses failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
+    }
+}
+
+/// The outbox worker: sends due emails every few seconds. Claims go through the database, so
+/// several instances can run it at once without sending anything twice.
+async fn deliver_outbox(state: AppState) {
+    loop {
+        match crate::outbox::deliver_due(&state.db, &state.mailer, &state.config.mail_from, 200).await {
+            Ok(d) if d.sent + d.retried + d.failed > 0 => {
+                tracing::info!(
+                    sent = d.sent,
+                    retried = d.retried,
+                    failed = d.failed,
+                    "outbox delivered"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox delivery failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
     }
 }
 

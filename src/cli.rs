@@ -99,7 +99,7 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
                     .map_err(|e| format!("cannot read the password: {e}"))?,
             };
             let new = user::NewUser::parse(&email, &name, &role, Some(&password)).map_err(|e| describe(&e))?;
-            let (created, _) = user::create_user(&conn, &Actor::system("cli"), new, config.argon2_memory_kib)
+            let (created, _) = user::create_user(&conn, &Actor::system("cli"), new, config.argon2_memory_kib, None)
                 .await
                 .map_err(|e| describe(&e))?;
             Ok(format!(

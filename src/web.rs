@@ -77,6 +77,11 @@ const NAV: &[NavItem] = &[
         cap: Capability::ReadAuditLog,
     },
     NavItem {
+        href: "/admin/outbox",
+        key: "outbox",
+        cap: Capability::ManageOutbox,
+    },
+    NavItem {
         href: "/account/tokens",
         key: "tokens",
         cap: Capability::ManageOwnTokens,
@@ -145,6 +150,7 @@ fn nav_key(key: &str) -> &'static str {
         "home" => "nav.home",
         "users" => "nav.users",
         "audit" => "nav.audit",
+        "outbox" => "nav_extra.outbox",
         "students" => "nav.students",
         "imports" => "nav.imports",
         "follow_ups" => "nav.follow_ups",

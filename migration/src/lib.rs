@@ -18,6 +18,7 @@ mod m20261129_000010_create_school_programme;
 mod m20261129_000011_create_rule_set;
 mod m20261129_000012_create_preference;
 mod m20261129_000013_create_routing_run;
+mod m20261129_000014_create_outbox;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_create_rule_set::Migration),
             Box::new(m20261129_000012_create_preference::Migration),
             Box::new(m20261129_000013_create_routing_run::Migration),
+            Box::new(m20261129_000014_create_outbox::Migration),
         ]
     }
 }

@@ -217,6 +217,10 @@ impl UsersApi {
             &auth.0.actor(Some(client_ip(req))),
             new,
             state.config.argon2_memory_kib,
+            Some(users::Notify {
+                templates: &state.templates,
+                base_url: &state.config.base_url,
+            }),
         )
         .await?;
         Ok(Json(CreatedUser {

@@ -40,6 +40,8 @@ pub enum Capability {
     ManageProgrammes,
     /// Set preferences, run routing, commit runs, cross students off the ledger.
     RunRouting,
+    /// See the email delivery log and resend.
+    ManageOutbox,
 }
 
 impl Capability {
@@ -50,7 +52,10 @@ impl Capability {
             Capability::UsePortal | Capability::ManageOwnTokens | Capability::ReadStudents => {
                 &[Admin, Admissions, Mentor, Viewer]
             }
-            Capability::ManageStudents | Capability::RevealNationalId | Capability::RunRouting => &[Admin, Admissions],
+            Capability::ManageStudents
+            | Capability::RevealNationalId
+            | Capability::RunRouting
+            | Capability::ManageOutbox => &[Admin, Admissions],
             Capability::ManageProgrammes => &[Admin],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],
         }

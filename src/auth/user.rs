@@ -105,11 +105,18 @@ fn parse_role(raw: &str) -> Result<Role, Msg> {
 }
 
 /// Creates an account. Returns it with the generated one-time password, if one was generated.
+/// Lets a service queue the welcome email: templates and the address users reach the portal at.
+pub struct Notify<'a> {
+    pub templates: &'a tera::Tera,
+    pub base_url: &'a str,
+}
+
 pub async fn create_user(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewUser,
     argon2_memory_kib: u32,
+    notify: Option<Notify<'_>>,
 ) -> Result<(user::Model, Option<String>), AppError> {
     let generated = new.password.is_none().then(password::generate);
     let plain = new.password.clone().or_else(|| generated.clone()).unwrap_or_default();
@@ -132,6 +139,24 @@ pub async fn create_user(
     .map_err(|e| unique_violation_as(e, "email", Msg::new("error.email_taken")))?;
     let summary = format!("created {} ({})", created.email, created.role.as_str());
     audit::record(&txn, actor, "user.create", Record::new("user", created.id), summary).await?;
+    if let Some(n) = notify {
+        let role = match created.role {
+            Role::Admin => "管理员",
+            Role::Admissions => "招生人员",
+            Role::Mentor => "帮扶导师",
+            Role::Viewer => "只读",
+        };
+        let ctx = serde_json::json!({ "name": created.name, "email": created.email, "role": role, "login_url": format!("{}/login", n.base_url) });
+        let email = crate::mail::render(n.templates, "account_created", &ctx)?;
+        crate::outbox::enqueue(
+            &txn,
+            &format!("account_created:{}", created.id),
+            "account_created",
+            &created.email,
+            email,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok((created, generated))
 }

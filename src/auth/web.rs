@@ -214,6 +214,10 @@ pub async fn create_user(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Fo
                 &me.actor(Some(ctx.client_ip.clone())),
                 new,
                 state.config.argon2_memory_kib,
+                Some(users::Notify {
+                    templates: &state.templates,
+                    base_url: &state.config.base_url,
+                }),
             )
             .await
         }

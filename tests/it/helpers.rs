@@ -135,7 +135,7 @@ impl TestApp {
     /// Creates an active user with [`PASSWORD`] that need not change it.
     pub async fn user(&self, email: &str, role: Role) -> i32 {
         let new = user::NewUser::parse(email, "测试用户", role.as_str(), Some(PASSWORD)).expect("valid user");
-        let (u, _) = user::create_user(&self.state.db, &Actor::system("test"), new, 256)
+        let (u, _) = user::create_user(&self.state.db, &Actor::system("test"), new, 256, None)
             .await
             .expect("create user");
         u.id

@@ -10,4 +10,5 @@ mod audit;
 mod auth;
 mod foundation;
 mod import;
+mod outbox;
 mod routing;

@@ -1,0 +1,128 @@
+//! Email: the transport chosen by configuration (SMTP through lettre with a pooled connection, or
+//! `.eml` files in a folder when no SMTP server is configured), and rendering of typed emails from
+//! `templates/email/<kind>/{subject.txt, body.txt, body.html}` (HTML autoescaped; a missing
+//! variable is an error). This module sends; it never decides *when* — that is the outbox's job.
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, MultiPart, SinglePart, header};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// Where outgoing mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per message in this folder.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::File(p) => write!(f, "Mailer::File({})", p.display()),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP from `smtp://`, `smtps://` or `smtp+starttls://user:pass@host:port`, else files.
+    pub fn from_config(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Mailer, String> {
+        let Some(url) = smtp_url else {
+            return Ok(Mailer::File(mail_dir));
+        };
+        let url = match url.strip_prefix("smtp+starttls://") {
+            Some(rest) => format!("smtp://{rest}?tls=required"),
+            None => url.to_string(),
+        };
+        let builder =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(&url).map_err(|e| format!("VOCPATH_SMTP_URL: {e}"))?;
+        Ok(Mailer::Smtp(builder.build()))
+    }
+
+    /// Plain SMTP without TLS to a local test server.
+    pub fn plain_smtp(host: &str, port: u16) -> Mailer {
+        Mailer::Smtp(
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .build(),
+        )
+    }
+
+    /// Sends one message.
+    pub async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::File(dir) => {
+                tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+                    uuid::Uuid::new_v4().simple()
+                );
+                tokio::fs::write(dir.join(name), message.formatted())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// A rendered email, ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders `templates/email/<kind>/…` with `context`.
+pub fn render(templates: &tera::Tera, kind: &str, context: &impl Serialize) -> Result<Rendered, AppError> {
+    let ctx =
+        tera::Context::from_serialize(context).map_err(|e| AppError::Internal(format!("email {kind} context: {e}")))?;
+    let part = |file: &str| {
+        templates
+            .render(&format!("email/{kind}/{file}"), &ctx)
+            .map_err(|e| AppError::Internal(format!("email {kind}/{file}: {e}")))
+    };
+    Ok(Rendered {
+        subject: part("subject.txt")?.trim().to_string(),
+        text: part("body.txt")?,
+        html: part("body.html")?,
+    })
+}
+
+/// Builds the multipart/alternative message (lettre encodes a Chinese subject per RFC 2047).
+pub fn build_message(
+    from: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: &str,
+    message_id: &str,
+) -> Result<Message, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("sender `{from}`: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("recipient `{to}`: {e}"))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id.to_string()))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(header::ContentType::TEXT_PLAIN)
+                        .body(text.to_string()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(header::ContentType::TEXT_HTML)
+                        .body(html.to_string()),
+                ),
+        )
+        .map_err(|e| e.to_string())
+}

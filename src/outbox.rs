@@ -1,0 +1,260 @@
+//! The transactional outbox. [`enqueue`] writes an email row inside the caller's transaction, so
+//! the email exists exactly when the business change does; its idempotency key is unique, so one
+//! event never queues two emails. [`deliver_due`] claims due rows one by one with a conditional
+//! update (`status = 'queued'` → `'sending'`), which only one worker or instance can win on either
+//! database, sends, and records the outcome: `sent`, or back to `queued` with exponential backoff,
+//! or `failed` after the last attempt (with the error). A row found still `sending` long after its
+//! claim means a worker stopped between sending and recording: it becomes `unknown` and is never
+//! resent automatically (it might have gone out); staff see it and can resend it.
+
+use chrono::{Duration, Utc};
+use entity::outbox;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::mail::{Mailer, Rendered, build_message};
+use crate::pagination::{Page, PageRequest};
+
+/// Attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i32 = 5;
+/// A claim older than this without an outcome means the worker stopped mid-send.
+pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
+
+/// Queues an email in the caller's transaction. Returns `false` when an email with this key was
+/// queued before (nothing is written then).
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    kind: &str,
+    to: &str,
+    email: Rendered,
+) -> Result<bool, AppError> {
+    let now = Utc::now();
+    let row = outbox::ActiveModel {
+        idempotency_key: Set(key.to_string()),
+        kind: Set(kind.to_string()),
+        recipient: Set(to.to_string()),
+        subject: Set(email.subject),
+        body_text: Set(email.text),
+        body_html: Set(email.html),
+        status: Set("queued".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    };
+    let inserted = outbox::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(outbox::Column::IdempotencyKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await;
+    match inserted {
+        Ok(n) => Ok(n > 0),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Delay before attempt `n + 1`: 30 s, 1 min, 2 min, 4 min … capped at 1 h.
+pub fn backoff(attempts: i32) -> Duration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+    Duration::seconds(Ord::min(secs, 3600))
+}
+
+/// Sends up to `limit` due emails. Safe to run in several workers and instances at once.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    from: &str,
+    limit: u64,
+) -> Result<Delivered, AppError> {
+    mark_abandoned_claims(db).await?;
+    let now = Utc::now();
+    let due: Vec<i64> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut done = Delivered::default();
+    for id in due {
+        let Some(row) = claim(db, id).await? else { continue };
+        let message_id = format!("<{}@vocpath>", row.idempotency_key.replace(['<', '>', '@', ' '], "-"));
+        let outcome = match build_message(
+            from,
+            &row.recipient,
+            &row.subject,
+            &row.body_text,
+            &row.body_html,
+            &message_id,
+        ) {
+            Ok(m) => mailer.send(m).await,
+            Err(e) => Err(e),
+        };
+        record(db, &row, outcome, &mut done).await?;
+    }
+    Ok(done)
+}
+
+/// Wins the row for this worker, or `None` when another worker was first.
+async fn claim(db: &DatabaseConnection, id: i64) -> Result<Option<outbox::Model>, AppError> {
+    let won = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::ClaimedAt, Expr::value(Utc::now()))
+        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq("queued"))
+        .exec(db)
+        .await?;
+    if won.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(outbox::Entity::find_by_id(id).one(db).await?)
+}
+
+async fn record(
+    db: &DatabaseConnection,
+    row: &outbox::Model,
+    outcome: Result<(), String>,
+    done: &mut Delivered,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let update = outbox::Entity::update_many()
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::Status.eq("sending"));
+    match outcome {
+        Ok(()) => {
+            update
+                .col_expr(outbox::Column::Status, Expr::value("sent"))
+                .col_expr(outbox::Column::SentAt, Expr::value(now))
+                .exec(db)
+                .await?;
+            done.sent += 1;
+        }
+        Err(e) if row.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(id = row.id, error = %e, "email failed for good");
+            update
+                .col_expr(outbox::Column::Status, Expr::value("failed"))
+                .col_expr(outbox::Column::LastError, Expr::value(e))
+                .exec(db)
+                .await?;
+            done.failed += 1;
+        }
+        Err(e) => {
+            tracing::info!(id = row.id, attempt = row.attempts, error = %e, "email will be retried");
+            update
+                .col_expr(outbox::Column::Status, Expr::value("queued"))
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + backoff(row.attempts)))
+                .col_expr(outbox::Column::LastError, Expr::value(e))
+                .exec(db)
+                .await?;
+            done.retried += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Claims older than the timeout whose outcome was never recorded become `unknown`.
+async fn mark_abandoned_claims(db: &DatabaseConnection) -> Result<(), AppError> {
+    let cutoff = Utc::now() - Duration::minutes(CLAIM_TIMEOUT_MINUTES);
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("unknown"))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value("the worker stopped while sending; it may or may not have gone out"),
+        )
+        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::ClaimedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The delivery log, newest first, optionally of one status.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<outbox::Model>, AppError> {
+    let mut q = outbox::Entity::find();
+    if let Some(s) = status.filter(|s| !s.is_empty()) {
+        q = q.filter(outbox::Column::Status.eq(s));
+    }
+    let paginator = q.order_by_desc(outbox::Column::Id).paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
+}
+
+/// Queues a failed or unknown email again (staff decided it should go out).
+pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i64) -> Result<(), AppError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let row = outbox::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("email"))?;
+    if !matches!(row.status.as_str(), "failed" | "unknown") {
+        return Err(AppError::Conflict(Msg::new("error.email_not_resendable")));
+    }
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "outbox.resend",
+        crate::audit::Record::new("outbox", id),
+        format!("{} to {}", row.kind, row.recipient),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Emails waiting to go out (for `/metrics` and the dashboard).
+pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("queued"))
+        .count(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(1), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(240));
+        assert_eq!(backoff(20), Duration::seconds(3600));
+    }
+}

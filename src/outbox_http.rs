@@ -1,0 +1,119 @@
+//! The email delivery log for staff: API and portal page, with resend for failed or unknown emails.
+
+use chrono::{DateTime, Utc};
+use poem::web::{Data, Path as WebPath, Query as WebQuery};
+use poem::{IntoResponse, Response, handler};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::outbox;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::web::{PortalCtx, redirect, render};
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Outgoing email and its delivery status.
+    Outbox,
+}
+
+/// One outgoing email (without its body).
+#[derive(Debug, Object)]
+pub struct EmailDto {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    /// `queued`, `sending`, `sent`, `failed` or `unknown` (a worker stopped mid-send).
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl From<entity::outbox::Model> for EmailDto {
+    fn from(m: entity::outbox::Model) -> Self {
+        EmailDto {
+            id: m.id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            next_attempt_at: m.next_attempt_at,
+        }
+    }
+}
+
+pub struct OutboxApi;
+
+#[OpenApi(tag = "ApiTags::Outbox")]
+impl OutboxApi {
+    /// The delivery log, newest first.
+    #[oai(path = "/outbox", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        status: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<EmailDto>>> {
+        auth.0.require(Capability::ManageOutbox)?;
+        let found = outbox::list(&state.db, status.0.as_deref(), PageRequest::new(page.0, per_page.0)).await?;
+        Ok(Json(PageDto::from_page(found, EmailDto::from)))
+    }
+
+    /// Queues a failed or unknown email again.
+    #[oai(path = "/outbox/:id/resend", method = "post")]
+    async fn resend(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &poem::Request,
+        id: Path<i64>,
+    ) -> ApiResult<Json<serde_json::Value>> {
+        auth.0.require(Capability::ManageOutbox)?;
+        outbox::resend(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        Ok(Json(json!({ "id": id.0, "status": "queued" })))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    status: String,
+    page: Option<u64>,
+}
+
+#[handler]
+pub async fn outbox_page(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    q: WebQuery<OutboxQuery>,
+) -> Result<Response, AppError> {
+    ctx.staff(Capability::ManageOutbox)?;
+    let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)).await?;
+    let depth = outbox::queue_depth(&state.db).await?;
+    let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": format!("status={}", q.0.status),
+                       "statuses": ["queued", "sending", "sent", "failed", "unknown"] });
+    Ok(render(&state, &ctx, "outbox/list.html", vars)?.into_response())
+}
+
+#[handler]
+pub async fn resend(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: WebPath<i64>) -> Result<Response, AppError> {
+    let me = ctx.staff(Capability::ManageOutbox)?;
+    outbox::resend(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
+    Ok(redirect("/admin/outbox"))
+}

@@ -1,0 +1,244 @@
+//! The transactional outbox: written with the business change, sent once, retried with backoff,
+//! failures visible; a real SMTP server runs inside the test on 127.0.0.1.
+
+use std::time::Duration;
+
+use entity::enums::Role;
+use poem::http::{Method, StatusCode};
+use serde_json::json;
+use vocpath::mail::{Mailer, Rendered};
+use vocpath::outbox;
+
+use crate::helpers::TestApp;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// An SMTP server in this process; returns its port and the channel of received messages.
+async fn smtp_server() -> (u16, tokio::sync::broadcast::Receiver<mailcrab::MailMessage>) {
+    let port = free_port();
+    let handle = mailcrab::development_mail_server([127, 0, 0, 1], port).await;
+    // It binds in a spawned task: wait until it accepts connections.
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (port, handle.rx)
+}
+
+fn email(n: usize) -> Rendered {
+    Rendered {
+        subject: format!("测试邮件 {n}"),
+        text: format!("正文 {n}"),
+        html: format!("<p>正文 {n}</p>"),
+    }
+}
+
+#[tokio::test]
+async fn creating_an_account_queues_one_welcome_email_in_the_same_transaction() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let before = app.count("outbox").await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"email": "new@school.cn", "name": "王老师", "role": "mentor"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.count("outbox").await, before + 1);
+    let bad = app
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"email": "new@school.cn", "name": "重复", "role": "mentor"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("outbox").await, before + 1, "a refused change queues nothing");
+}
+
+#[tokio::test]
+async fn the_same_event_never_queues_two_emails() {
+    let app = TestApp::spawn().await;
+    assert!(
+        outbox::enqueue(&app.state.db, "event:1", "test", "a@school.cn", email(1))
+            .await
+            .expect("enqueue")
+    );
+    assert!(
+        !outbox::enqueue(&app.state.db, "event:1", "test", "a@school.cn", email(1))
+            .await
+            .expect("enqueue")
+    );
+    assert_eq!(app.count("outbox").await, 1);
+}
+
+#[tokio::test]
+async fn emails_arrive_over_smtp_with_recipient_chinese_subject_and_both_parts() {
+    let app = TestApp::spawn().await;
+    let (port, mut rx) = smtp_server().await;
+    let mailer = Mailer::plain_smtp("127.0.0.1", port);
+    let admin = app.token(Role::Admin).await;
+    app.api(
+        Method::POST,
+        "/api/v1/users",
+        Some(&admin),
+        Some(json!({"email": "teacher@school.cn", "name": "李老师", "role": "mentor"})),
+    )
+    .await;
+    let done = outbox::deliver_due(&app.state.db, &mailer, "招生办 <zs@county.cn>", 10)
+        .await
+        .expect("deliver");
+    assert_eq!(done.sent, 1);
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("message");
+    let v = serde_json::to_value(&got).expect("json");
+    assert!(v.to_string().contains("teacher@school.cn"), "{v}");
+    assert_eq!(v["subject"], "【中职精准帮扶平台】您的账号已开通");
+    assert!(v["text"].as_str().expect("text").contains("李老师"));
+    assert!(v["html"].as_str().expect("html").contains("登录平台"));
+    assert!(!v.to_string().contains("correct horse"), "no password in the email");
+    // Sent once: a second pass finds nothing.
+    assert_eq!(
+        outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+            .await
+            .expect("deliver")
+            .sent,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_server_means_retries_with_backoff_then_failed_with_the_error() {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let app = TestApp::spawn().await;
+    let mailer = Mailer::plain_smtp("127.0.0.1", free_port());
+    outbox::enqueue(&app.state.db, "event:x", "test", "a@school.cn", email(1))
+        .await
+        .expect("enqueue");
+    let first = outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    assert_eq!(first.retried, 1);
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!((row.status.as_str(), row.attempts), ("queued", 1));
+    assert!(
+        row.next_attempt_at > chrono::Utc::now() + chrono::Duration::seconds(20),
+        "backoff"
+    );
+    assert!(row.last_error.is_some());
+    // Make every later attempt due at once and run out of attempts.
+    for _ in 1..outbox::MAX_ATTEMPTS {
+        app.state
+            .db
+            .execute_unprepared("UPDATE outbox SET next_attempt_at = created_at")
+            .await
+            .expect("due");
+        outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+            .await
+            .expect("deliver");
+    }
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!((row.status.as_str(), row.attempts), ("failed", outbox::MAX_ATTEMPTS));
+    // Staff resend: queued again, attempts reset.
+    let mut admin = app.browser_as(Role::Admin).await;
+    let page = admin.get("/admin/outbox?status=failed").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("a@school.cn"));
+    let r = admin.post(&format!("/admin/outbox/{}/resend", row.id), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!((row.status.as_str(), row.attempts), ("queued", 0));
+}
+
+#[tokio::test]
+async fn concurrent_workers_send_every_email_exactly_once() {
+    let app = TestApp::spawn().await;
+    let (port, mut rx) = smtp_server().await;
+    for n in 0..30 {
+        outbox::enqueue(
+            &app.state.db,
+            &format!("event:{n}"),
+            "test",
+            &format!("m{n}@school.cn"),
+            email(n),
+        )
+        .await
+        .expect("enqueue");
+    }
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let db = app.state.db.clone();
+        let mailer = Mailer::plain_smtp("127.0.0.1", port);
+        workers.push(tokio::spawn(async move {
+            outbox::deliver_due(&db, &mailer, "zs@county.cn", 100)
+                .await
+                .expect("deliver")
+                .sent
+        }));
+    }
+    let mut sent = 0;
+    for w in workers {
+        sent += w.await.expect("join");
+    }
+    assert_eq!(sent, 30);
+    let mut subjects = std::collections::HashSet::new();
+    for _ in 0..30 {
+        let m = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("in time")
+            .expect("message");
+        assert!(
+            subjects.insert(serde_json::to_value(&m).expect("json")["subject"].to_string()),
+            "a message arrived twice"
+        );
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "nothing more arrives"
+    );
+}
+
+#[tokio::test]
+async fn without_smtp_emails_are_written_as_eml_files() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mailer = Mailer::File(dir.path().to_path_buf());
+    outbox::enqueue(&app.state.db, "event:f", "test", "a@school.cn", email(7))
+        .await
+        .expect("enqueue");
+    outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(files[0].as_ref().expect("entry").path()).expect("read");
+    assert!(text.contains("a@school.cn") && text.contains("multipart/alternative"));
+}
