@@ -166,6 +166,7 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
             crate::admissions::programmes_api::ProgrammesApi,
             crate::admissions::api::RoutingApi,
             crate::outbox_http::OutboxApi,
+            crate::mentor::api::MentorsApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),

@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod mail;
+pub mod mentor;
 pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;

@@ -19,6 +19,7 @@ mod m20261129_000011_create_rule_set;
 mod m20261129_000012_create_preference;
 mod m20261129_000013_create_routing_run;
 mod m20261129_000014_create_outbox;
+mod m20261129_000015_create_mentor_profile;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_preference::Migration),
             Box::new(m20261129_000013_create_routing_run::Migration),
             Box::new(m20261129_000014_create_outbox::Migration),
+            Box::new(m20261129_000015_create_mentor_profile::Migration),
         ]
     }
 }

@@ -10,5 +10,6 @@ mod audit;
 mod auth;
 mod foundation;
 mod import;
+mod mentor;
 mod outbox;
 mod routing;
