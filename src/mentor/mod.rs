@@ -2,4 +2,5 @@
 //! assignment emails, help sessions and reminders.
 
 pub mod api;
+pub mod assignment;
 pub mod profiles;
