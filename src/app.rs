@@ -43,6 +43,7 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         i18n: Arc::new(i18n),
         vault: Arc::new(vault),
         mailer,
+        metrics: Arc::default(),
         imports_running: Arc::default(),
     })
 }
@@ -118,6 +119,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .around(web::portal_context);
     Route::new()
         .at("/healthz", get(healthz))
+        .at("/metrics", get(crate::metrics::metrics))
         .nest("/api", api::routes(&state.config.base_url, max_body))
         .nest("/static", StaticFilesEndpoint::new(static_dir))
         .nest("/", portal)
@@ -147,6 +149,8 @@ async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let metrics = req.data::<AppState>().map(|s| s.metrics.clone());
+    let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
@@ -155,7 +159,11 @@ async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
             Err(e) => e.into_response(),
         };
         let status = resp.status().as_u16();
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let seconds = started.elapsed().as_secs_f64();
+        if let Some(metrics) = &metrics {
+            metrics.observe(&path, status, seconds);
+        }
+        let ms = seconds * 1000.0;
         tracing::info!(status, latency_ms = format!("{ms:.1}"), "handled");
         if let Ok(v) = id.parse() {
             resp.headers_mut().insert("x-request-id", v);

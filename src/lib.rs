@@ -21,6 +21,7 @@ pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod mentor;
+pub mod metrics;
 pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;

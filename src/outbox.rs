@@ -238,6 +238,14 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
     Ok(())
 }
 
+/// Emails that failed for good or whose fate is unknown.
+pub async fn failed_count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
+        .count(db)
+        .await?)
+}
+
 /// Emails waiting to go out (for `/metrics` and the dashboard).
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(outbox::Entity::find()

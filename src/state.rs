@@ -17,6 +17,8 @@ pub struct AppState {
     pub i18n: Arc<Catalogues>,
     /// Encrypts and hashes national IDs.
     pub vault: Arc<IdVault>,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Where outgoing mail goes (the outbox worker uses it).
     pub mailer: crate::mail::Mailer,
     /// Import commits running in this instance, by batch id (for the progress page).

@@ -122,3 +122,30 @@ async fn every_response_carries_a_request_id() {
     let r = app.get("/healthz").await;
     assert!(r.headers.get("x-request-id").is_some());
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_report_the_outbox_and_pool() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").await;
+    app.get("/api/v1/users/12").await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.content_type().starts_with("text/plain"));
+    assert!(
+        r.body
+            .contains("vocpath_http_requests_total{route=\"/healthz\",status=\"200\"} 1"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("route=\"/api/v1/users/:id\",status=\"401\""),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("vocpath_http_request_duration_seconds_bucket{route=\"/healthz\",status=\"200\",le=\"+Inf\"} 1")
+    );
+    assert!(r.body.contains("vocpath_outbox_queued 0"));
+    assert!(r.body.contains("vocpath_db_pool_connections "));
+}
