@@ -199,43 +199,14 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
 
 /// Recomputes and stores the cached status of one student (call inside the writing transaction).
 pub async fn refresh_status(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<(), AppError> {
-    let s = get_student(db, id).await?;
-    let domain = to_domain(&entries_of(db, id).await?)?;
-    let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
-    store_status(db, &s, &status).await
-}
-
-pub(crate) async fn store_status(
-    db: &impl ConnectionTrait,
-    s: &student::Model,
-    status: &CurrentStatus,
-) -> Result<(), AppError> {
-    let programme = match status {
-        CurrentStatus::Placed { programme } | CurrentStatus::Enrolled { programme } => Some(programme.clone()),
-        _ => None,
-    };
-    if s.current_status == status.code() && s.current_programme == programme {
-        return Ok(());
-    }
-    student::Entity::update_many()
-        .col_expr(
-            student::Column::CurrentStatus,
-            sea_orm::sea_query::Expr::value(status.code()),
-        )
-        .col_expr(
-            student::Column::CurrentProgramme,
-            sea_orm::sea_query::Expr::value(programme),
-        )
-        .filter(student::Column::Id.eq(s.id))
-        .exec(db)
-        .await?;
-    Ok(())
+    refresh_statuses_of(db, &[id], today).await.map(|_| ())
 }
 
 /// Recomputes the cached status of many students at once (call inside the writing transaction):
-/// a few queries per thousand students rather than three per student.
-pub async fn refresh_statuses_of(db: &impl ConnectionTrait, ids: &[i32], today: NaiveDate) -> Result<(), AppError> {
+/// a few queries per thousand students rather than three per student. Returns how many changed.
+pub async fn refresh_statuses_of(db: &impl ConnectionTrait, ids: &[i32], today: NaiveDate) -> Result<usize, AppError> {
     use std::collections::HashMap;
+    let mut changed = 0;
     for chunk in ids.chunks(1000) {
         let students = student::Entity::find()
             .filter(student::Column::Id.is_in(chunk.to_vec()))
@@ -258,6 +229,7 @@ pub async fn refresh_statuses_of(db: &impl ConnectionTrait, ids: &[i32], today: 
                 _ => None,
             };
             if s.current_status != status.code() || s.current_programme != programme {
+                changed += 1;
                 groups.entry((status.code(), programme)).or_default().push(s.id);
             }
         }
@@ -273,26 +245,19 @@ pub async fn refresh_statuses_of(db: &impl ConnectionTrait, ids: &[i32], today: 
                 .await?;
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Recomputes every student's cached status (the status changes with the date). Returns how many changed.
 pub async fn refresh_all_statuses(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, AppError> {
-    let students = student::Entity::find().all(db).await?;
-    let mut by_student: std::collections::HashMap<i32, Vec<archive_entry::Model>> = std::collections::HashMap::new();
-    for e in archive_entry::Entity::find().all(db).await? {
-        by_student.entry(e.student_id).or_default().push(e);
-    }
+    let ids: Vec<i32> = student::Entity::find()
+        .select_only()
+        .column(student::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
     let txn = db.begin().await?;
-    let mut changed = 0;
-    for s in &students {
-        let domain = to_domain(by_student.get(&s.id).map(Vec::as_slice).unwrap_or_default())?;
-        let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
-        if s.current_status != status.code() {
-            changed += 1;
-        }
-        store_status(&txn, s, &status).await?;
-    }
+    let changed = refresh_statuses_of(&txn, &ids, today).await?;
     txn.commit().await?;
     Ok(changed)
 }

@@ -212,6 +212,7 @@ pub(super) async fn apply(
         }
     }
     let mut change_entries = Vec::new();
+    let mut changed_ids = Vec::new();
     for (row, _, action) in &plan.students {
         if let Action::Changed(s, changes) = action {
             let updated = update_student(txn, s, row, household_id(row.household_number.as_str())?).await?;
@@ -220,7 +221,7 @@ pub(super) async fn apply(
                 changes: changes.clone(),
             };
             change_entries.push(crate::student::students::new_entry(s.id, today, &details, None, actor)?);
-            crate::student::students::refresh_status(txn, updated.id, today).await?;
+            changed_ids.push(updated.id);
             if let Some(p) = progress {
                 p.add(1);
             }
@@ -229,6 +230,7 @@ pub(super) async fn apply(
     for chunk in change_entries.chunks(CHUNK) {
         archive_entry::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
+    crate::student::students::refresh_statuses_of(txn, &changed_ids, today).await?;
     Ok(())
 }
 
