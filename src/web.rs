@@ -63,27 +63,62 @@ struct NavItem {
 const NAV: &[NavItem] = &[
     NavItem {
         href: "/",
-        key: "home",
+        key: "nav.home",
         cap: Capability::UsePortal,
     },
     NavItem {
+        href: "/students",
+        key: "nav.students",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
+        href: "/imports/new",
+        key: "nav.imports",
+        cap: Capability::ManageStudents,
+    },
+    NavItem {
+        href: "/follow-ups",
+        key: "nav.follow_ups",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
+        href: "/programmes",
+        key: "nav.programmes",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
+        href: "/rule-sets",
+        key: "nav.rule_sets",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
+        href: "/routing-runs",
+        key: "nav.runs",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
+        href: "/ledger",
+        key: "nav.ledger",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
         href: "/admin/users",
-        key: "users",
+        key: "nav.users",
         cap: Capability::ManageUsers,
     },
     NavItem {
         href: "/admin/audit",
-        key: "audit",
+        key: "nav.audit",
         cap: Capability::ReadAuditLog,
     },
     NavItem {
         href: "/admin/outbox",
-        key: "outbox",
+        key: "nav_extra.outbox",
         cap: Capability::ManageOutbox,
     },
     NavItem {
         href: "/account/tokens",
-        key: "tokens",
+        key: "nav.tokens",
         cap: Capability::ManageOwnTokens,
     },
 ];
@@ -123,7 +158,7 @@ fn render_with_status(
             .filter(|n| u.can(n.cap))
             .map(|n| NavLink {
                 href: n.href,
-                label: state.i18n.text(ctx.lang, &Msg::new(nav_key(n.key))),
+                label: state.i18n.text(ctx.lang, &Msg::new(n.key)),
                 active: if n.href == "/" {
                     ctx.path == "/"
                 } else {
@@ -143,23 +178,6 @@ fn render_with_status(
         .templates
         .render(template, &tctx)
         .map_err(|e| AppError::Internal(format!("template {template}: {e}")))
-}
-
-fn nav_key(key: &str) -> &'static str {
-    match key {
-        "home" => "nav.home",
-        "users" => "nav.users",
-        "audit" => "nav.audit",
-        "outbox" => "nav_extra.outbox",
-        "students" => "nav.students",
-        "imports" => "nav.imports",
-        "follow_ups" => "nav.follow_ups",
-        "programmes" => "nav.programmes",
-        "runs" => "nav.runs",
-        "rule_sets" => "nav.rule_sets",
-        "ledger" => "nav.ledger",
-        _ => "nav.tokens",
-    }
 }
 
 /// A 303 redirect (after a POST, or to the login page).

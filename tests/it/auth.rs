@@ -385,3 +385,31 @@ async fn admins_reset_passwords_and_the_old_one_stops_working() {
         "/account/password"
     );
 }
+
+#[tokio::test]
+async fn the_navigation_reaches_every_page_the_role_may_use() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let home = clerk.get("/").await;
+    for href in [
+        "/students",
+        "/imports/new",
+        "/follow-ups",
+        "/programmes",
+        "/rule-sets",
+        "/routing-runs",
+        "/ledger",
+        "/admin/outbox",
+        "/account/tokens",
+    ] {
+        assert!(
+            home.body.contains(&format!("href=\"{href}\"")),
+            "{href} missing from the navigation"
+        );
+        assert_eq!(clerk.get(href).await.status, StatusCode::OK, "{href}");
+    }
+    assert!(!home.body.contains("href=\"/admin/users\""));
+    let mut viewer = app.browser_as(Role::Viewer).await;
+    let home = viewer.get("/").await;
+    assert!(home.body.contains("href=\"/students\"") && !home.body.contains("href=\"/imports/new\""));
+}
