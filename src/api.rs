@@ -167,6 +167,7 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
             crate::admissions::api::RoutingApi,
             crate::outbox_http::OutboxApi,
             crate::mentor::api::MentorsApi,
+            crate::mentor::api::MentorAssignmentsApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),

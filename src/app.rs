@@ -1,6 +1,7 @@
 //! Assembling the service: state, routes, middleware, and running it with graceful shutdown.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use poem::endpoint::StaticFilesEndpoint;
@@ -73,6 +74,28 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
         .at("/admin/audit", get(audit::web::audit_page))
+        .at("/mentoring", get(crate::mentor::web::overview_page))
+        .at("/mentoring/confirm", post(crate::mentor::web::confirm))
+        .at("/mentoring/assignments", get(crate::mentor::web::assignments_page))
+        .at("/mentoring/overdue", get(crate::mentor::web::overdue_page))
+        .at("/mentoring/mentors", get(crate::mentor::web::mentors_page))
+        .at(
+            "/mentoring/mentors/:id",
+            get(crate::mentor::web::profile_page).post(crate::mentor::web::save_profile),
+        )
+        .at(
+            "/mentoring/students/:id",
+            get(crate::mentor::web::student_page).post(crate::mentor::web::override_one),
+        )
+        .at("/my-mentees", get(crate::mentor::web::my_mentees))
+        .at(
+            "/my-mentees/:id",
+            get(crate::mentor::web::mentee_page).post(crate::mentor::web::record_session),
+        )
+        .at(
+            "/mentor-links/:token",
+            get(crate::mentor::web::link_page).post(crate::mentor::web::answer),
+        )
         .at("/admin/outbox", get(crate::outbox_http::outbox_page))
         .at("/admin/outbox/:id/resend", post(crate::outbox_http::resend))
         .at("/students", get(student_web::list_page))
@@ -200,13 +223,28 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     tokio::spawn(refresh_statuses_daily(state.db.clone()));
-    tokio::spawn(deliver_outbox(state.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let outbox_worker = tokio::spawn(deliver_outbox(state.clone(), stop.clone()));
+    tokio::spawn(weekly_digests(state.clone()));
     let bind = config.bind;
     let base = config.base_url.clone();
     tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");
+    let stop_on_signal = stop.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        stop_on_signal.store(true, Ordering::SeqCst);
+    };
     Server::new(TcpListener::bind(bind))
-        .run_with_graceful_shutdown(routes(state), shutdown_signal(), Some(Duration::from_secs(30)))
+        .run_with_graceful_shutdown(routes(state), signal, Some(Duration::from_secs(30)))
         .await?;
+    stop.store(true, Ordering::SeqCst);
+    // Let the outbox worker finish the email it is sending, so none is left half-sent.
+    if tokio::time::timeout(Duration::from_secs(30), outbox_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the outbox worker did not stop within 30 s");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -226,9 +264,9 @@ async fn refresh_statuses_daily(db: DatabaseConnection) {
 
 /// The outbox worker: sends due emails every few seconds. Claims go through the database, so
 /// several instances can run it at once without sending anything twice.
-async fn deliver_outbox(state: AppState) {
-    loop {
-        match crate::outbox::deliver_due(&state.db, &state.mailer, &state.config.mail_from, 200).await {
+async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::SeqCst) {
+        match crate::outbox::deliver_due_until(&state.db, &state.mailer, &state.config.mail_from, 200, &stop).await {
             Ok(d) if d.sent + d.retried + d.failed > 0 => {
                 tracing::info!(
                     sent = d.sent,
@@ -240,7 +278,27 @@ async fn deliver_outbox(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox delivery failed; will retry"),
         }
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        // Sleep in short steps so a shutdown is noticed quickly.
+        for _ in 0..10 {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// Queues the mentors' weekly digests of overdue mentees. Checked every hour; the email's key is the
+/// mentor and the ISO week, so each mentor gets at most one a week whatever the number of instances.
+async fn weekly_digests(state: AppState) {
+    loop {
+        let mailing = crate::mentor::assignments::Mailing::of(&state);
+        match crate::mentor::sessions::queue_weekly_digests(&state.db, mailing, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "weekly mentor digests queued"),
+            Err(e) => tracing::warn!(error = %e, "queuing mentor digests failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
 

@@ -7,6 +7,8 @@
 //! claim means a worker stopped between sending and recording: it becomes `unknown` and is never
 //! resent automatically (it might have gone out); staff see it and can resend it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{Duration, Utc};
 use entity::outbox;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -87,6 +89,18 @@ pub async fn deliver_due(
     from: &str,
     limit: u64,
 ) -> Result<Delivered, AppError> {
+    deliver_due_until(db, mailer, from, limit, &AtomicBool::new(false)).await
+}
+
+/// [`deliver_due`] that stops between two emails once `stop` is set (graceful shutdown), so the
+/// service never leaves an email it had started on half-sent.
+pub async fn deliver_due_until(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    from: &str,
+    limit: u64,
+    stop: &AtomicBool,
+) -> Result<Delivered, AppError> {
     mark_abandoned_claims(db).await?;
     let now = Utc::now();
     let due: Vec<i64> = outbox::Entity::find()
@@ -101,6 +115,9 @@ pub async fn deliver_due(
         .await?;
     let mut done = Delivered::default();
     for id in due {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let Some(row) = claim(db, id).await? else { continue };
         let message_id = format!("<{}@vocpath>", row.idempotency_key.replace(['<', '>', '@', ' '], "-"));
         let outcome = match build_message(

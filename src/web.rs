@@ -102,6 +102,16 @@ const NAV: &[NavItem] = &[
         cap: Capability::ReadStudents,
     },
     NavItem {
+        href: "/mentoring",
+        key: "nav_extra.mentoring",
+        cap: Capability::ManageMentoring,
+    },
+    NavItem {
+        href: "/my-mentees",
+        key: "nav_extra.my_mentees",
+        cap: Capability::RecordHelpSessions,
+    },
+    NavItem {
         href: "/admin/users",
         key: "nav.users",
         cap: Capability::ManageUsers,

@@ -10,6 +10,7 @@ pub mod household;
 pub mod import_batch;
 pub mod ledger_entry;
 pub mod login_failure;
+pub mod mentor_assignment;
 pub mod mentor_profile;
 pub mod outbox;
 pub mod preference;

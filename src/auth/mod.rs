@@ -42,6 +42,10 @@ pub enum Capability {
     RunRouting,
     /// See the email delivery log and resend.
     ManageOutbox,
+    /// Preview and confirm mentor assignments, override one, see overdue contacts.
+    ManageMentoring,
+    /// Record help sessions with one's own mentees ("my mentees").
+    RecordHelpSessions,
 }
 
 impl Capability {
@@ -55,7 +59,9 @@ impl Capability {
             Capability::ManageStudents
             | Capability::RevealNationalId
             | Capability::RunRouting
-            | Capability::ManageOutbox => &[Admin, Admissions],
+            | Capability::ManageOutbox
+            | Capability::ManageMentoring => &[Admin, Admissions],
+            Capability::RecordHelpSessions => &[Mentor],
             Capability::ManageProgrammes => &[Admin],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],
         }

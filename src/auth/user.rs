@@ -178,6 +178,15 @@ pub async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> Resul
 }
 
 /// All accounts, by email.
+/// Accounts with the mentor role, by name.
+pub async fn list_mentors(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, AppError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Mentor))
+        .order_by_asc(user::Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn list_users(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<user::Model>, AppError> {
     let paginator = user::Entity::find()
         .order_by_asc(user::Column::Email)

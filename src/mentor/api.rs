@@ -1,14 +1,18 @@
-//! API for mentor profiles.
+//! API for mentor profiles, assignments (proposal, confirmation, override, list), help sessions and
+//! the overdue list.
 
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
+use super::assignments::{self, AssignmentFilter, Mailing, Override};
 use super::profiles::{self, ProfileInput, RoleCapacity};
-use crate::api::{ApiResult, BearerAuth, client_ip};
+use super::sessions::{self, SessionInput};
+use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::pagination::PageRequest;
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -115,5 +119,343 @@ impl MentorsApi {
         let input = ProfileInput::parse(b.school_id, roles, b.skill_areas, &b.home_town, b.active)?;
         let saved = profiles::save_profile(&state.db, &auth.0.actor(Some(client_ip(req))), user_id.0, input).await?;
         Ok(Json(dto(saved)?))
+    }
+}
+
+/// One proposed assignment.
+#[derive(Debug, Object)]
+pub struct ProposedDto {
+    pub student_id: i32,
+    pub student: String,
+    pub school: String,
+    pub programme: String,
+    /// `counsellor`, `class_teacher` or `subject_teacher`.
+    pub role: String,
+    pub mentor_id: i32,
+    pub mentor: String,
+    /// The mentor comes from the student's home town.
+    pub home_town: bool,
+    /// The student's earlier mentor in this role declined.
+    pub replaces_declined: bool,
+}
+
+/// A role a student cannot get, and why.
+#[derive(Debug, Object)]
+pub struct MissingDto {
+    pub role: String,
+    /// `no_mentor_for_role`, `no_skill_match` or `all_full`.
+    pub reason: String,
+}
+
+/// A student who cannot be fully covered (and so gets no new assignment).
+#[derive(Debug, Object)]
+pub struct UncoveredDto {
+    pub student_id: i32,
+    pub student: String,
+    pub school: String,
+    pub programme: String,
+    pub missing: Vec<MissingDto>,
+}
+
+/// The proposal for an intake year. Confirm it by sending its `digest` back.
+#[derive(Debug, Object)]
+pub struct ProposalDto {
+    pub intake_year: i32,
+    pub digest: String,
+    pub placed: u64,
+    pub complete: u64,
+    pub assignments: Vec<ProposedDto>,
+    pub uncovered: Vec<UncoveredDto>,
+}
+
+fn snake<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Confirms the proposal that had this digest.
+#[derive(Debug, Object)]
+pub struct ConfirmRequest {
+    pub intake_year: i32,
+    pub digest: String,
+}
+
+/// What a confirmation wrote.
+#[derive(Debug, Object)]
+pub struct ConfirmedDto {
+    pub assignments: u64,
+    pub emails: u64,
+    pub students: u64,
+}
+
+/// Staff choose a mentor by hand for one role of one student.
+#[derive(Debug, Object)]
+pub struct OverrideRequest {
+    pub intake_year: i32,
+    pub student_id: i32,
+    pub role: String,
+    pub mentor_id: i32,
+    pub reason: String,
+}
+
+/// A mentor assignment.
+#[derive(Debug, Object)]
+pub struct AssignmentDto {
+    pub id: i32,
+    pub student_id: i32,
+    pub student: String,
+    pub mentor_id: i32,
+    pub mentor: String,
+    pub role: String,
+    /// `assigned` (awaiting the mentor's answer), `accepted`, `declined` or `replaced`.
+    pub status: String,
+    pub in_force: bool,
+    pub assigned_at: chrono::DateTime<chrono::Utc>,
+    pub assigned_by: String,
+    pub answer_by: chrono::DateTime<chrono::Utc>,
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub end_reason: Option<String>,
+    pub last_contact_on: Option<chrono::NaiveDate>,
+}
+
+impl From<assignments::AssignmentRow> for AssignmentDto {
+    fn from(a: assignments::AssignmentRow) -> Self {
+        let r = a.row;
+        AssignmentDto {
+            id: r.id,
+            student_id: r.student_id,
+            student: a.student,
+            mentor_id: r.mentor_id,
+            mentor: a.mentor,
+            role: r.role,
+            status: r.status,
+            in_force: r.in_force.is_some(),
+            assigned_at: r.assigned_at,
+            assigned_by: r.assigned_by,
+            answer_by: r.answer_by,
+            answered_at: r.answered_at,
+            ended_at: r.ended_at,
+            end_reason: r.end_reason,
+            last_contact_on: r.last_contact_on,
+        }
+    }
+}
+
+/// A help session a mentor held with a mentee.
+#[derive(Debug, Object)]
+pub struct SessionRequest {
+    pub student_id: i32,
+    /// `YYYY-MM-DD`, not in the future.
+    pub date: String,
+    /// `home_visit`, `phone`, `at_school` or `online`.
+    pub mode: String,
+    pub duration_minutes: Option<u32>,
+    pub notes: Option<String>,
+}
+
+/// A mentee without contact for 30 days.
+#[derive(Debug, Object)]
+pub struct OverdueDto {
+    pub assignment_id: i32,
+    pub student_id: i32,
+    pub student: String,
+    pub mentor_id: i32,
+    pub mentor: String,
+    pub role: String,
+    pub last_contact_on: Option<chrono::NaiveDate>,
+    pub days: i64,
+}
+
+pub struct MentorAssignmentsApi;
+
+#[OpenApi(tag = "ApiTags::Mentors")]
+impl MentorAssignmentsApi {
+    /// Assignments, newest first, optionally of one student, one mentor or one status.
+    #[oai(path = "/mentor-assignments", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        student_id: Query<Option<i32>>,
+        mentor_id: Query<Option<i32>>,
+        status: Query<Option<String>>,
+        in_force: Query<Option<bool>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<AssignmentDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let filter = AssignmentFilter {
+            student_id: student_id.0,
+            mentor_id: mentor_id.0,
+            status: status.0,
+            in_force: in_force.0.unwrap_or(false),
+        };
+        let found = assignments::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)).await?;
+        Ok(Json(PageDto::from_page(found, AssignmentDto::from)))
+    }
+
+    /// The proposal for an intake year (default: the latest with a committed run): new assignments
+    /// for placed students who lack mentors, and the students who cannot be covered, with reasons.
+    #[oai(path = "/mentor-assignments/proposal", method = "get")]
+    async fn proposal(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        intake_year: Query<Option<i32>>,
+    ) -> ApiResult<Json<ProposalDto>> {
+        auth.0.require(Capability::ManageMentoring)?;
+        let year = match intake_year.0 {
+            Some(y) => y,
+            None => assignments::latest_intake_year(&state.db)
+                .await?
+                .ok_or(AppError::Conflict(crate::i18n::Msg::new("error.no_committed_run")))?,
+        };
+        let v = assignments::proposal(&state.db, year).await?;
+        Ok(Json(ProposalDto {
+            intake_year: v.intake_year,
+            digest: v.digest,
+            placed: v.placed as u64,
+            complete: v.complete as u64,
+            assignments: v
+                .assignments
+                .into_iter()
+                .map(|a| ProposedDto {
+                    student_id: a.student_id,
+                    student: a.student,
+                    school: a.school,
+                    programme: a.programme,
+                    role: assignments::role_code(a.role).into(),
+                    mentor_id: a.mentor_id,
+                    mentor: a.mentor,
+                    home_town: a.home_town,
+                    replaces_declined: a.replaces_declined,
+                })
+                .collect(),
+            uncovered: v
+                .uncovered
+                .into_iter()
+                .map(|u| UncoveredDto {
+                    student_id: u.student_id,
+                    student: u.student,
+                    school: u.school,
+                    programme: u.programme,
+                    missing: u
+                        .missing
+                        .iter()
+                        .map(|(role, why)| MissingDto {
+                            role: assignments::role_code(*role).into(),
+                            reason: snake(why),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }))
+    }
+
+    /// Confirms the proposal with this digest: assignments, archive entries, audit and one email per
+    /// assignment, in one transaction. 409 `proposal_changed` when the data changed since.
+    #[oai(path = "/mentor-assignments/confirm", method = "post")]
+    async fn confirm(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<ConfirmRequest>,
+    ) -> ApiResult<Json<ConfirmedDto>> {
+        auth.0.require(Capability::ManageMentoring)?;
+        let actor = auth.0.actor(Some(client_ip(req)));
+        let done = assignments::confirm(
+            &state.db,
+            &actor,
+            body.0.intake_year,
+            &body.0.digest,
+            Mailing::of(&state),
+        )
+        .await?;
+        Ok(Json(ConfirmedDto {
+            assignments: done.assignments as u64,
+            emails: done.emails as u64,
+            students: done.students as u64,
+        }))
+    }
+
+    /// Chooses a mentor by hand for one role of one student; the assignment in force ends
+    /// (`replaced`) and the new mentor is emailed.
+    #[oai(path = "/mentor-assignments/override", method = "post")]
+    async fn override_one(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<OverrideRequest>,
+    ) -> ApiResult<Json<AssignmentDto>> {
+        auth.0.require(Capability::ManageMentoring)?;
+        let b = body.0;
+        let row = assignments::override_one(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            Override {
+                intake_year: b.intake_year,
+                student_id: b.student_id,
+                role: b.role,
+                mentor_id: Some(b.mentor_id),
+                reason: b.reason,
+            },
+            Mailing::of(&state),
+        )
+        .await?;
+        let named = assignments::with_names(&state.db, vec![row]).await?;
+        let one = named.into_iter().next().ok_or(AppError::NotFound("assignment"))?;
+        Ok(Json(one.into()))
+    }
+
+    /// Records a help session with one of the caller's mentees (mentors only).
+    #[oai(path = "/mentor-sessions", method = "post")]
+    async fn record_session(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<SessionRequest>,
+    ) -> ApiResult<Json<serde_json::Value>> {
+        auth.0.require(Capability::RecordHelpSessions)?;
+        let b = body.0;
+        let duration = b.duration_minutes.map(|d| d.to_string()).unwrap_or_default();
+        let input = SessionInput::parse(
+            &b.date,
+            &b.mode,
+            &duration,
+            b.notes.as_deref().unwrap_or(""),
+            chrono::Utc::now().date_naive(),
+        )?;
+        let entry = sessions::record_session(&state.db, &auth.0, Some(client_ip(req)), b.student_id, input).await?;
+        Ok(Json(
+            serde_json::json!({ "entry_id": entry.id, "student_id": entry.student_id }),
+        ))
+    }
+
+    /// Mentees in force without contact for 30 days, longest first.
+    #[oai(path = "/mentor-assignments/overdue", method = "get")]
+    async fn overdue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<OverdueDto>>> {
+        auth.0.require(Capability::ManageMentoring)?;
+        let rows = sessions::overdue(&state.db, chrono::Utc::now().date_naive(), None).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|o| OverdueDto {
+                    assignment_id: o.assignment_id,
+                    student_id: o.student_id,
+                    student: o.student,
+                    mentor_id: o.mentor_id,
+                    mentor: o.mentor,
+                    role: o.role,
+                    last_contact_on: o.last_contact_on,
+                    days: o.days,
+                })
+                .collect(),
+        ))
     }
 }

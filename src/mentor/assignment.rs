@@ -11,6 +11,7 @@
 //!   maximum is kept and simply leaves no room.
 //! - The subject teacher teaches the skill area of the student's programme (compared exactly).
 //! - A student's three mentors are three different people, existing mentors included.
+//! - A mentor who declined a student ([`StudentNeed::declined_by`]) is never proposed to them again.
 //! - Existing assignments are kept as they are and not repeated in the output; a student is
 //!   considered only for the roles they still lack.
 //! - **All or nothing**: a student who cannot get every missing role gets no new assignment and is
@@ -116,6 +117,9 @@ pub struct StudentNeed {
     pub skill_area: String,
     /// Home town of the student's household.
     pub home_town: String,
+    /// Mentors who declined this student: never proposed to them again (they take no load).
+    #[serde(default)]
+    pub declined_by: Vec<i32>,
 }
 
 /// An assignment already in force: kept as is and counted in the mentor's load.
@@ -227,7 +231,7 @@ struct Student {
     town: usize,
     /// Roles not filled by an existing assignment.
     needs: [bool; 3],
-    /// Mentors (indices) the student already has, sorted.
+    /// Mentors (indices) the student already has or who declined them, sorted.
     own_mentors: Vec<usize>,
 }
 
@@ -276,6 +280,7 @@ impl Model {
             .into_iter()
             .map(|s| {
                 let (roles, mut own) = held.remove(&s.student_id).unwrap_or_default();
+                own.extend(s.declined_by.iter().filter_map(|id| index.get(id)));
                 own.sort_unstable();
                 own.dedup();
                 Student {

@@ -1,6 +1,9 @@
-//! One-on-one mentoring: mentor profiles, the assignment optimiser (pure), and — in later work —
-//! assignment emails, help sessions and reminders.
+//! One-on-one mentoring: mentor profiles, the assignment optimiser (pure), stored assignments with
+//! their emails and answer links, help sessions and contact reminders.
 
 pub mod api;
 pub mod assignment;
+pub mod assignments;
 pub mod profiles;
+pub mod sessions;
+pub mod web;

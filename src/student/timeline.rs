@@ -100,6 +100,31 @@ pub enum EntryDetails {
         mode: String,
         duration_minutes: Option<u32>,
         notes: Option<String>,
+        /// Who held the session (older entries may lack it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mentor: Option<String>,
+    },
+    /// A mentor took a role for the student (from a confirmed proposal or by hand).
+    MentorAssigned {
+        mentor: String,
+        role: String,
+        /// Given when staff chose the mentor by hand.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The mentor answered the assignment email.
+    MentorAnswered {
+        mentor: String,
+        role: String,
+        /// `accepted` or `declined`.
+        answer: String,
+    },
+    /// Staff replaced a mentor by hand.
+    MentorReplaced {
+        mentor: String,
+        role: String,
+        replaced_by: String,
+        reason: String,
     },
     FinancialAid {
         programme: String,
@@ -127,6 +152,9 @@ impl EntryDetails {
             EntryDetails::Employment { .. } => "employment",
             EntryDetails::FollowUp { .. } => "follow_up",
             EntryDetails::MentorSession { .. } => "mentor_session",
+            EntryDetails::MentorAssigned { .. } => "mentor_assigned",
+            EntryDetails::MentorAnswered { .. } => "mentor_answered",
+            EntryDetails::MentorReplaced { .. } => "mentor_replaced",
             EntryDetails::FinancialAid { .. } => "financial_aid",
             EntryDetails::Note { .. } => "note",
             EntryDetails::RecordChange { .. } => "record_change",

@@ -11,7 +11,7 @@ use vocpath::outbox;
 
 use crate::helpers::TestApp;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -20,7 +20,7 @@ fn free_port() -> u16 {
 }
 
 /// An SMTP server in this process; returns its port and the channel of received messages.
-async fn smtp_server() -> (u16, tokio::sync::broadcast::Receiver<mailcrab::MailMessage>) {
+pub async fn smtp_server() -> (u16, tokio::sync::broadcast::Receiver<mailcrab::MailMessage>) {
     let port = free_port();
     let handle = mailcrab::development_mail_server([127, 0, 0, 1], port).await;
     // It binds in a spawned task: wait until it accepts connections.
@@ -241,4 +241,135 @@ async fn without_smtp_emails_are_written_as_eml_files() {
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].as_ref().expect("entry").path()).expect("read");
     assert!(text.contains("a@school.cn") && text.contains("multipart/alternative"));
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_then_accepts_gets_the_email_once_after_a_retry() {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let mailer = Mailer::plain_smtp("127.0.0.1", port);
+    outbox::enqueue(&app.state.db, "event:r", "test", "r@school.cn", email(3))
+        .await
+        .expect("enqueue");
+    // Nobody listens yet: the connection is refused and the email waits for its retry.
+    let first = outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    assert_eq!((first.sent, first.retried), (0, 1));
+    // The server comes up on that port; the retry falls due.
+    let handle = mailcrab::development_mail_server([127, 0, 0, 1], port).await;
+    let mut rx = handle.rx;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.state
+        .db
+        .execute_unprepared("UPDATE outbox SET next_attempt_at = created_at")
+        .await
+        .expect("due");
+    let second = outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    assert_eq!(second.sent, 1);
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("message");
+    assert_eq!(serde_json::to_value(&got).expect("json")["subject"], "测试邮件 3");
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
+    // Nothing more goes out.
+    outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "sent once"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_between_sending_and_recording_neither_loses_nor_doubles_the_email() {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let app = TestApp::spawn().await;
+    let (port, mut rx) = smtp_server().await;
+    let mailer = Mailer::plain_smtp("127.0.0.1", port);
+    outbox::enqueue(&app.state.db, "event:c", "test", "c@school.cn", email(4))
+        .await
+        .expect("enqueue");
+    // A worker claims the row and sends it, then dies before recording the outcome.
+    app.state
+        .db
+        .execute_unprepared("UPDATE outbox SET status = 'sending', attempts = 1, claimed_at = created_at")
+        .await
+        .expect("claim");
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    let message = vocpath::mail::build_message(
+        "zs@county.cn",
+        &row.recipient,
+        &row.subject,
+        &row.body_text,
+        &row.body_html,
+        "<event-c@vocpath>",
+    )
+    .expect("message");
+    mailer.send(message).await.expect("sent before the crash");
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("message");
+    // A restarted worker: while the claim is recent it leaves the row alone…
+    outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    // …and once the claim is older than the timeout it marks it `unknown`, never resending it.
+    entity::outbox::Entity::update_many()
+        .col_expr(
+            entity::outbox::Column::ClaimedAt,
+            sea_orm::sea_query::Expr::value(
+                chrono::Utc::now() - chrono::Duration::minutes(outbox::CLAIM_TIMEOUT_MINUTES + 1),
+            ),
+        )
+        .exec(&app.state.db)
+        .await
+        .expect("age");
+    let d = outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
+        .await
+        .expect("deliver");
+    assert_eq!(d.sent, 0);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "not sent twice"
+    );
+    let row = entity::outbox::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(row.status, "unknown");
+    // Not lost either: staff see it on the delivery log, counted as a failure, with a resend button.
+    assert_eq!(outbox::failed_count(&app.state.db).await.expect("count"), 1);
+    let mut admin = app.browser_as(Role::Admin).await;
+    let page = admin.get("/admin/outbox?status=unknown").await;
+    assert!(
+        page.body.contains("c@school.cn") && page.body.contains("/resend"),
+        "{}",
+        page.body
+    );
 }

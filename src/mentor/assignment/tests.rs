@@ -22,6 +22,7 @@ fn student(id: i32, skill: &str, town: &str) -> StudentNeed {
         school_id: 1,
         skill_area: skill.to_string(),
         home_town: town.to_string(),
+        declined_by: Vec::new(),
     }
 }
 
@@ -614,6 +615,7 @@ fn random_instance(rng: &mut Lcg, shape: Shape) -> Instance {
             school_id,
             skill_area,
             home_town,
+            declined_by: Vec::new(),
         });
     }
     let mut existing = Vec::new();
@@ -816,5 +818,97 @@ fn check_rules(instance: &Instance, p: &Proposal) {
             *total <= instance.max(m, r).unwrap_or(0),
             "mentor {m} over the maximum as {r:?}"
         );
+    }
+}
+
+#[test]
+fn a_mentor_who_declined_a_student_is_not_proposed_to_them_again() {
+    let mentors = [
+        mentor(1, &[(MentorRole::Counsellor, 5)], &[], "A"),
+        mentor(2, &[(MentorRole::Counsellor, 5)], &[], "B"),
+        mentor(3, &[(MentorRole::ClassTeacher, 5)], &[], "A"),
+        mentor(4, &[(MentorRole::SubjectTeacher, 5)], &["weld"], "A"),
+    ];
+    let mut s = student(10, "weld", "A");
+    s.declined_by = vec![1];
+    let p = propose(&mentors, &[s.clone()], &[]);
+    let counsellor: Vec<i32> = p
+        .assignments
+        .iter()
+        .filter(|a| a.role == MentorRole::Counsellor)
+        .map(|a| a.mentor_id)
+        .collect();
+    assert_eq!(
+        counsellor,
+        vec![2],
+        "the home-town mentor declined, so the other one is proposed"
+    );
+    s.declined_by = vec![1, 2];
+    let p = propose(&mentors, &[s], &[]);
+    assert!(p.assignments.is_empty());
+    assert_eq!(
+        p.uncovered[0].missing,
+        vec![(MentorRole::Counsellor, UncoveredReason::NoMentorForRole)]
+    );
+}
+
+#[test]
+fn a_school_of_50_mentors_and_600_students_is_covered_within_maxima_with_matching_skills_and_balanced_loads() {
+    let skills = ["数控", "护理", "电商", "烹饪"];
+    let towns: Vec<String> = (0..10).map(|t| format!("镇{t}")).collect();
+    let mut mentors = Vec::new();
+    for i in 0..15 {
+        mentors.push(mentor(i, &[(MentorRole::Counsellor, 45)], &[], &towns[i as usize % 10]));
+        mentors.push(mentor(
+            100 + i,
+            &[(MentorRole::ClassTeacher, 45)],
+            &[],
+            &towns[(i as usize + 3) % 10],
+        ));
+    }
+    for i in 0..20 {
+        let skill = skills[i as usize % 4];
+        mentors.push(mentor(
+            200 + i,
+            &[(MentorRole::SubjectTeacher, 35)],
+            &[skill],
+            &towns[i as usize % 10],
+        ));
+    }
+    assert_eq!(mentors.len(), 50);
+    let students: Vec<StudentNeed> = (0..600)
+        .map(|i| student(1000 + i, skills[i as usize % 4], &towns[(i as usize * 7) % 10]))
+        .collect();
+    let p = propose(&mentors, &students, &[]);
+    assert!(p.uncovered.is_empty(), "{:?}", p.uncovered.first());
+    assert_eq!(p.assignments.len(), 1800);
+    let mut loads: HashMap<(i32, MentorRole), u32> = HashMap::new();
+    for a in &p.assignments {
+        *loads.entry((a.mentor_id, a.role)).or_default() += 1;
+        let m = mentors.iter().find(|m| m.id == a.mentor_id).expect("mentor");
+        let (_, max) = m
+            .roles
+            .iter()
+            .find(|(r, _)| *r == a.role)
+            .expect("role the mentor can take");
+        assert!(loads[&(a.mentor_id, a.role)] <= *max, "maximum exceeded");
+        if a.role == MentorRole::SubjectTeacher {
+            let s = students.iter().find(|s| s.student_id == a.student_id).expect("student");
+            assert!(m.skill_areas.contains(&s.skill_area), "skill area matches");
+        }
+    }
+    // Balanced: within a role (and a skill area for subject teachers) loads differ by at most one.
+    let spread = |ids: Vec<i32>, role: MentorRole| {
+        let l: Vec<u32> = ids
+            .iter()
+            .map(|id| loads.get(&(*id, role)).copied().unwrap_or(0))
+            .collect();
+        l.iter().max().copied().unwrap_or(0) - l.iter().min().copied().unwrap_or(0)
+    };
+    assert!(spread((0..15).collect(), MentorRole::Counsellor) <= 1);
+    assert!(spread((100..115).collect(), MentorRole::ClassTeacher) <= 1);
+    for (k, _) in skills.iter().enumerate() {
+        let ids: Vec<i32> = (0..20).filter(|i| *i as usize % 4 == k).map(|i| 200 + i).collect();
+        assert!(spread(ids, MentorRole::SubjectTeacher) <= 1);
     }
 }
