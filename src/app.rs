@@ -37,7 +37,9 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         config.smtp_url.as_ref().map(|u| u.expose()),
         config.data_dir.join("mail"),
     )?;
+    let sms = crate::sms::SmsSender::from_config(config.sms.as_ref())?;
     Ok(AppState {
+        sms,
         db,
         config: Arc::new(config),
         templates: Arc::new(tera),
@@ -277,6 +279,18 @@ async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox delivery failed; will retry"),
+        }
+        match crate::outbox::deliver_due_sms(&state.db, &state.sms, 200, &stop).await {
+            Ok(d) if d.sent + d.retried + d.failed > 0 => {
+                tracing::info!(
+                    sent = d.sent,
+                    retried = d.retried,
+                    failed = d.failed,
+                    "text messages delivered"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "text message delivery failed; will retry"),
         }
         // Sleep in short steps so a shutdown is noticed quickly.
         for _ in 0..10 {

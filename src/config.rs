@@ -56,6 +56,8 @@ pub struct Config {
     /// SMTP server (`smtp://`, `smtps://`, `smtp+starttls://`); `None` writes `.eml` files instead.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
+    /// SMS gateway: `None` writes text messages to the log instead of sending them.
+    pub sms: Option<SmsConfig>,
     pub admin_email: String,
     pub admin_password: Option<Secret>,
     pub log_filter: String,
@@ -67,6 +69,19 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// Memory cost of argon2id in KiB. Lowered only by tests.
     pub argon2_memory_kib: u32,
+}
+
+/// An HTTP SMS gateway: the request made for each text message. `{phone}` and `{message}` in the
+/// URL and the body are replaced (URL-encoded in the URL and in form bodies, JSON-escaped in JSON
+/// bodies).
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    /// Redacted in `Debug`: gateway URLs often carry an API key.
+    pub url: Secret,
+    /// `POST` (default) or `GET`.
+    pub method: String,
+    pub body: String,
+    pub content_type: String,
 }
 
 /// All configuration problems found, each naming its variable.
@@ -147,6 +162,28 @@ impl Config {
         if !mail_from.contains('@') {
             errors.push("VOCPATH_MAIL_FROM: must contain an email address, e.g. `招生办 <zs@example.cn>`".into());
         }
+        let sms = get("VOCPATH_SMS_URL").map(|url| {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                errors.push("VOCPATH_SMS_URL: must start with http:// or https://".into());
+            }
+            let method = get("VOCPATH_SMS_METHOD")
+                .unwrap_or_else(|| "POST".into())
+                .to_uppercase();
+            if method != "POST" && method != "GET" {
+                errors.push(format!("VOCPATH_SMS_METHOD: `{method}` is not POST or GET"));
+            }
+            let content_type = get("VOCPATH_SMS_CONTENT_TYPE").unwrap_or_else(|| "application/json".into());
+            let body = get("VOCPATH_SMS_BODY").unwrap_or_else(|| r#"{"phone":"{phone}","message":"{message}"}"#.into());
+            if method == "POST" && !body.contains("{message}") {
+                errors.push("VOCPATH_SMS_BODY: must contain {message} (and usually {phone})".into());
+            }
+            SmsConfig {
+                url: Secret(url),
+                method,
+                body,
+                content_type,
+            }
+        });
         let admin_email = get("VOCPATH_ADMIN_EMAIL")
             .unwrap_or_else(|| "admin@vocpath.local".into())
             .to_lowercase();
@@ -190,6 +227,7 @@ impl Config {
             data_key,
             smtp_url,
             mail_from,
+            sms,
             admin_email,
             admin_password,
             log_filter,

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;
 pub mod routing;
+pub mod sms;
 pub mod state;
 pub mod student;
 pub mod web;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where outgoing mail goes (the outbox worker uses it).
     pub mailer: crate::mail::Mailer,
+    /// Where text messages go (the outbox worker uses it).
+    pub sms: crate::sms::SmsSender,
     /// Import commits running in this instance, by batch id (for the progress page).
     pub imports_running: Arc<std::sync::Mutex<std::collections::HashMap<i32, Arc<crate::student::import::Progress>>>>,
 }

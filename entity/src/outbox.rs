@@ -1,4 +1,4 @@
-//! One outgoing email, rendered when queued. `status`: `queued`, `sending`, `sent`, `failed`, or
+//! One outgoing email or text message, rendered when queued. `status`: `queued`, `sending`, `sent`, `failed`, or
 //! `unknown` (a worker stopped between sending and recording it: not resent automatically).
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +22,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// `email` or `sms` (then `recipient` is a mobile number and `body_text` the message).
+    pub channel: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

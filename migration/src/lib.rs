@@ -21,6 +21,7 @@ mod m20261129_000013_create_routing_run;
 mod m20261129_000014_create_outbox;
 mod m20261129_000015_create_mentor_profile;
 mod m20261129_000016_create_mentor_assignment;
+mod m20261129_000017_create_training;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_create_outbox::Migration),
             Box::new(m20261129_000015_create_mentor_profile::Migration),
             Box::new(m20261129_000016_create_mentor_assignment::Migration),
+            Box::new(m20261129_000017_create_training::Migration),
         ]
     }
 }
