@@ -168,6 +168,8 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
             crate::outbox_http::OutboxApi,
             crate::mentor::api::MentorsApi,
             crate::mentor::api::MentorAssignmentsApi,
+            crate::training::api::TrainingApi,
+            crate::training::api::PublicApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),

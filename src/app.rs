@@ -76,6 +76,52 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
         .at("/admin/audit", get(audit::web::audit_page))
+        .at(
+            "/training",
+            get(crate::training::web::index).post(crate::training::web::create_session),
+        )
+        .at("/training/setup", get(crate::training::web::setup_page))
+        .at("/training/bases", post(crate::training::web::add_base))
+        .at("/training/courses", post(crate::training::web::add_course))
+        .at("/training/instructors", post(crate::training::web::add_instructor))
+        .at("/training/blackouts", post(crate::training::web::add_blackout))
+        .at("/training/proposals/:id/approve", post(crate::training::web::approve))
+        .at("/training/proposals/:id/dismiss", post(crate::training::web::dismiss))
+        .at("/training/sessions/:id", get(crate::training::web::roster))
+        .at(
+            "/training/sessions/:id/capacity",
+            post(crate::training::web::change_capacity),
+        )
+        .at("/training/sessions/:id/move", post(crate::training::web::move_session))
+        .at(
+            "/training/sessions/:id/attendance",
+            post(crate::training::web::attendance),
+        )
+        .at(
+            "/training/registrations/:id/cancel",
+            post(crate::training::web::cancel_registration),
+        )
+        .at(
+            "/training/registrations/:id/certificate",
+            get(crate::training::web::certificate),
+        )
+        .at("/training/farmers", get(crate::training::web::farmer))
+        .at("/train", get(crate::training::public::sessions))
+        .at(
+            "/train/sessions/:id",
+            get(crate::training::public::session).post(crate::training::public::register),
+        )
+        .at(
+            "/train/my",
+            get(crate::training::public::check_page).post(crate::training::public::check),
+        )
+        .at("/train/my/cancel", post(crate::training::public::cancel))
+        .at(
+            "/train/interest",
+            get(crate::training::public::interest_page).post(crate::training::public::interest),
+        )
+        .at("/train/certificates", get(crate::training::public::verify))
+        .at("/train/certificates/:code", get(crate::training::public::verify_code))
         .at("/mentoring", get(crate::mentor::web::overview_page))
         .at("/mentoring/confirm", post(crate::mentor::web::confirm))
         .at("/mentoring/assignments", get(crate::mentor::web::assignments_page))
@@ -302,8 +348,9 @@ async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
     }
 }
 
-/// Queues the mentors' weekly digests of overdue mentees. Checked every hour; the email's key is the
-/// mentor and the ISO week, so each mentor gets at most one a week whatever the number of instances.
+/// Hourly: the mentors' weekly digests of overdue mentees (keyed by mentor and ISO week, so at most
+/// one a week whatever the number of instances) and the day-before training reminders (keyed by
+/// registration).
 async fn weekly_digests(state: AppState) {
     loop {
         let mailing = crate::mentor::assignments::Mailing::of(&state);
@@ -311,6 +358,11 @@ async fn weekly_digests(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "weekly mentor digests queued"),
             Err(e) => tracing::warn!(error = %e, "queuing mentor digests failed; will retry"),
+        }
+        match crate::training::registrations::queue_reminders(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "training reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "queuing training reminders failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

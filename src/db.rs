@@ -14,7 +14,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     opt.sqlx_logging(false)
         .max_connections(if sqlite { 8 } else { 20 })
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10));
     opt.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(SqliteJournalMode::Wal)

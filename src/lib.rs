@@ -29,6 +29,7 @@ pub mod routing;
 pub mod sms;
 pub mod state;
 pub mod student;
+pub mod training;
 pub mod web;
 
 pub use app::{build_state, routes};

@@ -107,6 +107,11 @@ const NAV: &[NavItem] = &[
         cap: Capability::ManageMentoring,
     },
     NavItem {
+        href: "/training",
+        key: "nav_extra.training",
+        cap: Capability::ManageTraining,
+    },
+    NavItem {
         href: "/my-mentees",
         key: "nav_extra.my_mentees",
         cap: Capability::RecordHelpSessions,

@@ -46,6 +46,8 @@ pub enum Capability {
     ManageMentoring,
     /// Record help sessions with one's own mentees ("my mentees").
     RecordHelpSessions,
+    /// Farmer training: bases, courses, instructors, sessions, rosters, attendance, proposals.
+    ManageTraining,
 }
 
 impl Capability {
@@ -60,7 +62,8 @@ impl Capability {
             | Capability::RevealNationalId
             | Capability::RunRouting
             | Capability::ManageOutbox
-            | Capability::ManageMentoring => &[Admin, Admissions],
+            | Capability::ManageMentoring
+            | Capability::ManageTraining => &[Admin, Admissions],
             Capability::RecordHelpSessions => &[Mentor],
             Capability::ManageProgrammes => &[Admin],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],

@@ -246,7 +246,7 @@ impl From<assignments::AssignmentRow> for AssignmentDto {
 
 /// A help session a mentor held with a mentee.
 #[derive(Debug, Object)]
-pub struct SessionRequest {
+pub struct HelpSessionRequest {
     pub student_id: i32,
     /// `YYYY-MM-DD`, not in the future.
     pub date: String,
@@ -420,7 +420,7 @@ impl MentorAssignmentsApi {
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         req: &Request,
-        body: Json<SessionRequest>,
+        body: Json<HelpSessionRequest>,
     ) -> ApiResult<Json<serde_json::Value>> {
         auth.0.require(Capability::RecordHelpSessions)?;
         let b = body.0;

@@ -232,6 +232,15 @@ async fn show_student_with(
             .collect::<Vec<_>>(),
         "can_route": me.can(Capability::RunRouting),
         "prefs_error": prefs_error,
+        "mentors": crate::mentor::assignments::list(
+            &state.db,
+            &crate::mentor::assignments::AssignmentFilter { student_id: Some(id), in_force: true, ..Default::default() },
+            crate::pagination::PageRequest::new(Some(1), Some(10)),
+        )
+        .await?
+        .items,
+        "can_mentor": me.can(Capability::ManageMentoring),
+        "household_training": crate::training::registrations::history_by_household(&state.db, r.household.id).await?,
     });
     let status = if vars["prefs_error"].as_str().is_some_and(|e| !e.is_empty()) {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY

@@ -13,3 +13,4 @@ mod import;
 mod mentor;
 mod outbox;
 mod routing;
+mod training;

@@ -1,0 +1,534 @@
+//! API for farmer training: bases, courses, instructors, blackouts, sessions, proposals, rosters
+//! and attendance (staff, bearer token), and the public endpoints farmers' apps may use (no login).
+
+use chrono::NaiveDate;
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+use serde_json::{Value, json};
+
+use super::registrations::{self, Canceller, RegistrationForm};
+use super::schedule::{self, Plan};
+use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
+use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Farmer training: bases, courses, instructors, sessions (staff).
+    Training,
+    /// Public training endpoints: sessions, registration, check and cancel, interest, certificates.
+    Public,
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A venue of a base.
+#[derive(Debug, Object)]
+pub struct VenueDto {
+    pub name: String,
+    pub seats: i32,
+}
+
+/// A training base with its venues.
+#[derive(Debug, Object)]
+pub struct BaseRequest {
+    pub school_id: Option<i32>,
+    pub name: String,
+    pub address: String,
+    pub town: String,
+    /// ISO weekdays it is open: `12345` = Monday to Friday.
+    pub open_days: String,
+    pub venues: Vec<VenueDto>,
+}
+
+/// A course.
+#[derive(Debug, Object)]
+pub struct CourseRequest {
+    pub title: String,
+    /// e.g. 设施蔬菜, 食用菌栽培, 畜禽养殖, 果树修剪, 农村电商, 电工, 农机维修, 家政服务, 中式烹调.
+    pub skill_area: String,
+    pub hours: i32,
+    pub min_cohort: i32,
+    pub max_cohort: i32,
+    /// Registered-household farmers go first on the waitlist.
+    #[oai(default)]
+    pub household_first: bool,
+    #[oai(default)]
+    pub description: String,
+}
+
+/// An instructor.
+#[derive(Debug, Object)]
+pub struct InstructorRequest {
+    pub name: String,
+    pub phone: Option<String>,
+    pub skills: Vec<String>,
+    /// Dates (`YYYY-MM-DD`) or ranges (`2027-05-25..2027-06-15`) the instructor cannot teach.
+    #[oai(default)]
+    pub unavailable: Vec<String>,
+}
+
+/// A blackout period (inclusive).
+#[derive(Debug, Object)]
+pub struct BlackoutRequest {
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// A session to schedule.
+#[derive(Debug, Object)]
+pub struct TrainingSessionRequest {
+    pub course_id: i32,
+    pub venue_id: i32,
+    pub instructor_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub capacity: i32,
+}
+
+/// Where and when a session moves.
+#[derive(Debug, Object)]
+pub struct MoveRequest {
+    pub venue_id: i32,
+    pub instructor_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// A new capacity.
+#[derive(Debug, Object)]
+pub struct CapacityRequest {
+    pub capacity: i32,
+}
+
+/// Who attended (registration ids of confirmed farmers); the others did not.
+#[derive(Debug, Object)]
+pub struct AttendanceRequest {
+    pub attended: Vec<i32>,
+}
+
+pub struct TrainingApi;
+
+#[OpenApi(tag = "ApiTags::Training")]
+impl TrainingApi {
+    /// Bases, venues, courses, instructors and blackout periods.
+    #[oai(path = "/training-bases", method = "get")]
+    async fn catalogue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(to_value(&setup::catalogue(&state.db).await?)?))
+    }
+
+    /// Adds a base with its venues.
+    #[oai(path = "/training-bases", method = "post")]
+    async fn create_base(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<BaseRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let form = BaseForm {
+            school_id: b.school_id,
+            name: b.name,
+            address: b.address,
+            town: b.town,
+            open_days: b.open_days,
+            venues: b
+                .venues
+                .iter()
+                .map(|v| format!("{}: {}", v.name.replace([':', '：', '\n'], " "), v.seats))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        let base = setup::create_base(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        Ok(Json(to_value(&base)?))
+    }
+
+    /// Adds a course.
+    #[oai(path = "/courses", method = "post")]
+    async fn create_course(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<CourseRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let form = CourseForm {
+            title: b.title,
+            skill_area: b.skill_area,
+            hours: b.hours.to_string(),
+            min_cohort: b.min_cohort.to_string(),
+            max_cohort: b.max_cohort.to_string(),
+            household_first: b.household_first,
+            description: b.description,
+        };
+        let c = setup::create_course(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        Ok(Json(to_value(&c)?))
+    }
+
+    /// Courses.
+    #[oai(path = "/courses", method = "get")]
+    async fn courses(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+        Ok(Json(to_value(&setup::catalogue(&state.db).await?.courses)?))
+    }
+
+    /// Adds an instructor.
+    #[oai(path = "/instructors", method = "post")]
+    async fn create_instructor(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<InstructorRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let form = InstructorForm {
+            name: b.name,
+            phone: b.phone.unwrap_or_default(),
+            skills: b.skills.join("\n"),
+            unavailable: b.unavailable.join("\n"),
+        };
+        let i = setup::create_instructor(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        Ok(Json(to_value(&i)?))
+    }
+
+    /// Adds a blackout period.
+    #[oai(path = "/blackouts", method = "post")]
+    async fn create_blackout(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<BlackoutRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let form = BlackoutForm {
+            name: b.name,
+            starts_on: b.starts_on,
+            ends_on: b.ends_on,
+        };
+        let x = setup::create_blackout(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        Ok(Json(to_value(&x)?))
+    }
+
+    /// All sessions with seats left and waitlist length.
+    #[oai(path = "/training-sessions", method = "get")]
+    async fn sessions(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ReadStudents)?;
+        Ok(Json(to_value(
+            &registrations::session_cards(&state.db, false, None).await?,
+        )?))
+    }
+
+    /// Schedules a session; every conflict is refused (422) naming its field: `venue_booked`,
+    /// `instructor_booked`, `base_closed`, `blackout`, `venue_too_small`, `above_max_cohort`,
+    /// `instructor_skill`, `instructor_away`, `session_not_future`.
+    #[oai(path = "/training-sessions", method = "post")]
+    async fn create_session(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<TrainingSessionRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let plan = Plan {
+            course_id: b.course_id,
+            venue_id: b.venue_id,
+            instructor_id: b.instructor_id,
+            starts_on: b.starts_on,
+            ends_on: b.ends_on,
+            capacity: b.capacity,
+        };
+        let s = schedule::create_session(&state.db, &auth.0.actor(Some(client_ip(req))), plan).await?;
+        Ok(Json(to_value(&s)?))
+    }
+
+    /// Moves a session (same checks); its farmers are told by text message.
+    #[oai(path = "/training-sessions/:id/move", method = "post")]
+    async fn move_session(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<MoveRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let b = body.0;
+        let s = schedule::move_session(
+            &state.db,
+            &auth.0.actor(Some(client_ip(req))),
+            id.0,
+            b.venue_id,
+            b.instructor_id,
+            b.starts_on,
+            b.ends_on,
+        )
+        .await?;
+        Ok(Json(to_value(&s)?))
+    }
+
+    /// Changes the capacity; more seats promote waitlisted farmers at once.
+    #[oai(path = "/training-sessions/:id/capacity", method = "put")]
+    async fn capacity(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<CapacityRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let s =
+            registrations::set_capacity(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, body.0.capacity).await?;
+        Ok(Json(to_value(&s)?))
+    }
+
+    /// The roster: confirmed, then the waitlist in order, then cancelled.
+    #[oai(path = "/training-sessions/:id/roster", method = "get")]
+    async fn roster(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        Ok(Json(to_value(&registrations::roster(&state.db, id.0).await?)?))
+    }
+
+    /// Records attendance; those who attended get a certificate code.
+    #[oai(path = "/training-sessions/:id/attendance", method = "post")]
+    async fn attendance(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<AttendanceRequest>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let n =
+            registrations::record_attendance(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, &body.0.attended)
+                .await?;
+        Ok(Json(json!({ "attended": n })))
+    }
+
+    /// Cancels a registration (staff); the farmer is told and the waitlist moves up.
+    #[oai(path = "/registrations/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let actor = auth.0.actor(Some(client_ip(req)));
+        let r = registrations::cancel(
+            &state.db,
+            Canceller::Staff {
+                actor: &actor,
+                id: id.0,
+            },
+        )
+        .await?;
+        Ok(Json(to_value(&r)?))
+    }
+
+    /// Sessions the scheduler proposed from farmers' interest.
+    #[oai(path = "/session-proposals", method = "get")]
+    async fn proposals(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        Ok(Json(to_value(&super::interest::proposals(&state.db).await?)?))
+    }
+
+    /// Approves a proposal: the session is created (checked again) and the farmers invited.
+    #[oai(path = "/session-proposals/:id/approve", method = "post")]
+    async fn approve(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Value>> {
+        auth.0.require(Capability::ManageTraining)?;
+        let s = schedule::approve_proposal(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        Ok(Json(to_value(&s)?))
+    }
+}
+
+/// A registration on the public form.
+#[derive(Debug, Object)]
+pub struct PublicRegistration {
+    pub name: String,
+    /// 11-digit mainland mobile number.
+    pub phone: String,
+    pub town: String,
+    pub village: String,
+    /// Household registration number (建档立卡编号), optional.
+    pub household_number: Option<String>,
+    pub email: Option<String>,
+}
+
+impl PublicRegistration {
+    fn form(self) -> RegistrationForm {
+        RegistrationForm {
+            name: self.name,
+            phone: self.phone,
+            town: self.town,
+            village: self.village,
+            household_number: self.household_number.unwrap_or_default(),
+            email: self.email.unwrap_or_default(),
+        }
+    }
+}
+
+/// The outcome of a registration.
+#[derive(Debug, Object)]
+pub struct RegisteredDto {
+    /// `confirmed` or `waitlisted`.
+    pub status: String,
+    /// Place on the waitlist (1 = next), when waitlisted.
+    pub position: Option<u64>,
+    /// The confirmation code; with the phone it checks or cancels the registration.
+    pub code: String,
+    pub session_id: i32,
+}
+
+/// Interest in a course without a date.
+#[derive(Debug, Object)]
+pub struct InterestRequest {
+    pub course_id: i32,
+    pub name: String,
+    pub phone: String,
+    pub town: String,
+    pub village: String,
+}
+
+pub struct PublicApi;
+
+#[OpenApi(tag = "ApiTags::Public")]
+impl PublicApi {
+    /// Upcoming sessions with seats left, optionally of one town or course.
+    #[oai(path = "/public/training-sessions", method = "get")]
+    async fn sessions(
+        &self,
+        state: poem::web::Data<&AppState>,
+        town: Query<Option<String>>,
+        course_id: Query<Option<i32>>,
+    ) -> ApiResult<Json<Value>> {
+        let cards: Vec<_> = registrations::session_cards(&state.db, true, None)
+            .await?
+            .into_iter()
+            .filter(|c| town.0.as_deref().is_none_or(|t| t.is_empty() || c.town == t))
+            .filter(|c| course_id.0.is_none_or(|id| c.course_id == id))
+            .collect();
+        Ok(Json(to_value(&cards)?))
+    }
+
+    /// Registers for a session: a place, or the waitlist when it is full. 409 when the phone
+    /// already holds a place in this session; 429 after too many attempts.
+    #[oai(path = "/public/training-sessions/:id/registrations", method = "post")]
+    async fn register(
+        &self,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<PublicRegistration>,
+    ) -> ApiResult<Json<RegisteredDto>> {
+        let input = body.0.form().parse()?;
+        let r = registrations::register(&state.db, id.0, input, &client_ip(req)).await?;
+        Ok(Json(RegisteredDto {
+            status: r.status,
+            position: r.position,
+            code: r.code,
+            session_id: r.session_id,
+        }))
+    }
+
+    /// A registration by its code and the phone it was made with.
+    #[oai(path = "/public/registrations/:code", method = "get")]
+    async fn check(
+        &self,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        code: Path<String>,
+        phone: Query<String>,
+    ) -> ApiResult<Json<Value>> {
+        let found = registrations::lookup(&state.db, &phone.0, &code.0, &client_ip(req)).await?;
+        Ok(Json(json!({
+            "status": found.registration.status, "position": found.position, "code": found.registration.code,
+            "name": found.registration.name, "session": to_value(&found.session)?,
+            "certificate_code": found.registration.certificate_code,
+        })))
+    }
+
+    /// Cancels a registration by its code and phone.
+    #[oai(path = "/public/registrations/:code", method = "delete")]
+    async fn cancel(
+        &self,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        code: Path<String>,
+        phone: Query<String>,
+    ) -> ApiResult<Json<Value>> {
+        let ip = client_ip(req);
+        let r = registrations::cancel(
+            &state.db,
+            Canceller::Farmer {
+                phone: &phone.0,
+                code: &code.0,
+                client_ip: &ip,
+            },
+        )
+        .await?;
+        Ok(Json(json!({ "status": r.status, "code": r.code })))
+    }
+
+    /// Registers interest in a course without a date; enough interest proposes a session.
+    #[oai(path = "/public/interest", method = "post")]
+    async fn interest(
+        &self,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<InterestRequest>,
+    ) -> ApiResult<Json<Value>> {
+        let b = body.0;
+        let form = RegistrationForm {
+            name: b.name,
+            phone: b.phone,
+            town: b.town,
+            village: b.village,
+            ..Default::default()
+        };
+        let r = super::interest::register_interest(&state.db, Some(b.course_id), &form, &client_ip(req)).await?;
+        Ok(Json(to_value(&r)?))
+    }
+
+    /// Verifies a completion certificate.
+    #[oai(path = "/public/certificates/:code", method = "get")]
+    async fn certificate(&self, state: poem::web::Data<&AppState>, code: Path<String>) -> ApiResult<Json<Value>> {
+        let c = registrations::certificate(&state.db, &code.0)
+            .await?
+            .ok_or(AppError::NotFound("certificate"))?;
+        Ok(Json(json!({
+            "valid": true, "code": c.code, "name": c.name_masked, "course": c.course, "hours": c.hours,
+            "base": c.base, "starts_on": c.starts_on, "ends_on": c.ends_on,
+        })))
+    }
+}

@@ -1,0 +1,139 @@
+//! Interest without a date: a farmer asks for a course; enough of them make a session proposal.
+
+use chrono::Utc;
+use entity::{course, interest};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde::Serialize;
+
+use super::registrations::{RegistrationForm, rate_limit};
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// What the farmer is told.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub id: i32,
+    pub course: String,
+    /// Farmers waiting for this course, this one included.
+    pub waiting: u64,
+    pub min_cohort: i32,
+    /// A session was proposed to staff just now.
+    pub proposed: bool,
+}
+
+/// Records interest in a course (name, phone, town, village as on the registration form) and, when
+/// the course's minimum cohort is reached, proposes a session.
+pub async fn register_interest(
+    db: &DatabaseConnection,
+    course_id: Option<i32>,
+    form: &RegistrationForm,
+    client_ip: &str,
+) -> Result<Registered, AppError> {
+    let parsed = form.parse();
+    let course = match course_id {
+        Some(id) => course::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let input = match (parsed, &course) {
+        (Ok(i), Some(_)) => i,
+        (Ok(_), None) => return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice"))),
+        (Err(AppError::Invalid(mut e)), None) => {
+            e.insert(
+                0,
+                crate::error::FieldError::new("course_id", Msg::new("error.unknown_choice")),
+            );
+            return Err(AppError::Invalid(e));
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let Some(course) = course else {
+        return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice")));
+    };
+    let txn = crate::db::begin_write(db).await?;
+    rate_limit(&txn, "interest", client_ip, &input.phone).await?;
+    let already = interest::Entity::find()
+        .filter(interest::Column::CourseId.eq(course.id))
+        .filter(interest::Column::Phone.eq(&input.phone))
+        .filter(interest::Column::InvitedSessionId.is_null())
+        .count(&txn)
+        .await?;
+    if already > 0 {
+        return Err(AppError::Conflict(Msg::new("error.interest_repeated")));
+    }
+    let row = interest::ActiveModel {
+        course_id: Set(course.id),
+        name: Set(input.name),
+        phone: Set(input.phone),
+        town: Set(input.town),
+        village: Set(input.village),
+        proposal_id: Set(None),
+        invited_session_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let waiting = interest::Entity::find()
+        .filter(interest::Column::CourseId.eq(course.id))
+        .filter(interest::Column::InvitedSessionId.is_null())
+        .count(&txn)
+        .await?;
+    let proposed = super::schedule::propose_for_course(&txn, course.id).await?.is_some();
+    txn.commit().await?;
+    Ok(Registered {
+        id: row.id,
+        course: course.title,
+        waiting,
+        min_cohort: course.min_cohort,
+        proposed,
+    })
+}
+
+/// A proposal with names, for staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalRow {
+    #[serde(flatten)]
+    pub proposal: entity::session_proposal::Model,
+    pub course: String,
+    pub venue: String,
+    pub instructor: String,
+}
+
+/// Proposals, open ones first, newest first.
+pub async fn proposals(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<ProposalRow>, AppError> {
+    use sea_orm::QueryOrder;
+    let rows = entity::session_proposal::Entity::find()
+        .order_by_desc(entity::session_proposal::Column::Id)
+        .all(db)
+        .await?;
+    let cat = super::setup::catalogue(db).await?;
+    let mut out: Vec<ProposalRow> = rows
+        .into_iter()
+        .map(|p| ProposalRow {
+            course: cat
+                .courses
+                .iter()
+                .find(|c| c.id == p.course_id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            venue: cat
+                .venues
+                .iter()
+                .find(|v| v.id == p.venue_id)
+                .and_then(|v| {
+                    let b = cat.bases.iter().find(|b| b.id == v.base_id)?;
+                    Some(format!("{} {}", b.name, v.name))
+                })
+                .unwrap_or_default(),
+            instructor: cat
+                .instructors
+                .iter()
+                .find(|i| i.id == p.instructor_id)
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
+            proposal: p,
+        })
+        .collect();
+    out.sort_by_key(|p| p.proposal.status != "proposed");
+    Ok(out)
+}

@@ -1,0 +1,737 @@
+//! Scheduling: a session is refused, with every reason, when it conflicts with anything — the venue or
+//! the instructor already booked, a day the base is closed, a blackout period, a venue smaller than
+//! the capacity, an instructor without the course's skill or away that day. [`conflicts`] is pure;
+//! [`create_session`] and [`move_session`] load what it needs inside the write transaction (which
+//! locks the venue and the instructor first, so two clerks cannot book them twice at once).
+//!
+//! Proposals from demand: when farmers' interest in a course (without a date) reaches its minimum
+//! cohort, [`propose_for_course`] picks the base nearest the interested farmers (the one in the town
+//! most of them live in; ties to the larger venue, then the lower id), a venue there, an instructor
+//! with the skill, and the first conflict-free days from a week ahead, over the next 8 weeks.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use entity::{blackout, course, instructor, interest, session_proposal, training_base, training_session, venue};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::setup::decode_instructor;
+use crate::audit::{self, Actor, Record};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Msg;
+
+/// Teaching hours in one training day.
+pub const HOURS_PER_DAY: i32 = 6;
+/// A session spans at most this many days.
+pub const MAX_DAYS: i64 = 30;
+
+/// A session as planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub course_id: i32,
+    pub venue_id: i32,
+    pub instructor_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub capacity: i32,
+}
+
+/// What the checks look at.
+pub struct World<'a> {
+    pub course: &'a course::Model,
+    pub venue: &'a venue::Model,
+    pub base: &'a training_base::Model,
+    pub instructor: &'a instructor::Model,
+    pub instructor_skills: &'a [String],
+    pub instructor_away: &'a [NaiveDate],
+    pub blackouts: &'a [blackout::Model],
+    /// Other scheduled sessions (the one being moved excluded).
+    pub sessions: &'a [training_session::Model],
+}
+
+fn weekday_name(d: NaiveDate) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
+}
+
+/// Every conflict of `plan`, each on the field to change; empty when the plan is fine.
+pub fn conflicts(w: &World, plan: &Plan, today: NaiveDate) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    if plan.ends_on < plan.starts_on {
+        e.push(FieldError::new("ends_on", Msg::new("error.ends_before_start")));
+        return e;
+    }
+    if plan.starts_on <= today {
+        e.push(FieldError::new("starts_on", Msg::new("error.session_not_future")));
+    }
+    if (plan.ends_on - plan.starts_on).num_days() >= MAX_DAYS {
+        e.push(FieldError::new(
+            "ends_on",
+            Msg::new("error.session_too_long").arg("days", MAX_DAYS),
+        ));
+        return e;
+    }
+    let days: Vec<NaiveDate> = plan.starts_on.iter_days().take_while(|d| *d <= plan.ends_on).collect();
+    for d in &days {
+        let iso = char::from(b'0' + d.weekday().number_from_monday() as u8);
+        if !w.base.open_days.contains(iso) {
+            e.push(FieldError::new(
+                "starts_on",
+                Msg::new("error.base_closed")
+                    .arg("base", &w.base.name)
+                    .arg("date", d)
+                    .arg("weekday", weekday_name(*d)),
+            ));
+            break;
+        }
+    }
+    for b in w.blackouts {
+        if b.starts_on <= plan.ends_on && plan.starts_on <= b.ends_on {
+            e.push(FieldError::new(
+                "starts_on",
+                Msg::new("error.blackout")
+                    .arg("name", &b.name)
+                    .arg("from", b.starts_on)
+                    .arg("to", b.ends_on),
+            ));
+        }
+    }
+    if plan.capacity < 1 {
+        e.push(FieldError::new(
+            "capacity",
+            Msg::new("error.number_between")
+                .arg("value", plan.capacity)
+                .arg("min", 1)
+                .arg("max", w.venue.seats),
+        ));
+    }
+    if plan.capacity > w.venue.seats {
+        e.push(FieldError::new(
+            "capacity",
+            Msg::new("error.venue_too_small")
+                .arg("venue", &w.venue.name)
+                .arg("seats", w.venue.seats)
+                .arg("capacity", plan.capacity),
+        ));
+    }
+    if plan.capacity > w.course.max_cohort {
+        e.push(FieldError::new(
+            "capacity",
+            Msg::new("error.above_max_cohort")
+                .arg("max", w.course.max_cohort)
+                .arg("capacity", plan.capacity),
+        ));
+    }
+    if !w.instructor_skills.contains(&w.course.skill_area) {
+        e.push(FieldError::new(
+            "instructor_id",
+            Msg::new("error.instructor_skill")
+                .arg("name", &w.instructor.name)
+                .arg("skill", &w.course.skill_area),
+        ));
+    }
+    if let Some(d) = days.iter().find(|d| w.instructor_away.contains(d)) {
+        e.push(FieldError::new(
+            "instructor_id",
+            Msg::new("error.instructor_away")
+                .arg("name", &w.instructor.name)
+                .arg("date", d),
+        ));
+    }
+    for s in w.sessions {
+        let overlaps = s.status == "scheduled" && s.starts_on <= plan.ends_on && plan.starts_on <= s.ends_on;
+        if !overlaps {
+            continue;
+        }
+        if s.venue_id == plan.venue_id {
+            e.push(FieldError::new(
+                "venue_id",
+                Msg::new("error.venue_booked")
+                    .arg("venue", &w.venue.name)
+                    .arg("id", s.id)
+                    .arg("from", s.starts_on)
+                    .arg("to", s.ends_on),
+            ));
+        }
+        if s.instructor_id == plan.instructor_id {
+            e.push(FieldError::new(
+                "instructor_id",
+                Msg::new("error.instructor_booked")
+                    .arg("name", &w.instructor.name)
+                    .arg("id", s.id)
+                    .arg("from", s.starts_on)
+                    .arg("to", s.ends_on),
+            ));
+        }
+    }
+    e
+}
+
+/// Loads everything [`conflicts`] needs for `plan` and checks it. Unknown course, venue or instructor
+/// are reported on their fields.
+async fn check(
+    conn: &impl ConnectionTrait,
+    plan: &Plan,
+    exclude: Option<i32>,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let course = course::Entity::find_by_id(plan.course_id).one(conn).await?;
+    let venue = venue::Entity::find_by_id(plan.venue_id).one(conn).await?;
+    let instructor = instructor::Entity::find_by_id(plan.instructor_id).one(conn).await?;
+    let mut missing = Vec::new();
+    if course.is_none() {
+        missing.push(FieldError::new("course_id", Msg::new("error.unknown_choice")));
+    }
+    if venue.is_none() {
+        missing.push(FieldError::new("venue_id", Msg::new("error.unknown_choice")));
+    }
+    if instructor.is_none() {
+        missing.push(FieldError::new("instructor_id", Msg::new("error.unknown_choice")));
+    }
+    let (Some(course), Some(venue), Some(instructor)) = (course, venue, instructor) else {
+        return Err(AppError::Invalid(missing));
+    };
+    let base = training_base::Entity::find_by_id(venue.base_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("training base"))?;
+    let (skills, away) = decode_instructor(&instructor)?;
+    let blackouts = blackout::Entity::find().all(conn).await?;
+    let mut q = training_session::Entity::find()
+        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::StartsOn.lte(plan.ends_on))
+        .filter(training_session::Column::EndsOn.gte(plan.starts_on));
+    if let Some(id) = exclude {
+        q = q.filter(training_session::Column::Id.ne(id));
+    }
+    let sessions = q.all(conn).await?;
+    let world = World {
+        course: &course,
+        venue: &venue,
+        base: &base,
+        instructor: &instructor,
+        instructor_skills: &skills,
+        instructor_away: &away,
+        blackouts: &blackouts,
+        sessions: &sessions,
+    };
+    let e = conflicts(&world, plan, today);
+    if e.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(e))
+    }
+}
+
+/// Takes the venue's and the instructor's row locks (PostgreSQL; SQLite's write transaction already
+/// excludes other writers), so concurrent bookings of either are checked one after the other.
+async fn lock_resources(conn: &impl ConnectionTrait, plan: &Plan) -> Result<(), AppError> {
+    venue::Entity::update_many()
+        .col_expr(venue::Column::Seats, Expr::col(venue::Column::Seats))
+        .filter(venue::Column::Id.eq(plan.venue_id))
+        .exec(conn)
+        .await?;
+    instructor::Entity::update_many()
+        .col_expr(instructor::Column::Name, Expr::col(instructor::Column::Name))
+        .filter(instructor::Column::Id.eq(plan.instructor_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// China Standard Time's date today.
+pub fn today() -> NaiveDate {
+    crate::mentor::assignments::china()
+        .map(|tz| Utc::now().with_timezone(&tz).date_naive())
+        .unwrap_or_else(|_| Utc::now().date_naive())
+}
+
+/// Creates a session after every check.
+pub async fn create_session(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    plan: Plan,
+) -> Result<training_session::Model, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    lock_resources(&txn, &plan).await?;
+    check(&txn, &plan, None, today()).await?;
+    let s = training_session::ActiveModel {
+        course_id: Set(plan.course_id),
+        venue_id: Set(plan.venue_id),
+        instructor_id: Set(plan.instructor_id),
+        starts_on: Set(plan.starts_on),
+        ends_on: Set(plan.ends_on),
+        capacity: Set(plan.capacity),
+        confirmed: Set(0),
+        arrivals: Set(0),
+        status: Set("scheduled".into()),
+        created_by: Set(actor.label.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "training.session",
+        Record::new("training_session", s.id),
+        format!("session of course #{} {}..{}", s.course_id, s.starts_on, s.ends_on),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// Moves a session (dates, venue, instructor) after the same checks, and tells its farmers.
+pub async fn move_session(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    venue_id: i32,
+    instructor_id: i32,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<training_session::Model, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = training_session::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("training session"))?;
+    if current.status != "scheduled" {
+        return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
+    }
+    let plan = Plan {
+        course_id: current.course_id,
+        venue_id,
+        instructor_id,
+        starts_on,
+        ends_on,
+        capacity: current.capacity,
+    };
+    lock_resources(&txn, &plan).await?;
+    check(&txn, &plan, Some(id), today()).await?;
+    training_session::Entity::update_many()
+        .col_expr(training_session::Column::VenueId, Expr::value(venue_id))
+        .col_expr(training_session::Column::InstructorId, Expr::value(instructor_id))
+        .col_expr(training_session::Column::StartsOn, Expr::value(starts_on))
+        .col_expr(training_session::Column::EndsOn, Expr::value(ends_on))
+        .filter(training_session::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let moved = training_session::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("training session"))?;
+    super::registrations::notify_all(&txn, &moved, "moved").await?;
+    audit::record(
+        &txn,
+        actor,
+        "training.move",
+        Record::new("training_session", id),
+        format!(
+            "moved from {}..{} to {}..{}",
+            current.starts_on, current.ends_on, starts_on, ends_on
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Looks for a session for the farmers interested in `course_id` (not yet invited or proposed) once
+/// they reach the course's minimum cohort, and stores it as a proposal. Returns it, or `None` when
+/// interest is still short, a proposal is already open, or no conflict-free slot exists in the next
+/// 8 weeks (then the reason is logged).
+pub async fn propose_for_course(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+) -> Result<Option<session_proposal::Model>, AppError> {
+    let Some(course) = course::Entity::find_by_id(course_id).one(db).await? else {
+        return Ok(None);
+    };
+    let open = session_proposal::Entity::find()
+        .filter(session_proposal::Column::CourseId.eq(course_id))
+        .filter(session_proposal::Column::Status.eq("proposed"))
+        .one(db)
+        .await?;
+    if open.is_some() {
+        return Ok(None);
+    }
+    let waiting: Vec<interest::Model> = interest::Entity::find()
+        .filter(interest::Column::CourseId.eq(course_id))
+        .filter(interest::Column::InvitedSessionId.is_null())
+        .filter(interest::Column::ProposalId.is_null())
+        .order_by_asc(interest::Column::Id)
+        .all(db)
+        .await?;
+    if (waiting.len() as i32) < course.min_cohort {
+        return Ok(None);
+    }
+    let mut by_town: HashMap<&str, i32> = HashMap::new();
+    for i in &waiting {
+        *by_town.entry(i.town.as_str()).or_default() += 1;
+    }
+    let bases = training_base::Entity::find().all(db).await?;
+    let venues = venue::Entity::find().all(db).await?;
+    let instructors = instructor::Entity::find().all(db).await?;
+    let blackouts = blackout::Entity::find().all(db).await?;
+    let from = today() + Duration::days(7);
+    let until = from + Duration::weeks(8);
+    let sessions = training_session::Entity::find()
+        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::EndsOn.gte(from))
+        .all(db)
+        .await?;
+    let days = i64::from((course.hours + HOURS_PER_DAY - 1) / HOURS_PER_DAY).max(1);
+    let wanted = (waiting.len() as i32).min(course.max_cohort);
+    // Bases by nearness: farmers living in the base's town first (more is nearer).
+    let mut ranked: Vec<&training_base::Model> = bases.iter().collect();
+    ranked.sort_by_key(|b| {
+        (
+            std::cmp::Reverse(by_town.get(b.town.as_str()).copied().unwrap_or(0)),
+            b.id,
+        )
+    });
+    for base in ranked {
+        let mut base_venues: Vec<&venue::Model> = venues.iter().filter(|v| v.base_id == base.id).collect();
+        base_venues.sort_by_key(|v| (std::cmp::Reverse(v.seats.min(wanted)), v.id));
+        let mut day = from;
+        while day + Duration::days(days - 1) <= until {
+            let plan_days = (day, day + Duration::days(days - 1));
+            for v in &base_venues {
+                for i in &instructors {
+                    let (skills, away) = decode_instructor(i)?;
+                    let plan = Plan {
+                        course_id,
+                        venue_id: v.id,
+                        instructor_id: i.id,
+                        starts_on: plan_days.0,
+                        ends_on: plan_days.1,
+                        capacity: wanted.min(v.seats),
+                    };
+                    let world = World {
+                        course: &course,
+                        venue: v,
+                        base,
+                        instructor: i,
+                        instructor_skills: &skills,
+                        instructor_away: &away,
+                        blackouts: &blackouts,
+                        sessions: &sessions,
+                    };
+                    if plan.capacity >= course.min_cohort.min(wanted) && conflicts(&world, &plan, today()).is_empty() {
+                        let near = by_town.get(base.town.as_str()).copied().unwrap_or(0);
+                        let why = format!(
+                            "{} 人报名意向（{} 人在{}）；{} {}，{} 座；{}；{} 至 {} 无冲突",
+                            waiting.len(),
+                            near,
+                            base.town,
+                            base.name,
+                            v.name,
+                            v.seats,
+                            i.name,
+                            plan.starts_on,
+                            plan.ends_on
+                        );
+                        let p = session_proposal::ActiveModel {
+                            course_id: Set(course_id),
+                            venue_id: Set(v.id),
+                            instructor_id: Set(i.id),
+                            starts_on: Set(plan.starts_on),
+                            ends_on: Set(plan.ends_on),
+                            capacity: Set(plan.capacity),
+                            interested: Set(waiting.len() as i32),
+                            why: Set(why),
+                            status: Set("proposed".into()),
+                            session_id: Set(None),
+                            created_at: Set(Utc::now()),
+                            ..Default::default()
+                        }
+                        .insert(db)
+                        .await?;
+                        interest::Entity::update_many()
+                            .col_expr(interest::Column::ProposalId, Expr::value(p.id))
+                            .filter(interest::Column::Id.is_in(waiting.iter().map(|i| i.id)))
+                            .exec(db)
+                            .await?;
+                        return Ok(Some(p));
+                    }
+                }
+            }
+            day += Duration::days(1);
+        }
+    }
+    tracing::info!(
+        course_id,
+        "enough interest, but no conflict-free slot in the next 8 weeks"
+    );
+    Ok(None)
+}
+
+/// Staff approve a proposal: the session is created (checked again: things may have changed) and
+/// the interested farmers are invited by text message.
+pub async fn approve_proposal(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<training_session::Model, AppError> {
+    let p = session_proposal::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("proposal"))?;
+    if p.status != "proposed" {
+        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
+    }
+    let session = create_session(
+        db,
+        actor,
+        Plan {
+            course_id: p.course_id,
+            venue_id: p.venue_id,
+            instructor_id: p.instructor_id,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            capacity: p.capacity,
+        },
+    )
+    .await?;
+    let txn = crate::db::begin_write(db).await?;
+    let decided = session_proposal::Entity::update_many()
+        .col_expr(session_proposal::Column::Status, Expr::value("approved"))
+        .col_expr(session_proposal::Column::SessionId, Expr::value(session.id))
+        .filter(session_proposal::Column::Id.eq(id))
+        .filter(session_proposal::Column::Status.eq("proposed"))
+        .exec(&txn)
+        .await?;
+    if decided.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
+    }
+    let invited = interest::Entity::find()
+        .filter(interest::Column::ProposalId.eq(id))
+        .all(&txn)
+        .await?;
+    let course = course::Entity::find_by_id(p.course_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("course"))?;
+    for i in &invited {
+        let text = format!(
+            "【县职教培训】{}：您关注的“{}”培训已排期，{} 开课，名额有限，请尽快报名（场次编号 {}）。",
+            i.name, course.title, session.starts_on, session.id
+        );
+        crate::outbox::enqueue_sms(&txn, &format!("interest:{}:invite", i.id), "invite", &i.phone, &text).await?;
+    }
+    interest::Entity::update_many()
+        .col_expr(interest::Column::InvitedSessionId, Expr::value(session.id))
+        .filter(interest::Column::ProposalId.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "training.approve",
+        Record::new("session_proposal", id),
+        format!("approved as session #{}; {} farmers invited", session.id, invited.len()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Staff dismiss a proposal; its farmers wait for the next one.
+pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let done = session_proposal::Entity::update_many()
+        .col_expr(session_proposal::Column::Status, Expr::value("dismissed"))
+        .filter(session_proposal::Column::Id.eq(id))
+        .filter(session_proposal::Column::Status.eq("proposed"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
+    }
+    interest::Entity::update_many()
+        .col_expr(interest::Column::ProposalId, Expr::value(Option::<i32>::None))
+        .filter(interest::Column::ProposalId.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "training.dismiss",
+        Record::new("session_proposal", id),
+        "proposal dismissed",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    struct Fixture {
+        course: course::Model,
+        venue: venue::Model,
+        base: training_base::Model,
+        instructor: instructor::Model,
+        blackouts: Vec<blackout::Model>,
+        sessions: Vec<training_session::Model>,
+        skills: Vec<String>,
+        away: Vec<NaiveDate>,
+    }
+
+    fn fixture() -> Fixture {
+        let now = Utc::now();
+        Fixture {
+            course: course::Model {
+                id: 1,
+                title: "设施蔬菜种植".into(),
+                skill_area: "设施蔬菜".into(),
+                hours: 24,
+                min_cohort: 10,
+                max_cohort: 40,
+                household_first: true,
+                description: String::new(),
+                created_at: now,
+            },
+            venue: venue::Model {
+                id: 1,
+                base_id: 1,
+                name: "大棚实训室".into(),
+                seats: 30,
+            },
+            base: training_base::Model {
+                id: 1,
+                school_id: None,
+                name: "米河基地".into(),
+                address: "米河镇".into(),
+                town: "米河镇".into(),
+                open_days: "12345".into(),
+                created_at: now,
+            },
+            instructor: instructor::Model {
+                id: 1,
+                name: "刘师傅".into(),
+                phone: None,
+                skills: "[]".into(),
+                unavailable: "[]".into(),
+                created_at: now,
+            },
+            blackouts: vec![blackout::Model {
+                id: 1,
+                name: "三夏麦收".into(),
+                starts_on: d("2027-05-25"),
+                ends_on: d("2027-06-15"),
+            }],
+            sessions: vec![training_session::Model {
+                id: 9,
+                course_id: 2,
+                venue_id: 1,
+                instructor_id: 2,
+                starts_on: d("2027-03-08"),
+                ends_on: d("2027-03-09"),
+                capacity: 20,
+                confirmed: 0,
+                arrivals: 0,
+                status: "scheduled".into(),
+                created_by: String::new(),
+                created_at: now,
+            }],
+            skills: vec!["设施蔬菜".into()],
+            away: vec![d("2027-03-17")],
+        }
+    }
+
+    fn check(f: &Fixture, plan: Plan) -> Vec<String> {
+        let w = World {
+            course: &f.course,
+            venue: &f.venue,
+            base: &f.base,
+            instructor: &f.instructor,
+            instructor_skills: &f.skills,
+            instructor_away: &f.away,
+            blackouts: &f.blackouts,
+            sessions: &f.sessions,
+        };
+        conflicts(&w, &plan, d("2027-01-10"))
+            .into_iter()
+            .map(|e| format!("{}:{}", e.field, e.msg.key))
+            .collect()
+    }
+
+    fn plan(from: &str, to: &str) -> Plan {
+        Plan {
+            course_id: 1,
+            venue_id: 1,
+            instructor_id: 1,
+            starts_on: d(from),
+            ends_on: d(to),
+            capacity: 30,
+        }
+    }
+
+    #[test]
+    fn a_plan_without_conflicts_passes() {
+        assert!(check(&fixture(), plan("2027-03-01", "2027-03-03")).is_empty());
+    }
+
+    #[test]
+    fn every_conflict_rule_is_named_on_its_field() {
+        let f = fixture();
+        assert_eq!(
+            check(&f, plan("2027-03-08", "2027-03-08")),
+            ["venue_id:error.venue_booked"]
+        );
+        let mut other_venue = plan("2027-03-09", "2027-03-09");
+        other_venue.instructor_id = 2;
+        other_venue.venue_id = 2;
+        assert_eq!(check(&f, other_venue), ["instructor_id:error.instructor_booked"]);
+        assert_eq!(
+            check(&f, plan("2027-03-06", "2027-03-06")),
+            ["starts_on:error.base_closed"],
+            "a Saturday"
+        );
+        assert_eq!(
+            check(&f, plan("2027-06-01", "2027-06-02")),
+            ["starts_on:error.blackout"]
+        );
+        let mut big = plan("2027-03-01", "2027-03-01");
+        big.capacity = 35;
+        assert_eq!(check(&f, big), ["capacity:error.venue_too_small"]);
+        assert_eq!(
+            check(&f, plan("2027-03-17", "2027-03-17")),
+            ["instructor_id:error.instructor_away"]
+        );
+        assert_eq!(
+            check(&f, plan("2027-01-05", "2027-01-05")),
+            ["starts_on:error.session_not_future"]
+        );
+        assert_eq!(
+            check(&f, plan("2027-03-03", "2027-03-01")),
+            ["ends_on:error.ends_before_start"]
+        );
+        let mut no_skill = f;
+        no_skill.skills = vec!["电工".into()];
+        assert_eq!(
+            check(&no_skill, plan("2027-03-01", "2027-03-01")),
+            ["instructor_id:error.instructor_skill"]
+        );
+    }
+
+    #[test]
+    fn a_cancelled_session_does_not_block_its_venue() {
+        let mut f = fixture();
+        f.sessions[0].status = "cancelled".into();
+        assert!(check(&f, plan("2027-03-08", "2027-03-08")).is_empty());
+    }
+}

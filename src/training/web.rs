@@ -1,0 +1,490 @@
+//! Staff pages for farmer training: sessions and proposals, the set-up (bases, courses,
+//! instructors, blackouts), a session's roster with attendance, capacity and moves, printable
+//! certificates, and a farmer's history by phone.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::registrations::{self, Canceller};
+use super::schedule::{self, Plan};
+use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
+use crate::auth::Capability;
+use crate::error::{AppError, FieldError};
+use crate::i18n::Msg;
+use crate::state::AppState;
+use crate::web::{PortalCtx, error_text, form_errors, is_form_error, no_errors, redirect, render};
+
+type PageResult = Result<Response, AppError>;
+
+const SESSION_FIELDS: &[&str] = &[
+    "course_id",
+    "venue_id",
+    "instructor_id",
+    "starts_on",
+    "ends_on",
+    "capacity",
+];
+
+/// The new-session form as posted.
+#[derive(Deserialize, Default, serde::Serialize, Clone)]
+#[serde(default)]
+pub struct SessionForm {
+    course_id: String,
+    venue_id: String,
+    instructor_id: String,
+    starts_on: String,
+    ends_on: String,
+    capacity: String,
+}
+
+fn int(e: &mut Vec<FieldError>, field: &str, v: &str) -> i32 {
+    v.trim().parse().unwrap_or_else(|_| {
+        e.push(FieldError::new(field, Msg::new("error.field_required")));
+        0
+    })
+}
+
+impl SessionForm {
+    fn plan(&self) -> Result<Plan, AppError> {
+        let mut e = Vec::new();
+        let course_id = int(&mut e, "course_id", &self.course_id);
+        let venue_id = int(&mut e, "venue_id", &self.venue_id);
+        let instructor_id = int(&mut e, "instructor_id", &self.instructor_id);
+        let starts_on = setup::date(&mut e, "starts_on", &self.starts_on);
+        let ends_on = if self.ends_on.trim().is_empty() {
+            starts_on
+        } else {
+            setup::date(&mut e, "ends_on", &self.ends_on)
+        };
+        let capacity = int(&mut e, "capacity", &self.capacity);
+        match (starts_on, ends_on, e.is_empty()) {
+            (Some(starts_on), Some(ends_on), true) => Ok(Plan {
+                course_id,
+                venue_id,
+                instructor_id,
+                starts_on,
+                ends_on,
+                capacity,
+            }),
+            _ => Err(AppError::Invalid(e)),
+        }
+    }
+}
+
+async fn choices(state: &AppState) -> Result<Value, AppError> {
+    let cat = setup::catalogue(&state.db).await?;
+    let venues: Vec<Value> = cat
+        .venues
+        .iter()
+        .filter_map(|v| {
+            let b = cat.bases.iter().find(|b| b.id == v.base_id)?;
+            Some(json!({ "id": v.id.to_string(), "name": format!("{} · {}（{} 座）", b.name, v.name, v.seats) }))
+        })
+        .collect();
+    Ok(json!({
+        "courses": cat.courses.iter().map(|c| json!({ "id": c.id.to_string(), "name": format!("{}（{}，{} 学时）", c.title, c.skill_area, c.hours) })).collect::<Vec<_>>(),
+        "venues": venues,
+        "instructors": cat.instructors.iter().map(|i| json!({ "id": i.id.to_string(), "name": i.name })).collect::<Vec<_>>(),
+    }))
+}
+
+async fn index_with(
+    state: &AppState,
+    ctx: &PortalCtx,
+    form: &SessionForm,
+    errors: Value,
+    status: StatusCode,
+) -> PageResult {
+    let today = schedule::today();
+    let cards = registrations::session_cards(&state.db, false, None).await?;
+    let (upcoming, past): (Vec<_>, Vec<_>) = cards.into_iter().partition(|c| c.ends_on >= today);
+    let vars = json!({
+        "upcoming": upcoming, "past": past.into_iter().rev().take(50).collect::<Vec<_>>(),
+        "proposals": super::interest::proposals(&state.db).await?,
+        "choices": choices(state).await?, "form": form, "errors": errors,
+    });
+    Ok(render(state, ctx, "training/index.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+#[handler]
+pub async fn index(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
+    ctx.staff(Capability::ManageTraining)?;
+    let form = SessionForm {
+        starts_on: (schedule::today() + chrono::Duration::days(14)).to_string(),
+        ..Default::default()
+    };
+    index_with(&state, &ctx, &form, no_errors(SESSION_FIELDS), StatusCode::OK).await
+}
+
+#[handler]
+pub async fn create_session(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<SessionForm>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let result = match form.0.plan() {
+        Ok(plan) => schedule::create_session(&state.db, &me.actor(Some(ctx.client_ip.clone())), plan).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(s) => Ok(redirect(&format!("/training/sessions/{}", s.id))),
+        Err(e) if is_form_error(&e) => {
+            let errors = form_errors(&state, ctx.lang, SESSION_FIELDS, &e);
+            index_with(&state, &ctx, &form.0, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[handler]
+pub async fn approve(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    match schedule::approve_proposal(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await {
+        Ok(s) => Ok(redirect(&format!("/training/sessions/{}", s.id))),
+        Err(e) if is_form_error(&e) => {
+            let errors = json!({ "_form": error_text(&state, ctx.lang, &e) });
+            let mut all = no_errors(SESSION_FIELDS);
+            all["_form"] = errors["_form"].clone();
+            index_with(&state, &ctx, &SessionForm::default(), all, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[handler]
+pub async fn dismiss(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    schedule::dismiss_proposal(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
+    Ok(redirect("/training"))
+}
+
+/// Forms on the set-up page, each with its own errors.
+#[derive(Default)]
+struct SetupForms {
+    base: BaseForm,
+    course: CourseForm,
+    instructor: InstructorForm,
+    blackout: BlackoutForm,
+    errors: Value,
+}
+
+async fn setup_with(state: &AppState, ctx: &PortalCtx, forms: SetupForms, status: StatusCode) -> PageResult {
+    let cat = setup::catalogue(&state.db).await?;
+    let schools = crate::admissions::programmes::list_schools(&state.db).await?;
+    let vars = json!({
+        "cat": cat, "schools": schools, "skills": setup::SKILL_AREAS,
+        "base": forms.base, "course": forms.course, "instructor": forms.instructor, "blackout": forms.blackout,
+        "errors": if forms.errors.is_null() { json!({}) } else { forms.errors },
+    });
+    Ok(render(state, ctx, "training/setup.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+#[handler]
+pub async fn setup_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
+    ctx.staff(Capability::ManageTraining)?;
+    let forms = SetupForms {
+        base: BaseForm {
+            open_days: "12345".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    setup_with(&state, &ctx, forms, StatusCode::OK).await
+}
+
+fn form_error(state: &AppState, ctx: &PortalCtx, which: &str, fields: &[&str], e: &AppError) -> Value {
+    json!({ which: form_errors(state, ctx.lang, fields, e) })
+}
+
+#[handler]
+pub async fn add_base(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<BaseForm>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let r = match form.0.parse() {
+        Ok(i) => setup::create_base(&state.db, &me.actor(Some(ctx.client_ip.clone())), i)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(redirect("/training/setup#bases")),
+        Err(e) if is_form_error(&e) => {
+            let fields = ["school_id", "name", "address", "town", "open_days", "venues"];
+            let forms = SetupForms {
+                errors: form_error(&state, &ctx, "base", &fields, &e),
+                base: form.0,
+                ..Default::default()
+            };
+            setup_with(&state, &ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[handler]
+pub async fn add_course(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<CourseForm>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let r = match form.0.parse() {
+        Ok(i) => setup::create_course(&state.db, &me.actor(Some(ctx.client_ip.clone())), i)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(redirect("/training/setup#courses")),
+        Err(e) if is_form_error(&e) => {
+            let fields = ["title", "skill_area", "hours", "min_cohort", "max_cohort"];
+            let forms = SetupForms {
+                errors: form_error(&state, &ctx, "course", &fields, &e),
+                course: form.0,
+                ..Default::default()
+            };
+            setup_with(&state, &ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[handler]
+pub async fn add_instructor(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<InstructorForm>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let r = match form.0.parse() {
+        Ok(i) => setup::create_instructor(&state.db, &me.actor(Some(ctx.client_ip.clone())), i)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(redirect("/training/setup#instructors")),
+        Err(e) if is_form_error(&e) => {
+            let fields = ["name", "phone", "skills", "unavailable"];
+            let forms = SetupForms {
+                errors: form_error(&state, &ctx, "instructor", &fields, &e),
+                instructor: form.0,
+                ..Default::default()
+            };
+            setup_with(&state, &ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[handler]
+pub async fn add_blackout(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<BlackoutForm>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let r = match form.0.parse() {
+        Ok(i) => setup::create_blackout(&state.db, &me.actor(Some(ctx.client_ip.clone())), i)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(redirect("/training/setup#blackouts")),
+        Err(e) if is_form_error(&e) => {
+            let fields = ["name", "starts_on", "ends_on"];
+            let forms = SetupForms {
+                errors: form_error(&state, &ctx, "blackout", &fields, &e),
+                blackout: form.0,
+                ..Default::default()
+            };
+            setup_with(&state, &ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, status: StatusCode) -> PageResult {
+    let card = registrations::session_cards(&state.db, false, Some(&[id]))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound("training session"))?;
+    let session = entity::training_session::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("training session"))?;
+    let rows = registrations::roster(&state.db, id).await?;
+    let mut position = 0;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            if r.status == "waitlisted" {
+                position += 1;
+            }
+            json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 } })
+        })
+        .collect();
+    let vars = json!({
+        "s": card, "session": session, "rows": rows, "notice": notice,
+        "can_attend": session.starts_on <= schedule::today(),
+        "choices": choices(state).await?,
+    });
+    Ok(render(state, ctx, "training/roster.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+#[handler]
+pub async fn roster(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, q: Query<Notice>) -> PageResult {
+    ctx.staff(Capability::ManageTraining)?;
+    let notice = match q.0.done.as_deref() {
+        Some(k @ ("capacity" | "attendance" | "cancelled" | "moved")) => {
+            json!({ "kind": "ok", "text": state.i18n.text(ctx.lang, &Msg::new(match k {
+                "capacity" => "training.done_capacity",
+                "attendance" => "training.done_attendance",
+                "moved" => "training.done_moved",
+                _ => "training.done_cancelled",
+            })) })
+        }
+        _ => Value::Null,
+    };
+    roster_with(&state, &ctx, id.0, notice, StatusCode::OK).await
+}
+
+async fn after(state: &AppState, ctx: &PortalCtx, id: i32, r: Result<(), AppError>, done: &str) -> PageResult {
+    match r {
+        Ok(()) => Ok(redirect(&format!("/training/sessions/{id}?done={done}"))),
+        Err(e) if is_form_error(&e) => {
+            let notice = json!({ "kind": "error", "text": error_text(state, ctx.lang, &e) });
+            roster_with(state, ctx, id, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CapacityForm {
+    capacity: String,
+}
+
+#[handler]
+pub async fn change_capacity(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<CapacityForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let r = match form.0.capacity.trim().parse::<i32>() {
+        Ok(c) => registrations::set_capacity(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, c)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid(
+            "capacity",
+            Msg::new("error.number_invalid").arg("value", form.0.capacity.trim()),
+        )),
+    };
+    after(&state, &ctx, id.0, r, "capacity").await
+}
+
+#[handler]
+pub async fn move_session(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<SessionForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let mut e = Vec::new();
+    let venue = int(&mut e, "venue_id", &form.0.venue_id);
+    let instructor = int(&mut e, "instructor_id", &form.0.instructor_id);
+    let from = setup::date(&mut e, "starts_on", &form.0.starts_on);
+    let to = setup::date(&mut e, "ends_on", &form.0.ends_on);
+    let r = match (from, to, e.is_empty()) {
+        (Some(a), Some(b), true) => schedule::move_session(
+            &state.db,
+            &me.actor(Some(ctx.client_ip.clone())),
+            id.0,
+            venue,
+            instructor,
+            a,
+            b,
+        )
+        .await
+        .map(|_| ()),
+        _ => Err(AppError::Invalid(e)),
+    };
+    after(&state, &ctx, id.0, r, "moved").await
+}
+
+#[handler]
+pub async fn attendance(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, body: poem::Body) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    // Checkboxes repeat the same name: read the pairs ourselves.
+    let text = body
+        .into_string()
+        .await
+        .map_err(|_| AppError::BadRequest(Msg::new("error.form_unreadable")))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
+    let attended: Vec<i32> = pairs
+        .iter()
+        .filter(|(k, _)| k == "attended")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let r = registrations::record_attendance(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &attended)
+        .await
+        .map(|_| ());
+    after(&state, &ctx, id.0, r, "attendance").await
+}
+
+#[handler]
+pub async fn cancel_registration(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let r = registrations::cancel(
+        &state.db,
+        Canceller::Staff {
+            actor: &actor,
+            id: id.0,
+        },
+    )
+    .await?;
+    Ok(redirect(&format!("/training/sessions/{}?done=cancelled", r.session_id)))
+}
+
+#[handler]
+pub async fn certificate(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    ctx.staff(Capability::ManageTraining)?;
+    let r = entity::registration::Entity::find_by_id(id.0)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("registration"))?;
+    let code = r.certificate_code.ok_or(AppError::NotFound("certificate"))?;
+    let c = registrations::certificate(&state.db, &code)
+        .await?
+        .ok_or(AppError::NotFound("certificate"))?;
+    let vars = json!({ "c": c, "verify_url": format!("{}/train/certificates/{}", state.config.base_url, c.code) });
+    Ok(render(&state, &ctx, "training/certificate.html", vars)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PhoneQuery {
+    phone: String,
+}
+
+#[handler]
+pub async fn farmer(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<PhoneQuery>) -> PageResult {
+    ctx.staff(Capability::ManageTraining)?;
+    let phone = q.0.phone.trim().to_string();
+    let history = if phone.is_empty() {
+        Vec::new()
+    } else {
+        match crate::student::ids::MobileNumber::parse(&phone) {
+            Ok(p) => registrations::history_by_phone(&state.db, p.as_str()).await?,
+            Err(_) => Vec::new(),
+        }
+    };
+    let vars = json!({ "phone": phone, "history": history });
+    Ok(render(&state, &ctx, "training/farmer.html", vars)?.into_response())
+}

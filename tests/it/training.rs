@@ -1,0 +1,478 @@
+//! Farmer training: conflicts, proposals from interest, registration, the burst, the waitlist,
+//! SMS through a gateway, attendance and certificates, rate limits.
+
+use std::time::Duration;
+
+use chrono::{Duration as Days, NaiveDate};
+use entity::enums::Role;
+use poem::http::{Method, StatusCode};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use vocpath::audit::Actor;
+use vocpath::training::registrations::{self, Canceller, RegistrationForm};
+use vocpath::training::schedule::{self, Plan};
+use vocpath::training::setup::{self, BaseForm, CourseForm, InstructorForm};
+
+use crate::helpers::TestApp;
+
+struct World {
+    venue: i32,
+    small_venue: i32,
+    course: i32,
+    instructor: i32,
+    other_instructor: i32,
+}
+
+fn in_days(n: i64) -> NaiveDate {
+    schedule::today() + Days::days(n)
+}
+
+async fn world(app: &TestApp) -> World {
+    let actor = Actor::system("test");
+    let base = setup::create_base(
+        &app.state.db,
+        &actor,
+        BaseForm {
+            name: "米河实训基地".into(),
+            address: "米河镇政府东 200 米".into(),
+            town: "米河镇".into(),
+            open_days: "1234567".into(),
+            venues: "实训大棚: 40\n小教室: 10".into(),
+            ..Default::default()
+        }
+        .parse()
+        .expect("base"),
+    )
+    .await
+    .expect("base");
+    let cat = setup::catalogue(&app.state.db).await.expect("catalogue");
+    let venue = cat.venues.iter().find(|v| v.seats == 40).expect("venue").id;
+    let small_venue = cat.venues.iter().find(|v| v.seats == 10).expect("venue").id;
+    let course = setup::create_course(
+        &app.state.db,
+        &actor,
+        CourseForm {
+            title: "设施蔬菜种植".into(),
+            skill_area: "设施蔬菜".into(),
+            hours: "12".into(),
+            min_cohort: "3".into(),
+            max_cohort: "40".into(),
+            household_first: true,
+            description: String::new(),
+        }
+        .parse()
+        .expect("course"),
+    )
+    .await
+    .expect("course")
+    .id;
+    let mut instructors = Vec::new();
+    for (name, skills) in [("刘师傅", "设施蔬菜"), ("陈师傅", "电工")] {
+        let i = setup::create_instructor(
+            &app.state.db,
+            &actor,
+            InstructorForm {
+                name: name.into(),
+                skills: skills.into(),
+                ..Default::default()
+            }
+            .parse()
+            .expect("instructor"),
+        )
+        .await
+        .expect("instructor");
+        instructors.push(i.id);
+    }
+    let _ = base;
+    World {
+        venue,
+        small_venue,
+        course,
+        instructor: instructors[0],
+        other_instructor: instructors[1],
+    }
+}
+
+async fn session(app: &TestApp, w: &World, from: i64, capacity: i32) -> i32 {
+    schedule::create_session(
+        &app.state.db,
+        &Actor::system("test"),
+        Plan {
+            course_id: w.course,
+            venue_id: w.venue,
+            instructor_id: w.instructor,
+            starts_on: in_days(from),
+            ends_on: in_days(from + 1),
+            capacity,
+        },
+    )
+    .await
+    .expect("session")
+    .id
+}
+
+fn farmer(n: usize) -> RegistrationForm {
+    RegistrationForm {
+        name: format!(
+            "农户{}",
+            n.to_string()
+                .chars()
+                .map(|c| "零一二三四五六七八九"
+                    .chars()
+                    .nth(c.to_digit(10).unwrap_or(0) as usize)
+                    .unwrap_or('零'))
+                .collect::<String>()
+        ),
+        phone: format!("139{n:08}"),
+        town: "米河镇".into(),
+        village: "新庄村".into(),
+        ..Default::default()
+    }
+}
+
+async fn count(app: &TestApp, session: i32, status: &str) -> u64 {
+    entity::registration::Entity::find()
+        .filter(entity::registration::Column::SessionId.eq(session))
+        .filter(entity::registration::Column::Status.eq(status))
+        .count(&app.state.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_thousand_simultaneous_registrations_for_30_seats_give_30_confirmed_and_970_waitlisted_in_order() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 30).await;
+    let mut tasks = Vec::new();
+    for n in 0..1000 {
+        let db = app.state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let input = farmer(n).parse().expect("valid");
+            registrations::register(&db, s, input, &format!("10.0.{}.{}", n / 250, n % 250)).await
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("join").expect("no errors"));
+    }
+    let confirmed: Vec<_> = outcomes.iter().filter(|o| o.status == "confirmed").collect();
+    assert_eq!(confirmed.len(), 30);
+    assert_eq!(outcomes.iter().filter(|o| o.status == "waitlisted").count(), 970);
+    assert_eq!(count(&app, s, "confirmed").await, 30);
+    let stored = entity::training_session::Entity::find_by_id(s)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("session");
+    assert_eq!((stored.confirmed, stored.arrivals), (30, 1000));
+    // Arrival order: the confirmed are the first 30 to arrive, the waitlist numbers the rest 1..970.
+    let rows = registrations::roster(&app.state.db, s).await.expect("roster");
+    let arrivals: Vec<i32> = rows.iter().map(|r| r.arrival).collect();
+    assert_eq!(arrivals, (1..=1000).collect::<Vec<i32>>());
+    assert!(rows[..30].iter().all(|r| r.status == "confirmed"));
+    let mut positions: Vec<u64> = outcomes.iter().filter_map(|o| o.position).collect();
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=970).collect::<Vec<u64>>());
+    // Codes are unique.
+    let codes: std::collections::HashSet<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
+    assert_eq!(codes.len(), 1000);
+}
+
+#[tokio::test]
+async fn every_conflict_is_refused_with_its_reason_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let first = session(&app, &w, 20, 30).await;
+    let _ = first;
+    let actor = Actor::system("test");
+    let try_plan = |venue: i32, instructor: i32, from: i64, to: i64, capacity: i32| Plan {
+        course_id: w.course,
+        venue_id: venue,
+        instructor_id: instructor,
+        starts_on: in_days(from),
+        ends_on: in_days(to),
+        capacity,
+    };
+    setup::create_blackout(&app.state.db, &actor, ("三夏麦收".into(), in_days(40), in_days(50)))
+        .await
+        .expect("blackout");
+    for (plan, code) in [
+        (try_plan(w.venue, w.instructor, 21, 22, 30), "venue_booked"),
+        (try_plan(w.small_venue, w.instructor, 21, 21, 10), "instructor_booked"),
+        (
+            try_plan(w.small_venue, w.other_instructor, 30, 30, 10),
+            "instructor_skill",
+        ),
+        (try_plan(w.small_venue, w.instructor, 30, 30, 12), "venue_too_small"),
+        (try_plan(w.venue, w.instructor, 45, 46, 30), "blackout"),
+        (try_plan(w.venue, w.instructor, 0, 0, 30), "session_not_future"),
+    ] {
+        let r = schedule::create_session(&app.state.db, &actor, plan).await;
+        let Err(vocpath::error::AppError::Invalid(e)) = r else {
+            panic!("{code}: expected a refusal, got {r:?}")
+        };
+        assert!(e.iter().any(|f| f.msg.key == format!("error.{code}")), "{code}: {e:?}");
+    }
+    assert_eq!(app.count("training_session").await, 1, "nothing written");
+    // A base closed on some weekdays refuses those days.
+    let closed = setup::create_base(
+        &app.state.db,
+        &actor,
+        BaseForm {
+            name: "鲁庄基地".into(),
+            address: "鲁庄镇".into(),
+            town: "鲁庄镇".into(),
+            open_days: "6".into(),
+            venues: "教室: 50".into(),
+            ..Default::default()
+        }
+        .parse()
+        .expect("base"),
+    )
+    .await
+    .expect("base");
+    let venue = setup::catalogue(&app.state.db)
+        .await
+        .expect("cat")
+        .venues
+        .into_iter()
+        .find(|v| v.base_id == closed.id)
+        .expect("venue");
+    let not_saturday = (30..37)
+        .find(|d| in_days(*d).format("%u").to_string() != "6")
+        .expect("day");
+    let r = schedule::create_session(
+        &app.state.db,
+        &actor,
+        try_plan(venue.id, w.instructor, not_saturday, not_saturday, 20),
+    )
+    .await;
+    let Err(vocpath::error::AppError::Invalid(e)) = r else {
+        panic!("expected closed")
+    };
+    assert_eq!(e[0].msg.key, "error.base_closed");
+    // Through the API the reasons come as problem details naming the fields, in the user's words.
+    let admin = app.token(Role::Admin).await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/training-sessions",
+            Some(&admin),
+            Some(json!({"course_id": w.course, "venue_id": w.venue, "instructor_id": w.other_instructor, "starts_on": in_days(20), "ends_on": in_days(20), "capacity": 50})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let codes: Vec<String> = r.json()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(codes.contains(&"venue_too_small".to_string()), "{codes:?}");
+    assert!(codes.contains(&"instructor_skill".to_string()));
+    assert!(codes.contains(&"venue_booked".to_string()));
+    assert_eq!(app.count("training_session").await, 1);
+}
+
+#[tokio::test]
+async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_first() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 2).await;
+    let household = app.seed_student("学生", "410181200602024058", 2026).await;
+    let hh: entity::student::Model = entity::student::Entity::find_by_id(household)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("student");
+    let hh_number = entity::household::Entity::find_by_id(hh.household_id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("household")
+        .registration_number;
+    let mut done = Vec::new();
+    for n in 0..5 {
+        let mut f = farmer(n);
+        if n == 4 {
+            f.household_number = hh_number.clone();
+        }
+        done.push(
+            registrations::register(&app.state.db, s, f.parse().expect("valid"), "10.0.0.1")
+                .await
+                .expect("registered"),
+        );
+    }
+    assert_eq!(done[2].position, Some(1));
+    assert_eq!(done[4].status, "waitlisted");
+    assert_eq!(
+        done[4].position,
+        Some(1),
+        "a registered household goes first on this course's waitlist"
+    );
+    // The same phone again: a clear conflict, nothing written.
+    let again = registrations::register(&app.state.db, s, farmer(0).parse().expect("valid"), "10.0.0.2").await;
+    assert!(
+        matches!(again, Err(vocpath::error::AppError::Conflict(ref m)) if m.key == "error.phone_has_place"),
+        "{again:?}"
+    );
+    assert_eq!(app.count("registration").await, 5);
+    // Farmer 0 cancels with phone + code: the household farmer is promoted and told.
+    registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13900000000",
+            code: &done[0].code,
+            client_ip: "10.0.0.1",
+        },
+    )
+    .await
+    .expect("cancel");
+    let promoted = entity::registration::Entity::find_by_id(done[4].id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(promoted.status, "confirmed");
+    let sms = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("training_promoted"))
+        .all(&app.state.db)
+        .await
+        .expect("q");
+    assert_eq!(sms.len(), 1);
+    assert_eq!(sms[0].recipient, "13900000004");
+    assert_eq!(sms[0].channel, "sms");
+    // Cancelling twice is refused.
+    let twice = registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13900000000",
+            code: &done[0].code,
+            client_ip: "10.0.0.1",
+        },
+    )
+    .await;
+    assert!(twice.is_err());
+    // More seats: the next two waitlisted (in arrival order) are promoted.
+    registrations::set_capacity(&app.state.db, &Actor::system("test"), s, 4)
+        .await
+        .expect("capacity");
+    assert_eq!(count(&app, s, "confirmed").await, 4);
+    assert_eq!(count(&app, s, "waitlisted").await, 0);
+    // Never below the confirmed farmers, never above the venue.
+    assert!(
+        registrations::set_capacity(&app.state.db, &Actor::system("test"), s, 3)
+            .await
+            .is_err()
+    );
+    assert!(
+        registrations::set_capacity(&app.state.db, &Actor::system("test"), s, 41)
+            .await
+            .is_err()
+    );
+}
+
+/// An SMS gateway stand-in on 127.0.0.1 that records each request body.
+async fn sms_gateway() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use poem::{EndpointExt, Route, post};
+    let got: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let store = got.clone();
+    let app = Route::new()
+        .at(
+            "/send",
+            post(poem::endpoint::make(move |mut req: poem::Request| {
+                let store = store.clone();
+                async move {
+                    let body = req.take_body().into_string().await.unwrap_or_default();
+                    if let Ok(mut g) = store.lock() {
+                        g.push(body);
+                    }
+                    "ok"
+                }
+            })),
+        )
+        .boxed();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    tokio::spawn(poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}"))).run(app));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (port, got)
+}
+
+#[tokio::test]
+async fn text_messages_reach_the_gateway_with_the_configured_body() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 1).await;
+    let (port, got) = sms_gateway().await;
+    let config = vocpath::config::SmsConfig {
+        url: vocpath::config::Secret::new(format!("http://127.0.0.1:{port}/send")),
+        method: "POST".into(),
+        body: r#"{"to":"{phone}","text":"{message}"}"#.into(),
+        content_type: "application/json".into(),
+    };
+    let sms = vocpath::sms::SmsSender::from_config(Some(&config)).expect("sender");
+    let first = registrations::register(&app.state.db, s, farmer(1).parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("registered");
+    registrations::register(&app.state.db, s, farmer(2).parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("waitlisted");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let d = vocpath::outbox::deliver_due_sms(&app.state.db, &sms, 10, &stop)
+        .await
+        .expect("deliver");
+    assert_eq!(d.sent, 2);
+    let bodies = got.lock().map(|g| g.clone()).unwrap_or_default();
+    assert_eq!(bodies.len(), 2);
+    let v: Value = serde_json::from_str(&bodies[0]).expect("json body");
+    assert_eq!(v["to"], "13900000001");
+    let text = v["text"].as_str().expect("text");
+    assert!(text.contains("设施蔬菜种植") && text.contains(&first.code), "{text}");
+    let v: Value = serde_json::from_str(&bodies[1]).expect("json body");
+    assert!(v["text"].as_str().expect("text").contains("候补"));
+    // Sent once.
+    let again = vocpath::outbox::deliver_due_sms(&app.state.db, &sms, 10, &stop)
+        .await
+        .expect("deliver");
+    assert_eq!(again.sent, 0);
+    // A gateway that answers 500 means a retry, with the error kept.
+    let broken = vocpath::config::SmsConfig {
+        url: vocpath::config::Secret::new(format!("http://127.0.0.1:{port}/missing")),
+        ..config
+    };
+    let sms = vocpath::sms::SmsSender::from_config(Some(&broken)).expect("sender");
+    registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13900000001",
+            code: &first.code,
+            client_ip: "10.0.0.1",
+        },
+    )
+    .await
+    .expect("cancel");
+    let d = vocpath::outbox::deliver_due_sms(&app.state.db, &sms, 10, &stop)
+        .await
+        .expect("deliver");
+    assert_eq!((d.sent, d.retried), (0, 2), "the cancellation and the promotion");
+    let row = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("training_promoted"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert!(
+        row.last_error.as_deref().unwrap_or("").contains("405")
+            || row.last_error.as_deref().unwrap_or("").contains("404"),
+        "{:?}",
+        row.last_error
+    );
+}
