@@ -476,3 +476,527 @@ async fn text_messages_reach_the_gateway_with_the_configured_body() {
         row.last_error
     );
 }
+
+async fn set_dates(app: &TestApp, session: i32, from: i64, to: i64) {
+    entity::training_session::Entity::update_many()
+        .col_expr(
+            entity::training_session::Column::StartsOn,
+            sea_orm::sea_query::Expr::value(in_days(from)),
+        )
+        .col_expr(
+            entity::training_session::Column::EndsOn,
+            sea_orm::sea_query::Expr::value(in_days(to)),
+        )
+        .filter(entity::training_session::Column::Id.eq(session))
+        .exec(&app.state.db)
+        .await
+        .expect("dates");
+}
+
+#[tokio::test]
+async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 1).await;
+    let mut phone = crate::helpers::Browser::new(&app);
+    let list = phone.get("/train").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("设施蔬菜种植") && list.body.contains("剩余 1 个名额"),
+        "{}",
+        list.body
+    );
+    assert!(!list.body.contains("<script"), "no JavaScript on the farmers' pages");
+    assert!(list.body.len() < 12_000, "a small page: {} bytes", list.body.len());
+    assert!(list.body.contains(&format!("href=\"/train/sessions/{s}\"")));
+    let filtered = phone.get("/train?town=%E9%B2%81%E5%BA%84%E9%95%87").await;
+    assert_eq!(filtered.status, StatusCode::OK);
+    assert!(
+        !filtered.body.contains(&format!("href=\"/train/sessions/{s}\"")),
+        "another town"
+    );
+    let form = phone.get(&format!("/train/sessions/{s}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Bad input: every problem next to its field, nothing written.
+    let bad = phone
+        .post(
+            &format!("/train/sessions/{s}"),
+            &[
+                ("name", ""),
+                ("phone", "1380013800"),
+                ("town", "米河镇"),
+                ("village", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("class=\"err\""), "{}", bad.body);
+    assert_eq!(bad.body.matches("class=\"err\"").count(), 3, "{}", bad.body);
+    assert_eq!(app.count("registration").await, 0);
+    // A good registration shows the code.
+    let fields = [
+        ("name", "王大明"),
+        ("phone", "138 0013 8000"),
+        ("town", "米河镇"),
+        ("village", "新庄村"),
+        ("email", "wdm@example.cn"),
+    ];
+    let ok = phone.post(&format!("/train/sessions/{s}"), &fields).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.body.contains("报名成功"));
+    let code = entity::registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row")
+        .code;
+    assert!(ok.body.contains(&code));
+    // Confirmation by text message and by email (the farmer gave one).
+    let queued = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("training_confirmed"))
+        .all(&app.state.db)
+        .await
+        .expect("q");
+    let channels: Vec<&str> = queued.iter().map(|q| q.channel.as_str()).collect();
+    assert_eq!(channels, ["sms", "email"]);
+    // The same phone again: a clear message on the form, not an error page.
+    phone.get(&format!("/train/sessions/{s}")).await;
+    let again = phone.post(&format!("/train/sessions/{s}"), &fields).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("已经报名了这期培训"), "{}", again.body);
+    assert!(again.body.contains("<form"), "the form is shown again");
+    // A second farmer goes on the waitlist.
+    phone.get(&format!("/train/sessions/{s}")).await;
+    let second = phone
+        .post(
+            &format!("/train/sessions/{s}"),
+            &[
+                ("name", "李小红"),
+                ("phone", "13900139000"),
+                ("town", "米河镇"),
+                ("village", "新庄村"),
+            ],
+        )
+        .await;
+    assert!(second.body.contains("候补第 1 位"), "{}", second.body);
+    // Check with phone + code; a wrong code says so.
+    phone.get("/train/my").await;
+    let wrong = phone
+        .post("/train/my", &[("phone", "13800138000"), ("code", "00000000")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(wrong.body.contains("不匹配"));
+    let found = phone
+        .post("/train/my", &[("phone", "13800138000"), ("code", &code)])
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains("已报名") && found.body.contains("取消报名"),
+        "{}",
+        found.body
+    );
+    let cancelled = phone
+        .post("/train/my/cancel", &[("phone", "13800138000"), ("code", &code)])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert!(cancelled.body.contains("已取消报名"));
+    assert_eq!(count(&app, s, "confirmed").await, 1, "the waitlisted farmer moved up");
+    // Unknown and past sessions.
+    let missing = phone.get("/train/sessions/9999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("没有找到这期培训"));
+    set_dates(&app, s, -1, 0).await;
+    let closed = phone.get(&format!("/train/sessions/{s}")).await;
+    assert!(closed.body.contains("已停止报名"));
+    let late = phone
+        .post(
+            &format!("/train/sessions/{s}"),
+            &[
+                ("name", "赵四"),
+                ("phone", "13700137000"),
+                ("town", "米河镇"),
+                ("village", "新庄村"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(late.body.contains("已停止报名"));
+}
+
+#[tokio::test]
+async fn the_public_api_registers_checks_and_cancels_and_refuses_bad_input() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 5).await;
+    let list = app
+        .api(Method::GET, "/api/v1/public/training-sessions", None, None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.json()[0]["seats_left"], 5);
+    let bad = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/public/training-sessions/{s}/registrations"),
+            None,
+            Some(json!({"name": "王大明", "phone": "12345", "town": "米河镇", "village": "新庄村"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["fields"][0]["field"], "phone");
+    let unknown = app
+        .api(
+            Method::POST,
+            "/api/v1/public/training-sessions/999/registrations",
+            None,
+            Some(json!({"name": "王大明", "phone": "13800138000", "town": "米河镇", "village": "新庄村"})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let ok = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/public/training-sessions/{s}/registrations"),
+            None,
+            Some(json!({"name": "王大明", "phone": "13800138000", "town": "米河镇", "village": "新庄村"})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let body = ok.json();
+    assert_eq!(body["status"], "confirmed");
+    let code = body["code"].as_str().expect("code").to_string();
+    let dup = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/public/training-sessions/{s}/registrations"),
+            None,
+            Some(json!({"name": "王大明", "phone": "13800138000", "town": "米河镇", "village": "新庄村"})),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.json()["code"], "phone_has_place");
+    let check = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/public/registrations/{code}?phone=13800138000"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert_eq!(check.json()["status"], "confirmed");
+    let wrong_phone = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/public/registrations/{code}?phone=13900139000"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(wrong_phone.status, StatusCode::NOT_FOUND);
+    let gone = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/public/registrations/{code}?phone=13800138000"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::OK);
+    assert_eq!(gone.json()["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn public_forms_are_rate_limited_per_address_and_per_phone() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 40).await;
+    // Per phone: five look-ups are fine, more are refused for a while (codes cannot be guessed).
+    for n in 0..registrations::MAX_LOOKUPS_PER_PHONE {
+        let r = registrations::lookup(&app.state.db, "13800138000", &format!("{n:08}"), &format!("10.1.0.{n}")).await;
+        assert!(matches!(r, Err(vocpath::error::AppError::NotFound(_))), "{r:?}");
+    }
+    let r = registrations::lookup(&app.state.db, "13800138000", "12345678", "10.1.1.1").await;
+    assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
+    // Per address: one client cannot register the whole village.
+    for n in 0..registrations::MAX_PER_ADDRESS as usize {
+        registrations::register(&app.state.db, s, farmer(n).parse().expect("v"), "10.2.0.1")
+            .await
+            .expect("within the limit");
+    }
+    let over = registrations::register(&app.state.db, s, farmer(99).parse().expect("v"), "10.2.0.1").await;
+    assert!(
+        matches!(over, Err(vocpath::error::AppError::TooManyRequests(_))),
+        "{over:?}"
+    );
+    assert_eq!(
+        app.count("registration").await,
+        registrations::MAX_PER_ADDRESS as i64,
+        "nothing written"
+    );
+    // On the page it is a message, with the status 429.
+    let mut phone = crate::helpers::Browser::new(&app);
+    phone.get(&format!("/train/sessions/{s}")).await;
+    for n in 0..registrations::MAX_PER_PHONE {
+        registrations::rate_limit(&app.state.db, "register", &format!("10.3.0.{n}"), "13800138001")
+            .await
+            .expect("within the limit");
+    }
+    let r = phone
+        .post(
+            &format!("/train/sessions/{s}"),
+            &[
+                ("name", "王大明"),
+                ("phone", "13800138001"),
+                ("town", "米河镇"),
+                ("village", "新庄村"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("操作太频繁"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn enough_interest_proposes_a_session_that_staff_approve_and_the_farmers_are_invited() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let mut phone = crate::helpers::Browser::new(&app);
+    let page = phone.get("/train/interest").await;
+    assert!(page.body.contains("设施蔬菜种植"));
+    let course = w.course.to_string();
+    let bad = phone
+        .post(
+            "/train/interest",
+            &[
+                ("course_id", ""),
+                ("name", "王大明"),
+                ("phone", "138"),
+                ("town", "米河镇"),
+                ("village", "新庄村"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("interest").await, 0);
+    for (n, town) in [(1, "米河镇"), (2, "米河镇"), (3, "鲁庄镇")] {
+        phone.get("/train/interest").await;
+        let r = phone
+            .post(
+                "/train/interest",
+                &[
+                    ("course_id", &course),
+                    ("name", "王大明"),
+                    ("phone", &format!("1380013800{n}")),
+                    ("town", town),
+                    ("village", "新庄村"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let proposals = vocpath::training::interest::proposals(&app.state.db)
+        .await
+        .expect("proposals");
+    assert_eq!(proposals.len(), 1, "the third farmer reached the minimum cohort of 3");
+    let p = &proposals[0].proposal;
+    assert_eq!(p.interested, 3);
+    assert_eq!(
+        p.venue_id, w.venue,
+        "the base in the town most of them live in, the venue that fits"
+    );
+    assert!(p.starts_on >= in_days(7));
+    // Staff approve on the portal: the session exists and the three are invited by text message.
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/training").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("批准并通知"));
+    let r = clerk.post(&format!("/training/proposals/{}/approve", p.id), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.count("training_session").await, 1);
+    let invites = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("invite"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(invites, 3);
+    // Approving twice is refused.
+    let again = vocpath::training::schedule::approve_proposal(&app.state.db, &Actor::system("t"), p.id).await;
+    assert!(again.is_err());
+}
+
+#[tokio::test]
+async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_it() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 5).await;
+    let student = app.seed_student("学生", "410181200602024058", 2026).await;
+    let st = entity::student::Entity::find_by_id(student)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("student");
+    let number = entity::household::Entity::find_by_id(st.household_id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("household")
+        .registration_number;
+    let mut a = farmer(1);
+    a.household_number = number;
+    let a = registrations::register(&app.state.db, s, a.parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("a");
+    let b = registrations::register(&app.state.db, s, farmer(2).parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("b");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    // Before the first day: no attendance.
+    let early = registrations::record_attendance(&app.state.db, &Actor::system("t"), s, &[a.id]).await;
+    assert!(early.is_err());
+    set_dates(&app, s, 0, 1).await;
+    let roster = clerk.get(&format!("/training/sessions/{s}")).await;
+    assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
+    assert!(
+        roster.body.contains("保存考勤") && roster.body.contains("农户一"),
+        "{}",
+        roster.body
+    );
+    let id = a.id.to_string();
+    let r = clerk
+        .post(&format!("/training/sessions/{s}/attendance"), &[("attended", &id)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rows = registrations::roster(&app.state.db, s).await.expect("roster");
+    let present = rows.iter().find(|r| r.id == a.id).expect("a");
+    let absent = rows.iter().find(|r| r.id == b.id).expect("b");
+    assert_eq!(present.attended, Some(true));
+    assert_eq!(absent.attended, Some(false));
+    assert!(absent.certificate_code.is_none());
+    let code = present.certificate_code.clone().expect("certificate");
+    // Anyone verifies it; a made-up code is not found.
+    let mut anyone = crate::helpers::Browser::new(&app);
+    let v = anyone.get(&format!("/train/certificates/{code}")).await;
+    assert_eq!(v.status, StatusCode::OK);
+    assert!(v.body.contains("证书有效") && v.body.contains("农*一"), "{}", v.body);
+    let fake = anyone.get("/train/certificates?code=ABCDEFGHJK").await;
+    assert_eq!(fake.status, StatusCode::NOT_FOUND);
+    let api = app
+        .api(Method::GET, &format!("/api/v1/public/certificates/{code}"), None, None)
+        .await;
+    assert_eq!(api.json()["valid"], true);
+    // The printable certificate (A4 print stylesheet) and the farmer's history.
+    let cert = clerk
+        .get(&format!("/training/registrations/{}/certificate", a.id))
+        .await;
+    assert_eq!(cert.status, StatusCode::OK);
+    assert!(cert.body.contains("结业证书") && cert.body.contains("农户一") && cert.body.contains(&code));
+    let history = clerk.get("/training/farmers?phone=13900000001").await;
+    assert!(history.body.contains("设施蔬菜种植") && history.body.contains(&code));
+    // Linked to a registered household: it shows in the student's archive page.
+    let page = clerk.get(&format!("/students/{student}")).await;
+    assert!(
+        page.body.contains("家庭成员参加的农民培训") && page.body.contains("农户一"),
+        "{}",
+        page.body
+    );
+    // A bad attendance list is refused.
+    let r = registrations::record_attendance(&app.state.db, &Actor::system("t"), s, &[9999]).await;
+    assert!(r.is_err());
+}
+
+#[tokio::test]
+async fn reminders_go_out_once_the_day_before() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 5).await;
+    registrations::register(&app.state.db, s, farmer(1).parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("a");
+    assert_eq!(
+        registrations::queue_reminders(&app.state.db).await.expect("r"),
+        0,
+        "not yet"
+    );
+    set_dates(&app, s, 1, 2).await;
+    assert_eq!(registrations::queue_reminders(&app.state.db).await.expect("r"), 1);
+    assert_eq!(
+        registrations::queue_reminders(&app.state.db).await.expect("r"),
+        0,
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn staff_set_up_bases_courses_instructors_and_blackouts_with_errors_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/training/setup").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let bad = clerk
+        .post(
+            "/training/bases",
+            &[
+                ("name", "米河基地"),
+                ("address", "米河镇"),
+                ("town", "米河镇"),
+                ("open_days", "9"),
+                ("venues", "大棚 40"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("开放日“9”无效") && bad.body.contains("格式不对"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(app.count("training_base").await, 0);
+    let ok = clerk
+        .post(
+            "/training/bases",
+            &[
+                ("name", "米河基地"),
+                ("address", "米河镇"),
+                ("town", "米河镇"),
+                ("open_days", "12345"),
+                ("venues", "大棚: 40"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    clerk.get("/training/setup").await;
+    let r = clerk
+        .post(
+            "/training/courses",
+            &[
+                ("title", "食用菌栽培"),
+                ("skill_area", "食用菌栽培"),
+                ("hours", "24"),
+                ("min_cohort", "10"),
+                ("max_cohort", "30"),
+                ("household_first", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    clerk.get("/training/setup").await;
+    let r = clerk
+        .post(
+            "/training/instructors",
+            &[("name", "刘师傅"), ("skills", "食用菌栽培"), ("unavailable", "明天")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("明天"), "{}", r.body);
+    let r = clerk
+        .post(
+            "/training/blackouts",
+            &[("name", "三夏"), ("starts_on", "2027-06-15"), ("ends_on", "2027-05-25")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("结束日期不能早于开始日期"));
+    // Viewers and mentors have no training pages.
+    let mut viewer = app.browser_as(Role::Viewer).await;
+    assert_eq!(viewer.get("/training").await.status, StatusCode::FORBIDDEN);
+}
