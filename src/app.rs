@@ -76,6 +76,8 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/admin/users/:id/reset-password", post(auth_web::reset_user_password))
         .at("/admin/audit", get(audit::web::audit_page))
+        .at("/dashboard", get(crate::dashboard::web::dashboard))
+        .at("/dashboard/summary", get(crate::dashboard::web::summary))
         .at(
             "/training",
             get(crate::training::web::index).post(crate::training::web::create_session),

@@ -51,6 +51,9 @@ pub enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Fill an empty database with a realistic demo county (schools, programmes, 3,000 students,
+    /// a committed routing run, mentors, training) to explore the portal.
+    Demo,
     /// Preview a register file (CSV or XLSX); with --commit, import its good rows in one transaction.
     /// Exit status 0 when no row was bad, 3 when some were.
     Import {
@@ -88,6 +91,14 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
     match command {
         Command::Serve | Command::Route { .. } => Err("not run through the database".into()),
         Command::Migrate => Ok(Outcome::from("migrations applied".to_string())),
+        Command::Demo => {
+            let state = crate::app::build_state(config.clone(), conn)?;
+            let report = crate::demo::load(&state).await?;
+            Ok(Outcome::from(format!(
+                "demo county loaded:\n  {}\nstart the service with `cargo run --release` and sign in.",
+                report.lines.join("\n  ")
+            )))
+        }
         Command::Import { file, sheet, commit } => {
             let state = crate::app::build_state(config.clone(), conn)?;
             import_file(&state, &file, sheet, commit).await

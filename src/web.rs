@@ -67,6 +67,11 @@ const NAV: &[NavItem] = &[
         cap: Capability::UsePortal,
     },
     NavItem {
+        href: "/dashboard",
+        key: "nav_extra.dashboard",
+        cap: Capability::ReadStudents,
+    },
+    NavItem {
         href: "/students",
         key: "nav.students",
         cap: Capability::ReadStudents,

@@ -28,8 +28,12 @@ pub struct NextQuery {
 
 #[handler]
 pub async fn home(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<NextQuery>) -> PageResult {
-    ctx.staff(Capability::UsePortal)?;
+    let me = ctx.staff(Capability::UsePortal)?;
     let done = flash(&state, &ctx, q.0.done.as_deref());
+    // Staff who read students land on the dashboard; mentors on their cards.
+    if done.is_empty() && me.can(Capability::ReadStudents) && me.role != entity::enums::Role::Mentor {
+        return crate::dashboard::web::render_dashboard(&state, &ctx, &Default::default(), false).await;
+    }
     Ok(render(&state, &ctx, "home.html", json!({ "done": done }))?.into_response())
 }
 

@@ -149,3 +149,63 @@ async fn metrics_count_requests_by_route_and_report_the_outbox_and_pool() {
     assert!(r.body.contains("vocpath_outbox_queued 0"));
     assert!(r.body.contains("vocpath_db_pool_connections "));
 }
+
+#[tokio::test]
+async fn the_demo_county_fills_a_dashboard_whose_figures_add_up_with_charts_and_exports() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let report = vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
+    assert!(
+        report.lines.iter().any(|l| l.contains("routing run committed")),
+        "{:?}",
+        report.lines
+    );
+    // A second run refuses: the database is no longer empty.
+    assert!(vocpath::demo::load_sized(&app.state, 300).await.is_err());
+    let mut b = crate::helpers::Browser::new(&app);
+    let r = b.login("zhaosheng@demo.vocpath", vocpath::demo::DEMO_PASSWORD).await;
+    assert_eq!(r.status, poem::http::StatusCode::SEE_OTHER, "{}", r.body);
+    let home = b.get("/").await;
+    assert_eq!(home.status, poem::http::StatusCode::OK, "{}", home.body);
+    assert!(home.body.contains("统计看板"), "the dashboard is the home page");
+    assert!(home.body.matches("<svg class=\"chart\"").count() >= 6, "six charts");
+    assert!(home.body.contains("核对无误"), "the funnel adds up: {}", home.body);
+    assert!(home.body.contains("数控技术应用"));
+    for table in ["funnel", "fill", "loads", "waves", "outcomes", "training"] {
+        let csv = b.get(&format!("/dashboard?export={table}&format=csv")).await;
+        assert_eq!(csv.status, poem::http::StatusCode::OK, "{table}");
+        assert!(
+            csv.content_type().starts_with("text/csv"),
+            "{table}: {}",
+            csv.content_type()
+        );
+        let xlsx = b.get(&format!("/dashboard?export={table}&format=xlsx")).await;
+        assert!(xlsx.content_type().contains("spreadsheetml"), "{table}");
+    }
+    assert_eq!(
+        b.get("/dashboard?export=nope").await.status,
+        poem::http::StatusCode::NOT_FOUND
+    );
+    let summary = b.get("/dashboard/summary?school=1").await;
+    assert_eq!(summary.status, poem::http::StatusCode::OK);
+    assert!(summary.body.contains("年度工作汇总") && summary.body.contains("巩义市第一中等职业学校"));
+    // The pages of each capability are populated.
+    for path in [
+        "/students",
+        "/routing-runs",
+        "/ledger",
+        "/mentoring",
+        "/mentoring/overdue",
+        "/training",
+        "/admin/outbox",
+    ] {
+        let r = b.get(path).await;
+        assert!(
+            r.status == poem::http::StatusCode::OK || r.status == poem::http::StatusCode::FORBIDDEN,
+            "{path}: {}",
+            r.status
+        );
+    }
+    let mut farmer = crate::helpers::Browser::new(&app);
+    let list = farmer.get("/train").await;
+    assert!(list.body.contains("日光温室蔬菜种植"), "{}", list.body);
+}

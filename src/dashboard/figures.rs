@@ -1,0 +1,497 @@
+//! The dashboard's figures for an intake year, county-wide or for one school: the routing funnel
+//! (and whether it adds up), programme fill and cut-offs, mentor loads and overdue contacts,
+//! follow-up waves, employment outcomes at 6/12/24 months (unknown kept apart), and training.
+//! Each figure is a table; the page draws charts from the same rows and exports them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+use entity::{archive_entry, ledger_entry, programme, registration, routing_run, school, training_session};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+
+use crate::admissions::runs::{placements, result_of};
+use crate::error::AppError;
+use crate::export::ExportTable;
+use crate::student::timeline::{EntryDetails, FollowUpOutcome};
+
+/// Which figures.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Filter {
+    pub year: i32,
+    pub school_id: Option<i32>,
+}
+
+/// Eligible students and where each one stands.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Funnel {
+    pub committed_runs: usize,
+    pub eligible: usize,
+    pub placed: usize,
+    pub on_ledger: usize,
+    pub crossed_off: usize,
+    /// Eligible students neither placed, on the ledger nor crossed off: should be none.
+    pub unaccounted: i64,
+    pub adds_up: bool,
+}
+
+/// One programme's fill.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fill {
+    pub code: String,
+    pub name: String,
+    pub school: String,
+    pub capacity: i32,
+    pub placed: usize,
+    pub cutoff: Option<f64>,
+}
+
+/// One mentor's load.
+#[derive(Debug, Clone, Serialize)]
+pub struct Load {
+    pub name: String,
+    pub school: String,
+    pub mentees: u32,
+    pub max: u32,
+    pub overdue: usize,
+}
+
+/// Outcomes of one follow-up wave.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcomes {
+    pub months: u32,
+    pub reached: usize,
+    pub employed: usize,
+    pub not_employed: usize,
+    pub further_study: usize,
+    pub unknown: usize,
+}
+
+/// Follow-up waves due and overdue.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Waves {
+    pub months: u32,
+    pub due: usize,
+    pub overdue: usize,
+}
+
+/// Training figures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Training {
+    pub sessions: usize,
+    pub held: usize,
+    pub confirmed: usize,
+    pub waitlisted: usize,
+    pub attended: usize,
+    /// Attended ÷ confirmed of sessions already held, in percent.
+    pub attendance_rate: Option<f64>,
+    pub certificates: usize,
+}
+
+/// Everything on the dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub filter: Filter,
+    pub school: Option<String>,
+    pub funnel: Funnel,
+    pub fill: Vec<Fill>,
+    pub loads: Vec<Load>,
+    pub overdue_contacts: usize,
+    pub waves: Vec<Waves>,
+    pub outcomes: Vec<Outcomes>,
+    pub training: Training,
+}
+
+/// Intake years that have programmes, newest first.
+pub async fn years(db: &impl ConnectionTrait) -> Result<Vec<i32>, AppError> {
+    let mut years: Vec<i32> = programme::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.intake_year)
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok(years)
+}
+
+pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate) -> Result<Figures, AppError> {
+    let schools: HashMap<i32, String> = school::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let programmes: Vec<programme::Model> = programme::Entity::find()
+        .filter(programme::Column::IntakeYear.eq(filter.year))
+        .all(db)
+        .await?;
+    let in_school = |p: &programme::Model| filter.school_id.is_none_or(|s| p.school_id == s);
+
+    // Funnel, from the committed runs of the year.
+    let runs = routing_run::Entity::find()
+        .filter(routing_run::Column::IntakeYear.eq(filter.year))
+        .filter(routing_run::Column::Status.eq("committed"))
+        .all(db)
+        .await?;
+    let by_code: HashMap<&str, &programme::Model> = programmes.iter().map(|p| (p.code.as_str(), p)).collect();
+    let mut eligible: HashSet<i32> = HashSet::new();
+    let mut placed: HashMap<i32, String> = HashMap::new();
+    let mut cutoffs: HashMap<String, f64> = HashMap::new();
+    for run in &runs {
+        let result = result_of(run)?;
+        for p in placements(&result) {
+            let Some(sid) = p.student_id else { continue };
+            let ineligible = p.raw["reason"] == "ineligible"
+                || p.raw["not_placed_higher"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x["reason"] == "ineligible"));
+            if !ineligible {
+                eligible.insert(sid);
+            }
+            if let Some(code) = p.programme {
+                placed.insert(sid, code);
+            }
+        }
+        for pr in result["programmes"].as_array().into_iter().flatten() {
+            if let (Some(code), Some(points)) = (pr["code"].as_str(), pr["cutoff_points"].as_f64()) {
+                cutoffs.insert(code.to_string(), points);
+            }
+        }
+    }
+    let ledger = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IntakeYear.eq(filter.year))
+        .all(db)
+        .await?;
+    let on_ledger = ledger.iter().filter(|l| l.closed_at.is_none()).count();
+    let crossed_off = ledger
+        .iter()
+        .filter(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
+        .count();
+    let placed_in_scope = placed
+        .values()
+        .filter(|code| by_code.get(code.as_str()).is_some_and(|p| in_school(p)))
+        .count();
+    let unaccounted = eligible.len() as i64 - placed.len() as i64 - on_ledger as i64 - crossed_off as i64;
+    let funnel = Funnel {
+        committed_runs: runs.len(),
+        eligible: eligible.len(),
+        placed: if filter.school_id.is_some() {
+            placed_in_scope
+        } else {
+            placed.len()
+        },
+        on_ledger,
+        crossed_off,
+        unaccounted,
+        adds_up: unaccounted == 0,
+    };
+
+    // Programme fill.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for code in placed.values() {
+        *counts.entry(code.as_str()).or_default() += 1;
+    }
+    let mut fill: Vec<Fill> = programmes
+        .iter()
+        .filter(|p| in_school(p))
+        .map(|p| Fill {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            school: schools.get(&p.school_id).cloned().unwrap_or_default(),
+            capacity: p.capacity,
+            placed: counts.get(p.code.as_str()).copied().unwrap_or(0),
+            cutoff: cutoffs.get(&p.code).copied(),
+        })
+        .collect();
+    fill.sort_by(|a, b| a.code.cmp(&b.code));
+
+    // Mentor loads and overdue contacts.
+    let mentors = crate::mentor::assignments::active_mentors(db).await?;
+    let loads_now = crate::mentor::assignments::loads(db).await?;
+    let overdue = crate::mentor::sessions::overdue(db, today, None).await?;
+    let mut overdue_by_mentor: HashMap<i32, usize> = HashMap::new();
+    for o in &overdue {
+        *overdue_by_mentor.entry(o.mentor_id).or_default() += 1;
+    }
+    let mut loads: Vec<Load> = mentors
+        .values()
+        .filter(|m| filter.school_id.is_none_or(|s| m.school_id == s))
+        .map(|m| Load {
+            name: m.name.clone(),
+            school: schools.get(&m.school_id).cloned().unwrap_or_default(),
+            mentees: loads_now.get(&m.id).map(|l| l.iter().sum()).unwrap_or(0),
+            max: m.roles.iter().map(|(_, max)| max).sum(),
+            overdue: overdue_by_mentor.get(&m.id).copied().unwrap_or(0),
+        })
+        .collect();
+    loads.sort_by(|a, b| b.mentees.cmp(&a.mentees).then(a.name.cmp(&b.name)));
+    let mentor_ids: HashSet<i32> = mentors
+        .values()
+        .filter(|m| filter.school_id.is_none_or(|s| m.school_id == s))
+        .map(|m| m.id)
+        .collect();
+    let overdue_contacts = overdue.iter().filter(|o| mentor_ids.contains(&o.mentor_id)).count();
+
+    // Follow-up waves and outcomes.
+    let school_name = filter.school_id.and_then(|s| schools.get(&s).cloned());
+    let due = crate::student::followup::due_follow_ups(db, school_name.as_deref(), false, today).await?;
+    let mut waves: BTreeMap<u32, Waves> = [6, 12, 24]
+        .into_iter()
+        .map(|m| {
+            (
+                m,
+                Waves {
+                    months: m,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    for d in &due {
+        let w = waves.entry(d.months).or_insert(Waves {
+            months: d.months,
+            ..Default::default()
+        });
+        if d.overdue {
+            w.overdue += 1;
+        } else {
+            w.due += 1;
+        }
+    }
+    let outcomes = outcomes(db, school_name.as_deref(), today).await?;
+
+    // Training in the calendar year of the intake.
+    let from = NaiveDate::from_ymd_opt(filter.year, 1, 1).unwrap_or(today);
+    let to = NaiveDate::from_ymd_opt(filter.year, 12, 31).unwrap_or(today);
+    let sessions = training_session::Entity::find()
+        .filter(training_session::Column::StartsOn.gte(from))
+        .filter(training_session::Column::StartsOn.lte(to))
+        .filter(training_session::Column::Status.eq("scheduled"))
+        .all(db)
+        .await?;
+    let held_ids: HashSet<i32> = sessions.iter().filter(|s| s.ends_on < today).map(|s| s.id).collect();
+    let ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
+    let regs = if ids.is_empty() {
+        Vec::new()
+    } else {
+        registration::Entity::find()
+            .filter(registration::Column::SessionId.is_in(ids))
+            .all(db)
+            .await?
+    };
+    let confirmed_held = regs
+        .iter()
+        .filter(|r| r.status == "confirmed" && held_ids.contains(&r.session_id))
+        .count();
+    let attended = regs.iter().filter(|r| r.attended == Some(true)).count();
+    let training = Training {
+        sessions: sessions.len(),
+        held: held_ids.len(),
+        confirmed: regs.iter().filter(|r| r.status == "confirmed").count(),
+        waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
+        attended,
+        attendance_rate: (confirmed_held > 0).then(|| attended as f64 * 100.0 / confirmed_held as f64),
+        certificates: regs.iter().filter(|r| r.certificate_code.is_some()).count(),
+    };
+
+    Ok(Figures {
+        filter,
+        school: school_name,
+        funnel,
+        fill,
+        loads,
+        overdue_contacts,
+        waves: waves.into_values().collect(),
+        outcomes,
+        training,
+    })
+}
+
+/// Outcomes at 6, 12 and 24 months after graduation, for graduates whose wave has come: the
+/// follow-up of that wave, else an employment record in force on that day; nothing known is
+/// `unknown`, never "not employed".
+async fn outcomes(
+    db: &impl ConnectionTrait,
+    school: Option<&str>,
+    today: NaiveDate,
+) -> Result<Vec<Outcomes>, AppError> {
+    let graduations = archive_entry::Entity::find()
+        .filter(archive_entry::Column::Kind.eq("graduation"))
+        .all(db)
+        .await?;
+    let mut graduated: HashMap<i32, NaiveDate> = HashMap::new();
+    for g in &graduations {
+        if let Some(s) = school {
+            let details: EntryDetails =
+                serde_json::from_str(&g.details).map_err(|e| AppError::Internal(e.to_string()))?;
+            if !matches!(&details, EntryDetails::Graduation { school: gs, .. } if gs == s) {
+                continue;
+            }
+        }
+        graduated.insert(g.student_id, g.occurred_on);
+    }
+    let ids: Vec<i32> = graduated.keys().copied().collect();
+    let mut facts: HashMap<i32, Vec<(NaiveDate, EntryDetails)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for e in archive_entry::Entity::find()
+            .filter(archive_entry::Column::StudentId.is_in(chunk.iter().copied()))
+            .filter(archive_entry::Column::Kind.is_in(["employment", "follow_up"]))
+            .all(db)
+            .await?
+        {
+            if let Ok(d) = serde_json::from_str::<EntryDetails>(&e.details) {
+                facts.entry(e.student_id).or_default().push((e.occurred_on, d));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for months in [6u32, 12, 24] {
+        let mut o = Outcomes {
+            months,
+            ..Default::default()
+        };
+        for (sid, grad) in &graduated {
+            let Some(at) = grad.checked_add_months(Months::new(months)) else {
+                continue;
+            };
+            if at > today {
+                continue;
+            }
+            o.reached += 1;
+            let list = facts.get(sid).map(Vec::as_slice).unwrap_or(&[]);
+            let wave = list.iter().rev().find_map(|(_, d)| match d {
+                EntryDetails::FollowUp {
+                    outcome, wave: Some(w), ..
+                } if *w == months => Some(*outcome),
+                _ => None,
+            });
+            let employed_then = list.iter().any(|(start, d)| {
+                matches!(d, EntryDetails::Employment { end, .. } if *start <= at && end.is_none_or(|e| e >= at))
+            });
+            match wave {
+                Some(FollowUpOutcome::Employed) => o.employed += 1,
+                Some(FollowUpOutcome::NotEmployed) => o.not_employed += 1,
+                Some(FollowUpOutcome::FurtherStudy) => o.further_study += 1,
+                Some(FollowUpOutcome::Unreachable) | None if employed_then => o.employed += 1,
+                Some(FollowUpOutcome::Unreachable) | None => o.unknown += 1,
+            }
+        }
+        out.push(o);
+    }
+    Ok(out)
+}
+
+/// The tables behind the charts, by name, for export.
+pub fn table(f: &Figures, name: &str) -> Option<ExportTable> {
+    let s = |v: &dyn ToString| v.to_string();
+    Some(match name {
+        "funnel" => ExportTable {
+            headers: vec!["指标".into(), "人数".into()],
+            rows: vec![
+                vec!["应分流（符合条件）".into(), s(&f.funnel.eligible)],
+                vec!["已录取".into(), s(&f.funnel.placed)],
+                vec!["台账在册（未安置）".into(), s(&f.funnel.on_ledger)],
+                vec!["已销号".into(), s(&f.funnel.crossed_off)],
+                vec!["未归类（应为 0）".into(), s(&f.funnel.unaccounted)],
+            ],
+        },
+        "fill" => ExportTable {
+            headers: vec![
+                "专业代码".into(),
+                "专业".into(),
+                "学校".into(),
+                "计划数".into(),
+                "录取数".into(),
+                "最低录取分值".into(),
+            ],
+            rows: f
+                .fill
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.code.clone(),
+                        x.name.clone(),
+                        x.school.clone(),
+                        s(&x.capacity),
+                        s(&x.placed),
+                        x.cutoff.map(|c| format!("{c:.1}")).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        },
+        "loads" => ExportTable {
+            headers: vec![
+                "导师".into(),
+                "学校".into(),
+                "帮扶学生".into(),
+                "上限".into(),
+                "逾期未联系".into(),
+            ],
+            rows: f
+                .loads
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.name.clone(),
+                        x.school.clone(),
+                        s(&x.mentees),
+                        s(&x.max),
+                        s(&x.overdue),
+                    ]
+                })
+                .collect(),
+        },
+        "waves" => ExportTable {
+            headers: vec!["回访批次（月）".into(), "待回访".into(), "已逾期".into()],
+            rows: f
+                .waves
+                .iter()
+                .map(|x| vec![s(&x.months), s(&x.due), s(&x.overdue)])
+                .collect(),
+        },
+        "outcomes" => ExportTable {
+            headers: vec![
+                "毕业后（月）".into(),
+                "已到期人数".into(),
+                "就业".into(),
+                "未就业".into(),
+                "升学".into(),
+                "情况不明".into(),
+            ],
+            rows: f
+                .outcomes
+                .iter()
+                .map(|x| {
+                    vec![
+                        s(&x.months),
+                        s(&x.reached),
+                        s(&x.employed),
+                        s(&x.not_employed),
+                        s(&x.further_study),
+                        s(&x.unknown),
+                    ]
+                })
+                .collect(),
+        },
+        "training" => ExportTable {
+            headers: vec!["指标".into(), "数量".into()],
+            rows: vec![
+                vec!["培训期数".into(), s(&f.training.sessions)],
+                vec!["已结束期数".into(), s(&f.training.held)],
+                vec!["报名（正式）".into(), s(&f.training.confirmed)],
+                vec!["候补".into(), s(&f.training.waitlisted)],
+                vec!["参训".into(), s(&f.training.attended)],
+                vec![
+                    "到课率（%）".into(),
+                    f.training
+                        .attendance_rate
+                        .map(|r| format!("{r:.1}"))
+                        .unwrap_or_default(),
+                ],
+                vec!["结业证书".into(), s(&f.training.certificates)],
+            ],
+        },
+        _ => return None,
+    })
+}

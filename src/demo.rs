@@ -1,0 +1,734 @@
+//! `vocpath demo`: fills an empty database with a consistent demo county — three vocational schools
+//! and their programmes, 3,000 students from registered households (this year's junior-high
+//! graduates routed by a published rule set in a committed run; earlier cohorts with enrolment,
+//! graduation, employment and follow-ups), mentors with confirmed assignments and help sessions, and
+//! farmer training (bases, courses, instructors, blackouts, sessions with registrations, attendance
+//! and certificates). Everything goes through the same services as the portal, so the data obeys
+//! every rule. Seeded: the same county each time.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use entity::enums::Role;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use crate::admissions::programmes::{
+    NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme,
+};
+use crate::admissions::rule_sets::{PriorityRule, Rules, create_draft, publish};
+use crate::admissions::runs::{RunRequest, commit, dry_run};
+use crate::audit::Actor;
+use crate::auth::user::{NewUser, create_user};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::student::students::new_entry;
+use crate::student::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome};
+
+/// Password of every demo account (printed by the command).
+pub const DEMO_PASSWORD: &str = "demo-2026-vocpath";
+
+const TOWNS: [&str; 8] = [
+    "米河镇",
+    "鲁庄镇",
+    "站街镇",
+    "涉村镇",
+    "回郭镇",
+    "小关镇",
+    "孝义街道",
+    "紫荆路街道",
+];
+const SURNAMES: [char; 16] = [
+    '王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭',
+];
+const GIVEN: [char; 20] = [
+    '磊', '静', '伟', '芳', '强', '敏', '军', '丽', '洋', '艳', '杰', '娟', '涛', '明', '超', '霞', '辉', '婷', '鹏',
+    '雪',
+];
+
+fn name(rng: &mut StdRng) -> String {
+    let mut s = String::new();
+    s.push(SURNAMES[rng.random_range(0..SURNAMES.len())]);
+    s.push(GIVEN[rng.random_range(0..GIVEN.len())]);
+    if rng.random_bool(0.7) {
+        s.push(GIVEN[rng.random_range(0..GIVEN.len())]);
+    }
+    s
+}
+
+/// A valid 18-digit ID (GB 11643 check digit) for a birth date and a running number.
+fn national_id(birth: NaiveDate, n: usize) -> String {
+    let body = format!("410181{}{:03}", birth.format("%Y%m%d"), n % 1000);
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// What the demo created, for the command's output.
+pub struct Report {
+    pub lines: Vec<String>,
+}
+
+fn fail(e: AppError) -> String {
+    format!("demo: {e}")
+}
+
+/// Loads the demo county. Refuses a database that already holds students.
+pub async fn load(state: &AppState) -> Result<Report, String> {
+    load_sized(state, 3000).await
+}
+
+/// [`load`] with `total` students (tests use a small county).
+pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String> {
+    let db = &state.db;
+    let existing = entity::student::Entity::find()
+        .count(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Err(format!(
+            "the database already holds {existing} students; `vocpath demo` only fills an empty database (point VOCPATH_DATABASE_URL or VOCPATH_DATA_DIR at a new one)"
+        ));
+    }
+    let actor = Actor::system("demo");
+    let mut rng = StdRng::seed_from_u64(2026);
+    let today = crate::training::schedule::today();
+    let year = today.year();
+    let mut lines = Vec::new();
+
+    // Staff accounts.
+    let mut accounts = Vec::new();
+    for (email, name, role) in [
+        ("zhaosheng@demo.vocpath", "招生办 刘老师", "admissions"),
+        ("viewer@demo.vocpath", "教育局 查看", "viewer"),
+    ] {
+        let new = NewUser::parse(email, name, role, Some(DEMO_PASSWORD)).map_err(fail)?;
+        create_user(db, &actor, new, state.config.argon2_memory_kib, None)
+            .await
+            .map_err(fail)?;
+        accounts.push(email.to_string());
+    }
+
+    // The register: this year's graduates and two earlier cohorts, two children per household.
+    let mut csv = String::from(
+        "姓名,性别,身份证号,建档立卡编号,户主姓名,镇(街道),村,联系电话,初中学校,毕业年份,中考成绩,升学状态,是否残疾,意向专业\n",
+    );
+    let skills = [
+        "数控技术应用",
+        "护理",
+        "电子商务",
+        "汽车运用与维修",
+        "学前教育",
+        "中餐烹饪",
+    ];
+    for i in 0..total {
+        let grad_year = if i < total * 8 / 10 {
+            year
+        } else if i < total * 9 / 10 {
+            year - 4
+        } else {
+            year - 5
+        };
+        let birth =
+            NaiveDate::from_ymd_opt(grad_year - 15, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap_or_default();
+        let household = i / 2;
+        let town = TOWNS[household % TOWNS.len()];
+        let status = if grad_year == year && rng.random_bool(0.18) {
+            "普通高中"
+        } else if grad_year == year {
+            "未升学"
+        } else {
+            "中职"
+        };
+        let head: String = [
+            SURNAMES[household % SURNAMES.len()],
+            GIVEN[(household / SURNAMES.len()) % GIVEN.len()],
+        ]
+        .iter()
+        .collect();
+        csv.push_str(&format!(
+            "{},,{},41018{household:011},{},{town},{}村,13{:09},巩义市第{}初级中学,{grad_year},{},{status},{},{}\n",
+            name(&mut rng),
+            national_id(birth, i),
+            head,
+            ["新庄", "北岭", "东沟", "南河", "西坡", "柏树"][household % 6],
+            rng.random_range(0..1_000_000_000u32),
+            1 + i % 9,
+            rng.random_range(280..620),
+            if rng.random_bool(0.03) { "是" } else { "否" },
+            skills[rng.random_range(0..skills.len())],
+        ));
+    }
+    let report = crate::student::import::import_now(db, &state.vault, &actor, "demo.csv", csv.into_bytes(), None)
+        .await
+        .map_err(fail)?;
+    if !report.errors.is_empty() {
+        return Err(format!("demo register rejected rows: {:?}", report.errors.first()));
+    }
+    lines.push(format!(
+        "{} students in {} households imported",
+        report.students.new, report.households.new
+    ));
+
+    // Schools and this year's programmes.
+    let schools_spec = [
+        ("巩义市第一中等职业学校", "孝义街道"),
+        ("巩义市第二中等职业学校", "米河镇"),
+        ("巩义市职业教育中心", "站街镇"),
+    ];
+    let programmes_spec = [
+        ("数控技术应用", "数控技术应用", 0),
+        ("汽车运用与维修", "汽车运用与维修", 0),
+        ("电子商务", "电子商务", 1),
+        ("学前教育", "学前教育", 1),
+        ("护理", "护理", 2),
+        ("中餐烹饪", "中餐烹饪", 2),
+    ];
+    let mut school_ids = Vec::new();
+    for (name, town) in schools_spec {
+        let s = create_school(db, &actor, NewSchool::parse(name, town).map_err(fail)?)
+            .await
+            .map_err(fail)?;
+        school_ids.push(s.id);
+    }
+    let mut programme_ids = Vec::new();
+    for (i, (name, skill, school)) in programmes_spec.iter().enumerate() {
+        let raw = ProgrammeRaw {
+            school_id: school_ids[*school],
+            code: format!("P{:02}", i + 1),
+            name: (*name).into(),
+            skill_area: (*skill).into(),
+            town: schools_spec[*school].1.into(),
+            intake_year: i64::from(year),
+            capacity: [340, 300, 320, 280, 300, 260][i] * total as i64 / 3000,
+            reserved_seats: if i % 2 == 0 { 30 } else { 0 },
+            reserved_rule: None,
+            requirements: if *name == "护理" {
+                vec![NamedRule {
+                    name: "护理专业中考 350 分以上".into(),
+                    when: "student.exam_score >= 350.0".into(),
+                }]
+            } else {
+                vec![]
+            },
+        };
+        let p = save_programme(db, &actor, None, ProgrammeInput::parse(raw).map_err(fail)?)
+            .await
+            .map_err(fail)?;
+        programme_ids.push(p.id);
+    }
+    lines.push(format!(
+        "{} schools, {} programmes for {year}",
+        school_ids.len(),
+        programme_ids.len()
+    ));
+
+    // Choices for this year's graduates, then the published rules, a dry run and the commit.
+    let students: Vec<entity::student::Model> = entity::student::Entity::find()
+        .filter(entity::student::Column::GraduationYear.eq(year))
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let mut prefs = Vec::new();
+    for s in &students {
+        let mut picked: Vec<i32> = Vec::new();
+        while picked.len() < 3 {
+            let p = programme_ids[rng.random_range(0..programme_ids.len())];
+            if !picked.contains(&p) {
+                picked.push(p);
+            }
+        }
+        for (rank, pid) in picked.into_iter().enumerate() {
+            prefs.push(entity::preference::ActiveModel {
+                student_id: Set(s.id),
+                programme_id: Set(pid),
+                rank: Set(rank as i32 + 1),
+                confirmed: Set(true),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    for chunk in prefs.chunks(1000) {
+        entity::preference::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let rules = Rules {
+        eligibility: vec![NamedRule {
+            name: "未升入普通高中".into(),
+            when: "!student.in_senior_high".into(),
+        }],
+        priority: vec![
+            PriorityRule {
+                name: "建档立卡户".into(),
+                when: "student.registered_poor".into(),
+                points: serde_json::json!(100),
+            },
+            PriorityRule {
+                name: "本镇就近".into(),
+                when: "student.town == programme.town".into(),
+                points: serde_json::json!(10),
+            },
+            PriorityRule {
+                name: "中考成绩".into(),
+                when: "true".into(),
+                points: serde_json::json!("double(student.exam_score) / 10.0"),
+            },
+        ],
+    };
+    let set = create_draft(db, &actor, &format!("{year} 年分流规则"), rules)
+        .await
+        .map_err(fail)?;
+    publish(db, &actor, set.id).await.map_err(fail)?;
+    let run = dry_run(
+        db,
+        &actor,
+        RunRequest {
+            intake_year: year,
+            rule_set_id: set.id,
+            seed: Some(2026),
+        },
+    )
+    .await
+    .map_err(fail)?;
+    commit(db, &actor, run.id).await.map_err(fail)?;
+    let summary = crate::admissions::runs::summary_of(&run);
+    lines.push(format!(
+        "routing run committed: {} eligible, {} placed",
+        summary.eligible, summary.placed
+    ));
+    let open: Vec<entity::ledger_entry::Model> = entity::ledger_entry::Entity::find()
+        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (i, l) in open.iter().take(12).enumerate() {
+        let reason = ["working", "moved_away", "senior_high_late"][i % 3];
+        crate::admissions::ledger::cross_off(db, &actor, l.id, reason, Some("电话核实"))
+            .await
+            .map_err(fail)?;
+    }
+
+    // Mentors: ten per school, then the proposal confirmed.
+    let mut mentor_n = 0;
+    for (s, school_id) in school_ids.iter().enumerate() {
+        let skills_here: Vec<&str> = programmes_spec.iter().filter(|p| p.2 == s).map(|p| p.1).collect();
+        for k in 0..10 {
+            mentor_n += 1;
+            let email = format!("mentor{mentor_n:02}@demo.vocpath");
+            let new = NewUser::parse(
+                &email,
+                &format!("{}老师", name(&mut rng)),
+                "mentor",
+                Some(DEMO_PASSWORD),
+            )
+            .map_err(fail)?;
+            let (u, _) = create_user(db, &actor, new, state.config.argon2_memory_kib, None)
+                .await
+                .map_err(fail)?;
+            let role = match k {
+                0..=2 => "counsellor",
+                3..=5 => "class_teacher",
+                _ => "subject_teacher",
+            };
+            let roles = vec![crate::mentor::profiles::RoleCapacity {
+                role: role.into(),
+                max: if role == "subject_teacher" { 180 } else { 200 },
+            }];
+            let skill = vec![skills_here[k % skills_here.len()].to_string()];
+            let input = crate::mentor::profiles::ProfileInput::parse(
+                *school_id,
+                roles,
+                skill,
+                TOWNS[mentor_n % TOWNS.len()],
+                true,
+            )
+            .map_err(fail)?;
+            crate::mentor::profiles::save_profile(db, &actor, u.id, input)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    let mailing = crate::mentor::assignments::Mailing::of(state);
+    let view = crate::mentor::assignments::proposal(db, year).await.map_err(fail)?;
+    let done = crate::mentor::assignments::confirm(db, &actor, year, &view.digest, mailing)
+        .await
+        .map_err(fail)?;
+    lines.push(format!(
+        "{mentor_n} mentors; {} assignments confirmed for {} students",
+        done.assignments, done.students
+    ));
+    // Help sessions for most assignments; some mentees left without contact (overdue).
+    let assignments = entity::mentor_assignment::Entity::find()
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mentors: std::collections::HashMap<i32, String> = entity::user::Entity::find()
+        .filter(entity::user::Column::Role.eq(Role::Mentor))
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut entries = Vec::new();
+    let past = Utc::now() - Duration::days(45);
+    entity::mentor_assignment::Entity::update_many()
+        .col_expr(entity::mentor_assignment::Column::AssignedAt, Expr::value(past))
+        .col_expr(entity::mentor_assignment::Column::Status, Expr::value("accepted"))
+        .exec(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for a in &assignments {
+        if !rng.random_bool(0.85) {
+            continue;
+        }
+        let day = today - Duration::days(rng.random_range(1..40));
+        let mode = ["home_visit", "phone", "at_school", "online"][rng.random_range(0..4)];
+        let mentor_actor = Actor {
+            user_id: Some(a.mentor_id),
+            label: format!("mentor #{}", a.mentor_id),
+            client_ip: None,
+        };
+        entries.push(
+            new_entry(
+                a.student_id,
+                day,
+                &EntryDetails::MentorSession {
+                    mode: mode.into(),
+                    duration_minutes: Some(rng.random_range(20..90)),
+                    notes: Some(
+                        [
+                            "了解学习情况，鼓励按时上课",
+                            "家访，了解家庭困难",
+                            "电话沟通实习安排",
+                            "辅导专业课作业",
+                        ][rng.random_range(0..4)]
+                        .into(),
+                    ),
+                    mentor: mentors.get(&a.mentor_id).cloned(),
+                },
+                None,
+                &mentor_actor,
+            )
+            .map_err(fail)?,
+        );
+        entity::mentor_assignment::Entity::update_many()
+            .col_expr(entity::mentor_assignment::Column::LastContactOn, Expr::value(day))
+            .filter(entity::mentor_assignment::Column::Id.eq(a.id))
+            .exec(db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let sessions = entries.len();
+    for chunk in entries.chunks(400) {
+        entity::archive_entry::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    lines.push(format!("{sessions} help sessions recorded"));
+
+    // Earlier cohorts: enrolled, graduated, employed or followed up.
+    let older = entity::student::Entity::find()
+        .filter(entity::student::Column::GraduationYear.lt(year))
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut archive = Vec::new();
+    for s in &older {
+        let (school, programme) = (
+            schools_spec[s.id as usize % 3].0,
+            programmes_spec[s.id as usize % programmes_spec.len()].0,
+        );
+        let enrolled = NaiveDate::from_ymd_opt(s.graduation_year, 9, 1).unwrap_or(today);
+        let graduated = NaiveDate::from_ymd_opt(s.graduation_year + 3, 7, 1).unwrap_or(today);
+        archive.push(
+            new_entry(
+                s.id,
+                enrolled,
+                &EntryDetails::Enrolment {
+                    school: school.into(),
+                    programme: programme.into(),
+                    class_name: Some(format!("{}级{}班", s.graduation_year, 1 + s.id % 4)),
+                },
+                None,
+                &actor,
+            )
+            .map_err(fail)?,
+        );
+        archive.push(
+            new_entry(
+                s.id,
+                graduated,
+                &EntryDetails::Graduation {
+                    school: school.into(),
+                    programme: programme.into(),
+                },
+                None,
+                &actor,
+            )
+            .map_err(fail)?,
+        );
+        let roll: f64 = rng.random();
+        if roll < 0.62 {
+            archive.push(
+                new_entry(
+                    s.id,
+                    graduated + Duration::days(30),
+                    &EntryDetails::Employment {
+                        employer: [
+                            "郑州宇通客车",
+                            "巩义市人民医院",
+                            "河南中孚实业",
+                            "巩义市电商产业园",
+                            "郑州富士康",
+                        ][rng.random_range(0..5)]
+                        .into(),
+                        position: "技术员".into(),
+                        place: "郑州".into(),
+                        monthly_wage: Some(f64::from(rng.random_range(3200..5600))),
+                        contract_type: ContractType::FixedTerm,
+                        end: None,
+                        evidence: Evidence::SchoolVerified,
+                    },
+                    None,
+                    &actor,
+                )
+                .map_err(fail)?,
+            );
+        }
+        for months in [6u32, 12] {
+            let Some(at) = graduated.checked_add_months(chrono::Months::new(months)) else {
+                continue;
+            };
+            if at > today || rng.random_bool(0.35) {
+                continue;
+            }
+            let outcome = if roll < 0.62 {
+                FollowUpOutcome::Employed
+            } else if roll < 0.72 {
+                FollowUpOutcome::FurtherStudy
+            } else if roll < 0.85 {
+                FollowUpOutcome::NotEmployed
+            } else {
+                FollowUpOutcome::Unreachable
+            };
+            archive.push(
+                new_entry(
+                    s.id,
+                    at,
+                    &EntryDetails::FollowUp {
+                        outcome,
+                        wave: Some(months),
+                        method: "电话".into(),
+                        notes: None,
+                    },
+                    None,
+                    &actor,
+                )
+                .map_err(fail)?,
+            );
+        }
+    }
+    for chunk in archive.chunks(400) {
+        entity::archive_entry::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    crate::student::students::refresh_all_statuses(db, today)
+        .await
+        .map_err(fail)?;
+    lines.push(format!(
+        "{} graduates of earlier years with their archives",
+        older.len()
+    ));
+
+    // Farmer training.
+    let tr = crate::training::setup::BaseForm {
+        school_id: Some(school_ids[1]),
+        name: "米河实训基地".into(),
+        address: "米河镇工业园区 12 号".into(),
+        town: "米河镇".into(),
+        open_days: "123456".into(),
+        venues: "日光温室大棚: 40\n多媒体教室: 60".into(),
+    };
+    crate::training::setup::create_base(db, &actor, tr.parse().map_err(fail)?)
+        .await
+        .map_err(fail)?;
+    let tr = crate::training::setup::BaseForm {
+        school_id: Some(school_ids[2]),
+        name: "站街实训基地".into(),
+        address: "站街镇职教路 8 号".into(),
+        town: "站街镇".into(),
+        open_days: "1234567".into(),
+        venues: "实训车间: 30\n烹饪教室: 24".into(),
+    };
+    crate::training::setup::create_base(db, &actor, tr.parse().map_err(fail)?)
+        .await
+        .map_err(fail)?;
+    let mut course_ids = Vec::new();
+    for (title, skill, hours, min, max) in [
+        ("日光温室蔬菜种植", "设施蔬菜", 24, 15, 40),
+        ("食用菌栽培技术", "食用菌栽培", 18, 12, 40),
+        ("农村电商直播带货", "农村电商", 12, 10, 60),
+        ("农机维修与保养", "农机维修", 24, 8, 30),
+        ("中式面点", "中式烹调", 18, 8, 24),
+    ] {
+        let f = crate::training::setup::CourseForm {
+            title: title.into(),
+            skill_area: skill.into(),
+            hours: hours.to_string(),
+            min_cohort: min.to_string(),
+            max_cohort: max.to_string(),
+            household_first: true,
+            description: String::new(),
+        };
+        let c = crate::training::setup::create_course(db, &actor, f.parse().map_err(fail)?)
+            .await
+            .map_err(fail)?;
+        course_ids.push(c.id);
+    }
+    for (n, skills) in [
+        ("王建国", "设施蔬菜，食用菌栽培"),
+        ("李秀英", "农村电商"),
+        ("张师傅", "农机维修"),
+        ("赵师傅", "中式烹调"),
+    ] {
+        let f = crate::training::setup::InstructorForm {
+            name: n.into(),
+            skills: skills.into(),
+            ..Default::default()
+        };
+        crate::training::setup::create_instructor(db, &actor, f.parse().map_err(fail)?)
+            .await
+            .map_err(fail)?;
+    }
+    for (n, from, to) in [
+        ("三夏麦收", (year + 1, 5, 25), (year + 1, 6, 15)),
+        ("秋收秋种", (year, 9, 20), (year, 10, 10)),
+    ] {
+        let d = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(today);
+        crate::training::setup::create_blackout(db, &actor, (n.into(), d(from), d(to)))
+            .await
+            .map_err(fail)?;
+    }
+    let cat = crate::training::setup::catalogue(db).await.map_err(fail)?;
+    let venue = |name: &str| cat.venues.iter().find(|v| v.name == name).map(|v| v.id).unwrap_or(0);
+    let instructor = |name: &str| {
+        cat.instructors
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.id)
+            .unwrap_or(0)
+    };
+    // (course, venue, instructor, starts in days, days, capacity, registrations, held already)
+    let plan = [
+        (0, "日光温室大棚", "王建国", 12, 4, 40, 46, false),
+        (2, "多媒体教室", "李秀英", 19, 2, 60, 35, false),
+        (3, "实训车间", "张师傅", 26, 4, 30, 12, false),
+        (4, "烹饪教室", "赵师傅", 33, 3, 24, 24, false),
+        (1, "日光温室大棚", "王建国", 40, 3, 40, 38, true),
+        (2, "多媒体教室", "李秀英", 47, 2, 60, 52, true),
+    ];
+    let mut farmers = 0;
+    for (k, (course, v, i, from, days, capacity, regs, held)) in plan.into_iter().enumerate() {
+        let mut start = today + Duration::days(from);
+        // Skip days the base is closed or blacked out (the scheduler would refuse them).
+        let mut session = None;
+        for _ in 0..30 {
+            let p = crate::training::schedule::Plan {
+                course_id: course_ids[course],
+                venue_id: venue(v),
+                instructor_id: instructor(i),
+                starts_on: start,
+                ends_on: start + Duration::days(days - 1),
+                capacity,
+            };
+            match crate::training::schedule::create_session(db, &actor, p).await {
+                Ok(s) => {
+                    session = Some(s);
+                    break;
+                }
+                Err(_) => start += Duration::days(1),
+            }
+        }
+        let Some(session) = session else { continue };
+        for r in 0..regs {
+            let form = crate::training::registrations::RegistrationForm {
+                name: name(&mut rng),
+                phone: format!("15{k}{r:08}"),
+                town: TOWNS[rng.random_range(0..TOWNS.len())].into(),
+                village: "新庄村".into(),
+                ..Default::default()
+            };
+            crate::training::registrations::register(
+                db,
+                session.id,
+                form.parse().map_err(fail)?,
+                &format!("10.9.{k}.{}", r % 200),
+            )
+            .await
+            .map_err(fail)?;
+            farmers += 1;
+        }
+        if held {
+            // A session of last month: moved into the past, attendance taken.
+            let back = Duration::days(from + 20);
+            entity::training_session::Entity::update_many()
+                .col_expr(
+                    entity::training_session::Column::StartsOn,
+                    Expr::value(session.starts_on - back),
+                )
+                .col_expr(
+                    entity::training_session::Column::EndsOn,
+                    Expr::value(session.ends_on - back),
+                )
+                .filter(entity::training_session::Column::Id.eq(session.id))
+                .exec(db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let confirmed: Vec<i32> = entity::registration::Entity::find()
+                .filter(entity::registration::Column::SessionId.eq(session.id))
+                .filter(entity::registration::Column::Status.eq("confirmed"))
+                .all(db)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|_| rng.random_bool(0.9))
+                .map(|r| r.id)
+                .collect();
+            crate::training::registrations::record_attendance(db, &actor, session.id, &confirmed)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    lines.push(format!(
+        "2 training bases, 5 courses, 6 sessions, {farmers} farmer registrations"
+    ));
+
+    // The demo's mentor emails are not delivered (marked so); text messages go to the log.
+    entity::outbox::Entity::update_many()
+        .col_expr(entity::outbox::Column::Status, Expr::value("sent"))
+        .col_expr(entity::outbox::Column::SentAt, Expr::value(Utc::now()))
+        .col_expr(
+            entity::outbox::Column::LastError,
+            Expr::value("demo data: marked sent without delivery"),
+        )
+        .exec(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    lines.push(format!(
+        "accounts (password {DEMO_PASSWORD}): {} and mentor01…mentor{mentor_n:02}@demo.vocpath; the first admin is created when the service starts",
+        accounts.join(", ")
+    ));
+    Ok(Report { lines })
+}
