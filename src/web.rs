@@ -67,11 +67,6 @@ const NAV: &[NavItem] = &[
         cap: Capability::UsePortal,
     },
     NavItem {
-        href: "/dashboard",
-        key: "nav_extra.dashboard",
-        cap: Capability::ReadStudents,
-    },
-    NavItem {
         href: "/students",
         key: "nav.students",
         cap: Capability::ReadStudents,

@@ -8,6 +8,7 @@ mod api_errors;
 mod archive;
 mod audit;
 mod auth;
+mod browser;
 mod foundation;
 mod import;
 mod mentor;

@@ -1,0 +1,472 @@
+//! End to end in a real headless Chromium, driven over WebDriver: a clerk logs in, imports a small
+//! register file, publishes the rules, dry-runs and commits routing, confirms mentor assignments
+//! (and the email file appears), and a farmer registers for a session on a 360-px phone screen.
+//! Screenshots of each step go to `<target>/e2e/`. Without Chromium and chromedriver installed the
+//! test says it was skipped (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use entity::enums::Role;
+use fantoccini::{Client, ClientBuilder, Locator};
+use sea_orm::EntityTrait;
+use vocpath::audit::Actor;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+fn chromedriver() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("VOCPATH_CHROMEDRIVER").ok().map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromedriver")),
+        Some(PathBuf::from("/usr/lib/chromium/chromedriver")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on {port}");
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let dir = PathBuf::from(target).join("e2e");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn page_text(c: &Client) -> String {
+    c.source().await.expect("page source")
+}
+
+/// Kills chromedriver when the test ends, also on panic.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const IDS: [&str; 4] = [
+    "410181200602024058",
+    "410181200704209707",
+    "410181200707295452",
+    "410181200707170799",
+];
+
+#[tokio::test]
+async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
+    let Some(driver_path) = chromedriver() else {
+        assert!(
+            std::env::var("VOCPATH_REQUIRE_BROWSER").is_err(),
+            "VOCPATH_REQUIRE_BROWSER is set but no chromedriver was found"
+        );
+        eprintln!(
+            "SKIPPED a_clerk_and_a_farmer_use_the_portal_in_a_real_browser: no chromedriver found; install Debian's chromium and chromium-driver (.ci/run does) or set VOCPATH_CHROMEDRIVER"
+        );
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let actor = Actor::system("e2e");
+    let db = &app.state.db;
+    let year = chrono::Datelike::year(&vocpath::training::schedule::today());
+
+    // What the clerk builds on: a school, two programmes, a draft rule set, mentors, a training session.
+    let school = vocpath::admissions::programmes::create_school(
+        db,
+        &actor,
+        vocpath::admissions::programmes::NewSchool::parse("巩义市第一中等职业学校", "孝义街道").expect("school"),
+    )
+    .await
+    .expect("school");
+    for (code, name) in [("P01", "数控技术应用"), ("P02", "电子商务")] {
+        let raw = vocpath::admissions::programmes::ProgrammeRaw {
+            school_id: school.id,
+            code: code.into(),
+            name: name.into(),
+            skill_area: name.into(),
+            town: "孝义街道".into(),
+            intake_year: i64::from(year),
+            capacity: 2,
+            reserved_seats: 0,
+            reserved_rule: None,
+            requirements: vec![],
+        };
+        vocpath::admissions::programmes::save_programme(
+            db,
+            &actor,
+            None,
+            vocpath::admissions::programmes::ProgrammeInput::parse(raw).expect("programme"),
+        )
+        .await
+        .expect("programme");
+    }
+    let rules = vocpath::admissions::rule_sets::Rules {
+        eligibility: vec![vocpath::admissions::programmes::NamedRule {
+            name: "未升入普通高中".into(),
+            when: "!student.in_senior_high".into(),
+        }],
+        priority: vec![vocpath::admissions::rule_sets::PriorityRule {
+            name: "中考成绩".into(),
+            when: "true".into(),
+            points: serde_json::json!("double(student.exam_score) / 10.0"),
+        }],
+    };
+    let set = vocpath::admissions::rule_sets::create_draft(db, &actor, "分流规则", rules)
+        .await
+        .expect("rule set");
+    let mut n = 0;
+    for (role, skills) in [
+        ("counsellor", vec![]),
+        ("class_teacher", vec![]),
+        (
+            "subject_teacher",
+            vec!["数控技术应用".to_string(), "电子商务".to_string()],
+        ),
+    ] {
+        n += 1;
+        let id = app.user(&format!("mentor{n}@school.cn"), Role::Mentor).await;
+        let input = vocpath::mentor::profiles::ProfileInput::parse(
+            school.id,
+            vec![vocpath::mentor::profiles::RoleCapacity {
+                role: role.into(),
+                max: 10,
+            }],
+            skills,
+            "米河镇",
+            true,
+        )
+        .expect("profile");
+        vocpath::mentor::profiles::save_profile(db, &actor, id, input)
+            .await
+            .expect("profile");
+    }
+    let base = vocpath::training::setup::BaseForm {
+        name: "米河实训基地".into(),
+        address: "米河镇工业园区".into(),
+        town: "米河镇".into(),
+        open_days: "1234567".into(),
+        venues: "日光温室大棚: 40".into(),
+        ..Default::default()
+    };
+    vocpath::training::setup::create_base(db, &actor, base.parse().expect("base"))
+        .await
+        .expect("base");
+    let course = vocpath::training::setup::CourseForm {
+        title: "日光温室蔬菜种植".into(),
+        skill_area: "设施蔬菜".into(),
+        hours: "12".into(),
+        min_cohort: "5".into(),
+        max_cohort: "40".into(),
+        ..Default::default()
+    };
+    let course = vocpath::training::setup::create_course(db, &actor, course.parse().expect("course"))
+        .await
+        .expect("course");
+    let instructor = vocpath::training::setup::InstructorForm {
+        name: "王建国".into(),
+        skills: "设施蔬菜".into(),
+        ..Default::default()
+    };
+    let instructor = vocpath::training::setup::create_instructor(db, &actor, instructor.parse().expect("i"))
+        .await
+        .expect("instructor");
+    let venue = vocpath::training::setup::catalogue(db).await.expect("cat").venues[0].id;
+    let start = vocpath::training::schedule::today() + chrono::Duration::days(10);
+    vocpath::training::schedule::create_session(
+        db,
+        &actor,
+        vocpath::training::schedule::Plan {
+            course_id: course.id,
+            venue_id: venue,
+            instructor_id: instructor.id,
+            starts_on: start,
+            ends_on: start + chrono::Duration::days(1),
+            capacity: 30,
+        },
+    )
+    .await
+    .expect("session");
+    let clerk_email = "zs@school.cn";
+    app.user(clerk_email, Role::Admin).await;
+
+    // The service on a real port, and chromedriver.
+    let port = free_port();
+    let routes = vocpath::routes(app.state.clone());
+    tokio::spawn(async move {
+        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
+            .run(routes)
+            .await
+    });
+    wait_for_port(port).await;
+    let dport = free_port();
+    let _driver = Driver(
+        std::process::Command::new(&driver_path)
+            .arg(format!("--port={dport}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    wait_for_port(dport).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000", "--lang=zh-CN"],
+            "prefs": { "intl.accept_languages": "zh-CN,zh" },
+        }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{dport}"))
+        .await
+        .expect("connect to chromedriver");
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+
+    // 1. Log in: the dashboard is the home page.
+    c.goto(&url("/login")).await.expect("login page");
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .expect("email")
+        .send_keys(clerk_email)
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("svg.chart"))
+        .await
+        .expect("dashboard with charts");
+    assert!(
+        page_text(&c).await.contains("统计看板"),
+        "the portal speaks Chinese first"
+    );
+    shot(&c, "01-dashboard").await;
+
+    // 2. Import a small register file (with the students' choices).
+    let mut csv = String::from("姓名,身份证号,建档立卡编号,户主姓名,镇(街道),村,毕业年份,中考成绩,升学状态,志愿\n");
+    for (i, id) in IDS.iter().enumerate() {
+        csv.push_str(&format!(
+            "{},{id},4101810{i:07},户主{},米河镇,新庄村,{year},{},未升学,\"P01, P02\"\n",
+            ["王磊", "李静", "张伟", "刘芳"][i],
+            ["甲", "乙", "丙", "丁"][i],
+            500 - i * 20
+        ));
+    }
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
+    std::fs::write(file.path(), csv).expect("write csv");
+    c.goto(&url("/imports/new")).await.expect("import page");
+    c.find(Locator::Css("input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(&file.path().display().to_string())
+        .await
+        .expect("choose file");
+    c.find(Locator::Css("form[enctype] button[type=submit]"))
+        .await
+        .expect("preview")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form[action$='/commit'] button"))
+        .await
+        .expect("preview page");
+    shot(&c, "02-import-preview").await;
+    c.find(Locator::Css("form[action$='/commit'] button"))
+        .await
+        .expect("commit")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..100 {
+        if app.count("student").await == 4 && !page_text(&c).await.contains("<progress") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.count("student").await, 4);
+    c.refresh().await.expect("reload");
+    shot(&c, "03-import-committed").await;
+
+    // 3. Publish the rules (the confirmation dialog is accepted).
+    c.goto(&url(&format!("/rule-sets/{}", set.id))).await.expect("rule set");
+    c.find(Locator::Css("form[action$='/publish'] button"))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    c.accept_alert().await.expect("confirm the publication");
+    for _ in 0..50 {
+        if page_text(&c).await.contains("/rule-sets") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = entity::rule_set::Entity::find_by_id(set.id)
+        .one(db)
+        .await
+        .expect("q")
+        .expect("set");
+    assert_eq!(published.status, "published", "the rule set is published");
+    shot(&c, "04-rules-published").await;
+
+    // 4. Dry run, then commit.
+    c.goto(&url("/routing-runs")).await.expect("runs");
+    c.find(Locator::Css("input[name=intake_year]"))
+        .await
+        .expect("year")
+        .send_keys(&year.to_string())
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/routing-runs'] button"))
+        .await
+        .expect("dry run")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form[action$='/commit'] button"))
+        .await
+        .expect("run page");
+    shot(&c, "05-dry-run").await;
+    c.find(Locator::Css("form[action$='/commit'] button"))
+        .await
+        .expect("commit")
+        .click()
+        .await
+        .expect("click");
+    c.accept_alert().await.expect("confirm the commit");
+    for _ in 0..50 {
+        if app.count("ledger_entry").await + app.count("archive_entry").await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "06-run-committed").await;
+
+    // 5. Confirm the mentor assignments; the emails are written as .eml files.
+    c.goto(&url("/mentoring")).await.expect("mentoring");
+    c.find(Locator::Css("form[action='/mentoring/confirm'] button"))
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("p.notice.ok"))
+        .await
+        .expect("confirmed");
+    shot(&c, "07-mentors-confirmed").await;
+    let assigned = app.count("mentor_assignment").await;
+    assert!(assigned >= 3, "{assigned} assignments");
+    vocpath::outbox::deliver_due(db, &app.state.mailer, &app.state.config.mail_from, 100)
+        .await
+        .expect("deliver");
+    let mail_dir = app.state.config.data_dir.join("mail");
+    let emails: Vec<String> = std::fs::read_dir(&mail_dir)
+        .expect("mail folder")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter(|t| t.contains("/mentor-links/"))
+        .collect();
+    assert_eq!(emails.len() as i64, assigned, "one email file per assignment");
+
+    // 6. A farmer on a 360-px phone screen registers for a session.
+    c.set_window_size(360, 740).await.expect("phone size");
+    c.goto(&url("/train")).await.expect("sessions");
+    shot(&c, "08-phone-sessions").await;
+    c.find(Locator::Css(".card h2 a"))
+        .await
+        .expect("a session")
+        .click()
+        .await
+        .expect("open");
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .expect("name")
+        .send_keys("王大明")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=phone]"))
+        .await
+        .expect("phone")
+        .send_keys("13800138000")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=town]"))
+        .await
+        .expect("town")
+        .send_keys("米河镇")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=village]"))
+        .await
+        .expect("village")
+        .send_keys("新庄村")
+        .await
+        .expect("type");
+    shot(&c, "09-phone-form").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("p.code"))
+        .await
+        .expect("confirmation code");
+    let code = c
+        .find(Locator::Css("p.code"))
+        .await
+        .expect("code")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(code.trim().len(), 8, "an 8-digit code: {code}");
+    shot(&c, "10-phone-registered").await;
+    let width: serde_json::Value = c
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("width");
+    assert!(
+        width.as_i64().unwrap_or(999) <= 360,
+        "no sideways scrolling on a phone: {width}"
+    );
+    c.close().await.expect("close");
+    eprintln!("screenshots in {}", screenshot_dir().display());
+}
