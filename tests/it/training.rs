@@ -1000,3 +1000,80 @@ async fn staff_set_up_bases_courses_instructors_and_blackouts_with_errors_next_t
     let mut viewer = app.browser_as(Role::Viewer).await;
     assert_eq!(viewer.get("/training").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn moving_a_session_is_checked_and_told_and_staff_cancellations_are_told() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let first = session(&app, &w, 14, 5).await;
+    let second = session(&app, &w, 20, 5).await;
+    let r = registrations::register(&app.state.db, second, farmer(1).parse().expect("v"), "10.0.0.1")
+        .await
+        .expect("registered");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get(&format!("/training/sessions/{second}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Onto the first session's days in the same venue: refused, with the reason on the page.
+    let venue = w.venue.to_string();
+    let instructor = w.instructor.to_string();
+    let (a, b) = (in_days(14).to_string(), in_days(15).to_string());
+    let refused = clerk
+        .post(
+            &format!("/training/sessions/{second}/move"),
+            &[
+                ("venue_id", &venue),
+                ("instructor_id", &instructor),
+                ("starts_on", &a),
+                ("ends_on", &b),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(&format!("已被第 {first} 期培训占用")),
+        "{}",
+        refused.body
+    );
+    // A free week: moved, and the farmer is told.
+    let (a, b) = (in_days(30).to_string(), in_days(31).to_string());
+    let moved = clerk
+        .post(
+            &format!("/training/sessions/{second}/move"),
+            &[
+                ("venue_id", &venue),
+                ("instructor_id", &instructor),
+                ("starts_on", &a),
+                ("ends_on", &b),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let told = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("training_moved"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(told, 1);
+    // Staff cancel a registration from the roster: the farmer is told.
+    clerk.get(&format!("/training/sessions/{second}")).await;
+    let cancelled = clerk
+        .post(&format!("/training/registrations/{}/cancel", r.id), &[])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER, "{}", cancelled.body);
+    let sms = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Kind.eq("training_cancelled_by_staff"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("sms");
+    assert!(sms.body_text.contains("已由培训基地取消"));
+    let audit = app
+        .api(
+            Method::GET,
+            "/api/v1/audit-log?action=training.cancel",
+            Some(&app.token(Role::Admin).await),
+            None,
+        )
+        .await;
+    assert!(audit.body.contains("training.cancel"), "{}", audit.body);
+}
