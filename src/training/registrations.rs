@@ -493,13 +493,22 @@ pub enum Canceller<'a> {
 
 /// Cancels a registration; a freed place goes to the first on the waitlist, who is notified.
 pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<registration::Model, AppError> {
+    if let Canceller::Farmer { phone, client_ip, .. } = &who {
+        // Counted in its own transaction, so a wrong code (which rolls the cancellation back) still
+        // counts against the limit: codes cannot be guessed through this door either.
+        let phone = MobileNumber::parse(phone)
+            .map_err(|m| AppError::invalid("phone", m))?
+            .into_inner();
+        let txn = crate::db::begin_write(db).await?;
+        rate_limit(&txn, "lookup", client_ip, &phone).await?;
+        txn.commit().await?;
+    }
     let txn = crate::db::begin_write(db).await?;
     let found = match &who {
-        Canceller::Farmer { phone, code, client_ip } => {
+        Canceller::Farmer { phone, code, .. } => {
             let phone = MobileNumber::parse(phone)
                 .map_err(|m| AppError::invalid("phone", m))?
                 .into_inner();
-            rate_limit(&txn, "lookup", client_ip, &phone).await?;
             registration::Entity::find()
                 .filter(registration::Column::Code.eq(code.trim()))
                 .filter(registration::Column::Phone.eq(&phone))

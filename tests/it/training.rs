@@ -717,6 +717,39 @@ async fn public_forms_are_rate_limited_per_address_and_per_phone() {
     }
     let r = registrations::lookup(&app.state.db, "13800138000", "12345678", "10.1.1.1").await;
     assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
+    // Cancelling with guessed codes counts against the same limit.
+    let r = registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13800138000",
+            code: "12345678",
+            client_ip: "10.1.1.2",
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
+    for n in 0..registrations::MAX_LOOKUPS_PER_PHONE {
+        let r = registrations::cancel(
+            &app.state.db,
+            Canceller::Farmer {
+                phone: "13700137000",
+                code: &format!("{n:08}"),
+                client_ip: &format!("10.1.2.{n}"),
+            },
+        )
+        .await;
+        assert!(matches!(r, Err(vocpath::error::AppError::NotFound(_))), "{r:?}");
+    }
+    let r = registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13700137000",
+            code: "99999999",
+            client_ip: "10.1.3.1",
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
     // Per address: one client cannot register the whole village.
     for n in 0..registrations::MAX_PER_ADDRESS as usize {
         registrations::register(&app.state.db, s, farmer(n).parse().expect("v"), "10.2.0.1")
