@@ -191,6 +191,18 @@ mod tests {
     }
 
     #[test]
+    fn confirmation_texts_fit_in_a_javascript_string() {
+        // Templates put them in `onclick="return confirm('…')"`: a straight quote or a backslash
+        // would break the handler and the action would run without asking.
+        let c = catalogues();
+        for ((lang, key), text) in &c.flat {
+            if key.ends_with("_confirm") {
+                assert!(!text.contains(['\'', '\\', '"']), "{lang:?} {key}: {text}");
+            }
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled() {
         let c = catalogues();
         let text = c.text(Lang::En, &Msg::new("error.too_many_logins").arg("minutes", 15));

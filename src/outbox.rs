@@ -306,8 +306,7 @@ pub async fn list(
 
 /// Queues a failed or unknown email again (staff decided it should go out).
 pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i64) -> Result<(), AppError> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = outbox::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -315,13 +314,17 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
     if !matches!(row.status.as_str(), "failed" | "unknown") {
         return Err(AppError::Conflict(Msg::new("error.email_not_resendable")));
     }
-    outbox::Entity::update_many()
+    let requeued = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("queued"))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
         .exec(&txn)
         .await?;
+    if requeued.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.email_not_resendable")));
+    }
     crate::audit::record(
         &txn,
         actor,

@@ -35,6 +35,7 @@ impl SmsSender {
     pub async fn send(&self, phone: &str, message: &str) -> Result<(), String> {
         match self {
             SmsSender::Log => {
+                let message = redact_codes(message);
                 tracing::info!(phone = %mask_phone(phone), %message, "SMS (no gateway configured; logged only)");
                 Ok(())
             }
@@ -103,6 +104,30 @@ fn fill(template: &str, phone: &str, message: &str, escape: Escape) -> String {
         .replace("{message}", &esc(message))
 }
 
+/// Hides runs of 6 or more digits (confirmation codes) in a logged message.
+fn redact_codes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 6 {
+            out.push_str(&"*".repeat(digits.len()));
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 /// `138****5678`.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
@@ -137,5 +162,9 @@ mod tests {
         );
         assert_eq!(url, "https://sms.example/send?to=13800138000&msg=a+b%26c");
         assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(
+            redact_codes("确认码 02559502，2026-12-10 开课"),
+            "确认码 ********，2026-12-10 开课"
+        );
     }
 }

@@ -441,6 +441,17 @@ pub fn no_errors(fields: &[&str]) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// Reads an optional number from a query or form field where an empty or unreadable value means
+/// "not given" (a filter left at its "all" choice sends `school=`), instead of a 400.
+pub fn opt_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(raw.and_then(|s| s.trim().parse().ok()))
+}
+
 /// Whether an error should be shown next to the form (rather than as an error page).
 pub fn is_form_error(err: &AppError) -> bool {
     matches!(

@@ -33,6 +33,9 @@ pub struct Funnel {
     /// Eligible students neither placed, on the ledger nor crossed off: should be none.
     pub unaccounted: i64,
     pub adds_up: bool,
+    /// A school is selected: `placed` is the school's; the rest are county-wide (students belong to
+    /// no school before they are placed), so the check is the county's.
+    pub county_wide: bool,
 }
 
 /// One programme's fill.
@@ -185,6 +188,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         crossed_off,
         unaccounted,
         adds_up: unaccounted == 0,
+        county_wide: filter.school_id.is_some(),
     };
 
     // Programme fill.
@@ -264,12 +268,30 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     // Training in the calendar year of the intake.
     let from = NaiveDate::from_ymd_opt(filter.year, 1, 1).unwrap_or(today);
     let to = NaiveDate::from_ymd_opt(filter.year, 12, 31).unwrap_or(today);
-    let sessions = training_session::Entity::find()
+    let mut sessions = training_session::Entity::find()
         .filter(training_session::Column::StartsOn.gte(from))
         .filter(training_session::Column::StartsOn.lte(to))
         .filter(training_session::Column::Status.eq("scheduled"))
         .all(db)
         .await?;
+    if let Some(school_id) = filter.school_id {
+        // Sessions at the school's own training bases.
+        let bases: HashSet<i32> = entity::training_base::Entity::find()
+            .filter(entity::training_base::Column::SchoolId.eq(school_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| b.id)
+            .collect();
+        let venues: HashSet<i32> = entity::venue::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|v| bases.contains(&v.base_id))
+            .map(|v| v.id)
+            .collect();
+        sessions.retain(|s| venues.contains(&s.venue_id));
+    }
     let held_ids: HashSet<i32> = sessions.iter().filter(|s| s.ends_on < today).map(|s| s.id).collect();
     let ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
     let regs = if ids.is_empty() {

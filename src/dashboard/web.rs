@@ -16,7 +16,9 @@ use crate::web::{PortalCtx, render};
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DashQuery {
+    #[serde(deserialize_with = "crate::web::opt_number")]
     year: Option<i32>,
+    #[serde(deserialize_with = "crate::web::opt_number")]
     school: Option<i32>,
     /// A table to download (`funnel`, `fill`, `loads`, `waves`, `outcomes`, `training`).
     export: Option<String>,
@@ -179,10 +181,14 @@ pub async fn render_dashboard(
     let (f, years) = load(state, q).await?;
     if let Some(name) = &q.export {
         let table = figures::table(&f, name).ok_or(AppError::NotFound("table"))?;
-        let scope = f.school.clone().unwrap_or_else(|| "county".into());
+        let scope = f
+            .filter
+            .school_id
+            .map(|s| format!("school{s}"))
+            .unwrap_or_else(|| "county".into());
         return crate::export::respond(
             &table,
-            &format!("{name}-{}-{}", f.filter.year, scope),
+            &format!("{name}-{}-{scope}", f.filter.year),
             q.format.as_deref().unwrap_or("csv"),
         );
     }

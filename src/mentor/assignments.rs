@@ -391,6 +391,7 @@ pub async fn confirm(
     mailing: Mailing<'_>,
 ) -> Result<Confirmed, AppError> {
     let txn = crate::db::begin_write(db).await?;
+    lock_mentors(&txn, None).await?;
     let view = proposal(&txn, intake_year).await?;
     if view.digest != digest.trim() {
         return Err(AppError::Conflict(Msg::new("error.proposal_changed")));
@@ -448,6 +449,20 @@ pub async fn confirm(
         emails,
         students: students.len(),
     })
+}
+
+/// Takes the row locks of mentor profiles (one, or all) on PostgreSQL, so loads are counted and
+/// assignments added one transaction at a time; SQLite's write transaction already excludes others.
+async fn lock_mentors(conn: &impl ConnectionTrait, mentor_id: Option<i32>) -> Result<(), AppError> {
+    let mut q = mentor_profile::Entity::update_many().col_expr(
+        mentor_profile::Column::Active,
+        Expr::col(mentor_profile::Column::Active),
+    );
+    if let Some(id) = mentor_id {
+        q = q.filter(mentor_profile::Column::UserId.eq(id));
+    }
+    q.exec(conn).await?;
+    Ok(())
 }
 
 async fn insert_assignment(
@@ -785,6 +800,7 @@ pub async fn override_one(
     if current.iter().any(|a| a.mentor_id == mentor_id) {
         return refuse("error.mentor_already_assigned");
     }
+    lock_mentors(&txn, Some(mentor_id)).await?;
     let load = mentor_assignment::Entity::find()
         .filter(mentor_assignment::Column::MentorId.eq(mentor_id))
         .filter(mentor_assignment::Column::Role.eq(role_code(role)))

@@ -33,7 +33,9 @@ fn today() -> chrono::NaiveDate {
 
 #[derive(Deserialize, Default)]
 pub struct YearQuery {
+    #[serde(default, deserialize_with = "crate::web::opt_number")]
     year: Option<i32>,
+    #[serde(default, deserialize_with = "crate::web::opt_number")]
     confirmed: Option<usize>,
 }
 
@@ -141,6 +143,7 @@ const OVERRIDE_FIELDS: &[&str] = &["role", "mentor_id", "reason"];
 #[derive(Deserialize, Default, serde::Serialize)]
 #[serde(default)]
 pub struct OverrideForm {
+    #[serde(deserialize_with = "crate::web::opt_number")]
     year: Option<i32>,
     role: String,
     mentor_id: String,

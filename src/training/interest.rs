@@ -50,6 +50,15 @@ pub async fn register_interest(
         return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice")));
     };
     let txn = crate::db::begin_write(db).await?;
+    // The course's row lock: interest in one course is counted (and proposed) one at a time.
+    course::Entity::update_many()
+        .col_expr(
+            course::Column::Title,
+            sea_orm::sea_query::Expr::col(course::Column::Title),
+        )
+        .filter(course::Column::Id.eq(course.id))
+        .exec(&txn)
+        .await?;
     rate_limit(&txn, "interest", client_ip, &input.phone).await?;
     let already = interest::Entity::find()
         .filter(interest::Column::CourseId.eq(course.id))

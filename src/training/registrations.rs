@@ -310,6 +310,11 @@ pub async fn register(
     input: RegistrationInput,
     client_ip: &str,
 ) -> Result<Registered, AppError> {
+    // Counted in its own transaction, so refused attempts (a phone already registered, a closed
+    // session) count too and cannot be used to probe who registered.
+    let attempt = crate::db::begin_write(db).await?;
+    rate_limit(&attempt, "register", client_ip, &input.phone).await?;
+    attempt.commit().await?;
     let txn = crate::db::begin_write(db).await?;
     let Some(session) = lock_session(&txn, session_id, true).await? else {
         return Err(AppError::NotFound("training session"));
@@ -320,7 +325,6 @@ pub async fn register(
     if session.starts_on <= today() {
         return Err(AppError::Conflict(Msg::new("error.registration_closed")));
     }
-    rate_limit(&txn, "register", client_ip, &input.phone).await?;
     let duplicate = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
         .filter(registration::Column::Phone.eq(&input.phone))
@@ -340,12 +344,7 @@ pub async fn register(
         .await?
         .ok_or(AppError::NotFound("course"))?;
     let household = match &input.household_number {
-        Some(n) => {
-            household::Entity::find()
-                .filter(household::Column::RegistrationNumber.eq(n))
-                .one(&txn)
-                .await?
-        }
+        Some(n) => verified_household(&txn, n, &input.name, &input.phone).await?,
         None => None,
     };
     let priority = i32::from(course.household_first && household.is_some());
@@ -420,6 +419,33 @@ pub async fn register(
         position,
         code: row.code,
     })
+}
+
+/// The registered household a farmer belongs to: the number must exist and the farmer must be its
+/// head or share a phone number with one of its students. Otherwise the number is kept as typed but
+/// gives no priority and links nothing (anyone could type a neighbour's number).
+async fn verified_household(
+    conn: &impl ConnectionTrait,
+    number: &str,
+    name: &str,
+    phone: &str,
+) -> Result<Option<household::Model>, AppError> {
+    let Some(h) = household::Entity::find()
+        .filter(household::Column::RegistrationNumber.eq(number))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if h.head_of_household == name {
+        return Ok(Some(h));
+    }
+    let same_phone = entity::student::Entity::find()
+        .filter(entity::student::Column::HouseholdId.eq(h.id))
+        .filter(entity::student::Column::Phone.eq(phone))
+        .count(conn)
+        .await?;
+    Ok((same_phone > 0).then_some(h))
 }
 
 /// Place on the waitlist: 1 + those ahead (higher priority, or same priority and earlier arrival).
@@ -521,6 +547,17 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
     let Some(session) = lock_session(&txn, found.session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
+    // Read again under the session's lock: a promotion may have changed it meanwhile.
+    let found = registration::Entity::find_by_id(found.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("registration"))?;
+    if found.active.is_none() {
+        return Err(AppError::Conflict(Msg::new("error.already_cancelled")));
+    }
+    if matches!(who, Canceller::Farmer { .. }) && session.starts_on <= today() {
+        return Err(AppError::Conflict(Msg::new("error.cancel_too_late")));
+    }
     let label = match &who {
         Canceller::Farmer { .. } => "farmer".to_string(),
         Canceller::Staff { actor, .. } => actor.label.clone(),
@@ -580,7 +617,7 @@ async fn promote(conn: &impl ConnectionTrait, session_id: i32) -> Result<usize, 
         .await?
         .ok_or(AppError::NotFound("training session"))?;
     let free = Ord::max(session.capacity - session.confirmed, 0) as u64;
-    if free == 0 || session.status != "scheduled" {
+    if free == 0 || session.status != "scheduled" || session.starts_on <= today() {
         return Ok(0);
     }
     let next = registration::Entity::find()
@@ -627,6 +664,9 @@ pub async fn set_capacity(
     let Some(session) = lock_session(&txn, session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
+    if session.starts_on <= today() {
+        return Err(AppError::Conflict(Msg::new("error.session_started")));
+    }
     let venue = venue::Entity::find_by_id(session.venue_id)
         .one(&txn)
         .await?
@@ -900,7 +940,10 @@ pub async fn notify(
 ) -> Result<bool, AppError> {
     let text = message(kind, r, s, c);
     let key = match kind {
-        "moved" => format!("registration:{}:moved:{}:{}", r.id, s.starts_on, s.venue_id),
+        // Every move is its own event (moving back and forth must tell the farmer each time).
+        "moved" => format!("registration:{}:moved:{}", r.id, Utc::now().timestamp_micros()),
+        // One reminder per start date: a moved session gets a new one.
+        "reminder" => format!("registration:{}:reminder:{}", r.id, s.starts_on),
         k => format!("registration:{}:{k}", r.id),
     };
     let queued = crate::outbox::enqueue_sms(conn, &key, &format!("training_{kind}"), &r.phone, &text).await?;

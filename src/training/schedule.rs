@@ -256,8 +256,19 @@ pub async fn create_session(
     plan: Plan,
 ) -> Result<training_session::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
-    lock_resources(&txn, &plan).await?;
-    check(&txn, &plan, None, today()).await?;
+    let s = create_session_in(&txn, actor, plan).await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// [`create_session`] inside the caller's write transaction.
+async fn create_session_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    plan: Plan,
+) -> Result<training_session::Model, AppError> {
+    lock_resources(txn, &plan).await?;
+    check(txn, &plan, None, today()).await?;
     let s = training_session::ActiveModel {
         course_id: Set(plan.course_id),
         venue_id: Set(plan.venue_id),
@@ -272,17 +283,16 @@ pub async fn create_session(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         "training.session",
         Record::new("training_session", s.id),
         format!("session of course #{} {}..{}", s.course_id, s.starts_on, s.ends_on),
     )
     .await?;
-    txn.commit().await?;
     Ok(s)
 }
 
@@ -303,6 +313,9 @@ pub async fn move_session(
         .ok_or(AppError::NotFound("training session"))?;
     if current.status != "scheduled" {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
+    }
+    if current.starts_on <= today() {
+        return Err(AppError::Conflict(Msg::new("error.session_started")));
     }
     let plan = Plan {
         course_id: current.course_id,
@@ -479,15 +492,23 @@ pub async fn approve_proposal(
     actor: &Actor,
     id: i32,
 ) -> Result<training_session::Model, AppError> {
+    // One transaction: the proposal decided, the session created and the farmers invited, or nothing.
+    let txn = crate::db::begin_write(db).await?;
     let p = session_proposal::Entity::find_by_id(id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound("proposal"))?;
-    if p.status != "proposed" {
+    let decided = session_proposal::Entity::update_many()
+        .col_expr(session_proposal::Column::Status, Expr::value("approved"))
+        .filter(session_proposal::Column::Id.eq(id))
+        .filter(session_proposal::Column::Status.eq("proposed"))
+        .exec(&txn)
+        .await?;
+    if decided.rows_affected == 0 {
         return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
     }
-    let session = create_session(
-        db,
+    let session = create_session_in(
+        &txn,
         actor,
         Plan {
             course_id: p.course_id,
@@ -499,17 +520,11 @@ pub async fn approve_proposal(
         },
     )
     .await?;
-    let txn = crate::db::begin_write(db).await?;
-    let decided = session_proposal::Entity::update_many()
-        .col_expr(session_proposal::Column::Status, Expr::value("approved"))
+    session_proposal::Entity::update_many()
         .col_expr(session_proposal::Column::SessionId, Expr::value(session.id))
         .filter(session_proposal::Column::Id.eq(id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
         .exec(&txn)
         .await?;
-    if decided.rows_affected == 0 {
-        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
-    }
     let invited = interest::Entity::find()
         .filter(interest::Column::ProposalId.eq(id))
         .all(&txn)

@@ -185,6 +185,20 @@ async fn the_demo_county_fills_a_dashboard_whose_figures_add_up_with_charts_and_
         b.get("/dashboard?export=nope").await.status,
         poem::http::StatusCode::NOT_FOUND
     );
+    // The filter form sends an empty school for the county and a year from the list.
+    let county = b.get("/dashboard?year=&school=").await;
+    assert_eq!(county.status, poem::http::StatusCode::OK, "{}", county.body);
+    let one = b.get("/dashboard?school=1").await;
+    assert!(
+        one.body.contains("全县人数"),
+        "a school's funnel says what is county-wide"
+    );
+    let xlsx = b.get("/dashboard?school=1&export=fill&format=xlsx").await;
+    assert_eq!(
+        xlsx.status,
+        poem::http::StatusCode::OK,
+        "a long school name does not break the sheet name"
+    );
     let summary = b.get("/dashboard/summary?school=1").await;
     assert_eq!(summary.status, poem::http::StatusCode::OK);
     assert!(summary.body.contains("年度工作汇总") && summary.body.contains("巩义市第一中等职业学校"));

@@ -295,8 +295,14 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
     let mut done = Vec::new();
     for n in 0..5 {
         let mut f = farmer(n);
-        if n == 4 {
+        if n == 3 {
+            // A neighbour's number typed by someone else: kept, but no priority and no link.
             f.household_number = hh_number.clone();
+        }
+        if n == 4 {
+            // The household's head: verified, goes first.
+            f.household_number = hh_number.clone();
+            f.name = "户主".into();
         }
         done.push(
             registrations::register(&app.state.db, s, f.parse().expect("valid"), "10.0.0.1")
@@ -310,6 +316,23 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
         done[4].position,
         Some(1),
         "a registered household goes first on this course's waitlist"
+    );
+    assert_eq!(done[3].position, Some(2));
+    let neighbour = entity::registration::Entity::find_by_id(done[3].id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(
+        (neighbour.household_id, neighbour.household_number.as_deref()),
+        (None, Some(hh_number.as_str()))
+    );
+    assert_eq!(
+        registrations::waitlist_position(&app.state.db, &neighbour)
+            .await
+            .expect("position"),
+        3,
+        "an unverified household number gives no priority: the household's head went ahead"
     );
     // The same phone again: a clear conflict, nothing written.
     let again = registrations::register(&app.state.db, s, farmer(0).parse().expect("valid"), "10.0.0.2").await;
@@ -876,6 +899,7 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
         .registration_number;
     let mut a = farmer(1);
     a.household_number = number;
+    a.name = "户主".into();
     let a = registrations::register(&app.state.db, s, a.parse().expect("v"), "10.0.0.1")
         .await
         .expect("a");
@@ -890,7 +914,7 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
     let roster = clerk.get(&format!("/training/sessions/{s}")).await;
     assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
     assert!(
-        roster.body.contains("保存考勤") && roster.body.contains("农户一"),
+        roster.body.contains("保存考勤") && roster.body.contains("户主"),
         "{}",
         roster.body
     );
@@ -906,11 +930,30 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
     assert_eq!(absent.attended, Some(false));
     assert!(absent.certificate_code.is_none());
     let code = present.certificate_code.clone().expect("certificate");
+    // Once started: no online cancellation, no capacity change.
+    let late = registrations::cancel(
+        &app.state.db,
+        Canceller::Farmer {
+            phone: "13900000002",
+            code: &b.code,
+            client_ip: "10.0.0.9",
+        },
+    )
+    .await;
+    assert!(
+        matches!(late, Err(vocpath::error::AppError::Conflict(ref m)) if m.key == "error.cancel_too_late"),
+        "{late:?}"
+    );
+    assert!(
+        registrations::set_capacity(&app.state.db, &Actor::system("t"), s, 4)
+            .await
+            .is_err()
+    );
     // Anyone verifies it; a made-up code is not found.
     let mut anyone = crate::helpers::Browser::new(&app);
     let v = anyone.get(&format!("/train/certificates/{code}")).await;
     assert_eq!(v.status, StatusCode::OK);
-    assert!(v.body.contains("证书有效") && v.body.contains("农*一"), "{}", v.body);
+    assert!(v.body.contains("证书有效") && v.body.contains("户*"), "{}", v.body);
     let fake = anyone.get("/train/certificates?code=ABCDEFGHJK").await;
     assert_eq!(fake.status, StatusCode::NOT_FOUND);
     let api = app
@@ -922,13 +965,13 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
         .get(&format!("/training/registrations/{}/certificate", a.id))
         .await;
     assert_eq!(cert.status, StatusCode::OK);
-    assert!(cert.body.contains("结业证书") && cert.body.contains("农户一") && cert.body.contains(&code));
+    assert!(cert.body.contains("结业证书") && cert.body.contains("户主") && cert.body.contains(&code));
     let history = clerk.get("/training/farmers?phone=13900000001").await;
     assert!(history.body.contains("设施蔬菜种植") && history.body.contains(&code));
     // Linked to a registered household: it shows in the student's archive page.
     let page = clerk.get(&format!("/students/{student}")).await;
     assert!(
-        page.body.contains("家庭成员参加的农民培训") && page.body.contains("农户一"),
+        page.body.contains("家庭成员参加的农民培训") && page.body.contains("户主"),
         "{}",
         page.body
     );
