@@ -390,7 +390,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         if !rng.random_bool(0.85) {
             continue;
         }
-        let day = today - Duration::days(rng.random_range(1..40));
+        let day = today - Duration::days(rng.random_range(1..29));
         let mode = ["home_visit", "phone", "at_school", "online"][rng.random_range(0..4)];
         let mentor_actor = Actor {
             user_id: Some(a.mentor_id),
