@@ -58,7 +58,9 @@ impl Msg {
 #[derive(Debug, Clone)]
 pub struct Catalogues {
     flat: BTreeMap<(Lang, String), String>,
-    nested: BTreeMap<Lang, serde_json::Value>,
+    /// The nested catalogues as template values, built once: cloning one is cheap (shared maps),
+    /// so a page render no longer copies the whole catalogue.
+    for_tera: BTreeMap<Lang, tera::Value>,
 }
 
 impl Catalogues {
@@ -97,7 +99,11 @@ impl Catalogues {
             }
             nested.insert(lang, serde_json::Value::Object(merged));
         }
-        Ok(Catalogues { flat, nested })
+        let for_tera = nested
+            .iter()
+            .map(|(lang, v)| (*lang, tera::Value::from_serializable(v)))
+            .collect();
+        Ok(Catalogues { flat, for_tera })
     }
 
     /// The text of `msg` in `lang`, placeholders filled. An unknown key shows as itself.
@@ -123,10 +129,12 @@ impl Catalogues {
         self.text(lang, &Msg::new(key))
     }
 
-    /// The nested catalogue handed to templates as `t`.
-    pub fn for_template(&self, lang: Lang) -> &serde_json::Value {
-        static EMPTY: serde_json::Value = serde_json::Value::Null;
-        self.nested.get(&lang).unwrap_or(&EMPTY)
+    /// The nested catalogue handed to templates as `t` (a cheap clone of a value built at start).
+    pub fn template_value(&self, lang: Lang) -> tera::Value {
+        self.for_tera
+            .get(&lang)
+            .cloned()
+            .unwrap_or_else(|| tera::Value::from_serializable(&()))
     }
 
     /// Keys present in one language but not the other, as `lang: key`.

@@ -162,7 +162,7 @@ fn render_with_status(
     vars: serde_json::Value,
 ) -> Result<String, AppError> {
     let mut tctx = tera::Context::new();
-    tctx.insert("t", state.i18n.for_template(ctx.lang));
+    tctx.insert_value("t", state.i18n.template_value(ctx.lang));
     tctx.insert("lang", ctx.lang.code());
     tctx.insert("csrf_token", &ctx.csrf_token);
     tctx.insert("user", &ctx.user);

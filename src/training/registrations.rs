@@ -877,6 +877,9 @@ pub async fn history_by_household(db: &impl ConnectionTrait, household_id: i32) 
 }
 
 async fn history(db: &impl ConnectionTrait, rows: Vec<registration::Model>) -> Result<Vec<Lookup>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<i32> = rows.iter().map(|r| r.session_id).collect();
     let cards = session_cards(db, false, Some(&ids)).await?;
     Ok(rows
