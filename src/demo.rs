@@ -96,7 +96,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
     }
     let actor = Actor::system("demo");
     let mut rng = StdRng::seed_from_u64(2026);
-    let today = crate::training::schedule::today();
+    let today = crate::clock::today();
     let year = today.year();
     let mut lines = Vec::new();
 

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod body_limit;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;

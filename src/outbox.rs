@@ -132,18 +132,7 @@ pub async fn deliver_due_until(
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
     mark_abandoned_claims(db).await?;
-    let now = Utc::now();
-    let due: Vec<i64> = outbox::Entity::find()
-        .select_only()
-        .column(outbox::Column::Id)
-        .filter(outbox::Column::Channel.eq("email"))
-        .filter(outbox::Column::Status.eq("queued"))
-        .filter(outbox::Column::NextAttemptAt.lte(now))
-        .order_by_asc(outbox::Column::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let due = due_ids(db, "email", limit).await?;
     // SMTP is a conversation of small writes and waits, so one email at a time leaves the line
     // idle most of the time; a few lanes send side by side, each claiming its own rows.
     let mut lanes: Vec<Vec<i64>> = vec![Vec::new(); LANES];
@@ -192,17 +181,7 @@ pub async fn deliver_due_sms(
     limit: u64,
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
-    let due: Vec<i64> = outbox::Entity::find()
-        .select_only()
-        .column(outbox::Column::Id)
-        .filter(outbox::Column::Channel.eq("sms"))
-        .filter(outbox::Column::Status.eq("queued"))
-        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
-        .order_by_asc(outbox::Column::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let due = due_ids(db, "sms", limit).await?;
     let mut done = Delivered::default();
     for id in due {
         if stop.load(Ordering::SeqCst) {
@@ -213,6 +192,21 @@ pub async fn deliver_due_sms(
         record(db, &row, outcome, &mut done).await?;
     }
     Ok(done)
+}
+
+/// Ids of queued rows of a channel whose attempt is due, oldest first.
+async fn due_ids(db: &DatabaseConnection, channel: &str, limit: u64) -> Result<Vec<i64>, AppError> {
+    Ok(outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::Channel.eq(channel))
+        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Wins the row for this worker, or `None` when another worker was first.

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::figures::{self, Figures, Filter};
 use super::svg::{self, AMBER, BLUE, Bar, GREEN, GREY, RED};
 use crate::auth::Capability;
+use crate::clock::today;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PortalCtx, render};
@@ -23,10 +24,6 @@ pub struct DashQuery {
     /// A table to download (`funnel`, `fill`, `loads`, `waves`, `outcomes`, `training`).
     export: Option<String>,
     format: Option<String>,
-}
-
-fn today() -> chrono::NaiveDate {
-    crate::training::schedule::today()
 }
 
 async fn load(state: &AppState, q: &DashQuery) -> Result<(Figures, Vec<i32>), AppError> {

@@ -430,7 +430,7 @@ impl MentorAssignmentsApi {
             &b.mode,
             &duration,
             b.notes.as_deref().unwrap_or(""),
-            crate::training::schedule::today(),
+            crate::clock::today(),
         )?;
         let entry = sessions::record_session(&state.db, &auth.0, Some(client_ip(req)), b.student_id, input).await?;
         Ok(Json(
@@ -442,7 +442,7 @@ impl MentorAssignmentsApi {
     #[oai(path = "/mentor-assignments/overdue", method = "get")]
     async fn overdue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<OverdueDto>>> {
         auth.0.require(Capability::ManageMentoring)?;
-        let rows = sessions::overdue(&state.db, crate::training::schedule::today(), None).await?;
+        let rows = sessions::overdue(&state.db, crate::clock::today(), None).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|o| OverdueDto {

@@ -261,6 +261,14 @@ pub struct ProposalView {
 
 /// Computes the proposal for an intake year from the current data.
 pub async fn proposal(db: &impl ConnectionTrait, intake_year: i32) -> Result<ProposalView, AppError> {
+    Ok(compute(db, intake_year).await?.0)
+}
+
+/// The proposal with the placed students and the mentors it was computed from.
+async fn compute(
+    db: &impl ConnectionTrait,
+    intake_year: i32,
+) -> Result<(ProposalView, BTreeMap<i32, Placed>, BTreeMap<i32, MentorCard>), AppError> {
     let placed = placed_students(db, intake_year).await?;
     let mentors = active_mentors(db).await?;
     let current = in_force(db).await?;
@@ -361,14 +369,15 @@ pub async fn proposal(db: &impl ConnectionTrait, intake_year: i32) -> Result<Pro
             })
         })
         .collect();
-    Ok(ProposalView {
+    let view = ProposalView {
         intake_year,
         digest,
         placed: placed.len(),
         complete,
         assignments,
         uncovered,
-    })
+    };
+    Ok((view, placed, mentors))
 }
 
 /// What a confirmation wrote.
@@ -392,15 +401,13 @@ pub async fn confirm(
 ) -> Result<Confirmed, AppError> {
     let txn = crate::db::begin_write(db).await?;
     lock_mentors(&txn, None).await?;
-    let view = proposal(&txn, intake_year).await?;
+    let (view, placed, mentors) = compute(&txn, intake_year).await?;
     if view.digest != digest.trim() {
         return Err(AppError::Conflict(Msg::new("error.proposal_changed")));
     }
     if view.assignments.is_empty() {
         return Err(AppError::Conflict(Msg::new("error.proposal_empty")));
     }
-    let placed = placed_students(&txn, intake_year).await?;
-    let mentors = active_mentors(&txn).await?;
     let now = Utc::now();
     let mut entries = Vec::new();
     let mut emails = 0;
@@ -541,7 +548,11 @@ async fn queue_assignment_email(
         student_url: format!("{}/students/{}", mailing.base_url, p.student_id),
         accept_url: format!("{link}?answer=accept"),
         decline_url: format!("{link}?answer=decline"),
-        answer_by: row.answer_by.with_timezone(&china()?).format("%Y-%m-%d").to_string(),
+        answer_by: row
+            .answer_by
+            .with_timezone(&crate::clock::china())
+            .format("%Y-%m-%d")
+            .to_string(),
     };
     let email = crate::mail::render(mailing.templates, "mentor_assignment", &ctx)?;
     crate::outbox::enqueue(
@@ -552,11 +563,6 @@ async fn queue_assignment_email(
         email,
     )
     .await
-}
-
-/// China Standard Time, in which dates in emails are written.
-pub fn china() -> Result<chrono::FixedOffset, AppError> {
-    chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| AppError::Internal("UTC+8 offset".into()))
 }
 
 type HmacSha256 = Hmac<Sha256>;

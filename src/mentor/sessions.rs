@@ -13,8 +13,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::assignments::{Mailing, china, parse_role, role_zh, with_names};
+use super::assignments::{Mailing, parse_role, role_zh, with_names};
 use crate::audit::{self, Record};
+use crate::clock::china;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::student::students::new_entry;
@@ -183,7 +184,7 @@ pub async fn overdue(
         q = q.filter(mentor_assignment::Column::MentorId.eq(m));
     }
     let cutoff = today - chrono::Duration::days(NO_CONTACT_DAYS);
-    let tz = china()?;
+    let tz = china();
     let rows: Vec<mentor_assignment::Model> = q
         .all(db)
         .await?
@@ -246,7 +247,7 @@ pub async fn queue_weekly_digests(
     mailing: Mailing<'_>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let today = now.with_timezone(&china()?).date_naive();
+    let today = now.with_timezone(&china()).date_naive();
     let week = today.iso_week();
     let week_key = format!("{}-W{:02}", week.year(), week.week());
     let mut by_mentor: BTreeMap<i32, Vec<Overdue>> = BTreeMap::new();
@@ -311,7 +312,7 @@ pub struct Mentee {
 
 /// The mentor's mentees in force, those waiting longest for contact first.
 pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveDate) -> Result<Vec<Mentee>, AppError> {
-    let tz = china()?;
+    let tz = china();
     let rows = mentor_assignment::Entity::find()
         .filter(mentor_assignment::Column::MentorId.eq(mentor_id))
         .filter(mentor_assignment::Column::InForce.is_not_null())

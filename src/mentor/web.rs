@@ -14,6 +14,7 @@ use super::assignments::{self, Answer, AssignmentFilter, LinkProblem, Mailing, O
 use super::profiles::{self, ProfileInput, RoleCapacity};
 use super::sessions::{self, MODES, SessionInput};
 use crate::auth::Capability;
+use crate::clock::today;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::PageRequest;
@@ -24,12 +25,6 @@ type PageResult = Result<Response, AppError>;
 
 /// Rows of a proposal shown on the page; the rest are counted (the confirmation takes them all).
 const SHOWN: usize = 500;
-
-fn today() -> chrono::NaiveDate {
-    assignments::china()
-        .map(|tz| Utc::now().with_timezone(&tz).date_naive())
-        .unwrap_or_else(|_| Utc::now().date_naive())
-}
 
 #[derive(Deserialize, Default)]
 pub struct YearQuery {
@@ -606,7 +601,7 @@ async fn link_view(
     let _ = ctx;
     Ok(
         json!({ "student": student.name, "mentor": mentor.name, "role": row.role, "role_zh": role,
-               "status": row.status, "answer_by": row.answer_by.with_timezone(&assignments::china()?).format("%Y-%m-%d").to_string() }),
+               "status": row.status, "answer_by": row.answer_by.with_timezone(&crate::clock::china()).format("%Y-%m-%d").to_string() }),
     )
 }
 

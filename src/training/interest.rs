@@ -49,6 +49,7 @@ pub async fn register_interest(
     let Some(course) = course else {
         return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice")));
     };
+    rate_limit(db, "interest", client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     // The course's row lock: interest in one course is counted (and proposed) one at a time.
     course::Entity::update_many()
@@ -59,7 +60,6 @@ pub async fn register_interest(
         .filter(course::Column::Id.eq(course.id))
         .exec(&txn)
         .await?;
-    rate_limit(&txn, "interest", client_ip, &input.phone).await?;
     let already = interest::Entity::find()
         .filter(interest::Column::CourseId.eq(course.id))
         .filter(interest::Column::Phone.eq(&input.phone))

@@ -71,7 +71,7 @@ async fn session_page(
     let Some(card) = card else {
         return page(state, ctx, "train/missing.html", json!({}), StatusCode::NOT_FOUND);
     };
-    let open = card.status == "scheduled" && card.starts_on > super::schedule::today();
+    let open = card.status == "scheduled" && card.starts_on > crate::clock::today();
     let vars = json!({ "s": card, "open": open, "form": form, "errors": errors });
     page(state, ctx, "train/session.html", vars, status)
 }
@@ -153,20 +153,25 @@ pub async fn check(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Che
             StatusCode::OK,
         ),
         Err(e @ (AppError::NotFound(_) | AppError::Invalid(_) | AppError::TooManyRequests(_))) => {
-            let text = match &e {
-                AppError::NotFound(_) => state.i18n.text(ctx.lang, &crate::i18n::Msg::new("train.not_found")),
-                other => error_text(&state, ctx.lang, other),
-            };
-            page(
-                &state,
-                &ctx,
-                "train/check.html",
-                json!({ "form": form.0, "error": text, "found": null }),
-                e.status(),
-            )
+            check_error(&state, &ctx, form.0, e)
         }
         Err(e) => Err(e),
     }
+}
+
+/// The check page again with what went wrong (an unknown phone + code says they do not match).
+fn check_error(state: &AppState, ctx: &PortalCtx, form: CheckForm, e: AppError) -> PageResult {
+    let text = match &e {
+        AppError::NotFound(_) => state.i18n.text(ctx.lang, &crate::i18n::Msg::new("train.not_found")),
+        other => error_text(state, ctx.lang, other),
+    };
+    page(
+        state,
+        ctx,
+        "train/check.html",
+        json!({ "form": form, "error": text, "found": null }),
+        e.status(),
+    )
 }
 
 #[handler]
@@ -190,19 +195,7 @@ pub async fn cancel(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Ch
         ),
         Err(
             e @ (AppError::NotFound(_) | AppError::Invalid(_) | AppError::TooManyRequests(_) | AppError::Conflict(_)),
-        ) => {
-            let text = match &e {
-                AppError::NotFound(_) => state.i18n.text(ctx.lang, &crate::i18n::Msg::new("train.not_found")),
-                other => error_text(&state, ctx.lang, other),
-            };
-            page(
-                &state,
-                &ctx,
-                "train/check.html",
-                json!({ "form": form.0, "error": text, "found": null }),
-                e.status(),
-            )
-        }
+        ) => check_error(&state, &ctx, form.0, e),
         Err(e) => Err(e),
     }
 }

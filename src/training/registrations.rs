@@ -15,12 +15,12 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
-use super::schedule::today;
 use crate::audit::{self, Actor, Record};
+use crate::clock::today;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::student::ids::{HouseholdNumber, MobileNumber, PersonName};
@@ -116,13 +116,12 @@ impl RegistrationForm {
 }
 
 /// Refuses with 429 when the address or the phone has used up its attempts at `action`; else
-/// counts this attempt. Old attempts are forgotten after a day.
-pub async fn rate_limit(
-    conn: &impl ConnectionTrait,
-    action: &str,
-    client_ip: &str,
-    phone: &str,
-) -> Result<(), AppError> {
+/// counts this attempt, in a transaction of its own: an attempt the caller then refuses (a wrong
+/// code, a phone already registered) still counts, so codes cannot be guessed nor registrations
+/// probed. Old attempts are forgotten after a day.
+pub async fn rate_limit(db: &DatabaseConnection, action: &str, client_ip: &str, phone: &str) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let conn = &txn;
     let now = Utc::now();
     let since = now - Duration::minutes(WINDOW_MINUTES);
     let by_address = public_attempt::Entity::find()
@@ -159,6 +158,7 @@ pub async fn rate_limit(
         .filter(public_attempt::Column::At.lt(now - Duration::days(1)))
         .exec(conn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -220,17 +220,28 @@ pub async fn session_cards(
         .into_iter()
         .map(|b| (b.id, b))
         .collect();
+    // The waitlists of all these sessions in one query.
+    let mut waiting: std::collections::HashMap<i32, u64> = std::collections::HashMap::new();
+    if !sessions.is_empty() {
+        let waitlisted: Vec<i32> = registration::Entity::find()
+            .select_only()
+            .column(registration::Column::SessionId)
+            .filter(registration::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+            .filter(registration::Column::Status.eq("waitlisted"))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for id in waitlisted {
+            *waiting.entry(id).or_default() += 1;
+        }
+    }
     let mut out = Vec::new();
     for s in sessions {
         let (Some(c), Some(v)) = (courses.get(&s.course_id), venues.get(&s.venue_id)) else {
             continue;
         };
         let Some(b) = bases.get(&v.base_id) else { continue };
-        let waitlisted = registration::Entity::find()
-            .filter(registration::Column::SessionId.eq(s.id))
-            .filter(registration::Column::Status.eq("waitlisted"))
-            .count(db)
-            .await?;
+        let waitlisted = waiting.get(&s.id).copied().unwrap_or(0);
         out.push(SessionCard {
             id: s.id,
             course_id: c.id,
@@ -310,11 +321,7 @@ pub async fn register(
     input: RegistrationInput,
     client_ip: &str,
 ) -> Result<Registered, AppError> {
-    // Counted in its own transaction, so refused attempts (a phone already registered, a closed
-    // session) count too and cannot be used to probe who registered.
-    let attempt = crate::db::begin_write(db).await?;
-    rate_limit(&attempt, "register", client_ip, &input.phone).await?;
-    attempt.commit().await?;
+    rate_limit(db, "register", client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     let Some(session) = lock_session(&txn, session_id, true).await? else {
         return Err(AppError::NotFound("training session"));
@@ -479,9 +486,7 @@ pub async fn lookup(db: &DatabaseConnection, phone: &str, code: &str, client_ip:
     let phone = MobileNumber::parse(phone)
         .map_err(|m| AppError::invalid("phone", m))?
         .into_inner();
-    let txn = crate::db::begin_write(db).await?;
-    rate_limit(&txn, "lookup", client_ip, &phone).await?;
-    txn.commit().await?;
+    rate_limit(db, "lookup", client_ip, &phone).await?;
     let found = registration::Entity::find()
         .filter(registration::Column::Code.eq(code.trim()))
         .filter(registration::Column::Phone.eq(&phone))
@@ -520,14 +525,10 @@ pub enum Canceller<'a> {
 /// Cancels a registration; a freed place goes to the first on the waitlist, who is notified.
 pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<registration::Model, AppError> {
     if let Canceller::Farmer { phone, client_ip, .. } = &who {
-        // Counted in its own transaction, so a wrong code (which rolls the cancellation back) still
-        // counts against the limit: codes cannot be guessed through this door either.
         let phone = MobileNumber::parse(phone)
             .map_err(|m| AppError::invalid("phone", m))?
             .into_inner();
-        let txn = crate::db::begin_write(db).await?;
-        rate_limit(&txn, "lookup", client_ip, &phone).await?;
-        txn.commit().await?;
+        rate_limit(db, "lookup", client_ip, &phone).await?;
     }
     let txn = crate::db::begin_write(db).await?;
     let found = match &who {

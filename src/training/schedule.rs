@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::setup::decode_instructor;
 use crate::audit::{self, Actor, Record};
+use crate::clock::today;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
@@ -240,13 +241,6 @@ async fn lock_resources(conn: &impl ConnectionTrait, plan: &Plan) -> Result<(), 
         .exec(conn)
         .await?;
     Ok(())
-}
-
-/// China Standard Time's date today.
-pub fn today() -> NaiveDate {
-    crate::mentor::assignments::china()
-        .map(|tz| Utc::now().with_timezone(&tz).date_naive())
-        .unwrap_or_else(|_| Utc::now().date_naive())
 }
 
 /// Creates a session after every check.

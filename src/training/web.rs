@@ -99,7 +99,7 @@ async fn index_with(
     errors: Value,
     status: StatusCode,
 ) -> PageResult {
-    let today = schedule::today();
+    let today = crate::clock::today();
     let cards = registrations::session_cards(&state.db, false, None).await?;
     let (upcoming, past): (Vec<_>, Vec<_>) = cards.into_iter().partition(|c| c.ends_on >= today);
     let vars = json!({
@@ -116,7 +116,7 @@ async fn index_with(
 pub async fn index(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
     ctx.staff(Capability::ManageTraining)?;
     let form = SessionForm {
-        starts_on: (schedule::today() + chrono::Duration::days(14)).to_string(),
+        starts_on: (crate::clock::today() + chrono::Duration::days(14)).to_string(),
         ..Default::default()
     };
     index_with(&state, &ctx, &form, no_errors(SESSION_FIELDS), StatusCode::OK).await
@@ -325,7 +325,7 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
         .collect();
     let vars = json!({
         "s": card, "session": session, "rows": rows, "notice": notice,
-        "can_attend": session.starts_on <= schedule::today(),
+        "can_attend": session.starts_on <= crate::clock::today(),
         "choices": choices(state).await?,
     });
     Ok(render(state, ctx, "training/roster.html", vars)?

@@ -89,7 +89,7 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
     let app = TestApp::spawn().await;
     let actor = Actor::system("e2e");
     let db = &app.state.db;
-    let year = chrono::Datelike::year(&vocpath::training::schedule::today());
+    let year = chrono::Datelike::year(&vocpath::clock::today());
 
     // What the clerk builds on: a school, two programmes, a draft rule set, mentors, a training session.
     let school = vocpath::admissions::programmes::create_school(
@@ -192,7 +192,7 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         .await
         .expect("instructor");
     let venue = vocpath::training::setup::catalogue(db).await.expect("cat").venues[0].id;
-    let start = vocpath::training::schedule::today() + chrono::Duration::days(10);
+    let start = vocpath::clock::today() + chrono::Duration::days(10);
     vocpath::training::schedule::create_session(
         db,
         &actor,

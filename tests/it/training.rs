@@ -24,7 +24,7 @@ struct World {
 }
 
 fn in_days(n: i64) -> NaiveDate {
-    schedule::today() + Days::days(n)
+    vocpath::clock::today() + Days::days(n)
 }
 
 async fn world(app: &TestApp) -> World {
