@@ -155,7 +155,7 @@ pub fn client_ip(req: &Request) -> String {
 }
 
 /// Builds `/api`: the versioned operations, the spec and Swagger UI, all errors as problem details.
-pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
+pub fn routes(base_url: &str) -> impl Endpoint + use<> {
     let service = OpenApiService::new(
         (
             crate::auth::api::UsersApi,
@@ -183,7 +183,6 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()
-        .around(move |ep, req| crate::body_limit::limit_body(ep, req, max_body))
         .around(problem_details)
 }
 
@@ -191,19 +190,30 @@ pub fn routes(base_url: &str, max_body: usize) -> impl Endpoint + use<> {
 async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::Result<Response> {
     let lang = api_lang(&req);
     let state = req.data::<AppState>().cloned();
-    // Keep a JSON body (already size-limited) so a schema error can name the offending field.
-    let json_body = if req.content_type().is_some_and(|c| c.starts_with("application/json")) {
+    let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();
+    // Keep a JSON body (already size-limited by the outer layer) so a schema error can name the
+    // offending field.
+    let json_body = if refused.is_none() && req.content_type().is_some_and(|c| c.starts_with("application/json")) {
         match req.take_body().into_bytes().await {
             Ok(bytes) => {
                 req.set_body(bytes.clone());
                 Some(bytes)
             }
-            Err(_) => None,
+            Err(_) => {
+                return Ok(render_problem(
+                    state.as_ref(),
+                    &AppError::BadRequest(Msg::new("error.body_unreadable")),
+                    lang,
+                ));
+            }
         }
     } else {
         None
     };
-    let result = ep.call(req).await;
+    let result = match refused {
+        Some(refused) => Err(refused.error().into()),
+        None => ep.call(req).await,
+    };
     let err = match result {
         Ok(resp) => {
             let resp = resp.into_response();
@@ -220,10 +230,14 @@ async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -
     if app_err.is_server_fault() {
         tracing::error!(error = %app_err, "api request failed");
     }
-    Ok(match state {
-        Some(state) => problem_response(&app_err, &state, lang),
+    Ok(render_problem(state.as_ref(), &app_err, lang))
+}
+
+fn render_problem(state: Option<&AppState>, err: &AppError, lang: Lang) -> Response {
+    match state {
+        Some(state) => problem_response(err, state, lang),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    })
+    }
 }
 
 /// Renders one error as an `application/problem+json` response.

@@ -54,7 +54,6 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
 /// All routes with their middleware, ready to serve.
 pub fn routes(state: AppState) -> impl Endpoint + use<> {
     let static_dir = state.config.assets_dir.join("static");
-    let max_body = state.config.max_body_bytes;
     let portal = Route::new()
         .at("/", get(auth_web::home))
         .at("/login", get(auth_web::login_page).post(auth_web::login_submit))
@@ -188,14 +187,14 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/imports/:id/commit", post(import_web::commit))
         .at("/imports/:id/errors.csv", get(import_web::errors_csv))
         .at("/lang/:code", get(web::switch_language))
-        .around(move |ep, req| crate::body_limit::limit_body(ep, req, max_body))
         .around(web::portal_context);
     Route::new()
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics))
-        .nest("/api", api::routes(&state.config.base_url, max_body))
+        .nest("/api", api::routes(&state.config.base_url))
         .nest("/static", StaticFilesEndpoint::new(static_dir))
         .nest("/", portal)
+        .around(crate::body_limit::limit_body)
         .around(log_request)
         .data(state)
 }

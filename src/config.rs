@@ -64,6 +64,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest form or JSON body (everything but a register upload).
+    pub max_form_bytes: usize,
     pub session_hours: i64,
     /// Where `templates/` and `static/` are read from.
     pub assets_dir: PathBuf,
@@ -204,6 +206,8 @@ impl Config {
             }
         };
         let max_body_bytes = parse_number(&get, "VOCPATH_MAX_BODY_MB", 32, 1, 1024, &mut errors) as usize * 1024 * 1024;
+        let max_form_bytes =
+            parse_number(&get, "VOCPATH_MAX_FORM_KB", 1024, 16, 64 * 1024, &mut errors) as usize * 1024;
         let session_hours = parse_number(&get, "VOCPATH_SESSION_HOURS", 12, 1, 24 * 30, &mut errors);
         let assets_dir = get("VOCPATH_ASSETS_DIR")
             .map(PathBuf::from)
@@ -233,6 +237,7 @@ impl Config {
             log_filter,
             log_format,
             max_body_bytes,
+            max_form_bytes,
             session_hours,
             assets_dir,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,

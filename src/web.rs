@@ -203,14 +203,23 @@ pub fn redirect(to: &str) -> Response {
         .finish()
 }
 
-/// A local path safe to redirect to after login (no open redirects to other hosts).
+/// A local path safe to redirect to after login or a language switch; anything else becomes `/`.
+///
+/// Only a path starting with a single `/` is followed. Browsers drop tabs and newlines and read
+/// `\\` as `/`, so `/\t/evil.example` or `/\\evil.example` would leave the site: control
+/// characters, whitespace, backslashes and encoded slashes or backslashes are refused outright.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/logout") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    let Some(n) = next else { return "/".to_string() };
+    let lower = n.to_ascii_lowercase();
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/logout")
+        && n.len() <= 2048
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && !["%2f", "%5c", "%09", "%0a", "%0d", "%00"]
+            .iter()
+            .any(|bad| lower.contains(bad));
+    if local { n.to_string() } else { "/".to_string() }
 }
 
 /// Builds a `Set-Cookie` value with the attributes every vocpath cookie carries.
@@ -271,9 +280,14 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         client_ip: crate::api::client_ip(&req),
         session_cookie,
     };
-    let outcome = match user {
-        Err(e) => Err(e),
-        Ok(user) => {
+    let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();
+    let outcome = match (user, refused) {
+        (Err(e), _) => Err(e),
+        (Ok(user), Some(refused)) => {
+            ctx.user = user;
+            Err(refused.error())
+        }
+        (Ok(user), None) => {
             ctx.user = user;
             match check_csrf(&mut req, existing_csrf.is_some(), &csrf_token).await {
                 Err(e) => Err(e),
@@ -470,6 +484,31 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn no_trick_leaves_the_site_after_login_or_a_language_switch() {
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/%2f/evil.example",
+            "/%5C/evil.example",
+            "/%09/evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "\t//evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/students?year=2026&page=2")),
+            "/students?year=2026&page=2"
+        );
+        assert_eq!(safe_next(Some("/students/5#timeline")), "/students/5#timeline");
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Reply {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// An app whose configuration has these extra settings (`VOCPATH_…` variables).
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             let _ = tracing_subscriber::fmt()
                 .with_test_writer()
@@ -75,16 +80,20 @@ impl TestApp {
             }
             _ => (format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()), None),
         };
-        let mut config = Config::from_vars([
-            ("VOCPATH_DATABASE_URL".to_string(), url.clone()),
-            ("VOCPATH_DATA_DIR".to_string(), data_dir.path().display().to_string()),
-            (
-                "VOCPATH_SECRET_KEY".to_string(),
-                "test-secret-key-0123456789abcdef0123456789".to_string(),
-            ),
-            ("VOCPATH_MAX_BODY_MB".to_string(), "1".to_string()),
-            ("VOCPATH_DATA_KEY".to_string(), "5a".repeat(32)),
-        ])
+        let mut config = Config::from_vars(
+            [
+                ("VOCPATH_DATABASE_URL".to_string(), url.clone()),
+                ("VOCPATH_DATA_DIR".to_string(), data_dir.path().display().to_string()),
+                (
+                    "VOCPATH_SECRET_KEY".to_string(),
+                    "test-secret-key-0123456789abcdef0123456789".to_string(),
+                ),
+                ("VOCPATH_MAX_BODY_MB".to_string(), "1".to_string()),
+                ("VOCPATH_DATA_KEY".to_string(), "5a".repeat(32)),
+            ]
+            .into_iter()
+            .chain(settings.iter().map(|(k, v)| (k.to_string(), v.to_string()))),
+        )
         .expect("test config");
         config.argon2_memory_kib = 256;
         let db = vocpath::db::connect(&url).await.expect("connect");

@@ -1,0 +1,165 @@
+//! Issue 11: the service probed as an attacker would. Each test here failed on the code before
+//! its fix.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use entity::enums::Role;
+use poem::Body;
+use poem::http::{Method, StatusCode};
+
+use crate::helpers::{Browser, TestApp};
+
+// --- request bodies (item 1) ---
+
+const GIB: usize = 1024 * 1024 * 1024;
+const CHUNK: usize = 64 * 1024;
+
+/// A 1 GiB body produced lazily, counting the bytes the server pulled.
+fn endless_body(pulled: Arc<AtomicUsize>) -> Body {
+    let stream = futures_util::stream::unfold(0usize, move |sent| {
+        let pulled = pulled.clone();
+        async move {
+            if sent >= GIB {
+                return None;
+            }
+            pulled.fetch_add(CHUNK, Ordering::SeqCst);
+            Some((Ok::<_, std::io::Error>(vec![b'a'; CHUNK]), sent + CHUNK))
+        }
+    });
+    Body::from_bytes_stream(stream)
+}
+
+/// The test app's limits: forms 1 MiB (default), uploads 1 MiB (VOCPATH_MAX_BODY_MB=1).
+const READ_AT_MOST: usize = 1024 * 1024 + CHUNK;
+
+#[tokio::test]
+async fn a_streamed_gigabyte_is_refused_after_the_limit_on_every_kind_of_route() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admissions).await;
+    let cases: [(&str, &str, Option<&str>); 6] = [
+        ("/login", "application/x-www-form-urlencoded", None),
+        ("/train/my", "application/x-www-form-urlencoded", None),
+        ("/api/v1/public/interest", "application/json", None),
+        ("/api/v1/me", "application/json", Some(token.as_str())),
+        ("/imports", "multipart/form-data; boundary=x", None),
+        ("/api/v1/imports", "multipart/form-data; boundary=x", None),
+    ];
+    for (path, content_type, bearer) in cases {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let mut headers = vec![("content-type", content_type.to_string())];
+        if let Some(t) = bearer {
+            headers.push(("authorization", format!("Bearer {t}")));
+        }
+        let method = if path == "/api/v1/me" {
+            Method::PATCH
+        } else {
+            Method::POST
+        };
+        let reply = app.request(method, path, &headers, endless_body(pulled.clone())).await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {}", reply.body);
+        assert!(
+            reply.body.contains("1 MiB"),
+            "{path}: the limit is named: {}",
+            reply.body
+        );
+        let read = pulled.load(Ordering::SeqCst);
+        assert!(read <= READ_AT_MOST, "{path}: read {read} bytes of a 1 GiB body");
+    }
+}
+
+#[tokio::test]
+async fn a_declared_gigabyte_is_refused_without_reading_the_body() {
+    let app = TestApp::spawn().await;
+    for path in ["/login", "/api/v1/public/interest", "/train/interest", "/imports"] {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded".to_string()),
+            ("content-length", GIB.to_string()),
+        ];
+        let reply = app
+            .request(Method::POST, path, &headers, endless_body(pulled.clone()))
+            .await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(pulled.load(Ordering::SeqCst), 0, "{path}: nothing read");
+    }
+    // The API answers in problem details, the portal with a page.
+    let headers = [
+        ("content-type", "application/json".to_string()),
+        ("content-length", GIB.to_string()),
+    ];
+    let reply = app
+        .request(Method::POST, "/api/v1/public/interest", &headers, Body::empty())
+        .await;
+    assert_eq!(reply.content_type(), "application/problem+json");
+    assert_eq!(reply.json()["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn only_a_signed_in_importer_may_send_the_large_upload() {
+    // Forms limited to 16 KiB, uploads to 1 MiB.
+    let small = TestApp::spawn_with(&[("VOCPATH_MAX_FORM_KB", "16")]).await;
+    let body = || Body::from_bytes(vec![b'a'; 100 * 1024].into());
+    let headers = |t: Option<&str>| {
+        let mut h = vec![("content-type", "multipart/form-data; boundary=x".to_string())];
+        if let Some(t) = t {
+            h.push(("authorization", format!("Bearer {t}")));
+        }
+        h
+    };
+    let anonymous = small
+        .request(Method::POST, "/api/v1/imports", &headers(None), body())
+        .await;
+    assert_eq!(anonymous.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let viewer = small.token(Role::Viewer).await;
+    let reply = small
+        .request(Method::POST, "/api/v1/imports", &headers(Some(&viewer)), body())
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "a viewer may not import");
+    let clerk = small.token(Role::Admissions).await;
+    let reply = small
+        .request(Method::POST, "/api/v1/imports", &headers(Some(&clerk)), body())
+        .await;
+    assert_ne!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    // A small form still works.
+    let mut b = Browser::new(&small);
+    let page = b.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+}
+
+// --- redirects (item 5) ---
+
+#[tokio::test]
+async fn the_language_switch_and_login_never_send_the_browser_to_another_site() {
+    let app = TestApp::spawn().await;
+    for next in [
+        "/%09/evil.example",
+        "/%5Cevil.example",
+        "//evil.example",
+        "/%0a/evil.example",
+        "https://evil.example",
+    ] {
+        let reply = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert_eq!(reply.location(), "/", "{next}");
+    }
+    let reply = app.get("/lang/en?next=/students%3Fpage%3D2").await;
+    assert_eq!(reply.location(), "/students?page=2");
+
+    let email = "clerk-redirect@test.cn";
+    app.user(email, Role::Admissions).await;
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let reply = b
+        .post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", crate::helpers::PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), "/");
+}
