@@ -214,23 +214,31 @@ async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -
         Some(refused) => Err(refused.error().into()),
         None => ep.call(req).await,
     };
-    let err = match result {
+    let (err, mark) = match result {
         Ok(resp) => {
             let resp = resp.into_response();
             if resp.status().is_client_error() || resp.status().is_server_error() {
                 // A bare status from a router or extractor: give it a body.
-                poem::Error::from_status(resp.status())
+                (
+                    poem::Error::from_status(resp.status()),
+                    crate::metrics::RouteMark::of_response(&resp),
+                )
             } else {
                 return Ok(resp);
             }
         }
-        Err(err) => err,
+        Err(err) => {
+            let mark = crate::metrics::RouteMark::of(&err);
+            (err, mark)
+        }
     };
     let app_err = classify(err, json_body.as_deref());
     if app_err.is_server_fault() {
         tracing::error!(error = %app_err, "api request failed");
     }
-    Ok(render_problem(state.as_ref(), &app_err, lang))
+    let mut resp = render_problem(state.as_ref(), &app_err, lang);
+    mark.apply(&mut resp);
+    Ok(resp)
 }
 
 fn render_problem(state: Option<&AppState>, err: &AppError, lang: Lang) -> Response {

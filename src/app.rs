@@ -190,7 +190,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .around(web::portal_context);
     Route::new()
         .at("/healthz", get(healthz))
-        .at("/metrics", get(crate::metrics::metrics))
+        .at("/metrics", get(crate::metrics::protected))
         .nest("/api", api::routes(&state.config.base_url))
         .nest("/static", StaticFilesEndpoint::new(static_dir))
         .nest("/", portal)
@@ -222,18 +222,22 @@ async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let metrics = req.data::<AppState>().map(|s| s.metrics.clone());
-    let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
         let mut resp = match ep.call(req).await {
             Ok(r) => r.into_response(),
-            Err(e) => e.into_response(),
+            Err(e) => {
+                let mark = crate::metrics::RouteMark::of(&e);
+                let mut resp = e.into_response();
+                mark.apply(&mut resp);
+                resp
+            }
         };
         let status = resp.status().as_u16();
         let seconds = started.elapsed().as_secs_f64();
         if let Some(metrics) = &metrics {
-            metrics.observe(&path, status, seconds);
+            metrics.observe(&crate::metrics::route_label(&resp), status, seconds);
         }
         let ms = seconds * 1000.0;
         tracing::info!(status, latency_ms = format!("{ms:.1}"), "handled");
@@ -275,6 +279,18 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let stop = Arc::new(AtomicBool::new(false));
     let outbox_worker = tokio::spawn(deliver_outbox(state.clone(), stop.clone()));
     tokio::spawn(weekly_digests(state.clone()));
+    if let Some(metrics_bind) = config.metrics_bind {
+        let metrics_only = Route::new()
+            .at("/metrics", get(crate::metrics::metrics))
+            .data(state.clone());
+        let listener = TcpListener::bind(metrics_bind);
+        tracing::info!(%metrics_bind, "metrics served on their own address");
+        tokio::spawn(async move {
+            if let Err(e) = Server::new(listener).run(metrics_only).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let bind = config.bind;
     let base = config.base_url.clone();
     tracing::info!(%bind, %base, "vocpath listening; portal at {base}/, API docs at {base}/api/docs");

@@ -67,6 +67,13 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command needs the data folder and its keys (everything but the pure `route`).
+    pub fn needs_data_dir(&self) -> bool {
+        !matches!(self, Command::Route { .. })
+    }
+}
+
 /// What a command printed and the exit status it asks for.
 pub struct Outcome {
     pub output: String,

@@ -71,6 +71,10 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// Memory cost of argon2id in KiB. Lowered only by tests.
     pub argon2_memory_kib: u32,
+    /// `/metrics` on the main address answers only with this bearer token.
+    pub metrics_token: Option<Secret>,
+    /// A separate address serving only `/metrics` (for a scraper on an internal network).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// An HTTP SMS gateway: the request made for each text message. `{phone}` and `{message}` in the
@@ -133,6 +137,23 @@ impl Config {
             ));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
+        let metrics_bind = get("VOCPATH_METRICS_BIND").and_then(|text| match text.parse::<SocketAddr>() {
+            Ok(a) if a == bind => {
+                errors.push("VOCPATH_METRICS_BIND: must differ from VOCPATH_BIND".into());
+                None
+            }
+            Ok(a) => Some(a),
+            Err(_) => {
+                errors.push(format!(
+                    "VOCPATH_METRICS_BIND: `{text}` is not an address like 127.0.0.1:9090"
+                ));
+                None
+            }
+        });
+        let metrics_token = get("VOCPATH_METRICS_TOKEN").map(Secret);
+        if metrics_token.as_ref().is_some_and(|t| t.0.len() < 16) {
+            errors.push("VOCPATH_METRICS_TOKEN: must be at least 16 characters".into());
+        }
         let base_url = get("VOCPATH_BASE_URL")
             .unwrap_or_else(|| format!("http://{bind}"))
             .trim_end_matches('/')
@@ -241,27 +262,54 @@ impl Config {
             session_hours,
             assets_dir,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
+            metrics_token,
+            metrics_bind,
         })
     }
 
-    /// Creates the data folder and, for the secret key and the data key that were not configured,
-    /// reads or generates `secret.key` / `data.key` there. Returns warnings to log.
-    pub fn prepare_data_dir(&mut self) -> std::io::Result<Vec<String>> {
-        std::fs::create_dir_all(&self.data_dir)?;
-        let mut warnings = Vec::new();
+    /// Creates the data folder (0700) and, for the secret key and the data key that were not
+    /// configured, reads `secret.key` / `data.key` there or generates them (0600) when missing.
+    /// A key file that exists but is not a valid key stops the start: it is never replaced, since
+    /// a new data key would make every stored national ID unreadable. Files in the folder open to
+    /// other accounts are tightened. Returns warnings to log.
+    pub fn prepare_data_dir(&mut self) -> Result<Vec<String>, String> {
+        let dir = &self.data_dir;
+        let io = |e: std::io::Error| format!("cannot prepare the data folder {}: {e}", dir.display());
+        let mut warnings: Vec<String> = crate::files::private_dir(dir).map_err(io)?.into_iter().collect();
         if self.secret_key.is_none() {
-            let (key, warning) = load_or_generate_key(&self.data_dir.join("secret.key"), "VOCPATH_SECRET_KEY")?;
+            let path = dir.join("secret.key");
+            let (key, warning) = load_or_generate_key(&path, "VOCPATH_SECRET_KEY", |k| k.len() >= 32)?;
             self.secret_key = Some(Secret(key));
             warnings.push(warning);
         }
         if self.data_key.is_none() {
-            let (key, warning) = load_or_generate_key(&self.data_dir.join("data.key"), "VOCPATH_DATA_KEY")?;
+            let path = dir.join("data.key");
+            let (key, warning) = load_or_generate_key(&path, "VOCPATH_DATA_KEY", |k| decode_data_key(k).is_some())?;
             self.data_key = Some(Secret(key));
             warnings.push(format!(
                 "{warning}. Losing this key makes the stored national IDs unreadable: back it up."
             ));
         }
+        if let Some(db_file) = self.sqlite_file() {
+            // An empty file is a valid empty database; made here so that it starts 0600.
+            match crate::files::write_new(&db_file, b"") {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    warnings.extend(crate::files::tighten(&db_file, 0o600).map_err(io)?);
+                }
+                Err(e) => return Err(format!("cannot create the database file {}: {e}", db_file.display())),
+            }
+        }
+        warnings.extend(crate::files::tighten_files_in(dir).map_err(io)?);
         Ok(warnings)
+    }
+
+    /// The SQLite database file, when the database is a SQLite file.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = self.database_url.0.as_str();
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
     }
 
     /// The 32-byte data key. Start-up guarantees it is set before the app is built.
@@ -289,23 +337,36 @@ fn decode_data_key(text: &str) -> Option<[u8; 32]> {
     bytes.try_into().ok()
 }
 
-fn load_or_generate_key(path: &Path, variable: &str) -> std::io::Result<(String, String)> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        let existing = existing.trim().to_string();
-        if existing.len() >= 32 {
+/// Reads the key kept in `path`, or generates one there (0600) when the file does not exist.
+fn load_or_generate_key(path: &Path, variable: &str, valid: impl Fn(&str) -> bool) -> Result<(String, String), String> {
+    match std::fs::read_to_string(path) {
+        Ok(existing) => {
+            let existing = existing.trim().to_string();
+            if !valid(&existing) {
+                return Err(format!(
+                    "{} exists but does not hold a valid key for {variable} (damaged or edited?). \
+                     vocpath will not replace it: restore the file from your backup, or set {variable}. \
+                     Only if this is a new installation with no data may you delete the file to have a new key made.",
+                    path.display()
+                ));
+            }
             let warning = format!("{variable} is not set; using the key kept in {}", path.display());
-            return Ok((existing, warning));
+            Ok((existing, warning))
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            let key = hex::encode(bytes);
+            crate::files::write_new(path, key.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let warning = format!(
+                "{variable} is not set; generated a new key into {} — keep that file, or set the variable",
+                path.display()
+            );
+            Ok((key, warning))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let key = hex::encode(bytes);
-    std::fs::write(path, &key)?;
-    let warning = format!(
-        "{variable} is not set; generated a new key into {} — keep that file, or set the variable",
-        path.display()
-    );
-    Ok((key, warning))
 }
 
 fn parse_number(
@@ -408,18 +469,54 @@ mod tests {
 
     #[test]
     fn a_generated_secret_key_is_kept_and_reused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut c =
-            Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("data");
+        let mut c = Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.to_str().expect("utf8"))])).expect("valid");
         let warnings = c.prepare_data_dir().expect("io");
         assert!(warnings.iter().all(|w| w.contains("generated")), "{warnings:?}");
         assert_eq!(warnings.len(), 2);
         assert!(c.data_key_bytes().is_some());
         let first = c.secret().to_vec();
-        let mut again =
-            Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
+        let mut again = Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.to_str().expect("utf8"))])).expect("valid");
         again.prepare_data_dir().expect("io");
         assert_eq!(first, again.secret());
+    }
+
+    #[test]
+    fn a_damaged_key_file_stops_the_start_and_is_never_replaced() {
+        for (file, content) in [
+            ("data.key", "not-hex-at-all"),
+            ("data.key", ""),
+            ("secret.key", "short"),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join(file);
+            std::fs::write(&path, content).expect("write");
+            let mut c =
+                Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.path().to_str().expect("utf8"))])).expect("valid");
+            let err = c.prepare_data_dir().expect_err("refused");
+            assert!(err.contains(file) && err.contains("restore"), "{err}");
+            assert_eq!(
+                std::fs::read_to_string(&path).expect("kept"),
+                content,
+                "{file} untouched"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_folder_keys_and_database_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("data");
+        let mut c = Config::from_vars(vars(&[("VOCPATH_DATA_DIR", dir.to_str().expect("utf8"))])).expect("valid");
+        c.prepare_data_dir().expect("prepared");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for f in ["secret.key", "data.key", "vocpath.db"] {
+            assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
     }
 
     #[test]

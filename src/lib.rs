@@ -21,6 +21,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod i18n;
 pub mod mail;
 pub mod mentor;

@@ -57,15 +57,20 @@ impl Mailer {
         match self {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::File(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
+                // The files hold live mentor links: readable by the service's account only.
                 let name = format!(
                     "{}-{}.eml",
                     chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
                     uuid::Uuid::new_v4().simple()
                 );
-                tokio::fs::write(dir.join(name), message.formatted())
-                    .await
-                    .map_err(|e| e.to_string())
+                let (dir, bytes) = (dir.clone(), message.formatted());
+                tokio::task::spawn_blocking(move || {
+                    crate::files::private_dir(&dir)?;
+                    crate::files::write_new(&dir.join(name), &bytes)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
             }
         }
     }
@@ -125,4 +130,33 @@ pub fn build_message(
                 ),
         )
         .map_err(|e| e.to_string())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn mail_files_are_readable_by_the_service_alone() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = root.path().join("mail");
+        let mailer = Mailer::File(dir.clone());
+        let message = Message::builder()
+            .from("vocpath@example.cn".parse().expect("from"))
+            .to("mentor@example.cn".parse().expect("to"))
+            .subject("link")
+            .body("https://vocpath.example.cn/mentor-links/1-abc".to_string())
+            .expect("message");
+        mailer.send(message).await.expect("written");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("list")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(files.len(), 1);
+        assert_eq!(mode(&files[0]), 0o600);
+    }
 }

@@ -18,14 +18,19 @@ async fn main() -> ExitCode {
         }
     };
     init_logging(&config);
-    match config.prepare_data_dir() {
-        Ok(warnings) => warnings.iter().for_each(|w| tracing::warn!("{w}")),
-        Err(e) => {
-            eprintln!("cannot prepare the data folder {}: {e}", config.data_dir.display());
-            return ExitCode::from(2);
+    let command = cli.command.unwrap_or(Command::Serve);
+    // `route` is pure (a file in, JSON out): it touches no database and needs no keys, so it must
+    // not create a data folder where it happens to run.
+    if command.needs_data_dir() {
+        match config.prepare_data_dir() {
+            Ok(warnings) => warnings.iter().for_each(|w| tracing::warn!("{w}")),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
         }
     }
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => match vocpath::app::serve(config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -35,16 +40,30 @@ async fn main() -> ExitCode {
             }
         },
         other => match vocpath::cli::run(&config, other).await {
-            Ok(out) => {
-                println!("{}", out.output);
-                ExitCode::from(out.exit_code)
-            }
+            Ok(out) => match print(&out.output) {
+                Ok(()) => ExitCode::from(out.exit_code),
+                // The reader went away (`vocpath route … | head`): stop quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+            },
             Err(e) => {
                 eprintln!("{e}");
                 ExitCode::FAILURE
             }
         },
     }
+}
+
+/// Writes the command's output to stdout, reporting a closed pipe instead of panicking.
+fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 fn init_logging(config: &Config) {

@@ -1,15 +1,25 @@
 //! `/metrics` in the Prometheus text format: requests by route and status with latency
 //! histograms, the outbox queue depth and failures, and database pool use. Counters live in memory
-//! per instance (Prometheus adds instances up); routes are labelled with numeric path segments
-//! replaced by `:id`, so the number of series stays bounded.
+//! per instance (Prometheus adds instances up).
+//!
+//! Routes are labelled by the route template the router matched (`/students/:id`), never by the
+//! path a client sent: a path that matched no route counts as `unmatched`, so no client can add
+//! series or inject label text. Label values are escaped per the text format all the same.
+//!
+//! `/metrics` is not public: on the main address it answers only with the bearer token
+//! `VOCPATH_METRICS_TOKEN` (404 when none is set); `VOCPATH_METRICS_BIND` serves it alone on a
+//! separate address.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+use poem::PathPattern;
+use poem::http::{StatusCode, header};
 use poem::web::Data;
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use sea_orm::DatabaseBackend;
+use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
 
@@ -29,25 +39,75 @@ pub struct Metrics {
     series: Mutex<BTreeMap<(String, u16), Series>>,
 }
 
-/// `/students/42/entries` → `/students/:id/entries`.
-pub fn route_label(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
-                ":id"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The label of a request that matched no route.
+pub const UNMATCHED: &str = "unmatched";
+
+/// Set on a response whose request matched no route (the router's own 404).
+#[derive(Debug, Clone, Copy)]
+pub struct Unmatched;
+
+/// The route label of a finished request: the template its router matched.
+pub fn route_label(resp: &Response) -> String {
+    if resp.data::<Unmatched>().is_some() {
+        return UNMATCHED.to_string();
+    }
+    match resp.data::<PathPattern>() {
+        Some(p) => p.0.to_string(),
+        None => UNMATCHED.to_string(),
+    }
+}
+
+/// The matched route template (or that none matched), taken from a router error so that the
+/// response replacing it (an error page, problem details) is counted under its route.
+#[derive(Debug, Clone, Default)]
+pub struct RouteMark {
+    pattern: Option<PathPattern>,
+    unmatched: bool,
+}
+
+impl RouteMark {
+    pub fn of(err: &poem::Error) -> RouteMark {
+        RouteMark {
+            pattern: err.data::<PathPattern>().cloned(),
+            unmatched: err.is::<poem::error::NotFoundError>(),
+        }
+    }
+
+    pub fn of_response(resp: &Response) -> RouteMark {
+        RouteMark {
+            pattern: resp.data::<PathPattern>().cloned(),
+            unmatched: false,
+        }
+    }
+
+    pub fn apply(self, resp: &mut Response) {
+        if self.unmatched {
+            resp.set_data(Unmatched);
+        } else if let Some(p) = self.pattern {
+            resp.set_data(p);
+        }
+    }
+}
+
+/// Escapes a label value per the Prometheus text format.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Metrics {
     /// Records one finished request.
-    pub fn observe(&self, path: &str, status: u16, seconds: f64) {
+    pub fn observe(&self, route: &str, status: u16, seconds: f64) {
         let Ok(mut series) = self.series.lock() else { return };
-        let s = series.entry((route_label(path), status)).or_default();
+        let s = series.entry((escape(route), status)).or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -92,9 +152,32 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`.
+/// `GET /metrics` on the main address: only with the configured bearer token.
+#[handler]
+pub async fn protected(state: Data<&AppState>, req: &Request) -> Response {
+    let Some(expected) = &state.config.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = req
+        .header(header::AUTHORIZATION)
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+        return Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header(header::WWW_AUTHENTICATE, "Bearer")
+            .finish();
+    }
+    render(&state).await
+}
+
+/// `GET /metrics` on the separate metrics address (`VOCPATH_METRICS_BIND`).
 #[handler]
 pub async fn metrics(state: Data<&AppState>) -> Response {
+    render(&state).await
+}
+
+async fn render(state: &AppState) -> Response {
     let mut out = String::new();
     state.metrics.render(&mut out);
     let (queued, failed) = match (
@@ -142,18 +225,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_in_paths_share_one_series() {
-        assert_eq!(
-            route_label("/api/v1/students/42/entries"),
-            "/api/v1/students/:id/entries"
-        );
-        assert_eq!(route_label("/healthz"), "/healthz");
+    fn label_values_cannot_break_the_format() {
+        assert_eq!(escape("/inj\",status=\"999"), "/inj\\\",status=\\\"999");
+        assert_eq!(escape("a\\b\nc"), "a\\\\b\\nc");
     }
 
     #[test]
     fn a_request_lands_in_its_buckets() {
         let m = Metrics::default();
-        m.observe("/x/1", 200, 0.03);
+        m.observe("/x/:id", 200, 0.03);
         let mut out = String::new();
         m.render(&mut out);
         assert!(out.contains("vocpath_http_requests_total{route=\"/x/:id\",status=\"200\"} 1"));

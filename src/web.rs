@@ -281,6 +281,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         session_cookie,
     };
     let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();
+    let mut route_mark = crate::metrics::RouteMark::default();
     let outcome = match (user, refused) {
         (Err(e), _) => Err(e),
         (Ok(user), Some(refused)) => {
@@ -293,7 +294,13 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
                 Err(e) => Err(e),
                 Ok(()) => {
                     req.extensions_mut().insert(ctx.clone());
-                    ep.call(req).await.map(IntoResponse::into_response).map_err(page_error)
+                    match ep.call(req).await {
+                        Ok(resp) => Ok(resp.into_response()),
+                        Err(e) => {
+                            route_mark = crate::metrics::RouteMark::of(&e);
+                            Err(page_error(e))
+                        }
+                    }
                 }
             }
         }
@@ -302,6 +309,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         Ok(resp) => resp,
         Err(err) => error_page(&state, &ctx, err),
     };
+    route_mark.apply(&mut resp);
     if existing_csrf.is_none()
         && let Ok(v) = cookie(&state, CSRF_COOKIE, &csrf_cookie, None).parse()
     {

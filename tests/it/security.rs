@@ -163,3 +163,143 @@ async fn the_language_switch_and_login_never_send_the_browser_to_another_site() 
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(reply.location(), "/");
 }
+
+// --- /metrics (item 7) ---
+
+const METRICS_TOKEN: &str = "metrics-token-0123456789";
+
+async fn scrape(app: &TestApp, token: Option<&str>) -> crate::helpers::Reply {
+    let headers: Vec<(&str, String)> = token
+        .map(|t| vec![("authorization", format!("Bearer {t}"))])
+        .unwrap_or_default();
+    app.request(Method::GET, "/metrics", &headers, Body::empty()).await
+}
+
+#[tokio::test]
+async fn metrics_answer_only_with_their_token() {
+    let open = TestApp::spawn().await;
+    assert_eq!(
+        scrape(&open, None).await.status,
+        StatusCode::NOT_FOUND,
+        "off without a token"
+    );
+    let app = TestApp::spawn_with(&[("VOCPATH_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    assert_eq!(scrape(&app, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, Some("metrics-token-wrong-guess")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(scrape(&app, Some(METRICS_TOKEN)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn clients_cannot_add_series_or_inject_labels() {
+    let app = TestApp::spawn_with(&[("VOCPATH_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    app.get("/inj%22,status=%22999").await;
+    app.get("/api/v1/inj%22,status=%22999").await;
+    for i in 0..300 {
+        app.get(&format!("/random-{i}")).await;
+    }
+    app.get("/students/12345").await;
+    app.get("/api/v1/students/777").await;
+    let body = scrape(&app, Some(METRICS_TOKEN)).await.body;
+    assert!(!body.contains("inj"), "{body}");
+    assert!(!body.contains("random-"), "{body}");
+    assert!(body.contains("route=\"unmatched\",status=\"404\""), "{body}");
+    assert!(body.contains("route=\"/students/:id\""), "{body}");
+    assert!(body.contains("route=\"/api/v1/students/:param0\""), "{body}");
+    // Every sample line parses: name{labels} value, each label value closed.
+    for line in body.lines().filter(|l| !l.starts_with('#')) {
+        let labels = line
+            .split_once('{')
+            .map(|(_, rest)| rest.rsplit_once('}').map(|(l, _)| l));
+        if let Some(Some(labels)) = labels {
+            for pair in labels.split("\",") {
+                assert!(pair.contains("=\""), "bad label in {line}");
+            }
+        }
+    }
+    let series = body
+        .lines()
+        .filter(|l| l.starts_with("vocpath_http_requests_total{"))
+        .count();
+    assert!(series < 10, "{series} series: {body}");
+}
+
+// --- the command line (items 9 and 14) ---
+
+fn vocpath_in(dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vocpath"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("VOCPATH_")) {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
+/// A routing instance large enough that its result does not fit a pipe's buffer.
+fn big_instance() -> String {
+    let programmes: Vec<_> = (0..20)
+        .map(|p| serde_json::json!({"code": format!("P{p:02}"), "capacity": 200, "town": "米河镇"}))
+        .collect();
+    let students: Vec<_> = (0..3000)
+        .map(|s| {
+            serde_json::json!({
+                "id": format!("S{s:05}"),
+                "preferences": [format!("P{:02}", s % 20), format!("P{:02}", (s + 3) % 20)],
+                "lottery": f64::from(s) / 3000.0,
+            })
+        })
+        .collect();
+    serde_json::json!({"programmes": programmes, "students": students}).to_string()
+}
+
+#[test]
+fn route_is_pure_and_ends_quietly_when_its_reader_goes_away() {
+    let dir = tempfile::tempdir().expect("temp");
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/routing-instance.json");
+    let out = vocpath_in(dir.path())
+        .args(["route", "--input", example.to_str().expect("utf8")])
+        .output()
+        .expect("run vocpath route");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+    assert!(left.is_empty(), "route created files: {left:?}");
+
+    // `vocpath route big.json | head -c 10`: the reader closes its end early.
+    let input = dir.path().join("big.json");
+    std::fs::write(&input, big_instance()).expect("write instance");
+    let mut child = vocpath_in(dir.path())
+        .args(["route", "--input", input.to_str().expect("utf8")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "status {:?}: {stderr}", out.status);
+}
+
+#[test]
+fn a_damaged_data_key_stops_the_service_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("data folder");
+    std::fs::write(data.join("data.key"), "this is not a key").expect("write");
+    let out = vocpath_in(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("run vocpath migrate");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("data.key") && stderr.contains("restore"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("data.key")).expect("kept"),
+        "this is not a key"
+    );
+}
