@@ -38,7 +38,9 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         config.data_dir.join("mail"),
     )?;
     let sms = crate::sms::SmsSender::from_config(config.sms.as_ref())?;
+    let security_headers = crate::security_headers::SecurityHeaders::from_templates(&templates_dir, config.is_https())?;
     Ok(AppState {
+        security_headers: Arc::new(security_headers),
         sms,
         db,
         config: Arc::new(config),
@@ -54,6 +56,7 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
 /// All routes with their middleware, ready to serve.
 pub fn routes(state: AppState) -> impl Endpoint + use<> {
     let static_dir = state.config.assets_dir.join("static");
+    let headers = state.security_headers.clone();
     let portal = Route::new()
         .at("/", get(auth_web::home))
         .at("/login", get(auth_web::login_page).post(auth_web::login_submit))
@@ -195,6 +198,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .nest("/static", StaticFilesEndpoint::new(static_dir))
         .nest("/", portal)
         .around(crate::body_limit::limit_body)
+        .around(move |ep, req| crate::security_headers::add(ep, req, headers.clone()))
         .around(log_request)
         .data(state)
 }

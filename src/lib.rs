@@ -30,6 +30,7 @@ pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;
 pub mod routing;
+pub mod security_headers;
 pub mod sms;
 pub mod state;
 pub mod student;

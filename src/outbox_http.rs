@@ -71,7 +71,7 @@ impl OutboxApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<EmailDto>>> {
         auth.0.require(Capability::ManageOutbox)?;
-        let found = outbox::list(&state.db, status.0.as_deref(), PageRequest::new(page.0, per_page.0)).await?;
+        let found = outbox::list(&state.db, status.0.as_deref(), PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, EmailDto::from)))
     }
 
@@ -104,7 +104,7 @@ pub async fn outbox_page(
     q: WebQuery<OutboxQuery>,
 ) -> Result<Response, AppError> {
     ctx.staff(Capability::ManageOutbox)?;
-    let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)).await?;
+    let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)?).await?;
     let depth = outbox::queue_depth(&state.db).await?;
     let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": format!("status={}", q.0.status),
                        "statuses": ["queued", "sending", "sent", "failed", "unknown"] });

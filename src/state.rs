@@ -24,5 +24,7 @@ pub struct AppState {
     /// Where text messages go (the outbox worker uses it).
     pub sms: crate::sms::SmsSender,
     /// Import commits running in this instance, by batch id (for the progress page).
+    /// Content-Security-Policy and the other security headers, built once from the templates.
+    pub security_headers: Arc<crate::security_headers::SecurityHeaders>,
     pub imports_running: Arc<std::sync::Mutex<std::collections::HashMap<i32, Arc<crate::student::import::Progress>>>>,
 }

@@ -78,7 +78,7 @@ impl AuditApi {
             from: from.0,
             to: to.0,
         };
-        let found = super::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)).await?;
+        let found = super::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, AuditEntryDto::from)))
     }
 }

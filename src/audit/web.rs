@@ -74,7 +74,7 @@ pub async fn audit_page(
     let q = q.0;
     let (page, error) = match q.to_filter() {
         Ok(filter) => (
-            super::list(&state.db, &filter, PageRequest::new(q.page, None)).await?,
+            super::list(&state.db, &filter, PageRequest::new(q.page, None)?).await?,
             String::new(),
         ),
         Err(e) => {

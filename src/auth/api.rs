@@ -195,7 +195,7 @@ impl UsersApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<UserDto>>> {
         auth.0.require(Capability::ManageUsers)?;
-        let found = users::list_users(&state.db, PageRequest::new(page.0, per_page.0)).await?;
+        let found = users::list_users(&state.db, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, UserDto::from)))
     }
 

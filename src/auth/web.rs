@@ -181,7 +181,7 @@ pub struct ListQuery {
 #[handler]
 pub async fn users_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<ListQuery>) -> PageResult {
     ctx.staff(Capability::ManageUsers)?;
-    let page = users::list_users(&state.db, PageRequest::new(q.0.page, None))
+    let page = users::list_users(&state.db, PageRequest::new(q.0.page, None)?)
         .await?
         .map(|u| u_json(&u));
     let done = flash(&state, &ctx, q.0.done.as_deref());

@@ -294,7 +294,7 @@ impl MentorAssignmentsApi {
             status: status.0,
             in_force: in_force.0.unwrap_or(false),
         };
-        let found = assignments::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)).await?;
+        let found = assignments::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, AssignmentDto::from)))
     }
 

@@ -127,7 +127,7 @@ pub async fn assignments_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: 
         status: Some(q.0.status.clone()),
         ..Default::default()
     };
-    let page = assignments::list(&state.db, &filter, PageRequest::new(q.0.page, None)).await?;
+    let page = assignments::list(&state.db, &filter, PageRequest::new(q.0.page, None)?).await?;
     let vars = json!({ "page": page, "status": q.0.status, "query": format!("status={}", q.0.status),
                        "statuses": ["assigned", "accepted", "declined", "replaced"] });
     Ok(render(&state, &ctx, "mentor/assignments.html", vars)?.into_response())
@@ -161,7 +161,7 @@ async fn student_page_with(
             student_id: Some(student_id),
             ..Default::default()
         },
-        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+        PageRequest::first(PageRequest::MAX_PER_PAGE),
     )
     .await?
     .items;

@@ -242,7 +242,7 @@ impl StudentsApi {
             graduation_year: graduation_year.0,
             status: status.0,
         };
-        let found = students::search_students(&state.db, &filter, PageRequest::new(page.0, per_page.0)).await?;
+        let found = students::search_students(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h))))
     }
 
@@ -363,7 +363,7 @@ impl StudentsApi {
     ) -> ApiResult<Json<PageDto<HouseholdDto>>> {
         auth.0.require(Capability::ReadStudents)?;
         let found =
-            students::list_households(&state.db, town.0.as_deref(), PageRequest::new(page.0, per_page.0)).await?;
+            students::list_households(&state.db, town.0.as_deref(), PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, HouseholdDto::from)))
     }
 

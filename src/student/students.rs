@@ -14,6 +14,7 @@ use crate::audit::{self, Actor, Record};
 use crate::auth::{Capability, CurrentUser};
 use crate::crypto::IdVault;
 use crate::error::AppError;
+use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
 
 /// Search criteria for students; all optional and combined with AND.
@@ -36,6 +37,21 @@ fn blank(s: &Option<String>) -> Option<&str> {
 }
 
 /// One page of students matching `filter`, by name.
+/// The last one to four characters of a national ID: digits, or `X` as the check character.
+fn parse_last_digits(raw: &str) -> Result<String, AppError> {
+    let d = raw.trim().to_uppercase();
+    let n = d.chars().count();
+    let ok = (1..=4).contains(&n)
+        && d.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (c == 'X' && i + 1 == n));
+    if ok {
+        Ok(d)
+    } else {
+        Err(AppError::invalid("id_last_digits", Msg::new("error.id_last_digits")))
+    }
+}
+
 pub async fn search_students(
     db: &impl ConnectionTrait,
     filter: &StudentFilter,
@@ -46,9 +62,8 @@ pub async fn search_students(
         cond = cond.add(student::Column::Name.contains(n));
     }
     if let Some(d) = blank(&filter.id_last_digits) {
-        let d = d.to_uppercase();
-        let d = &d[d.len().saturating_sub(4)..];
-        cond = cond.add(student::Column::NationalIdMasked.ends_with(d));
+        let d = parse_last_digits(d)?;
+        cond = cond.add(student::Column::NationalIdMasked.ends_with(&d));
     }
     if let Some(s) = blank(&filter.junior_high_school) {
         cond = cond.add(student::Column::JuniorHighSchool.contains(s));

@@ -93,7 +93,7 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
     let q = q.0;
     let (page, error) = match q.filter() {
         Ok(f) => (
-            students::search_students(&state.db, &f, PageRequest::new(q.page, None)).await?,
+            students::search_students(&state.db, &f, PageRequest::new(q.page, None)?).await?,
             String::new(),
         ),
         Err(e) => (
@@ -235,7 +235,7 @@ async fn show_student_with(
         "mentors": crate::mentor::assignments::list(
             &state.db,
             &crate::mentor::assignments::AssignmentFilter { student_id: Some(id), in_force: true, ..Default::default() },
-            crate::pagination::PageRequest::new(Some(1), Some(10)),
+            crate::pagination::PageRequest::first(10),
         )
         .await?
         .items,

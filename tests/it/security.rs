@@ -303,3 +303,101 @@ fn a_damaged_data_key_stops_the_service_with_a_clear_message() {
         "this is not a key"
     );
 }
+
+// --- query values that crashed their handler (item 10) ---
+
+#[tokio::test]
+async fn text_sliced_through_a_character_and_huge_page_numbers_are_422_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    for path in [
+        "/api/v1/students?id_last_digits=%E4%B8%80%E4%BA%8C",
+        "/api/v1/students?id_last_digits=12345",
+        "/api/v1/students?id_last_digits=X123",
+        "/api/v1/students?page=18446744073709551615",
+        "/api/v1/households?page=18446744073709551615",
+        "/api/v1/users?page=18446744073709551615",
+        "/api/v1/audit-log?page=18446744073709551615",
+        "/api/v1/outbox?page=18446744073709551615",
+        "/api/v1/mentor-assignments?page=18446744073709551615",
+    ] {
+        let reply = app.api(Method::GET, path, Some(&token), None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", reply.body);
+        assert_eq!(reply.content_type(), "application/problem+json", "{path}");
+    }
+    let ok = app
+        .api(Method::GET, "/api/v1/students?id_last_digits=123x", Some(&token), None)
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+
+    let mut b = app.browser_as(Role::Admin).await;
+    for path in [
+        "/students?id_last_digits=%E4%B8%80%E4%BA%8C",
+        "/students?page=18446744073709551615",
+        "/admin/users?page=18446744073709551615",
+        "/admin/audit?page=18446744073709551615",
+        "/admin/outbox?page=18446744073709551615",
+        "/mentoring/assignments?page=18446744073709551615",
+    ] {
+        let reply = b.get(path).await;
+        assert!(reply.status.is_client_error(), "{path}: {}", reply.status);
+        assert!(reply.body.contains("<html"), "{path}: a page, not a dropped connection");
+    }
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+// --- security headers (item 11) ---
+
+fn header<'a>(reply: &'a crate::helpers::Reply, name: &str) -> &'a str {
+    reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn every_response_carries_a_strict_policy_that_allows_the_farmer_pages_own_style() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/login",
+        "/train",
+        "/healthz",
+        "/api/v1/public/sessions",
+        "/no-such-page",
+        "/static/app.css",
+    ] {
+        let reply = app.get(path).await;
+        let csp = header(&reply, "content-security-policy");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(header(&reply, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header(&reply, "referrer-policy"), "same-origin", "{path}");
+        assert_eq!(
+            header(&reply, "strict-transport-security"),
+            "",
+            "{path}: no HSTS over http"
+        );
+    }
+    // The inline stylesheet of the farmer pages is allowed by its hash, and only it.
+    let page = app.get("/train").await;
+    let style = page
+        .body
+        .split("<style>")
+        .nth(1)
+        .and_then(|rest| rest.split_once("</style>"))
+        .map(|(s, _)| s)
+        .expect("an inline style");
+    let hash = vocpath::security_headers::style_hash(style);
+    assert!(header(&page, "content-security-policy").contains(&format!("'sha256-{hash}'")));
+    assert!(!page.body.contains("style=\""), "no inline style attributes");
+
+    let docs = app.get("/api/docs").await;
+    assert!(header(&docs, "content-security-policy").contains("frame-ancestors 'none'"));
+
+    let https = TestApp::spawn_with(&[("VOCPATH_BASE_URL", "https://vocpath.example.cn")]).await;
+    let reply = https.get("/login").await;
+    assert!(header(&reply, "strict-transport-security").starts_with("max-age="));
+}
