@@ -229,15 +229,7 @@ async fn log_request<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
-        let mut resp = match ep.call(req).await {
-            Ok(r) => r.into_response(),
-            Err(e) => {
-                let mark = crate::metrics::RouteMark::of(&e);
-                let mut resp = e.into_response();
-                mark.apply(&mut resp);
-                resp
-            }
-        };
+        let mut resp = crate::metrics::response_of(ep.call(req).await);
         let status = resp.status().as_u16();
         let seconds = started.elapsed().as_secs_f64();
         if let Some(metrics) = &metrics {

@@ -89,6 +89,19 @@ impl RouteMark {
     }
 }
 
+/// The response of an endpoint's result, an error keeping the route it matched.
+pub fn response_of<T: poem::IntoResponse>(result: poem::Result<T>) -> Response {
+    match result {
+        Ok(r) => r.into_response(),
+        Err(e) => {
+            let mark = RouteMark::of(&e);
+            let mut resp = e.into_response();
+            mark.apply(&mut resp);
+            resp
+        }
+    }
+}
+
 /// Escapes a label value per the Prometheus text format.
 fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, Request, Response};
 use sha2::{Digest, Sha256};
 
 /// The headers, built once.
@@ -73,15 +73,7 @@ impl SecurityHeaders {
 /// Middleware: adds the headers to every response, errors included.
 pub async fn add<E: Endpoint>(ep: Arc<E>, req: Request, headers: Arc<SecurityHeaders>) -> poem::Result<Response> {
     let path = req.uri().path().to_string();
-    let mut resp = match ep.call(req).await {
-        Ok(r) => r.into_response(),
-        Err(e) => {
-            let mark = crate::metrics::RouteMark::of(&e);
-            let mut resp = e.into_response();
-            mark.apply(&mut resp);
-            resp
-        }
-    };
+    let mut resp = crate::metrics::response_of(ep.call(req).await);
     headers.apply(&path, &mut resp);
     Ok(resp)
 }
