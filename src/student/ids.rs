@@ -34,6 +34,12 @@ pub(crate) fn is_blank(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}')
 }
 
+/// Characters no one types on purpose that change how text shows: control characters and the
+/// invisible direction and joiner marks (which can make a name read differently from what it is).
+pub fn is_invisible(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200C}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}')
+}
+
 /// Whether `s` (already ASCII) looks like a number Excel wrote in scientific notation, such as
 /// `4.10181E+17` — the sign that a long identifier was stored as a number and lost its digits.
 pub(crate) fn is_scientific(s: &str) -> bool {
@@ -308,6 +314,9 @@ impl PersonName {
         }
         if name.chars().any(|c| half_width(c).is_ascii_digit()) {
             return Err(Msg::new("student.name_has_digits").arg("value", &name));
+        }
+        if name.chars().any(is_invisible) {
+            return Err(Msg::new("student.text_has_control"));
         }
         Ok(PersonName(name))
     }

@@ -382,7 +382,6 @@ pub struct PublicRegistration {
     pub village: String,
     /// Household registration number (建档立卡编号), optional.
     pub household_number: Option<String>,
-    pub email: Option<String>,
 }
 
 impl PublicRegistration {
@@ -393,7 +392,6 @@ impl PublicRegistration {
             town: self.town,
             village: self.village,
             household_number: self.household_number.unwrap_or_default(),
-            email: self.email.unwrap_or_default(),
         }
     }
 }

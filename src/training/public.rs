@@ -15,15 +15,7 @@ use crate::web::{PortalCtx, error_text, form_errors, is_form_error, no_errors, r
 
 type PageResult = Result<Response, AppError>;
 
-const FIELDS: &[&str] = &[
-    "name",
-    "phone",
-    "town",
-    "village",
-    "household_number",
-    "email",
-    "course_id",
-];
+const FIELDS: &[&str] = &["name", "phone", "town", "village", "household_number", "course_id"];
 
 fn page(state: &AppState, ctx: &PortalCtx, template: &str, vars: Value, status: StatusCode) -> PageResult {
     Ok(render(state, ctx, template, vars)?.with_status(status).into_response())

@@ -41,7 +41,6 @@ pub struct RegistrationForm {
     pub town: String,
     pub village: String,
     pub household_number: String,
-    pub email: String,
 }
 
 /// A checked registration.
@@ -52,7 +51,6 @@ pub struct RegistrationInput {
     pub town: String,
     pub village: String,
     pub household_number: Option<String>,
-    pub email: Option<String>,
 }
 
 impl RegistrationForm {
@@ -78,6 +76,8 @@ impl RegistrationForm {
                 e.push(FieldError::new(field, Msg::new("error.field_required")));
             } else if v.chars().count() > 50 {
                 e.push(FieldError::new(field, Msg::new("error.notes_too_long").arg("max", 50)));
+            } else if v.chars().any(crate::student::ids::is_invisible) {
+                e.push(FieldError::new(field, Msg::new("student.text_has_control")));
             }
             v
         };
@@ -90,16 +90,6 @@ impl RegistrationForm {
                 .map_err(|m| e.push(FieldError::new("household_number", m)))
                 .unwrap_or_default(),
         };
-        let email = match self.email.trim() {
-            "" => None,
-            m if m.contains('@') && !m.contains(' ') && m.len() <= 254 && m.parse::<lettre::Address>().is_ok() => {
-                Some(m.to_lowercase())
-            }
-            _ => {
-                e.push(FieldError::new("email", Msg::new("error.email_invalid")));
-                None
-            }
-        };
         if e.is_empty() {
             Ok(RegistrationInput {
                 name,
@@ -107,7 +97,6 @@ impl RegistrationForm {
                 town,
                 village,
                 household_number,
-                email,
             })
         } else {
             Err(AppError::Invalid(e))
@@ -314,7 +303,7 @@ async fn lock_session(
 
 /// Registers a farmer: a place while `confirmed < capacity`, else the waitlist. The same phone
 /// cannot hold two places in one session (409 with a clear message). Rate-limited per client
-/// address and per phone. Sends the confirmation or waitlist text (and email when given).
+/// address and per phone. Sends the confirmation or waitlist text.
 pub async fn register(
     db: &DatabaseConnection,
     session_id: i32,
@@ -386,7 +375,8 @@ pub async fn register(
         village: Set(input.village),
         household_number: Set(input.household_number),
         household_id: Set(household.map(|h| h.id)),
-        email: Set(input.email),
+        // No email from the public form: an address nobody confirmed must not receive our mail.
+        email: Set(None),
         code: Set(code),
         status: Set(if confirmed { "confirmed" } else { "waitlisted" }.into()),
         arrival: Set(session.arrivals),
@@ -896,45 +886,40 @@ async fn history(db: &impl ConnectionTrait, rows: Vec<registration::Model>) -> R
         .collect())
 }
 
-/// The text of each notification.
+/// The text of each notification. It goes to a number the farmer typed, so it carries nothing the
+/// farmer typed (no name): only what staff set up (course, dates) and the confirmation code, so the
+/// public form cannot be used to send chosen words to any phone.
 fn message(kind: &str, r: &registration::Model, s: &training_session::Model, c: &course::Model) -> String {
     let when = if s.starts_on == s.ends_on {
         s.starts_on.to_string()
     } else {
         format!("{} 至 {}", s.starts_on, s.ends_on)
     };
+    let (title, code) = (&c.title, &r.code);
     match kind {
-        "confirmed" => format!(
-            "【县职教培训】{}，您已报名“{}”（{}），确认码 {}。查询或取消请访问报名页面。",
-            r.name, c.title, when, r.code
-        ),
-        "waitlisted" => format!(
-            "【县职教培训】{}，“{}”（{}）名额已满，您已进入候补，确认码 {}。有名额时将短信通知您。",
-            r.name, c.title, when, r.code
-        ),
-        "promoted" => format!(
-            "【县职教培训】{}，好消息：您已从候补转为正式学员，“{}”（{}），确认码 {}。",
-            r.name, c.title, when, r.code
-        ),
+        "confirmed" => format!("【县职教培训】您已报名“{title}”（{when}），确认码 {code}。查询或取消请访问报名页面。"),
+        "waitlisted" => {
+            format!("【县职教培训】“{title}”（{when}）名额已满，您已进入候补，确认码 {code}。有名额时将短信通知您。")
+        }
+        "promoted" => format!("【县职教培训】好消息：您已从候补转为正式学员，“{title}”（{when}），确认码 {code}。"),
         "reminder" => format!(
-            "【县职教培训】{}，提醒：“{}”明天（{}）开课，请准时参加。确认码 {}。",
-            r.name, c.title, s.starts_on, r.code
+            "【县职教培训】提醒：“{title}”明天（{}）开课，请准时参加。确认码 {code}。",
+            s.starts_on
         ),
-        "cancelled" => format!("【县职教培训】{}，您已取消“{}”（{}）的报名。", r.name, c.title, when),
-        "cancelled_by_staff" => format!(
-            "【县职教培训】{}，很抱歉，您报名的“{}”（{}）名额已由培训基地取消，如有疑问请联系基地。",
-            r.name, c.title, when
-        ),
-        "moved" => format!(
-            "【县职教培训】{}，您报名的“{}”时间或地点有调整：{}。确认码 {}，详情请查询报名页面。",
-            r.name, c.title, when, r.code
-        ),
-        other => format!("【县职教培训】{}：{}（{}）{other}", r.name, c.title, when),
+        "cancelled" => format!("【县职教培训】您已取消“{title}”（{when}）的报名。"),
+        "cancelled_by_staff" => {
+            format!("【县职教培训】很抱歉，您报名的“{title}”（{when}）名额已由培训基地取消，如有疑问请联系基地。")
+        }
+        "moved" => {
+            format!("【县职教培训】您报名的“{title}”时间或地点有调整：{when}。确认码 {code}，详情请查询报名页面。")
+        }
+        other => format!("【县职教培训】“{title}”（{when}）{other}"),
     }
 }
 
-/// Queues the text message (and the email, when the farmer gave one) of `kind` for a registration.
-/// Keyed by registration and kind (`moved` also by the new dates), so an event never sends twice.
+/// Queues the text message of `kind` for a registration. Keyed by registration and kind (`moved`
+/// also by the new dates), so an event never sends twice. Registrations from the public form get no
+/// email (their address was never confirmed).
 pub async fn notify(
     conn: &impl ConnectionTrait,
     r: &registration::Model,
@@ -950,34 +935,7 @@ pub async fn notify(
         "reminder" => format!("registration:{}:reminder:{}", r.id, s.starts_on),
         k => format!("registration:{}:{k}", r.id),
     };
-    let queued = crate::outbox::enqueue_sms(conn, &key, &format!("training_{kind}"), &r.phone, &text).await?;
-    if let Some(email) = &r.email {
-        let subject = text
-            .split_once('，')
-            .map(|_| format!("【县职教培训】{}", c.title))
-            .unwrap_or_default();
-        let html = format!("<p>{}</p>", tera_escape(&text));
-        crate::outbox::enqueue(
-            conn,
-            &format!("{key}:email"),
-            &format!("training_{kind}"),
-            email,
-            crate::mail::Rendered {
-                subject,
-                text: text.clone(),
-                html,
-            },
-        )
-        .await?;
-    }
-    Ok(queued)
-}
-
-fn tera_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::outbox::enqueue_sms(conn, &key, &format!("training_{kind}"), &r.phone, &text).await
 }
 
 /// Tells every farmer still registered for a session (moved or cancelled by staff).
@@ -1046,13 +1004,24 @@ mod tests {
             town: "".into(),
             village: "新庄村".into(),
             household_number: "".into(),
-            email: "not-an-email".into(),
         })
         .parse() else {
             panic!("expected invalid")
         };
         let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["name", "phone", "town", "email"]);
+        assert_eq!(fields, ["name", "phone", "town"]);
+        let Err(AppError::Invalid(e)) = (RegistrationForm {
+            name: "王\u{202E}明".into(),
+            phone: "13800138000".into(),
+            town: "米河\u{0007}镇".into(),
+            village: "新庄村".into(),
+            household_number: "".into(),
+        })
+        .parse() else {
+            panic!("control characters refused")
+        };
+        let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["name", "town"]);
     }
 
     #[test]

@@ -562,7 +562,6 @@ async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
         ("phone", "138 0013 8000"),
         ("town", "米河镇"),
         ("village", "新庄村"),
-        ("email", "wdm@example.cn"),
     ];
     let ok = phone.post(&format!("/train/sessions/{s}"), &fields).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
@@ -574,14 +573,14 @@ async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
         .expect("row")
         .code;
     assert!(ok.body.contains(&code));
-    // Confirmation by text message and by email (the farmer gave one).
+    // Confirmation by text message (no email from the public form).
     let queued = entity::outbox::Entity::find()
         .filter(entity::outbox::Column::Kind.eq("training_confirmed"))
         .all(&app.state.db)
         .await
         .expect("q");
     let channels: Vec<&str> = queued.iter().map(|q| q.channel.as_str()).collect();
-    assert_eq!(channels, ["sms", "email"]);
+    assert_eq!(channels, ["sms"]);
     // The same phone again: a clear message on the form, not an error page.
     phone.get(&format!("/train/sessions/{s}")).await;
     let again = phone.post(&format!("/train/sessions/{s}"), &fields).await;
@@ -1152,4 +1151,44 @@ async fn moving_a_session_is_checked_and_told_and_staff_cancellations_are_told()
         )
         .await;
     assert!(audit.body.contains("training.cancel"), "{}", audit.body);
+}
+
+/// Issue 11, item 12: the public form cannot be used to send chosen words to any phone or email.
+#[tokio::test]
+async fn a_public_registration_sends_no_text_the_sender_chose_and_no_email() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 14, 5).await;
+    let ok = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/public/training-sessions/{s}/registrations"),
+            None,
+            Some(json!({
+                "name": "请点击链接领取补贴",
+                "phone": "13800138000",
+                "town": "米河镇",
+                "village": "新庄村",
+                "email": "victim@example.cn",
+            })),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let queued = entity::outbox::Entity::find().all(&app.state.db).await.expect("q");
+    assert_eq!(queued.len(), 1, "one text message, no email");
+    assert_eq!(queued[0].channel, "sms");
+    let text = format!("{} {}", queued[0].subject, queued[0].body_text);
+    assert!(!text.contains("请点击链接领取补贴"), "{text}");
+    assert!(text.contains("确认码"), "{text}");
+    // Invisible control characters are refused on every free-text field, nothing written.
+    let bad = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/public/training-sessions/{s}/registrations"),
+            None,
+            Some(json!({"name": "王\u{202E}明", "phone": "13900139000", "town": "米河\u{7}镇", "village": "新庄村"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("registration").await, 1);
 }
