@@ -14,4 +14,5 @@ mod import;
 mod mentor;
 mod outbox;
 mod routing;
+mod security;
 mod training;
