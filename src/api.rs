@@ -79,7 +79,10 @@ impl ApiResponse for ApiError {
             responses: vec![
                 problem(400, "Malformed request"),
                 problem(401, "Missing or invalid bearer token"),
-                problem(403, "The token's role does not allow this operation"),
+                problem(
+                    403,
+                    "The token's role does not allow this operation (`forbidden`), or its owner must first change a one-time password on the portal (`password_change_required`)",
+                ),
                 problem(404, "No such record"),
                 problem(409, "Conflicts with the current state"),
                 problem(422, "Invalid input; `fields` names each offending field"),
@@ -107,6 +110,8 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser
         .data::<AppState>()
         .ok_or_else(|| AppError::Internal("state missing".into()))?;
     match token::authenticate(&state.db, &bearer.token).await? {
+        // A one-time password not yet changed: the account may do nothing else, by token neither.
+        Some(user) if user.must_change_password => Err(AppError::PasswordChangeRequired.into()),
         Some(user) => Ok(user),
         None => Err(AppError::Unauthenticated.into()),
     }

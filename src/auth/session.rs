@@ -4,7 +4,9 @@
 
 use chrono::{Duration, Utc};
 use entity::{session, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use super::{CurrentUser, device, password, random_token, ratelimit, sha256_hex, user::find_user_by_email};
 use crate::audit::{self, Actor, Record};
@@ -124,6 +126,17 @@ pub async fn current_user(db: &DatabaseConnection, cookie_value: &str) -> Result
         .one(db)
         .await?;
     Ok(user.as_ref().map(CurrentUser::from))
+}
+
+/// Ends every session of `user_id` but the one with cookie `keep` (if given), inside the caller's
+/// transaction: after a password change, reset or deactivation.
+pub async fn end_all(txn: &impl ConnectionTrait, user_id: i32, keep: Option<&str>) -> Result<(), AppError> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(cookie) = keep {
+        delete = delete.filter(session::Column::Id.ne(sha256_hex(cookie)));
+    }
+    delete.exec(txn).await?;
+    Ok(())
 }
 
 /// Ends a session; also removes expired ones.

@@ -162,8 +162,8 @@ pub async fn password_submit(state: Data<&AppState>, ctx: Data<&PortalCtx>, form
             &state.db,
             &me.actor(Some(ctx.client_ip.clone())),
             me.id,
-            &f.current_password,
-            &f.new_password,
+            ctx.session_cookie.as_deref(),
+            (&f.current_password, &f.new_password),
             state.config.argon2_memory_kib,
         )
         .await

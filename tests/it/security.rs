@@ -210,7 +210,6 @@ async fn revocations_audited(app: &TestApp) -> usize {
 }
 
 #[tokio::test]
-#[ignore = "pending: fixed in the following commit"]
 async fn resetting_a_password_revokes_the_users_tokens_with_an_audit_entry() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
@@ -231,7 +230,6 @@ async fn resetting_a_password_revokes_the_users_tokens_with_an_audit_entry() {
 }
 
 #[tokio::test]
-#[ignore = "pending: fixed in the following commit"]
 async fn deactivation_revokes_tokens_for_good() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
@@ -246,7 +244,6 @@ async fn deactivation_revokes_tokens_for_good() {
 }
 
 #[tokio::test]
-#[ignore = "pending: fixed in the following commit"]
 async fn a_pending_password_change_makes_tokens_answer_403_password_change_required() {
     let app = TestApp::spawn().await;
     let new = vocpath::auth::user::NewUser::parse("new@school.cn", "新同事", "viewer", None).expect("valid");
@@ -261,7 +258,6 @@ async fn a_pending_password_change_makes_tokens_answer_403_password_change_requi
 }
 
 #[tokio::test]
-#[ignore = "pending: fixed in the following commit"]
 async fn changing_your_own_password_ends_your_other_sessions_but_keeps_this_one() {
     let app = TestApp::spawn().await;
     app.user("clerk@school.cn", Role::Admissions).await;
@@ -286,7 +282,6 @@ async fn changing_your_own_password_ends_your_other_sessions_but_keeps_this_one(
 }
 
 #[tokio::test]
-#[ignore = "pending: fixed in the following commit"]
 async fn the_first_admin_is_created_when_users_exist_but_no_active_admin() {
     let app = TestApp::spawn().await;
     app.user("zhaosheng@demo.vocpath", Role::Admissions).await;
@@ -361,4 +356,16 @@ async fn an_untrusted_peers_forwarded_header_is_ignored() {
         StatusCode::TOO_MANY_REQUESTS,
         "the header of an untrusted peer names nobody"
     );
+}
+
+#[tokio::test]
+async fn no_first_admin_takes_over_an_account_holding_the_admin_email() {
+    let app = TestApp::spawn().await;
+    app.user("admin@county.cn", Role::Viewer).await;
+    let r = vocpath::auth::user::ensure_first_admin(&app.state.db, "admin@county.cn", None, 256).await;
+    match r {
+        Err(vocpath::error::AppError::Conflict(m)) => assert_eq!(m.key, "error.first_admin_email_taken"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(app.count("user").await, 1, "nothing created, nobody promoted");
 }
