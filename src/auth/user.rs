@@ -9,6 +9,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
+use sea_orm::sea_query::Expr;
+
 use super::{password, session, token};
 use crate::audit::{self, Actor, Record};
 use crate::config::looks_like_email;
@@ -203,12 +205,12 @@ pub async fn update_user(
     id: i32,
     changes: UserChanges,
 ) -> Result<user::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get_user(&txn, id).await?;
     let loses_admin = current.role == Role::Admin
         && current.active
         && (changes.role.is_some_and(|r| r != Role::Admin) || changes.active == Some(false));
-    if loses_admin && count_active_admins(&txn).await? <= 1 {
+    if loses_admin && lock_and_count_active_admins(&txn).await? <= 1 {
         return Err(AppError::Conflict(Msg::new("error.last_admin")));
     }
     let mut summary = Vec::new();
@@ -244,6 +246,19 @@ pub async fn update_user(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Counts the active admins after taking their rows' locks (a no-op update): two admins demoting
+/// or deactivating each other at once then take turns, and the second sees the first's change
+/// (PostgreSQL row locks; on SQLite the `BEGIN IMMEDIATE` transaction already excludes writers).
+async fn lock_and_count_active_admins(txn: &impl ConnectionTrait) -> Result<u64, AppError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::col(user::Column::Role))
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .exec(txn)
+        .await?;
+    count_active_admins(txn).await
 }
 
 async fn count_active_admins(db: &impl ConnectionTrait) -> Result<u64, AppError> {

@@ -369,3 +369,26 @@ async fn no_first_admin_takes_over_an_account_holding_the_admin_email() {
     }
     assert_eq!(app.count("user").await, 1, "nothing created, nobody promoted");
 }
+
+#[tokio::test]
+async fn two_admins_deactivating_each_other_at_once_leave_one_active_admin() {
+    let app = TestApp::spawn().await;
+    let a = app.user("a@school.cn", Role::Admin).await;
+    let b = app.user("b@school.cn", Role::Admin).await;
+    let actor = vocpath::audit::Actor::system("t");
+    let off = || vocpath::auth::user::UserChanges {
+        active: Some(false),
+        ..Default::default()
+    };
+    let db = &app.state.db;
+    let (ra, rb) = tokio::join!(
+        vocpath::auth::user::update_user(db, &actor, a, off()),
+        vocpath::auth::user::update_user(db, &actor, b, off()),
+    );
+    assert!(ra.is_ok() != rb.is_ok(), "exactly one succeeds: {ra:?} {rb:?}");
+    let refused = ra.err().or(rb.err()).expect("one refused");
+    assert!(
+        matches!(&refused, vocpath::error::AppError::Conflict(m) if m.key == "error.last_admin"),
+        "{refused:?}"
+    );
+}
