@@ -37,11 +37,14 @@ async fn main() {
 
     let viewer = vocpath::auth::session::login(
         &state.db,
-        "viewer@demo.vocpath",
-        vocpath::demo::DEMO_PASSWORD,
-        "127.0.0.1",
-        None,
-        12,
+        &state.config,
+        vocpath::auth::session::LoginRequest {
+            email: "viewer@demo.vocpath",
+            password: vocpath::demo::DEMO_PASSWORD,
+            client_ip: "127.0.0.1",
+            previous_cookie: None,
+            device_cookie: None,
+        },
     )
     .await
     .expect("login")

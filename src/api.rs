@@ -14,6 +14,7 @@ use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiResponse, Object, OpenApiService, SecurityScheme};
 
 use crate::auth::{CurrentUser, token};
+use crate::client_addr::{self, TrustedProxies};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Lang, Msg};
 use crate::pagination::Page;
@@ -78,7 +79,10 @@ impl ApiResponse for ApiError {
             responses: vec![
                 problem(400, "Malformed request"),
                 problem(401, "Missing or invalid bearer token"),
-                problem(403, "The token's role does not allow this operation"),
+                problem(
+                    403,
+                    "The token's role does not allow this operation (`forbidden`), or its owner must first change a one-time password on the portal (`password_change_required`)",
+                ),
                 problem(404, "No such record"),
                 problem(409, "Conflicts with the current state"),
                 problem(422, "Invalid input; `fields` names each offending field"),
@@ -106,6 +110,8 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser
         .data::<AppState>()
         .ok_or_else(|| AppError::Internal("state missing".into()))?;
     match token::authenticate(&state.db, &bearer.token).await? {
+        // A one-time password not yet changed: the account may do nothing else, by token neither.
+        Some(user) if user.must_change_password => Err(AppError::PasswordChangeRequired.into()),
         Some(user) => Ok(user),
         None => Err(AppError::Unauthenticated.into()),
     }
@@ -146,12 +152,21 @@ pub fn api_lang(req: &Request) -> Lang {
     }
 }
 
-/// The client address as text, for the audit log and rate limits.
-pub fn client_ip(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The client address as text, for the audit log and rate limits: the TCP peer, or the address
+/// forwarded by `trusted` reverse proxies (see [`crate::client_addr`]). "unknown" when there is no
+/// IP peer (in-process requests).
+pub fn client_ip(req: &Request, trusted: &TrustedProxies) -> String {
+    let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let values = |name: &str| -> Vec<&str> {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    client_addr::resolve(peer, &values("forwarded"), &values("x-forwarded-for"), trusted).to_string()
 }
 
 /// Builds `/api`: the versioned operations, the spec and Swagger UI, all errors as problem details.

@@ -16,6 +16,7 @@ use crate::admissions::web as admissions_web;
 use crate::admissions::{programmes_web, rule_sets_web};
 use crate::auth::web as auth_web;
 use crate::config::Config;
+use crate::error::AppError;
 use crate::i18n::Catalogues;
 use crate::state::AppState;
 use crate::student::import_web;
@@ -254,14 +255,22 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Load templates and catalogues before anything is created, so a broken install fails first.
     let state = build_state(config, db)?;
     let config = state.config.clone();
-    if let Some((email, generated)) = crate::auth::user::ensure_first_admin(
+    let first_admin = crate::auth::user::ensure_first_admin(
         &state.db,
         &config.admin_email,
         config.admin_password.as_ref().map(|s| s.expose()),
         config.argon2_memory_kib,
     )
-    .await?
-    {
+    .await;
+    let first_admin = match first_admin {
+        Err(AppError::Conflict(msg)) => {
+            // Serve anyway: the accounts that exist keep working; the operator reads why.
+            tracing::warn!("{}", state.i18n.text(crate::i18n::Lang::En, &msg));
+            None
+        }
+        other => other?,
+    };
+    if let Some((email, generated)) = first_admin {
         match generated {
             Some(pw) => tracing::warn!(
                 "created the first admin account {email} with one-time password: {pw}  (shown only now; change it at first login)"

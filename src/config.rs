@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 
+use crate::client_addr::TrustedProxies;
+use crate::limits::RateLimits;
+
 /// A secret string that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -69,6 +72,10 @@ pub struct Config {
     pub session_hours: i64,
     /// Where `templates/` and `static/` are read from.
     pub assets_dir: PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Attempts allowed at sign-in and at the public forms.
+    pub rate_limits: RateLimits,
     /// Memory cost of argon2id in KiB. Lowered only by tests.
     pub argon2_memory_kib: u32,
     /// `/metrics` on the main address answers only with this bearer token.
@@ -230,6 +237,13 @@ impl Config {
         let max_form_bytes =
             parse_number(&get, "VOCPATH_MAX_FORM_KB", 1024, 16, 64 * 1024, &mut errors) as usize * 1024;
         let session_hours = parse_number(&get, "VOCPATH_SESSION_HOURS", 12, 1, 24 * 30, &mut errors);
+        let trusted_proxies = TrustedProxies::parse(&get("VOCPATH_TRUSTED_PROXIES").unwrap_or_default())
+            .unwrap_or_else(|e| {
+                errors.push(format!("VOCPATH_TRUSTED_PROXIES: {e}"));
+                TrustedProxies::default()
+            });
+        let rate_limits =
+            RateLimits::parse(|name, default, min, max| parse_number(&get, name, default, min, max, &mut errors));
         let assets_dir = get("VOCPATH_ASSETS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
@@ -261,6 +275,8 @@ impl Config {
             max_form_bytes,
             session_hours,
             assets_dir,
+            trusted_proxies,
+            rate_limits,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             metrics_token,
             metrics_bind,
@@ -516,6 +532,32 @@ mod tests {
         assert_eq!(mode(&dir), 0o700);
         for f in ["secret.key", "data.key", "vocpath.db"] {
             assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
+    }
+
+    #[test]
+    fn proxies_and_rate_limits_are_read_and_bad_values_named() {
+        let c = Config::from_vars(vars(&[
+            ("VOCPATH_TRUSTED_PROXIES", "10.0.0.1, fd00::/8"),
+            ("VOCPATH_RATE_LIMIT_PUBLIC_ADDRESS", "300"),
+        ]))
+        .expect("valid");
+        assert!(c.trusted_proxies.contains("fd00::5".parse().expect("ip")));
+        assert_eq!(c.rate_limits.public.per_address, 300);
+        assert_eq!(c.rate_limits.login, crate::limits::LoginLimits::default());
+        let err = Config::from_vars(vars(&[
+            ("VOCPATH_TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
+            ("VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT", "0"),
+            ("VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES", "soon"),
+        ]))
+        .expect_err("invalid")
+        .to_string();
+        for name in [
+            "VOCPATH_TRUSTED_PROXIES: `proxy.local`",
+            "VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT",
+            "VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES",
+        ] {
+            assert!(err.contains(name), "{name} missing from {err}");
         }
     }
 

@@ -1,6 +1,8 @@
 //! Protection of national IDs at rest: AES-256-GCM encryption with a random nonce per value, and a
 //! keyed hash (HMAC-SHA256) so that uniqueness and look-up by ID work without decrypting anything.
 //! Both keys are derived from the one data key (`VOCPATH_DATA_KEY`), each for its own purpose.
+//! [`sign`] is the one HMAC for values the service hands out and must recognise later (CSRF
+//! tokens, device cookies), each under its own purpose prefix.
 //! This module never logs or returns a clear ID except from [`IdVault::decrypt`].
 
 use aes_gcm::aead::{Aead, KeyInit};
@@ -84,9 +86,29 @@ impl IdVault {
     }
 }
 
+/// HMAC-SHA256 of `purpose ‖ message` under the service's secret key, as lower-case hex.
+pub fn sign(secret: &[u8], purpose: &str, message: &str) -> String {
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(purpose.as_bytes());
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_depends_on_key_purpose_and_message() {
+        let s = sign(b"k", "csrf:", "x");
+        assert_eq!(s.len(), 64);
+        assert_eq!(s, sign(b"k", "csrf:", "x"));
+        assert_ne!(s, sign(b"k2", "csrf:", "x"));
+        assert_ne!(s, sign(b"k", "device:", "x"));
+        assert_ne!(s, sign(b"k", "csrf:", "y"));
+    }
 
     #[test]
     fn an_id_round_trips_and_never_encrypts_the_same_way_twice() {

@@ -672,6 +672,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             };
             crate::training::registrations::register(
                 db,
+                &state.config.rate_limits.public,
                 session.id,
                 form.parse().map_err(fail)?,
                 &format!("10.9.{k}.{}", r % 200),

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi, Tags};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::outbox;
@@ -85,7 +85,7 @@ impl OutboxApi {
         id: Path<i64>,
     ) -> ApiResult<Json<serde_json::Value>> {
         auth.0.require(Capability::ManageOutbox)?;
-        outbox::resend(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        outbox::resend(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
         Ok(Json(json!({ "id": id.0, "status": "queued" })))
     }
 }

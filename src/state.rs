@@ -28,3 +28,10 @@ pub struct AppState {
     pub security_headers: Arc<crate::security_headers::SecurityHeaders>,
     pub imports_running: Arc<std::sync::Mutex<std::collections::HashMap<i32, Arc<crate::student::import::Progress>>>>,
 }
+
+impl AppState {
+    /// The client address of `req`, believing the configured trusted proxies' forwarding headers.
+    pub fn client_ip(&self, req: &poem::Request) -> String {
+        crate::api::client_ip(req, &self.config.trusted_proxies)
+    }
+}

@@ -8,12 +8,10 @@
 
 use std::sync::Arc;
 
-use hmac::{Hmac, Mac};
 use poem::http::{Method, StatusCode, header};
 use poem::web::Html;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use serde::Serialize;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::auth::{Capability, CurrentUser, session};
@@ -248,12 +246,7 @@ pub fn read_cookie(req: &Request, name: &str) -> Option<String> {
 }
 
 fn csrf_token_for(secret: &[u8], cookie: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        return String::new();
-    };
-    mac.update(b"csrf:");
-    mac.update(cookie.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    crate::crypto::sign(secret, "csrf:", cookie)
 }
 
 /// The middleware that makes a request a portal request: context, CSRF check, error pages.
@@ -277,7 +270,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         csrf_token: csrf_token.clone(),
         user: None,
         path: req.uri().path().to_string(),
-        client_ip: crate::api::client_ip(&req),
+        client_ip: crate::api::client_ip(&req, &state.config.trusted_proxies),
         session_cookie,
     };
     let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();

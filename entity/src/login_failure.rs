@@ -1,4 +1,5 @@
-//! A failed login attempt, for rate limiting.
+//! A login attempt not known to have succeeded (recorded before the password is checked, removed
+//! when it succeeds), for rate limiting.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -9,6 +10,8 @@ pub struct Model {
     pub id: i64,
     pub email: String,
     pub client_ip: String,
+    /// The nonce of the browser's device cookie, when it carried one valid for this account.
+    pub device: Option<String>,
     pub at: DateTimeUtc,
 }
 

@@ -10,7 +10,7 @@ use poem_openapi::{Object, OpenApi, Tags};
 use super::programmes::NamedRule;
 use super::rule_sets::{self, PriorityRule, Rules};
 use super::{ledger, preferences, runs};
-use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -332,8 +332,13 @@ impl RoutingApi {
     ) -> ApiResult<Json<RuleSetDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
         let b = body.0;
-        let set =
-            rule_sets::create_draft(&state.db, &auth.0.actor(Some(client_ip(req))), &b.name, b.rules.into()).await?;
+        let set = rule_sets::create_draft(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            &b.name,
+            b.rules.into(),
+        )
+        .await?;
         Ok(Json(rule_set_dto(set)?))
     }
 
@@ -360,7 +365,13 @@ impl RoutingApi {
         body: Json<RulesDto>,
     ) -> ApiResult<Json<RuleSetDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
-        let set = rule_sets::update_draft(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, body.0.into()).await?;
+        let set = rule_sets::update_draft(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            id.0,
+            body.0.into(),
+        )
+        .await?;
         Ok(Json(rule_set_dto(set)?))
     }
 
@@ -374,7 +385,7 @@ impl RoutingApi {
         id: Path<i32>,
     ) -> ApiResult<Json<RuleSetDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
-        let set = rule_sets::publish(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        let set = rule_sets::publish(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
         Ok(Json(rule_set_dto(set)?))
     }
 
@@ -447,7 +458,7 @@ impl RoutingApi {
         auth.0.require(Capability::RunRouting)?;
         preferences::set_preferences(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             student_id.0,
             &body.0.programme_ids,
         )
@@ -469,7 +480,7 @@ impl RoutingApi {
         student_id: Path<i32>,
     ) -> ApiResult<Json<PreferencesDto>> {
         auth.0.require(Capability::RunRouting)?;
-        preferences::confirm(&state.db, &auth.0.actor(Some(client_ip(req))), student_id.0).await?;
+        preferences::confirm(&state.db, &auth.0.actor(Some(state.client_ip(req))), student_id.0).await?;
         self.preferences(auth, state, student_id).await
     }
 
@@ -485,7 +496,7 @@ impl RoutingApi {
         auth.0.require(Capability::RunRouting)?;
         let n = preferences::recommend(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             body.0.graduation_year,
             body.0.intake_year,
         )
@@ -519,7 +530,7 @@ impl RoutingApi {
         let b = body.0;
         let run = runs::dry_run(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             runs::RunRequest {
                 intake_year: b.intake_year,
                 rule_set_id: b.rule_set_id,
@@ -547,7 +558,7 @@ impl RoutingApi {
         id: Path<i32>,
     ) -> ApiResult<Json<RunDto>> {
         auth.0.require(Capability::RunRouting)?;
-        let run = runs::commit(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        let run = runs::commit(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
         Ok(Json(run_dto(run, false)?))
     }
 
@@ -603,7 +614,7 @@ impl RoutingApi {
         let b = body.0;
         let closed = ledger::cross_off(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             id.0,
             &b.reason,
             b.note.as_deref(),

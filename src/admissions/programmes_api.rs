@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
 use super::programmes::{self, NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw};
-use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -169,7 +169,7 @@ impl ProgrammesApi {
     ) -> ApiResult<Json<SchoolDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
         let new = NewSchool::parse(&body.0.name, &body.0.town)?;
-        let s = programmes::create_school(&state.db, &auth.0.actor(Some(client_ip(req))), new).await?;
+        let s = programmes::create_school(&state.db, &auth.0.actor(Some(state.client_ip(req))), new).await?;
         Ok(Json(s.into()))
     }
 
@@ -212,7 +212,7 @@ impl ProgrammesApi {
     ) -> ApiResult<Json<ProgrammeDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
         let input = body.0.into_input()?;
-        let p = programmes::save_programme(&state.db, &auth.0.actor(Some(client_ip(req))), None, input).await?;
+        let p = programmes::save_programme(&state.db, &auth.0.actor(Some(state.client_ip(req))), None, input).await?;
         Ok(Json(programme_dto(p)?))
     }
 
@@ -240,7 +240,8 @@ impl ProgrammesApi {
     ) -> ApiResult<Json<ProgrammeDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
         let input = body.0.into_input()?;
-        let p = programmes::save_programme(&state.db, &auth.0.actor(Some(client_ip(req))), Some(id.0), input).await?;
+        let p =
+            programmes::save_programme(&state.db, &auth.0.actor(Some(state.client_ip(req))), Some(id.0), input).await?;
         Ok(Json(programme_dto(p)?))
     }
 }

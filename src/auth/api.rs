@@ -10,7 +10,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
 
 use super::{Capability, CurrentUser, token, user as users};
-use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 
@@ -214,7 +214,7 @@ impl UsersApi {
         let new = users::NewUser::parse(&b.email, &b.name, role, b.password.as_deref())?;
         let (user, otp) = users::create_user(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             new,
             state.config.argon2_memory_kib,
             Some(users::Notify {
@@ -255,7 +255,7 @@ impl UsersApi {
         let b = body.0;
         let role = b.role.map(|r| Role::from(r).as_str());
         let changes = users::UserChanges::parse(b.name.as_deref(), role, b.active)?;
-        let updated = users::update_user(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, changes).await?;
+        let updated = users::update_user(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0, changes).await?;
         Ok(Json(updated.into()))
     }
 
@@ -271,7 +271,7 @@ impl UsersApi {
         auth.0.require(Capability::ManageUsers)?;
         let otp = users::reset_password(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             id.0,
             state.config.argon2_memory_kib,
         )
@@ -302,8 +302,13 @@ impl TokensApi {
         body: Json<CreateTokenRequest>,
     ) -> ApiResult<Json<CreatedToken>> {
         auth.0.require(Capability::ManageOwnTokens)?;
-        let (row, plain) =
-            token::create_token(&state.db, &auth.0.actor(Some(client_ip(req))), auth.0.id, &body.0.name).await?;
+        let (row, plain) = token::create_token(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            auth.0.id,
+            &body.0.name,
+        )
+        .await?;
         Ok(Json(CreatedToken {
             token: plain,
             details: row.into(),
@@ -320,7 +325,8 @@ impl TokensApi {
         id: Path<i32>,
     ) -> ApiResult<Json<TokenDto>> {
         auth.0.require(Capability::ManageOwnTokens)?;
-        let revoked = token::revoke_token(&state.db, &auth.0.actor(Some(client_ip(req))), auth.0.id, id.0).await?;
+        let revoked =
+            token::revoke_token(&state.db, &auth.0.actor(Some(state.client_ip(req))), auth.0.id, id.0).await?;
         Ok(Json(revoked.into()))
     }
 }

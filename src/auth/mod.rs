@@ -6,6 +6,7 @@
 //! `web.rs` do that.
 
 pub mod api;
+pub mod device;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

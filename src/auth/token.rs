@@ -4,8 +4,8 @@
 use chrono::{Duration, Utc};
 use entity::{api_token, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use super::{CurrentUser, random_token, sha256_hex};
@@ -99,7 +99,33 @@ pub async fn revoke_token(
     Ok(revoked)
 }
 
-/// The active user a bearer token belongs to, if the token is live.
+/// Revokes every live token of `user_id`, one audit entry each, inside the caller's transaction
+/// (a password reset or a deactivation: whoever held the account's tokens loses them).
+pub async fn revoke_all(txn: &DatabaseTransaction, actor: &Actor, user_id: i32, why: &str) -> Result<usize, AppError> {
+    let live = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    for token in &live {
+        let mut model = token.clone().into_active_model();
+        model.revoked_at = Set(Some(now));
+        model.update(txn).await?;
+        audit::record(
+            txn,
+            actor,
+            "token.revoke",
+            Record::new("api_token", token.id),
+            format!("token `{}` revoked: {why}", token.name),
+        )
+        .await?;
+    }
+    Ok(live.len())
+}
+
+/// The active user a bearer token belongs to, if the token is live. The caller refuses owners who
+/// still have to change a one-time password.
 pub async fn authenticate(db: &DatabaseConnection, bearer: &str) -> Result<Option<CurrentUser>, AppError> {
     if !bearer.starts_with(PREFIX) {
         return Ok(None);

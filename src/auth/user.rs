@@ -3,13 +3,15 @@
 
 use chrono::Utc;
 use entity::enums::Role;
-use entity::{session, user};
+use entity::user;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use super::password;
+use sea_orm::sea_query::Expr;
+
+use super::{password, session, token};
 use crate::audit::{self, Actor, Record};
 use crate::config::looks_like_email;
 use crate::error::{AppError, FieldError, unique_violation_as};
@@ -195,19 +197,20 @@ pub async fn list_users(db: &impl ConnectionTrait, page: PageRequest) -> Result<
     Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
-/// Edits an account. Refuses to remove the last active admin; deactivating ends the user's sessions.
+/// Edits an account. Refuses to remove the last active admin; deactivating ends the user's
+/// sessions and revokes their API tokens (reactivating revives neither).
 pub async fn update_user(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
     changes: UserChanges,
 ) -> Result<user::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get_user(&txn, id).await?;
     let loses_admin = current.role == Role::Admin
         && current.active
         && (changes.role.is_some_and(|r| r != Role::Admin) || changes.active == Some(false));
-    if loses_admin && count_active_admins(&txn).await? <= 1 {
+    if loses_admin && lock_and_count_active_admins(&txn).await? <= 1 {
         return Err(AppError::Conflict(Msg::new("error.last_admin")));
     }
     let mut summary = Vec::new();
@@ -224,10 +227,8 @@ pub async fn update_user(
         summary.push(format!("active: {} → {active}", current.active));
         model.active = Set(active);
         if !active {
-            session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(id))
-                .exec(&txn)
-                .await?;
+            session::end_all(&txn, id, None).await?;
+            token::revoke_all(&txn, actor, id, "account deactivated").await?;
         }
     }
     if summary.is_empty() {
@@ -247,6 +248,19 @@ pub async fn update_user(
     Ok(updated)
 }
 
+/// Counts the active admins after taking their rows' locks (a no-op update): two admins demoting
+/// or deactivating each other at once then take turns, and the second sees the first's change
+/// (PostgreSQL row locks; on SQLite the `BEGIN IMMEDIATE` transaction already excludes writers).
+async fn lock_and_count_active_admins(txn: &impl ConnectionTrait) -> Result<u64, AppError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::col(user::Column::Role))
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .exec(txn)
+        .await?;
+    count_active_admins(txn).await
+}
+
 async fn count_active_admins(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin))
@@ -255,7 +269,8 @@ async fn count_active_admins(db: &impl ConnectionTrait) -> Result<u64, AppError>
         .await?)
 }
 
-/// Sets a new one-time password (returned once), forces a change at next login, ends sessions.
+/// Sets a new one-time password (returned once), forces a change at next login, ends the user's
+/// sessions and revokes their API tokens: whoever knew the old password or held a token is out.
 pub async fn reset_password(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -271,10 +286,8 @@ pub async fn reset_password(
     model.must_change_password = Set(true);
     model.updated_at = Set(Utc::now());
     model.update(&txn).await?;
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
+    session::end_all(&txn, id, None).await?;
+    token::revoke_all(&txn, actor, id, "password reset").await?;
     audit::record(
         &txn,
         actor,
@@ -287,15 +300,17 @@ pub async fn reset_password(
     Ok(plain)
 }
 
-/// A user changes their own password, proving the current one.
+/// A user changes their own password, proving the current one. Ends their other sessions (a
+/// browser left signed in elsewhere must sign in with the new password), keeping `this_session`.
 pub async fn change_own_password(
     db: &DatabaseConnection,
     actor: &Actor,
     user_id: i32,
-    current: &str,
-    new: &str,
+    this_session: Option<&str>,
+    passwords: (&str, &str),
     argon2_memory_kib: u32,
 ) -> Result<(), AppError> {
+    let (current, new) = passwords;
     let me = get_user(db, user_id).await?;
     if !password::verify(current, &me.password_hash).await? {
         return Err(AppError::invalid(
@@ -314,6 +329,7 @@ pub async fn change_own_password(
     model.must_change_password = Set(false);
     model.updated_at = Set(Utc::now());
     model.update(&txn).await?;
+    session::end_all(&txn, user_id, this_session).await?;
     audit::record(
         &txn,
         actor,
@@ -326,16 +342,23 @@ pub async fn change_own_password(
     Ok(())
 }
 
-/// On an empty database, creates the first admin. Returns the one-time password when it was
-/// generated (so the caller prints it once); `None` when users already exist or it was configured.
+/// When no active admin exists (an empty database, or one holding only the demo's staff), creates
+/// the first admin. Returns its email and the one-time password when it was generated (so the
+/// caller prints it once); `None` when an active admin exists. When `email` already belongs to
+/// another account, refuses with [`AppError::Conflict`] rather than promote or revive it.
 pub async fn ensure_first_admin(
     db: &DatabaseConnection,
     email: &str,
     configured_password: Option<&str>,
     argon2_memory_kib: u32,
 ) -> Result<Option<(String, Option<String>)>, AppError> {
-    if user::Entity::find().count(db).await? > 0 {
+    if count_active_admins(db).await? > 0 {
         return Ok(None);
+    }
+    if find_user_by_email(db, email).await?.is_some() {
+        return Err(AppError::Conflict(
+            Msg::new("error.first_admin_email_taken").arg("email", email.trim().to_lowercase()),
+        ));
     }
     let new = NewUser::parse(email, "管理员 Administrator", "admin", None)?;
     let plain = configured_password

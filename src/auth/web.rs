@@ -3,16 +3,16 @@
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Html, Path, Query};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Capability, session, token, user as users};
+use super::{Capability, device, session, token, user as users};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
-use crate::web::{PortalCtx, cookie, form_errors, is_form_error, no_errors, redirect, render, safe_next};
+use crate::web::{PortalCtx, cookie, form_errors, is_form_error, no_errors, read_cookie, redirect, render, safe_next};
 
 type PageResult = Result<Response, AppError>;
 
@@ -69,19 +69,23 @@ pub struct LoginForm {
 }
 
 #[handler]
-pub async fn login_submit(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<LoginForm>) -> PageResult {
+pub async fn login_submit(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    req: &Request,
+    form: Form<LoginForm>,
+) -> PageResult {
     let f = form.0;
     let next = safe_next(f.next.as_deref());
-    let result = session::login(
-        &state.db,
-        &f.email,
-        &f.password,
-        &ctx.client_ip,
-        ctx.session_cookie.as_deref(),
-        state.config.session_hours,
-    )
-    .await;
-    match result {
+    let device_cookie = read_cookie(req, device::COOKIE);
+    let login = session::LoginRequest {
+        email: &f.email,
+        password: &f.password,
+        client_ip: &ctx.client_ip,
+        previous_cookie: ctx.session_cookie.as_deref(),
+        device_cookie: device_cookie.as_deref(),
+    };
+    match session::login(&state.db, &state.config, login).await {
         Ok(logged_in) => {
             let to = if logged_in.user.must_change_password {
                 "/account/password".to_string()
@@ -89,14 +93,19 @@ pub async fn login_submit(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: F
                 next
             };
             let mut resp = redirect(&to);
-            let c = cookie(
-                &state,
-                session::COOKIE,
-                &logged_in.cookie_value,
-                Some(state.config.session_hours * 3600),
-            );
-            if let Ok(v) = c.parse() {
-                resp.headers_mut().append(header::SET_COOKIE, v);
+            let hours = state.config.session_hours;
+            for c in [
+                cookie(&state, session::COOKIE, &logged_in.cookie_value, Some(hours * 3600)),
+                cookie(
+                    &state,
+                    device::COOKIE,
+                    &logged_in.device_cookie,
+                    Some(device::MAX_AGE_SECS),
+                ),
+            ] {
+                if let Ok(v) = c.parse() {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
             }
             Ok(resp)
         }
@@ -153,8 +162,8 @@ pub async fn password_submit(state: Data<&AppState>, ctx: Data<&PortalCtx>, form
             &state.db,
             &me.actor(Some(ctx.client_ip.clone())),
             me.id,
-            &f.current_password,
-            &f.new_password,
+            ctx.session_cookie.as_deref(),
+            (&f.current_password, &f.new_password),
             state.config.argon2_memory_kib,
         )
         .await

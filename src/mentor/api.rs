@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi, Tags};
 use super::assignments::{self, AssignmentFilter, Mailing, Override};
 use super::profiles::{self, ProfileInput, RoleCapacity};
 use super::sessions::{self, SessionInput};
-use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::pagination::PageRequest;
@@ -117,7 +117,8 @@ impl MentorsApi {
             })
             .collect();
         let input = ProfileInput::parse(b.school_id, roles, b.skill_areas, &b.home_town, b.active)?;
-        let saved = profiles::save_profile(&state.db, &auth.0.actor(Some(client_ip(req))), user_id.0, input).await?;
+        let saved =
+            profiles::save_profile(&state.db, &auth.0.actor(Some(state.client_ip(req))), user_id.0, input).await?;
         Ok(Json(dto(saved)?))
     }
 }
@@ -367,7 +368,7 @@ impl MentorAssignmentsApi {
         body: Json<ConfirmRequest>,
     ) -> ApiResult<Json<ConfirmedDto>> {
         auth.0.require(Capability::ManageMentoring)?;
-        let actor = auth.0.actor(Some(client_ip(req)));
+        let actor = auth.0.actor(Some(state.client_ip(req)));
         let done = assignments::confirm(
             &state.db,
             &actor,
@@ -397,7 +398,7 @@ impl MentorAssignmentsApi {
         let b = body.0;
         let row = assignments::override_one(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             Override {
                 intake_year: b.intake_year,
                 student_id: b.student_id,
@@ -432,7 +433,8 @@ impl MentorAssignmentsApi {
             b.notes.as_deref().unwrap_or(""),
             crate::clock::today(),
         )?;
-        let entry = sessions::record_session(&state.db, &auth.0, Some(client_ip(req)), b.student_id, input).await?;
+        let entry =
+            sessions::record_session(&state.db, &auth.0, Some(state.client_ip(req)), b.student_id, input).await?;
         Ok(Json(
             serde_json::json!({ "entry_id": entry.id, "student_id": entry.student_id }),
         ))

@@ -11,7 +11,7 @@ use poem_openapi::{Object, OpenApi, Tags};
 use super::followup::{self, DueFollowUp};
 use super::students::{self, EntryView, StudentFilter};
 use super::timeline::EntryDetails;
-use crate::api::{ApiResult, BearerAuth, PageDto, client_ip};
+use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -301,7 +301,7 @@ impl StudentsApi {
         auth.0.require(Capability::ManageStudents)?;
         let b = body.0;
         let details = parse_details(b.details)?;
-        let actor = auth.0.actor(Some(client_ip(req)));
+        let actor = auth.0.actor(Some(state.client_ip(req)));
         let row = students::add_entry(&state.db, &actor, id.0, b.occurred_on, details, b.supersedes_id).await?;
         Ok(Json(EntryDto {
             id: row.id,
@@ -325,7 +325,7 @@ impl StudentsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<RevealedId>> {
         let national_id =
-            students::reveal_national_id(&state.db, &state.vault, &auth.0, Some(client_ip(req)), id.0).await?;
+            students::reveal_national_id(&state.db, &state.vault, &auth.0, Some(state.client_ip(req)), id.0).await?;
         Ok(Json(RevealedId { national_id }))
     }
 

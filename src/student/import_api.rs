@@ -7,7 +7,7 @@ use poem_openapi::types::multipart::Upload;
 use poem_openapi::{Multipart, Object, OpenApi, Tags};
 
 use super::import::{self, CommitOptions, ImportReport};
-use crate::api::{ApiResult, BearerAuth, api_lang, client_ip};
+use crate::api::{ApiResult, BearerAuth, api_lang};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
@@ -109,7 +109,7 @@ impl ImportsApi {
             .into_vec()
             .await
             .map_err(|e| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e)))?;
-        let actor = auth.0.actor(Some(client_ip(req)));
+        let actor = auth.0.actor(Some(state.client_ip(req)));
         let (batch, report) =
             import::create_batch(&state.db, &state.vault, &actor, &file_name, bytes, body.sheet).await?;
         Ok(Json(import_dto(
@@ -152,7 +152,7 @@ impl ImportsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<ImportDto>> {
         auth.0.require(Capability::ManageStudents)?;
-        let actor = auth.0.actor(Some(client_ip(req)));
+        let actor = auth.0.actor(Some(state.client_ip(req)));
         let report = import::commit_batch(&state.db, &state.vault, &actor, id.0, CommitOptions::default()).await?;
         Ok(Json(import_dto(id.0, "committed", &report, &state, api_lang(req))))
     }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::registrations::{self, Canceller, RegistrationForm};
 use super::schedule::{self, Plan};
 use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
-use crate::api::{ApiResult, BearerAuth, client_ip};
+use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -149,7 +149,7 @@ impl TrainingApi {
                 .collect::<Vec<_>>()
                 .join("\n"),
         };
-        let base = setup::create_base(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        let base = setup::create_base(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
         Ok(Json(to_value(&base)?))
     }
 
@@ -173,7 +173,7 @@ impl TrainingApi {
             household_first: b.household_first,
             description: b.description,
         };
-        let c = setup::create_course(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        let c = setup::create_course(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
         Ok(Json(to_value(&c)?))
     }
 
@@ -200,7 +200,7 @@ impl TrainingApi {
             skills: b.skills.join("\n"),
             unavailable: b.unavailable.join("\n"),
         };
-        let i = setup::create_instructor(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        let i = setup::create_instructor(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
         Ok(Json(to_value(&i)?))
     }
 
@@ -220,7 +220,7 @@ impl TrainingApi {
             starts_on: b.starts_on,
             ends_on: b.ends_on,
         };
-        let x = setup::create_blackout(&state.db, &auth.0.actor(Some(client_ip(req))), form.parse()?).await?;
+        let x = setup::create_blackout(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
         Ok(Json(to_value(&x)?))
     }
 
@@ -254,7 +254,7 @@ impl TrainingApi {
             ends_on: b.ends_on,
             capacity: b.capacity,
         };
-        let s = schedule::create_session(&state.db, &auth.0.actor(Some(client_ip(req))), plan).await?;
+        let s = schedule::create_session(&state.db, &auth.0.actor(Some(state.client_ip(req))), plan).await?;
         Ok(Json(to_value(&s)?))
     }
 
@@ -272,7 +272,7 @@ impl TrainingApi {
         let b = body.0;
         let s = schedule::move_session(
             &state.db,
-            &auth.0.actor(Some(client_ip(req))),
+            &auth.0.actor(Some(state.client_ip(req))),
             id.0,
             b.venue_id,
             b.instructor_id,
@@ -294,8 +294,13 @@ impl TrainingApi {
         body: Json<CapacityRequest>,
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        let s =
-            registrations::set_capacity(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, body.0.capacity).await?;
+        let s = registrations::set_capacity(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            id.0,
+            body.0.capacity,
+        )
+        .await?;
         Ok(Json(to_value(&s)?))
     }
 
@@ -322,9 +327,13 @@ impl TrainingApi {
         body: Json<AttendanceRequest>,
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        let n =
-            registrations::record_attendance(&state.db, &auth.0.actor(Some(client_ip(req))), id.0, &body.0.attended)
-                .await?;
+        let n = registrations::record_attendance(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            id.0,
+            &body.0.attended,
+        )
+        .await?;
         Ok(Json(json!({ "attended": n })))
     }
 
@@ -338,7 +347,7 @@ impl TrainingApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        let actor = auth.0.actor(Some(client_ip(req)));
+        let actor = auth.0.actor(Some(state.client_ip(req)));
         let r = registrations::cancel(
             &state.db,
             Canceller::Staff {
@@ -367,7 +376,7 @@ impl TrainingApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        let s = schedule::approve_proposal(&state.db, &auth.0.actor(Some(client_ip(req))), id.0).await?;
+        let s = schedule::approve_proposal(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
         Ok(Json(to_value(&s)?))
     }
 }
@@ -450,7 +459,14 @@ impl PublicApi {
         body: Json<PublicRegistration>,
     ) -> ApiResult<Json<RegisteredDto>> {
         let input = body.0.form().parse()?;
-        let r = registrations::register(&state.db, id.0, input, &client_ip(req)).await?;
+        let r = registrations::register(
+            &state.db,
+            &state.config.rate_limits.public,
+            id.0,
+            input,
+            &state.client_ip(req),
+        )
+        .await?;
         Ok(Json(RegisteredDto {
             status: r.status,
             position: r.position,
@@ -468,7 +484,14 @@ impl PublicApi {
         code: Path<String>,
         phone: Query<String>,
     ) -> ApiResult<Json<Value>> {
-        let found = registrations::lookup(&state.db, &phone.0, &code.0, &client_ip(req)).await?;
+        let found = registrations::lookup(
+            &state.db,
+            &state.config.rate_limits.public,
+            &phone.0,
+            &code.0,
+            &state.client_ip(req),
+        )
+        .await?;
         Ok(Json(json!({
             "status": found.registration.status, "position": found.position, "code": found.registration.code,
             "name": found.registration.name, "session": to_value(&found.session)?,
@@ -485,13 +508,14 @@ impl PublicApi {
         code: Path<String>,
         phone: Query<String>,
     ) -> ApiResult<Json<Value>> {
-        let ip = client_ip(req);
+        let ip = state.client_ip(req);
         let r = registrations::cancel(
             &state.db,
             Canceller::Farmer {
                 phone: &phone.0,
                 code: &code.0,
                 client_ip: &ip,
+                limits: &state.config.rate_limits.public,
             },
         )
         .await?;
@@ -514,7 +538,14 @@ impl PublicApi {
             village: b.village,
             ..Default::default()
         };
-        let r = super::interest::register_interest(&state.db, Some(b.course_id), &form, &client_ip(req)).await?;
+        let r = super::interest::register_interest(
+            &state.db,
+            &state.config.rate_limits.public,
+            Some(b.course_id),
+            &form,
+            &state.client_ip(req),
+        )
+        .await?;
         Ok(Json(to_value(&r)?))
     }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::registrations::{RegistrationForm, rate_limit};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::limits::PublicLimits;
 
 /// What the farmer is told.
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +26,7 @@ pub struct Registered {
 /// the course's minimum cohort is reached, proposes a session.
 pub async fn register_interest(
     db: &DatabaseConnection,
+    limits: &PublicLimits,
     course_id: Option<i32>,
     form: &RegistrationForm,
     client_ip: &str,
@@ -49,7 +51,7 @@ pub async fn register_interest(
     let Some(course) = course else {
         return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice")));
     };
-    rate_limit(db, "interest", client_ip, &input.phone).await?;
+    rate_limit(db, limits, "interest", client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     // The course's row lock: interest in one course is counted (and proposed) one at a time.
     course::Entity::update_many()

@@ -89,7 +89,9 @@ pub async fn register(
     form: Form<RegistrationForm>,
 ) -> PageResult {
     let result = match form.0.parse() {
-        Ok(input) => registrations::register(&state.db, id.0, input, &ctx.client_ip).await,
+        Ok(input) => {
+            registrations::register(&state.db, &state.config.rate_limits.public, id.0, input, &ctx.client_ip).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -136,7 +138,15 @@ pub async fn check_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageRe
 
 #[handler]
 pub async fn check(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<CheckForm>) -> PageResult {
-    match registrations::lookup(&state.db, &form.0.phone, &form.0.code, &ctx.client_ip).await {
+    match registrations::lookup(
+        &state.db,
+        &state.config.rate_limits.public,
+        &form.0.phone,
+        &form.0.code,
+        &ctx.client_ip,
+    )
+    .await
+    {
         Ok(found) => page(
             &state,
             &ctx,
@@ -174,6 +184,7 @@ pub async fn cancel(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Ch
             phone: &form.0.phone,
             code: &form.0.code,
             client_ip: &ctx.client_ip,
+            limits: &state.config.rate_limits.public,
         },
     )
     .await;
@@ -230,7 +241,15 @@ pub async fn interest_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> Pag
 #[handler]
 pub async fn interest(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<InterestForm>) -> PageResult {
     let course_id = form.0.course_id.trim().parse().ok();
-    match super::interest::register_interest(&state.db, course_id, &form.0.farmer, &ctx.client_ip).await {
+    match super::interest::register_interest(
+        &state.db,
+        &state.config.rate_limits.public,
+        course_id,
+        &form.0.farmer,
+        &ctx.client_ip,
+    )
+    .await
+    {
         Ok(done) => {
             interest_page_with(
                 &state,

@@ -23,14 +23,8 @@ use crate::audit::{self, Actor, Record};
 use crate::clock::today;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::limits::PublicLimits;
 use crate::student::ids::{HouseholdNumber, MobileNumber, PersonName};
-
-/// Rate limits of the public forms, per client address and per phone, over [`WINDOW_MINUTES`].
-pub const WINDOW_MINUTES: i64 = 10;
-pub const MAX_PER_ADDRESS: u64 = 30;
-pub const MAX_PER_PHONE: u64 = 5;
-/// Look-ups (check or cancel with phone + code) per phone in the window.
-pub const MAX_LOOKUPS_PER_PHONE: u64 = 10;
 
 /// A registration as typed on the public form.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -104,50 +98,57 @@ impl RegistrationForm {
     }
 }
 
-/// Refuses with 429 when the address or the phone has used up its attempts at `action`; else
-/// counts this attempt, in a transaction of its own: an attempt the caller then refuses (a wrong
+/// Counts this attempt at `action`, then refuses with 429 when the address or the phone is over
+/// its limit. The attempt is committed before counting (its own row included), so of concurrent
+/// attempts at most the limit get through, on PostgreSQL too (a count-then-insert inside one READ
+/// COMMITTED transaction would let them all pass). An attempt the caller then refuses (a wrong
 /// code, a phone already registered) still counts, so codes cannot be guessed nor registrations
-/// probed. Old attempts are forgotten after a day.
-pub async fn rate_limit(db: &DatabaseConnection, action: &str, client_ip: &str, phone: &str) -> Result<(), AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let conn = &txn;
+/// probed; one refused here removes its row again. Old attempts are forgotten after a day.
+pub async fn rate_limit(
+    db: &DatabaseConnection,
+    limits: &PublicLimits,
+    action: &str,
+    client_ip: &str,
+    phone: &str,
+) -> Result<(), AppError> {
     let now = Utc::now();
-    let since = now - Duration::minutes(WINDOW_MINUTES);
-    let by_address = public_attempt::Entity::find()
-        .filter(public_attempt::Column::ClientIp.eq(client_ip))
-        .filter(public_attempt::Column::At.gt(since))
-        .count(conn)
-        .await?;
-    let by_phone = public_attempt::Entity::find()
-        .filter(public_attempt::Column::Phone.eq(phone))
-        .filter(public_attempt::Column::Action.eq(action))
-        .filter(public_attempt::Column::At.gt(since))
-        .count(conn)
-        .await?;
-    let phone_max = if action == "lookup" {
-        MAX_LOOKUPS_PER_PHONE
-    } else {
-        MAX_PER_PHONE
-    };
-    if by_address >= MAX_PER_ADDRESS || by_phone >= phone_max {
-        return Err(AppError::TooManyRequests(
-            Msg::new("error.too_many_attempts").arg("minutes", WINDOW_MINUTES),
-        ));
-    }
-    public_attempt::ActiveModel {
+    let row = public_attempt::ActiveModel {
         action: Set(action.to_string()),
         client_ip: Set(client_ip.chars().take(64).collect()),
         phone: Set(phone.chars().take(20).collect()),
         at: Set(now),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(db)
     .await?;
+    let since = now - Duration::minutes(limits.window_minutes);
+    let recent = || public_attempt::Entity::find().filter(public_attempt::Column::At.gt(since));
+    let phone_max = if action == "lookup" {
+        limits.lookups_per_phone
+    } else {
+        limits.per_phone
+    };
+    let over = recent()
+        .filter(public_attempt::Column::ClientIp.eq(row.client_ip.as_str()))
+        .count(db)
+        .await?
+        > limits.per_address
+        || recent()
+            .filter(public_attempt::Column::Phone.eq(row.phone.as_str()))
+            .filter(public_attempt::Column::Action.eq(action))
+            .count(db)
+            .await?
+            > phone_max;
+    if over {
+        public_attempt::Entity::delete_by_id(row.id).exec(db).await?;
+        return Err(AppError::TooManyRequests(
+            Msg::new("error.too_many_attempts").arg("minutes", limits.window_minutes),
+        ));
+    }
     public_attempt::Entity::delete_many()
         .filter(public_attempt::Column::At.lt(now - Duration::days(1)))
-        .exec(conn)
+        .exec(db)
         .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -306,11 +307,12 @@ async fn lock_session(
 /// address and per phone. Sends the confirmation or waitlist text.
 pub async fn register(
     db: &DatabaseConnection,
+    limits: &PublicLimits,
     session_id: i32,
     input: RegistrationInput,
     client_ip: &str,
 ) -> Result<Registered, AppError> {
-    rate_limit(db, "register", client_ip, &input.phone).await?;
+    rate_limit(db, limits, "register", client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     let Some(session) = lock_session(&txn, session_id, true).await? else {
         return Err(AppError::NotFound("training session"));
@@ -472,11 +474,17 @@ pub struct Lookup {
 
 /// Finds a registration by phone + code (both must match). Rate-limited per phone and address,
 /// so codes cannot be guessed.
-pub async fn lookup(db: &DatabaseConnection, phone: &str, code: &str, client_ip: &str) -> Result<Lookup, AppError> {
+pub async fn lookup(
+    db: &DatabaseConnection,
+    limits: &PublicLimits,
+    phone: &str,
+    code: &str,
+    client_ip: &str,
+) -> Result<Lookup, AppError> {
     let phone = MobileNumber::parse(phone)
         .map_err(|m| AppError::invalid("phone", m))?
         .into_inner();
-    rate_limit(db, "lookup", client_ip, &phone).await?;
+    rate_limit(db, limits, "lookup", client_ip, &phone).await?;
     let found = registration::Entity::find()
         .filter(registration::Column::Code.eq(code.trim()))
         .filter(registration::Column::Phone.eq(&phone))
@@ -507,6 +515,7 @@ pub enum Canceller<'a> {
         phone: &'a str,
         code: &'a str,
         client_ip: &'a str,
+        limits: &'a PublicLimits,
     },
     /// Staff, by registration id.
     Staff { actor: &'a Actor, id: i32 },
@@ -514,11 +523,17 @@ pub enum Canceller<'a> {
 
 /// Cancels a registration; a freed place goes to the first on the waitlist, who is notified.
 pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<registration::Model, AppError> {
-    if let Canceller::Farmer { phone, client_ip, .. } = &who {
+    if let Canceller::Farmer {
+        phone,
+        client_ip,
+        limits,
+        ..
+    } = &who
+    {
         let phone = MobileNumber::parse(phone)
             .map_err(|m| AppError::invalid("phone", m))?
             .into_inner();
-        rate_limit(db, "lookup", client_ip, &phone).await?;
+        rate_limit(db, limits, "lookup", client_ip, &phone).await?;
     }
     let txn = crate::db::begin_write(db).await?;
     let found = match &who {

@@ -51,8 +51,8 @@ impl TestApp {
         TestApp::spawn_with(&[]).await
     }
 
-    /// An app whose configuration has these extra settings (`VOCPATH_…` variables).
-    pub async fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
+    /// Like [`TestApp::spawn`], with extra configuration variables (e.g. trusted proxies, limits).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             let _ = tracing_subscriber::fmt()
                 .with_test_writer()
@@ -92,7 +92,7 @@ impl TestApp {
                 ("VOCPATH_DATA_KEY".to_string(), "5a".repeat(32)),
             ]
             .into_iter()
-            .chain(settings.iter().map(|(k, v)| (k.to_string(), v.to_string()))),
+            .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string()))),
         )
         .expect("test config");
         config.argon2_memory_kib = 256;
@@ -110,11 +110,33 @@ impl TestApp {
 
     /// Sends one request and reads the whole response.
     pub async fn request(&self, method: Method, path: &str, headers: &[(&str, String)], body: Body) -> Reply {
-        let mut req = Request::builder().method(method).uri(path.parse().expect("uri"));
+        self.request_from(None, method, path, headers, body).await
+    }
+
+    /// Sends one request as if it came over TCP from `peer` (in-process requests have no peer
+    /// address unless given one).
+    pub async fn request_from(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Body,
+    ) -> Reply {
+        let mut builder = poem::http::Request::builder()
+            .method(method)
+            .uri(path.parse::<poem::http::Uri>().expect("uri"));
         for (k, v) in headers {
-            req = req.header(*k, v.as_str());
+            builder = builder.header(*k, v.as_str());
         }
-        let resp = self.endpoint.get_response(req.body(body)).await;
+        let (parts, ()) = builder.body(()).expect("request").into_parts();
+        let remote = match peer {
+            Some(addr) => poem::web::RemoteAddr(poem::Addr::SocketAddr(addr)),
+            None => poem::web::RemoteAddr(poem::Addr::default()),
+        };
+        let local = poem::web::LocalAddr(poem::Addr::default());
+        let parts = poem::RequestParts::from((parts, local, remote, poem::http::uri::Scheme::HTTP));
+        let resp = self.endpoint.get_response(Request::from_parts(parts, body)).await;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.into_body().into_string().await.unwrap_or_default();

@@ -149,7 +149,14 @@ async fn a_thousand_simultaneous_registrations_for_30_seats_give_30_confirmed_an
         let db = app.state.db.clone();
         tasks.push(tokio::spawn(async move {
             let input = farmer(n).parse().expect("valid");
-            registrations::register(&db, s, input, &format!("10.0.{}.{}", n / 250, n % 250)).await
+            registrations::register(
+                &db,
+                &Default::default(),
+                s,
+                input,
+                &format!("10.0.{}.{}", n / 250, n % 250),
+            )
+            .await
         }));
     }
     let mut outcomes = Vec::new();
@@ -305,9 +312,15 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
             f.name = "户主".into();
         }
         done.push(
-            registrations::register(&app.state.db, s, f.parse().expect("valid"), "10.0.0.1")
-                .await
-                .expect("registered"),
+            registrations::register(
+                &app.state.db,
+                &app.state.config.rate_limits.public,
+                s,
+                f.parse().expect("valid"),
+                "10.0.0.1",
+            )
+            .await
+            .expect("registered"),
         );
     }
     assert_eq!(done[2].position, Some(1));
@@ -335,7 +348,14 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
         "an unverified household number gives no priority: the household's head went ahead"
     );
     // The same phone again: a clear conflict, nothing written.
-    let again = registrations::register(&app.state.db, s, farmer(0).parse().expect("valid"), "10.0.0.2").await;
+    let again = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(0).parse().expect("valid"),
+        "10.0.0.2",
+    )
+    .await;
     assert!(
         matches!(again, Err(vocpath::error::AppError::Conflict(ref m)) if m.key == "error.phone_has_place"),
         "{again:?}"
@@ -348,6 +368,7 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
             phone: "13900000000",
             code: &done[0].code,
             client_ip: "10.0.0.1",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await
@@ -373,6 +394,7 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
             phone: "13900000000",
             code: &done[0].code,
             client_ip: "10.0.0.1",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await;
@@ -442,12 +464,24 @@ async fn text_messages_reach_the_gateway_with_the_configured_body() {
         content_type: "application/json".into(),
     };
     let sms = vocpath::sms::SmsSender::from_config(Some(&config)).expect("sender");
-    let first = registrations::register(&app.state.db, s, farmer(1).parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("registered");
-    registrations::register(&app.state.db, s, farmer(2).parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("waitlisted");
+    let first = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(1).parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("registered");
+    registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(2).parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("waitlisted");
     let stop = std::sync::atomic::AtomicBool::new(false);
     let d = vocpath::outbox::deliver_due_sms(&app.state.db, &sms, 10, &stop)
         .await
@@ -478,6 +512,7 @@ async fn text_messages_reach_the_gateway_with_the_configured_body() {
             phone: "13900000001",
             code: &first.code,
             client_ip: "10.0.0.1",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await
@@ -733,11 +768,25 @@ async fn public_forms_are_rate_limited_per_address_and_per_phone() {
     let w = world(&app).await;
     let s = session(&app, &w, 14, 40).await;
     // Per phone: five look-ups are fine, more are refused for a while (codes cannot be guessed).
-    for n in 0..registrations::MAX_LOOKUPS_PER_PHONE {
-        let r = registrations::lookup(&app.state.db, "13800138000", &format!("{n:08}"), &format!("10.1.0.{n}")).await;
+    for n in 0..app.state.config.rate_limits.public.lookups_per_phone {
+        let r = registrations::lookup(
+            &app.state.db,
+            &app.state.config.rate_limits.public,
+            "13800138000",
+            &format!("{n:08}"),
+            &format!("10.1.0.{n}"),
+        )
+        .await;
         assert!(matches!(r, Err(vocpath::error::AppError::NotFound(_))), "{r:?}");
     }
-    let r = registrations::lookup(&app.state.db, "13800138000", "12345678", "10.1.1.1").await;
+    let r = registrations::lookup(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        "13800138000",
+        "12345678",
+        "10.1.1.1",
+    )
+    .await;
     assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
     // Cancelling with guessed codes counts against the same limit.
     let r = registrations::cancel(
@@ -746,17 +795,19 @@ async fn public_forms_are_rate_limited_per_address_and_per_phone() {
             phone: "13800138000",
             code: "12345678",
             client_ip: "10.1.1.2",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await;
     assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
-    for n in 0..registrations::MAX_LOOKUPS_PER_PHONE {
+    for n in 0..app.state.config.rate_limits.public.lookups_per_phone {
         let r = registrations::cancel(
             &app.state.db,
             Canceller::Farmer {
                 phone: "13700137000",
                 code: &format!("{n:08}"),
                 client_ip: &format!("10.1.2.{n}"),
+                limits: &app.state.config.rate_limits.public,
             },
         )
         .await;
@@ -768,33 +819,53 @@ async fn public_forms_are_rate_limited_per_address_and_per_phone() {
             phone: "13700137000",
             code: "99999999",
             client_ip: "10.1.3.1",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await;
     assert!(matches!(r, Err(vocpath::error::AppError::TooManyRequests(_))), "{r:?}");
     // Per address: one client cannot register the whole village.
-    for n in 0..registrations::MAX_PER_ADDRESS as usize {
-        registrations::register(&app.state.db, s, farmer(n).parse().expect("v"), "10.2.0.1")
-            .await
-            .expect("within the limit");
+    for n in 0..app.state.config.rate_limits.public.per_address as usize {
+        registrations::register(
+            &app.state.db,
+            &app.state.config.rate_limits.public,
+            s,
+            farmer(n).parse().expect("v"),
+            "10.2.0.1",
+        )
+        .await
+        .expect("within the limit");
     }
-    let over = registrations::register(&app.state.db, s, farmer(99).parse().expect("v"), "10.2.0.1").await;
+    let over = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(99).parse().expect("v"),
+        "10.2.0.1",
+    )
+    .await;
     assert!(
         matches!(over, Err(vocpath::error::AppError::TooManyRequests(_))),
         "{over:?}"
     );
     assert_eq!(
         app.count("registration").await,
-        registrations::MAX_PER_ADDRESS as i64,
+        app.state.config.rate_limits.public.per_address as i64,
         "nothing written"
     );
     // On the page it is a message, with the status 429.
     let mut phone = crate::helpers::Browser::new(&app);
     phone.get(&format!("/train/sessions/{s}")).await;
-    for n in 0..registrations::MAX_PER_PHONE {
-        registrations::rate_limit(&app.state.db, "register", &format!("10.3.0.{n}"), "13800138001")
-            .await
-            .expect("within the limit");
+    for n in 0..app.state.config.rate_limits.public.per_phone {
+        registrations::rate_limit(
+            &app.state.db,
+            &app.state.config.rate_limits.public,
+            "register",
+            &format!("10.3.0.{n}"),
+            "13800138001",
+        )
+        .await
+        .expect("within the limit");
     }
     let r = phone
         .post(
@@ -899,12 +970,24 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
     let mut a = farmer(1);
     a.household_number = number;
     a.name = "户主".into();
-    let a = registrations::register(&app.state.db, s, a.parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("a");
-    let b = registrations::register(&app.state.db, s, farmer(2).parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("b");
+    let a = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        a.parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("a");
+    let b = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(2).parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("b");
     let mut clerk = app.browser_as(Role::Admissions).await;
     // Before the first day: no attendance.
     let early = registrations::record_attendance(&app.state.db, &Actor::system("t"), s, &[a.id]).await;
@@ -936,6 +1019,7 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
             phone: "13900000002",
             code: &b.code,
             client_ip: "10.0.0.9",
+            limits: &app.state.config.rate_limits.public,
         },
     )
     .await;
@@ -984,9 +1068,15 @@ async fn reminders_go_out_once_the_day_before() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
     let s = session(&app, &w, 14, 5).await;
-    registrations::register(&app.state.db, s, farmer(1).parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("a");
+    registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        s,
+        farmer(1).parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("a");
     assert_eq!(
         registrations::queue_reminders(&app.state.db).await.expect("r"),
         0,
@@ -1082,9 +1172,15 @@ async fn moving_a_session_is_checked_and_told_and_staff_cancellations_are_told()
     let w = world(&app).await;
     let first = session(&app, &w, 14, 5).await;
     let second = session(&app, &w, 20, 5).await;
-    let r = registrations::register(&app.state.db, second, farmer(1).parse().expect("v"), "10.0.0.1")
-        .await
-        .expect("registered");
+    let r = registrations::register(
+        &app.state.db,
+        &app.state.config.rate_limits.public,
+        second,
+        farmer(1).parse().expect("v"),
+        "10.0.0.1",
+    )
+    .await
+    .expect("registered");
     let mut clerk = app.browser_as(Role::Admissions).await;
     let page = clerk.get(&format!("/training/sessions/{second}")).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -1,0 +1,190 @@
+//! Who is on the other end of a request: the TCP peer, or — when the peer is one of the configured
+//! reverse proxies (`VOCPATH_TRUSTED_PROXIES`) — the address the proxies forwarded in
+//! `X-Forwarded-For` or `Forwarded` (RFC 7239 `for=`).
+//!
+//! Only proxies append to those headers; anything to the left of the entry our own proxy added
+//! may have been written by the client. So the chain is read from the right, skipping trusted
+//! proxies, and the first address that is not one is the client. A peer that is not trusted is the
+//! client itself, and its headers are ignored. Pure: no I/O, no request types.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+/// The reverse proxies whose forwarding headers are believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of addresses and CIDR ranges (IPv4 and IPv6). Names every
+    /// entry that is neither.
+    pub fn parse(text: &str) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        let mut bad = Vec::new();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match entry.parse::<IpNet>() {
+                Ok(net) => nets.push(net.trunc()),
+                Err(_) => match entry.parse::<IpAddr>() {
+                    Ok(ip) => nets.push(IpNet::from(ip)),
+                    Err(_) => bad.push(format!("`{entry}`")),
+                },
+            }
+        }
+        if bad.is_empty() {
+            Ok(TrustedProxies(nets))
+        } else {
+            Err(format!(
+                "{} is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, ::1, fd00::/8)",
+                bad.join(", ")
+            ))
+        }
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// An IPv4 address mapped into IPv6 (`::ffff:10.0.0.1`, as dual-stack sockets report) as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// The client's address, given the peer and the values of every `Forwarded` and
+/// `X-Forwarded-For` header (in order). `Forwarded` wins when both are present, as RFC 7239 asks.
+/// A malformed entry ends the walk: the last address known good (a trusted proxy's client) is used.
+pub fn resolve(peer: IpAddr, forwarded: &[&str], x_forwarded_for: &[&str], trusted: &TrustedProxies) -> IpAddr {
+    let peer = canonical(peer);
+    if !trusted.contains(peer) {
+        return peer;
+    }
+    let chain: Vec<Option<IpAddr>> = if !forwarded.is_empty() {
+        forwarded.iter().flat_map(|h| h.split(',')).map(forwarded_for).collect()
+    } else {
+        x_forwarded_for
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(|e| parse_node(e.trim()))
+            .collect()
+    };
+    let mut client = peer;
+    for hop in chain.into_iter().rev() {
+        match hop {
+            Some(ip) if trusted.contains(ip) => client = ip,
+            Some(ip) => return ip,
+            None => return client,
+        }
+    }
+    client
+}
+
+/// The `for=` of one `Forwarded` element (`for=192.0.2.1;proto=https`, `for="[2001:db8::1]:443"`).
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| parse_node(v.trim().trim_matches('"')))
+            .flatten()
+    })
+}
+
+/// An address as proxies write it: bare, with a port, or IPv6 in brackets with an optional port.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(ip) = node.parse::<IpAddr>() {
+        return Some(canonical(ip));
+    }
+    if let Some(rest) = node.strip_prefix('[') {
+        let (inside, _) = rest.split_once(']')?;
+        return inside.parse::<IpAddr>().ok().map(canonical);
+    }
+    let (host, port) = node.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    fn proxies() -> TrustedProxies {
+        TrustedProxies::parse("10.0.0.0/24, 2001:db8:ffff::1").expect("valid")
+    }
+
+    #[test]
+    fn the_list_takes_addresses_and_ranges_and_names_every_bad_entry() {
+        let t = proxies();
+        assert!(t.contains(ip("10.0.0.77")) && t.contains(ip("2001:db8:ffff::1")));
+        assert!(t.contains(ip("::ffff:10.0.0.5")), "IPv4-mapped IPv6 is IPv4");
+        assert!(!t.contains(ip("10.0.1.1")) && !t.contains(ip("2001:db8:ffff::2")));
+        let err = TrustedProxies::parse("10.0.0.1, nginx, 10.0.0.0/33").expect_err("bad");
+        assert!(err.contains("`nginx`") && err.contains("`10.0.0.0/33`"), "{err}");
+        assert!(TrustedProxies::parse("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_its_headers_say() {
+        let got = resolve(ip("192.0.2.9"), &["for=1.1.1.1"], &["1.2.3.4"], &proxies());
+        assert_eq!(got, ip("192.0.2.9"));
+    }
+
+    #[test]
+    fn the_right_most_untrusted_entry_is_the_client_and_spoofed_left_entries_are_ignored() {
+        let t = proxies();
+        let xff = ["6.6.6.6, 203.0.113.7, 10.0.0.2"];
+        assert_eq!(resolve(ip("10.0.0.1"), &[], &xff, &t), ip("203.0.113.7"));
+        // Several headers are one list, in order.
+        let split = ["6.6.6.6", "203.0.113.7"];
+        assert_eq!(resolve(ip("10.0.0.1"), &[], &split, &t), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ipv6_and_ports_are_understood_in_both_headers() {
+        let t = proxies();
+        let v6 = ip("2001:db8:ffff::1");
+        assert_eq!(resolve(v6, &[], &["2001:db8::42"], &t), ip("2001:db8::42"));
+        assert_eq!(resolve(v6, &[], &["[2001:db8::42]:5555"], &t), ip("2001:db8::42"));
+        assert_eq!(resolve(v6, &[], &["198.51.100.4:8080"], &t), ip("198.51.100.4"));
+        let fwd = [r#"for=6.6.6.6, for="[2001:db8::42]:443";proto=https, For=10.0.0.3"#];
+        assert_eq!(
+            resolve(v6, &fwd, &["9.9.9.9"], &t),
+            ip("2001:db8::42"),
+            "Forwarded wins"
+        );
+    }
+
+    #[test]
+    fn a_malformed_or_obfuscated_entry_stops_at_the_last_trusted_hop() {
+        let t = proxies();
+        assert_eq!(
+            resolve(ip("10.0.0.1"), &[], &["203.0.113.7, garbage"], &t),
+            ip("10.0.0.1")
+        );
+        assert_eq!(resolve(ip("10.0.0.1"), &[], &["garbage, 10.0.0.9"], &t), ip("10.0.0.9"));
+        assert_eq!(resolve(ip("10.0.0.1"), &["for=unknown"], &[], &t), ip("10.0.0.1"));
+        assert_eq!(resolve(ip("10.0.0.1"), &["for=_hidden"], &[], &t), ip("10.0.0.1"));
+        assert_eq!(resolve(ip("10.0.0.1"), &[], &[""], &t), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn a_chain_of_only_trusted_proxies_gives_the_left_most() {
+        let t = proxies();
+        assert_eq!(
+            resolve(ip("10.0.0.1"), &[], &["10.0.0.8, 10.0.0.9"], &t),
+            ip("10.0.0.8")
+        );
+        assert_eq!(resolve(ip("10.0.0.1"), &[], &[], &t), ip("10.0.0.1"));
+    }
+}
