@@ -220,6 +220,12 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The `cookie` header value this browser would send.
+    pub fn cookie_string(&self) -> String {
+        let v: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        v.join("; ")
+    }
+
     fn cookie_header(&self) -> Vec<(&'static str, String)> {
         if self.cookies.is_empty() {
             return Vec::new();
@@ -272,6 +278,15 @@ impl<'a> Browser<'a> {
             .app
             .request(Method::POST, path, &headers, Body::from_string(body))
             .await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Posts a multipart body to `path`, with the CSRF token in the query string as the upload form does.
+    pub async fn post_multipart(&mut self, path: &str, content_type: String, body: Vec<u8>) -> Reply {
+        let headers = [("cookie", self.cookie_string()), ("content-type", content_type)];
+        let path = format!("{path}?csrf_token={}", self.csrf);
+        let reply = self.app.request(Method::POST, &path, &headers, Body::from(body)).await;
         self.absorb(&reply);
         reply
     }

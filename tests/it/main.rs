@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod foundation;
 mod import;
+mod import_limits;
 mod mentor;
 mod outbox;
 mod routing;
