@@ -132,6 +132,18 @@ impl TestApp {
         self.request(method, path, &headers, body).await
     }
 
+    /// Posts a register file to the import API with `token`, in Chinese.
+    pub async fn api_upload(&self, token: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        let (content_type, body) = multipart(file_name, bytes);
+        let headers = [
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", content_type),
+            ("accept-language", "zh-CN".to_string()),
+        ];
+        self.request(Method::POST, "/api/v1/imports", &headers, Body::from(body))
+            .await
+    }
+
     /// Creates an active user with [`PASSWORD`] that need not change it.
     pub async fn user(&self, email: &str, role: Role) -> i32 {
         let new = user::NewUser::parse(email, "测试用户", role.as_str(), Some(PASSWORD)).expect("valid user");
@@ -202,6 +214,19 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// A multipart body with one `file` field: (content type, body).
+pub fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "XyZvocpathBoundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A browser: keeps cookies, finds the CSRF token in pages, follows nothing by itself.

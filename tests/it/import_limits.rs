@@ -5,11 +5,10 @@
 use std::io::Write;
 
 use entity::enums::Role;
-use poem::Body;
-use poem::http::{Method, StatusCode};
+use poem::http::StatusCode;
 use vocpath::student::table::{self, limits};
 
-use crate::helpers::{Reply, TestApp};
+use crate::helpers::{Reply, TestApp, multipart};
 
 /// An XLSX holding "x" in each of `cells` (zero-based row, column), made by rust_xlsxwriter.
 fn xlsx_with_cells(cells: &[(u32, u16)]) -> Vec<u8> {
@@ -66,29 +65,10 @@ pub fn zip_bomb(rows: usize, padding_mib: usize) -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
-fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "XyZvocpathBoundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// Posts `bytes` to the import API as a staff member who may import.
 async fn api_upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> Reply {
     let token = app.token(Role::Admissions).await;
-    let (content_type, body) = multipart(file_name, bytes);
-    let headers = [
-        ("authorization", format!("Bearer {token}")),
-        ("content-type", content_type),
-        ("accept-language", "zh-CN".to_string()),
-    ];
-    app.request(Method::POST, "/api/v1/imports", &headers, Body::from(body))
-        .await
+    app.api_upload(&token, file_name, bytes).await
 }
 
 /// The refusal is 422, names `limit`, wrote nothing, and the service still answers.

@@ -12,6 +12,7 @@ mod browser;
 mod foundation;
 mod import;
 mod import_limits;
+mod import_uploads;
 mod mentor;
 mod outbox;
 mod routing;
