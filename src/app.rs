@@ -320,13 +320,19 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Students' statuses change with the calendar (junior high ends on 1 July, jobs end), so the
-/// cached status used by list filters is recomputed at start-up and every six hours. Idempotent, so
-/// several instances doing it is harmless.
+/// cached status used by list filters is recomputed at start-up and every six hours; the same tick
+/// deletes the uploads of abandoned import previews. Idempotent, so several instances doing it is
+/// harmless.
 async fn refresh_statuses_daily(db: DatabaseConnection) {
     loop {
         match crate::student::students::refresh_all_statuses(&db, chrono::Utc::now().date_naive()).await {
             Ok(changed) => tracing::info!(changed, "student statuses refreshed"),
             Err(e) => tracing::warn!(error = %e, "refreshing student statuses failed; will retry"),
+        }
+        // Uploads of previews abandoned for a day are deleted (within 6 h of their 24 h).
+        match crate::student::import::purge_stale_uploads(&db, chrono::Utc::now()).await {
+            Ok(purged) => tracing::info!(purged, "stale import uploads deleted"),
+            Err(e) => tracing::warn!(error = %e, "deleting stale import uploads failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
     }

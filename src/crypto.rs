@@ -1,11 +1,12 @@
 //! Protection of national IDs at rest: AES-256-GCM encryption with a random nonce per value, and a
-//! keyed hash (HMAC-SHA256) so that uniqueness and look-up by ID work without decrypting anything.
-//! Both keys are derived from the one data key (`VOCPATH_DATA_KEY`), each for its own purpose.
+//! keyed hash (HMAC-SHA256) so that uniqueness and look-up by ID work without decrypting anything;
+//! and of uploaded register files, kept between preview and commit (AES-256-GCM under their own key).
+//! All keys are derived from the one data key (`VOCPATH_DATA_KEY`), each for its own purpose.
 //! [`sign`] is the one HMAC for values the service hands out and must recognise later (CSRF
 //! tokens, device cookies), each under its own purpose prefix.
-//! This module never logs or returns a clear ID except from [`IdVault::decrypt`].
+//! This module never logs or returns clear content except from the `decrypt` functions.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -20,6 +21,7 @@ use crate::error::AppError;
 pub struct IdVault {
     cipher: Aes256Gcm,
     lookup_key: [u8; 32],
+    upload_cipher: Aes256Gcm,
 }
 
 impl std::fmt::Debug for IdVault {
@@ -45,21 +47,13 @@ impl IdVault {
         IdVault {
             cipher: Aes256Gcm::new(&enc.into()),
             lookup_key: derive(data_key, b"vocpath national-id lookup v1"),
+            upload_cipher: Aes256Gcm::new(&derive(data_key, b"vocpath upload encryption v1").into()),
         }
     }
 
     /// `base64(nonce ‖ ciphertext)`; a fresh nonce each time, so equal IDs encrypt differently.
     pub fn encrypt(&self, id: &str) -> Result<String, AppError> {
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), id.as_bytes())
-            .map_err(|_| AppError::Internal("national ID encryption failed".into()))?;
-        let mut out = Vec::with_capacity(12 + sealed.len());
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        Ok(STANDARD.encode(out))
+        Ok(STANDARD.encode(seal(&self.cipher, id.as_bytes(), b"", "national ID")?))
     }
 
     /// The clear ID. Fails when the value was encrypted under another data key.
@@ -67,15 +61,19 @@ impl IdVault {
         let bytes = STANDARD
             .decode(stored)
             .map_err(|_| AppError::Internal("stored national ID is not base64".into()))?;
-        if bytes.len() < 13 {
-            return Err(AppError::Internal("stored national ID is truncated".into()));
-        }
-        let (nonce, sealed) = bytes.split_at(12);
-        let clear = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), sealed)
-            .map_err(|_| AppError::Internal("national ID cannot be decrypted: was VOCPATH_DATA_KEY changed?".into()))?;
+        let clear = open(&self.cipher, &bytes, b"", "national ID")?;
         String::from_utf8(clear).map_err(|_| AppError::Internal("decrypted national ID is not text".into()))
+    }
+
+    /// An uploaded file as `nonce ‖ ciphertext`, bound to `digest` (its SHA-256), so a stored
+    /// upload cannot be swapped for another batch's.
+    pub fn encrypt_upload(&self, content: &[u8], digest: &str) -> Result<Vec<u8>, AppError> {
+        seal(&self.upload_cipher, content, digest.as_bytes(), "upload")
+    }
+
+    /// The clear upload sealed by [`IdVault::encrypt_upload`] with the same `digest`.
+    pub fn decrypt_upload(&self, stored: &[u8], digest: &str) -> Result<Vec<u8>, AppError> {
+        open(&self.upload_cipher, stored, digest.as_bytes(), "upload")
     }
 
     /// Keyed hash for uniqueness and look-up (64 hex digits).
@@ -94,6 +92,30 @@ pub fn sign(secret: &[u8], purpose: &str, message: &str) -> String {
     mac.update(purpose.as_bytes());
     mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// `nonce ‖ ciphertext` of `clear` under a fresh random nonce.
+fn seal(cipher: &Aes256Gcm, clear: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad })
+        .map_err(|_| AppError::Internal(format!("{what} encryption failed")))?;
+    let mut out = Vec::with_capacity(12 + sealed.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// The clear bytes of `nonce ‖ ciphertext`; fails under another key or `aad`.
+fn open(cipher: &Aes256Gcm, bytes: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
+    if bytes.len() < 13 {
+        return Err(AppError::Internal(format!("stored {what} is truncated")));
+    }
+    let (nonce, sealed) = bytes.split_at(12);
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
+        .map_err(|_| AppError::Internal(format!("{what} cannot be decrypted: was VOCPATH_DATA_KEY changed?")))
 }
 
 #[cfg(test)]
@@ -125,6 +147,16 @@ mod tests {
         let v = IdVault::new(&[7u8; 32]);
         assert_eq!(v.lookup_hash("x"), v.lookup_hash("x"));
         assert_ne!(v.lookup_hash("x"), IdVault::new(&[8u8; 32]).lookup_hash("x"));
+    }
+
+    #[test]
+    fn an_upload_round_trips_only_with_its_own_digest() {
+        let v = IdVault::new(&[7u8; 32]);
+        let sealed = v.encrypt_upload(b"410181200602024058,x", "d1").expect("enc");
+        assert!(!sealed.windows(6).any(|w| w == b"410181"));
+        assert_eq!(v.decrypt_upload(&sealed, "d1").expect("dec"), b"410181200602024058,x");
+        assert!(v.decrypt_upload(&sealed, "d2").is_err(), "bound to its digest");
+        assert!(v.decrypt(&STANDARD.encode(&sealed)).is_err(), "not under the ID key");
     }
 
     #[test]

@@ -6,8 +6,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
-/// Connects with settings suited to each engine: on SQLite WAL journaling, foreign keys on and a
-/// busy timeout so concurrent writers wait instead of failing.
+/// Connects with settings suited to each engine: on SQLite WAL journaling, foreign keys on, a
+/// busy timeout so concurrent writers wait instead of failing, and secure delete.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opt = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite:");
@@ -21,6 +21,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(15))
+            // Deleted and overwritten content (an import's upload once committed) is zeroed in
+            // the file instead of lingering in free pages.
+            .pragma("secure_delete", "ON")
     });
     Database::connect(opt).await
 }

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i32,
     pub file_name: String,
     pub file_sha256: String,
+    /// The uploaded file, AES-256-GCM encrypted (see `IdVault::encrypt_upload`); empty once the
+    /// batch is committed or its preview abandoned for 24 hours.
     pub content: Vec<u8>,
     pub sheet: Option<String>,
     /// `previewed` or `committed`.

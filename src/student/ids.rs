@@ -64,6 +64,32 @@ pub fn mask(id: &str) -> String {
     format!("{head}********{tail}")
 }
 
+/// `text` with every run of 15 or more ID characters (digits, also full-width, and `X`) masked as
+/// by [`mask`]: a cell quoted back in a message may hold a national ID typed into the wrong column.
+pub fn mask_ids_in(text: &str) -> String {
+    let is_id_char = |c: char| matches!(half_width(c), '0'..='9' | 'X' | 'x');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 15 {
+            out.push_str(&mask(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_id_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// An 18-character resident identity number (GB 11643), normalised: ASCII digits and an upper-case
 /// `X` check character. Prints masked.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -460,6 +486,19 @@ mod tests {
         assert_eq!(id.masked(), "410181********4058");
         let debug = format!("{id:?}");
         assert!(!debug.contains(ID) && debug.contains("410181********4058"), "{debug}");
+    }
+
+    #[test]
+    fn ids_inside_a_text_are_masked_and_other_numbers_kept() {
+        assert_eq!(
+            mask_ids_in("“41018120070729545X” 电话 13800138000"),
+            "“410181********545X” 电话 13800138000"
+        );
+        assert_eq!(
+            mask_ids_in("４１０１８１２００６０２０２４０５８"),
+            "４１０１８１********４０５８"
+        );
+        assert_eq!(mask_ids_in("410181200602024"), "*".repeat(15));
     }
 
     #[test]

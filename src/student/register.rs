@@ -193,7 +193,7 @@ fn column_for_header(header: &str) -> Option<Column> {
 }
 
 /// The Excel letter of a 0-based column index (`0` → `A`, `26` → `AA`).
-fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut n = index + 1;
     let mut letters = Vec::new();
     while n > 0 {

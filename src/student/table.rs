@@ -8,13 +8,14 @@
 //! scientific form, so that the ID parser can explain what Excel did to them.
 
 use std::borrow::Cow;
-use std::fmt::Display;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsx, open_workbook_from_rs};
+use calamine::Data;
 
 use super::ids::is_blank;
 use crate::i18n::Msg;
+
+pub mod limits;
+mod xlsx;
 
 /// The zip signature that starts every XLSX file.
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -41,16 +42,21 @@ pub struct TableRow {
     pub cells: Vec<String>,
 }
 
-/// Reads an uploaded file. XLSX/XLS is recognised by its signature and read from `sheet` (or the
+/// Reads an uploaded file. XLSX is recognised by its signature and read from `sheet` (or the
 /// first visible worksheet); anything else is read as CSV, delimited by commas, tabs or semicolons.
+/// Either is refused, with a message naming the bound, when it passes one of the [`limits`].
+///
+/// An old binary `.xls` is refused: calamine builds every sheet of one as a dense grid, sized
+/// from values in the file, as soon as it is opened, so a 2 KB file could claim gigabytes before
+/// anything could be checked. Excel saves it as `.xlsx` in two clicks.
 ///
 /// The header is the first row with at least two filled cells, so a title row above it (often a
 /// merged cell such as 「2021 年建档立卡学生名单」) is skipped.
 pub fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Msg> {
     if bytes.starts_with(ZIP_MAGIC) {
-        read_workbook::<Xlsx<_>>(bytes, sheet)
+        xlsx::read_xlsx(bytes, sheet)
     } else if bytes.starts_with(OLE_MAGIC) {
-        read_workbook::<Xls<_>>(bytes, sheet)
+        Err(Msg::new("student.table_xls_refused"))
     } else {
         read_csv(&decode_text(bytes)?)
     }
@@ -102,53 +108,6 @@ impl TableBuilder {
 /// A cell's text without surrounding white space (including full-width and no-break spaces).
 fn clean(cell: &str) -> String {
     cell.trim_matches(is_blank).to_owned()
-}
-
-/// Opens a workbook of type `R` and reads the chosen sheet.
-fn read_workbook<'a, R>(bytes: &'a [u8], sheet: Option<&str>) -> Result<Table, Msg>
-where
-    R: Reader<Cursor<&'a [u8]>>,
-    R::Error: Display,
-{
-    let unreadable = |e: R::Error| Msg::new("student.table_excel_unreadable").arg("error", e);
-    let mut workbook: R = open_workbook_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
-    let name = choose_sheet(&workbook, sheet)?;
-    let range = workbook.worksheet_range(&name).map_err(unreadable)?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let mut builder = TableBuilder::default();
-    for (i, row) in range.rows().enumerate() {
-        builder.push(first_row + i + 1, row.iter().map(cell_text).collect());
-    }
-    builder.finish()
-}
-
-/// The named sheet (matched ignoring case and surrounding spaces), or the first visible worksheet.
-fn choose_sheet<RS, R>(workbook: &R, wanted: Option<&str>) -> Result<String, Msg>
-where
-    RS: std::io::Read + std::io::Seek,
-    R: Reader<RS>,
-{
-    let sheets = workbook.sheets_metadata();
-    let found = match wanted {
-        Some(wanted) => {
-            let wanted = wanted.trim().to_lowercase();
-            sheets.iter().find(|s| s.name.trim().to_lowercase() == wanted)
-        }
-        None => sheets
-            .iter()
-            .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
-            .or(sheets.first()),
-    };
-    match (found, wanted) {
-        (Some(sheet), _) => Ok(sheet.name.clone()),
-        (None, Some(wanted)) => {
-            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
-            Err(Msg::new("student.table_sheet_not_found")
-                .arg("sheet", wanted.trim())
-                .arg("sheets", names.join("、")))
-        }
-        (None, None) => Err(Msg::new("student.table_empty")),
-    }
 }
 
 /// A spreadsheet cell as the text a clerk would read.
@@ -236,10 +195,12 @@ fn detect_delimiter(text: &str) -> u8 {
 /// Reads CSV text. A record's line is the row Excel shows: the physical line it starts on, less
 /// the line breaks inside quoted cells of earlier records (blank lines still count, as in Excel).
 fn read_csv(text: &str) -> Result<Table, Msg> {
+    let delimiter = detect_delimiter(text);
+    limits::check_csv(text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(detect_delimiter(text))
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let mut builder = TableBuilder::default();

@@ -163,6 +163,18 @@ impl TestApp {
         self.request(method, path, &headers, body).await
     }
 
+    /// Posts a register file to the import API with `token`, in Chinese.
+    pub async fn api_upload(&self, token: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        let (content_type, body) = multipart(file_name, bytes);
+        let headers = [
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", content_type),
+            ("accept-language", "zh-CN".to_string()),
+        ];
+        self.request(Method::POST, "/api/v1/imports", &headers, Body::from(body))
+            .await
+    }
+
     /// Creates an active user with [`PASSWORD`] that need not change it.
     pub async fn user(&self, email: &str, role: Role) -> i32 {
         let new = user::NewUser::parse(email, "测试用户", role.as_str(), Some(PASSWORD)).expect("valid user");
@@ -235,6 +247,19 @@ impl Drop for TestApp {
     }
 }
 
+/// A multipart body with one `file` field: (content type, body).
+pub fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "XyZvocpathBoundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A browser: keeps cookies, finds the CSRF token in pages, follows nothing by itself.
 pub struct Browser<'a> {
     app: &'a TestApp,
@@ -249,6 +274,12 @@ impl<'a> Browser<'a> {
             cookies: HashMap::new(),
             csrf: String::new(),
         }
+    }
+
+    /// The `cookie` header value this browser would send.
+    pub fn cookie_string(&self) -> String {
+        let v: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        v.join("; ")
     }
 
     fn cookie_header(&self) -> Vec<(&'static str, String)> {
@@ -303,6 +334,15 @@ impl<'a> Browser<'a> {
             .app
             .request(Method::POST, path, &headers, Body::from_string(body))
             .await;
+        self.absorb(&reply);
+        reply
+    }
+
+    /// Posts a multipart body to `path`, with the CSRF token in the query string as the upload form does.
+    pub async fn post_multipart(&mut self, path: &str, content_type: String, body: Vec<u8>) -> Reply {
+        let headers = [("cookie", self.cookie_string()), ("content-type", content_type)];
+        let path = format!("{path}?csrf_token={}", self.csrf);
+        let reply = self.app.request(Method::POST, &path, &headers, Body::from(body)).await;
         self.absorb(&reply);
         reply
     }

@@ -317,12 +317,7 @@ async fn the_portal_uploads_previews_and_commits() {
     );
     body.extend_from_slice(&messy_gbk());
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookie: String = b
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = b.cookie_string();
     let headers = [
         ("cookie", cookie.clone()),
         ("content-type", format!("multipart/form-data; boundary={boundary}")),
@@ -331,13 +326,8 @@ async fn the_portal_uploads_previews_and_commits() {
         .request(Method::POST, "/imports", &headers, Body::from(body.clone()))
         .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN, "CSRF applies to uploads too");
-    let r = app
-        .request(
-            Method::POST,
-            &format!("/imports?csrf_token={}", b.csrf),
-            &headers,
-            Body::from(body),
-        )
+    let r = b
+        .post_multipart("/imports", format!("multipart/form-data; boundary={boundary}"), body)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let show = b.get(r.location()).await;

@@ -11,6 +11,8 @@ mod auth;
 mod browser;
 mod foundation;
 mod import;
+mod import_limits;
+mod import_uploads;
 mod mentor;
 mod outbox;
 mod routing;

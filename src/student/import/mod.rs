@@ -3,6 +3,10 @@
 //! rows. Households are matched by registration number, students by the keyed hash of their
 //! national ID. Re-importing the same file changes nothing; a changed value is updated and the
 //! change is recorded in the student's archive.
+//!
+//! The uploaded file is kept between preview and commit only encrypted (under its own key derived
+//! from the data key), and deleted (emptied) once committed or after 24 hours unused; its digest
+//! and report stay, and reports never quote a full national ID.
 
 mod apply;
 mod plan;
@@ -14,6 +18,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::ids::mask_ids_in;
 use super::register::{self, RegisterRow, RowError};
 use super::table;
 use crate::audit::{self, Actor, Record};
@@ -46,7 +51,13 @@ impl ReportError {
             line: e.line,
             column: e.column.clone(),
             key: e.msg.key.to_string(),
-            args: e.msg.args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            // A cell quoted back may be a national ID in the wrong column; reports are stored.
+            args: e
+                .msg
+                .args
+                .iter()
+                .map(|(k, v)| (k.to_string(), mask_ids_in(v)))
+                .collect(),
         }
     }
 
@@ -130,7 +141,7 @@ pub async fn preview(
     let rows = check_preferences(db, rows, &mut errors).await?;
     let existing = Existing::load(db).await?;
     let plan = plan(&rows, &existing, vault);
-    Ok(plan.report(file_name, row_count, &errors, false))
+    Ok(plan.report(&mask_ids_in(file_name), row_count, &errors, false))
 }
 
 /// Stores an uploaded file with its preview, for a later [`commit_batch`].
@@ -143,10 +154,11 @@ pub async fn create_batch(
     sheet: Option<String>,
 ) -> Result<(import_batch::Model, ImportReport), AppError> {
     let report = preview(db, vault, file_name, &bytes, sheet.as_deref()).await?;
+    let digest = crate::auth::sha256_hex_bytes(&bytes);
     let batch = import_batch::ActiveModel {
-        file_name: Set(file_name.chars().take(255).collect()),
-        file_sha256: Set(crate::auth::sha256_hex_bytes(&bytes)),
-        content: Set(bytes),
+        file_name: Set(report.file_name.chars().take(255).collect()),
+        content: Set(vault.encrypt_upload(&bytes, &digest)?),
+        file_sha256: Set(digest),
         sheet: Set(sheet),
         status: Set("previewed".into()),
         report: Set(serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?),
@@ -184,7 +196,11 @@ pub async fn commit_batch(
     if batch.status == "committed" {
         return Err(AppError::Conflict(Msg::new("error.import_already_committed")));
     }
-    let (rows, mut errors, row_count) = parse(&batch.content, batch.sheet.as_deref())?;
+    if batch.content.is_empty() {
+        return Err(AppError::Conflict(Msg::new("error.import_upload_gone")));
+    }
+    let bytes = vault.decrypt_upload(&batch.content, &batch.file_sha256)?;
+    let (rows, mut errors, row_count) = parse(&bytes, batch.sheet.as_deref())?;
     let txn = db.begin().await?;
     let rows = check_preferences(&txn, rows, &mut errors).await?;
     // Claim the batch inside the transaction: a second concurrent commit finds it committed.
@@ -216,6 +232,11 @@ pub async fn commit_batch(
                 serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?,
             ),
         )
+        // Written: the upload has served its purpose (the digest and report stay).
+        .col_expr(
+            import_batch::Column::Content,
+            sea_orm::sea_query::Expr::value(Vec::<u8>::new()),
+        )
         .filter(import_batch::Column::Id.eq(id))
         .exec(&txn)
         .await?;
@@ -245,6 +266,26 @@ pub async fn import_now(
 ) -> Result<ImportReport, AppError> {
     let (batch, _) = create_batch(db, vault, actor, file_name, bytes, sheet).await?;
     commit_batch(db, vault, actor, batch.id, CommitOptions::default()).await
+}
+
+/// How long an uncommitted preview keeps its upload.
+pub const UPLOAD_KEPT_FOR: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Deletes (empties) the uploads of previews left uncommitted for more than [`UPLOAD_KEPT_FOR`]
+/// before `now`, keeping their digest and report; returns how many were deleted. Run by the
+/// periodic task in `app.rs`; committing such a preview then asks for the file again.
+pub async fn purge_stale_uploads(db: &impl ConnectionTrait, now: chrono::DateTime<Utc>) -> Result<u64, AppError> {
+    let purged = import_batch::Entity::update_many()
+        .col_expr(
+            import_batch::Column::Content,
+            sea_orm::sea_query::Expr::value(Vec::<u8>::new()),
+        )
+        .filter(import_batch::Column::Status.eq("previewed"))
+        .filter(import_batch::Column::CreatedAt.lt(now - UPLOAD_KEPT_FOR))
+        .filter(import_batch::Column::Content.ne(Vec::<u8>::new()))
+        .exec(db)
+        .await?;
+    Ok(purged.rows_affected)
 }
 
 type Parsed = (Vec<RegisterRow>, Vec<RowError>, usize);

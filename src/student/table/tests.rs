@@ -211,3 +211,79 @@ fn the_sample_register_reads_the_same_in_utf8_and_gbk() {
     assert_eq!(table.rows[499].line, 501);
     assert_eq!(read_table(&gbk, None).expect("GBK sample"), table);
 }
+
+#[test]
+fn an_old_binary_xls_file_is_refused_with_advice_to_save_it_as_xlsx() {
+    let msg = read_table(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 rest of an xls", None).expect_err("xls");
+    assert_eq!(msg.key, "student.table_xls_refused");
+}
+
+/// A zip whose one member `name` inflates to `len` copies of `byte`, and whose headers claim 100.
+fn lying_zip(name: &str, byte: u8, len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(name, options).expect("member");
+    let chunk = vec![byte; 64 * 1024];
+    for _ in 0..len / chunk.len() {
+        zip.write_all(&chunk).expect("write");
+    }
+    let mut out = zip.finish().expect("zip").into_inner();
+    let real = (len as u32).to_le_bytes();
+    for (signature, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+        let at = out.windows(4).position(|w| w == signature).expect("header") + offset;
+        assert_eq!(out[at..at + 4], real, "the size field is where the spec puts it");
+        out[at..at + 4].copy_from_slice(&100u32.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn a_zip_member_inflating_past_its_limit_is_refused_even_when_its_header_lies() {
+    let held = limits::MAX_HELD_PART_BYTES as usize;
+    let bytes = lying_zip("xl/sharedStrings.xml", b'<', held + 64 * 1024);
+    let msg = limits::check_archive(&bytes).expect_err("too large");
+    assert_eq!(msg.key, "student.table_archive_too_large");
+    assert!(msg.args.contains(&("max", "32".to_owned())), "{msg:?}");
+    assert!(limits::check_archive(&lying_zip("xl/sharedStrings.xml", b'<', held)).is_ok());
+}
+
+#[test]
+fn a_text_longer_than_any_cell_in_an_xml_member_is_refused() {
+    let run = limits::MAX_XML_RUN_BYTES as usize;
+    let msg = limits::check_archive(&lying_zip("xl/worksheets/sheet1.xml", b' ', run + 64 * 1024)).expect_err("long");
+    assert_eq!(msg.key, "student.table_xml_run_too_long");
+    assert!(limits::check_archive(&lying_zip("xl/worksheets/sheet1.xml", b' ', run)).is_ok());
+    assert!(
+        limits::check_archive(&lying_zip("xl/media/image1.png", b' ', run * 2)).is_ok(),
+        "not XML"
+    );
+}
+
+#[test]
+fn cells_spread_over_rows_count_up_to_each_rows_last_filled_cell() {
+    let mut extent = limits::Extent::default();
+    let last_column = limits::MAX_COLUMNS - 1;
+    let rows_allowed = limits::MAX_CELLS / limits::MAX_COLUMNS;
+    for row in 0..rows_allowed {
+        extent.add_cell(row, last_column).expect("within the cell limit");
+    }
+    let msg = extent
+        .add_cell(rows_allowed, last_column)
+        .expect_err("one row too many");
+    assert_eq!(msg.key, "student.table_too_many_cells");
+}
+
+#[test]
+fn cells_out_of_row_order_are_counted_once_and_wide_rows_name_their_column() {
+    let mut extent = limits::Extent::default();
+    for _ in 0..3 {
+        for row in [5, 1, 5, 1] {
+            extent.add_cell(row, 9).expect("same cells again");
+        }
+    }
+    assert_eq!(extent.cells(), 20, "two rows of ten cells");
+    assert!(limits::check_rows_and_columns(limits::MAX_ROWS, limits::MAX_COLUMNS).is_ok());
+    let msg = limits::check_rows_and_columns(1, limits::MAX_COLUMNS + 1).expect_err("wide");
+    assert!(msg.args.contains(&("letter", "GS".to_owned())), "{msg:?}");
+}

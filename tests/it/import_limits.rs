@@ -1,0 +1,188 @@
+//! Hostile uploads: spreadsheets whose few bytes describe billions of cells, zip bombs and CSV files
+//! of absurd shape are refused with 422 and a message naming the bound, nothing is written, the
+//! service keeps answering, and reading them costs little memory.
+
+use std::io::Write;
+
+use entity::enums::Role;
+use poem::http::StatusCode;
+use vocpath::student::table::{self, limits};
+
+use crate::helpers::{Reply, TestApp, multipart};
+
+/// An XLSX holding "x" in each of `cells` (zero-based row, column), made by rust_xlsxwriter.
+fn xlsx_with_cells(cells: &[(u32, u16)]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for &(row, col) in cells {
+        sheet.write_string(row, col, "x").expect("write cell");
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+/// A minimal XLSX written by hand whose one sheet repeats `<row><c>x</c></row>` `rows` times and
+/// then `padding_mib` MiB of blanks: (1,000,000, 240) inflates to ~290 MB of XML from ~0.5 MB.
+pub fn zip_bomb(rows: usize, padding_mib: usize) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let parts: [(&str, &str); 4] = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+    ];
+    for (name, text) in parts {
+        zip.start_file(name, options).expect("zip member");
+        zip.write_all(text.as_bytes()).expect("zip write");
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", options).expect("zip member");
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#)
+        .expect("zip write");
+    let row = br#"<row><c t="inlineStr"><is><t>x</t></is></c></row>"#.repeat(1000);
+    for _ in 0..rows / 1000 {
+        zip.write_all(&row).expect("zip write");
+    }
+    let blanks = [b' '; 512 * 1024];
+    for _ in 0..padding_mib * 2 {
+        zip.write_all(&blanks).expect("zip write");
+        zip.write_all(b"<row/>").expect("zip write");
+    }
+    zip.write_all(b"</sheetData></worksheet>").expect("zip write");
+    zip.finish().expect("zip").into_inner()
+}
+
+/// Posts `bytes` to the import API as a staff member who may import.
+async fn api_upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> Reply {
+    let token = app.token(Role::Admissions).await;
+    app.api_upload(&token, file_name, bytes).await
+}
+
+/// The refusal is 422, names `limit`, wrote nothing, and the service still answers.
+async fn assert_refused(app: &TestApp, reply: &Reply, limit: &str) {
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(
+        reply.body.contains(limit),
+        "the message names the limit {limit}: {}",
+        reply.body
+    );
+    assert_eq!(app.count("import_batch").await, 0, "no batch stored");
+    assert_eq!(app.count("student").await, 0, "no student written");
+    assert_eq!(
+        app.get("/healthz").await.status,
+        StatusCode::OK,
+        "the service is still up"
+    );
+}
+
+#[tokio::test]
+async fn an_xlsx_using_the_last_cell_of_the_sheet_is_refused_naming_the_row_limit() {
+    let app = TestApp::spawn().await;
+    let bytes = xlsx_with_cells(&[(0, 0), (0, 1), (1_048_575, 16_383)]);
+    assert!(bytes.len() < 10_000, "a tiny file: {} bytes", bytes.len());
+    let reply = api_upload(&app, "hostile.xlsx", &bytes).await;
+    assert_refused(&app, &reply, &limits::MAX_ROWS.to_string()).await;
+    assert!(
+        reply.body.contains("1048576"),
+        "names the row the sheet reaches: {}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn one_cell_at_cv200000_is_refused_on_the_portal_upload_page() {
+    let app = TestApp::spawn().await;
+    let bytes = xlsx_with_cells(&[(0, 0), (0, 1), (199_999, 99)]);
+    let mut b = app.browser_as(Role::Admissions).await;
+    b.get("/imports/new").await;
+    let (content_type, body) = multipart("cv.xlsx", &bytes);
+    let reply = b.post_multipart("/imports", content_type, body).await;
+    assert!(reply.body.contains("200000"), "names the row reached: {}", reply.body);
+    assert_refused(&app, &reply, &limits::MAX_ROWS.to_string()).await;
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_naming_the_uncompressed_limit() {
+    let app = TestApp::spawn().await;
+    let bytes = zip_bomb(1_000_000, 240);
+    assert!(
+        bytes.len() < 1_000_000,
+        "fits the test body limit: {} bytes",
+        bytes.len()
+    );
+    let reply = api_upload(&app, "bomb.xlsx", &bytes).await;
+    let mib = (limits::MAX_UNCOMPRESSED_BYTES / (1024 * 1024)).to_string();
+    assert_refused(&app, &reply, &format!("{mib} MB")).await;
+}
+
+#[tokio::test]
+async fn a_csv_record_with_hundreds_of_thousands_of_columns_is_refused() {
+    let app = TestApp::spawn().await;
+    let line = format!("a{}\n", ",a".repeat(300_000));
+    let reply = api_upload(&app, "wide.csv", line.as_bytes()).await;
+    assert_refused(&app, &reply, &limits::MAX_COLUMNS.to_string()).await;
+}
+
+#[tokio::test]
+async fn a_csv_file_with_too_many_rows_is_refused() {
+    let app = TestApp::spawn().await;
+    let text = "a,b\n".repeat(limits::MAX_ROWS + 1);
+    let reply = api_upload(&app, "long.csv", text.as_bytes()).await;
+    assert_refused(&app, &reply, &limits::MAX_ROWS.to_string()).await;
+}
+
+/// Reads a `/proc/self/status` field in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
+const RSS_CHILD: &str = "VOCPATH_RSS_CHILD";
+
+/// Parsing the zip bomb raises the peak resident memory by less than 256 MiB. Measured in a child
+/// process running only this test, since the other tests share this process's memory.
+#[test]
+fn reading_a_zip_bomb_raises_peak_memory_by_less_than_256_mib() {
+    if std::env::var_os(RSS_CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "import_limits::reading_a_zip_bomb_raises_peak_memory_by_less_than_256_mib",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(RSS_CHILD, "1")
+            .output()
+            .expect("run the child");
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "child failed: {text}");
+        assert!(text.contains("1 passed"), "the child ran the measurement: {text}");
+        return;
+    }
+    let bomb = zip_bomb(1_000_000, 240);
+    // Reset the peak (VmHWM) to the current RSS, so building the bomb does not count.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmRSS:");
+    let result = table::read_table(&bomb, None);
+    let peak = status_kib("VmHWM:");
+    let growth_mib = peak.saturating_sub(before) / 1024;
+    println!("zip bomb: RSS before {before} KiB, peak after {peak} KiB, growth {growth_mib} MiB");
+    assert!(result.is_err(), "the bomb is refused");
+    assert!(growth_mib < 256, "peak memory grew by {growth_mib} MiB");
+}
