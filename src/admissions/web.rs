@@ -309,7 +309,11 @@ async fn show_ledger(
     can_close: bool,
     error: String,
 ) -> PageResult {
-    let lines = ledger::list(&state.db, intake_year, false).await?;
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let mut lines = ledger::list(&state.db, intake_year, false).await?;
+    for l in &mut lines {
+        l.phone = me.phone_view(l.phone.as_deref());
+    }
     let (by_town, by_school) = ledger::counts(&lines);
     let vars = json!({
         "lines": lines, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,

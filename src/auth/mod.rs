@@ -100,6 +100,17 @@ impl CurrentUser {
         cap.allows(self.role)
     }
 
+    /// A student's or guardian's phone number as this user may see it: in full for roles that may
+    /// reveal national IDs, masked like `138****5678` for the others (viewers, mentors).
+    pub fn phone_view(&self, phone: Option<&str>) -> Option<String> {
+        let phone = phone?;
+        Some(if self.can(Capability::RevealNationalId) {
+            phone.to_string()
+        } else {
+            crate::sms::mask_phone(phone)
+        })
+    }
+
     /// This user as the actor of an audited change.
     pub fn actor(&self, client_ip: Option<String>) -> Actor {
         Actor {

@@ -12,7 +12,7 @@ use super::followup::{self, DueFollowUp};
 use super::students::{self, EntryView, StudentFilter};
 use super::timeline::EntryDetails;
 use crate::api::{ApiResult, BearerAuth, PageDto};
-use crate::auth::Capability;
+use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::PageRequest;
@@ -78,14 +78,14 @@ pub struct StudentDto {
     pub programme: Option<String>,
 }
 
-fn student_dto(s: student::Model, h: &household::Model) -> StudentDto {
+fn student_dto(s: student::Model, h: &household::Model, me: &CurrentUser) -> StudentDto {
     StudentDto {
         id: s.id,
         name: s.name,
         sex: s.sex.as_str().into(),
         national_id: s.national_id_masked,
         birth_date: s.birth_date,
-        phone: s.phone,
+        phone: me.phone_view(s.phone.as_deref()),
         guardian: s.guardian,
         household_id: h.id,
         household_number: h.registration_number.clone(),
@@ -243,7 +243,7 @@ impl StudentsApi {
             status: status.0,
         };
         let found = students::search_students(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
-        Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h))))
+        Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h, &auth.0))))
     }
 
     /// One student with household, live status and follow-up waves.
@@ -256,7 +256,7 @@ impl StudentsApi {
     ) -> ApiResult<Json<StudentRecordDto>> {
         auth.0.require(Capability::ReadStudents)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        let mut dto = student_dto(r.student, &r.household);
+        let mut dto = student_dto(r.student, &r.household, &auth.0);
         dto.status = r.status.code().to_string();
         let waves = r
             .waves
@@ -377,7 +377,7 @@ impl StudentsApi {
     ) -> ApiResult<Json<HouseholdWithStudents>> {
         auth.0.require(Capability::ReadStudents)?;
         let (h, list) = students::get_household(&state.db, id.0).await?;
-        let students = list.into_iter().map(|s| student_dto(s, &h)).collect();
+        let students = list.into_iter().map(|s| student_dto(s, &h, &auth.0)).collect();
         Ok(Json(HouseholdWithStudents {
             household: h.into(),
             students,

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::entry_form::{self, EntryForm};
 use super::followup;
 use super::students::{self, StudentFilter};
-use crate::auth::Capability;
+use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::export::{self, ExportTable};
 use crate::i18n::Msg;
@@ -101,7 +101,7 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
             crate::web::error_text(&state, ctx.lang, &e),
         ),
     };
-    let page = page.map(|(s, h)| row_json(&s, &h));
+    let page = page.map(|(s, h)| row_json(&s, &h, me));
     let vars = json!({
         "page": page, "q": {
             "name": q.name, "id_last_digits": q.id_last_digits, "household_number": q.household_number,
@@ -113,13 +113,13 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
     Ok(render(&state, &ctx, "student/list.html", vars)?.into_response())
 }
 
-fn row_json(s: &entity::student::Model, h: &entity::household::Model) -> serde_json::Value {
+fn row_json(s: &entity::student::Model, h: &entity::household::Model, me: &CurrentUser) -> serde_json::Value {
     json!({
         "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
         "birth_date": s.birth_date.to_string(), "household_number": h.registration_number, "town": h.town,
         "village": h.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
         "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
-        "programme": s.current_programme.clone().unwrap_or_default(), "phone": s.phone.clone().unwrap_or_default(),
+        "programme": s.current_programme.clone().unwrap_or_default(), "phone": me.phone_view(s.phone.as_deref()).unwrap_or_default(),
     })
 }
 
@@ -131,7 +131,7 @@ pub async fn export_list(
     q: Query<SearchQuery>,
     format: Query<ExportFormat>,
 ) -> PageResult {
-    ctx.staff(Capability::ReadStudents)?;
+    let me = ctx.staff(Capability::ReadStudents)?;
     let filter = q.0.filter()?;
     let t = |k: &'static str| state.i18n.get(ctx.lang, k);
     let headers = [
@@ -173,7 +173,7 @@ pub async fn export_list(
                     .render(ctx.lang, &format!("senior_high.{}", s.senior_high_status.as_str()), []),
                 state.i18n.render(ctx.lang, &format!("status.{}", s.current_status), []),
                 s.current_programme.unwrap_or_default(),
-                s.phone.unwrap_or_default(),
+                me.phone_view(s.phone.as_deref()).unwrap_or_default(),
             ]);
         }
         if page >= pages {
@@ -209,7 +209,7 @@ async fn show_student_with(
 ) -> PageResult {
     let me = ctx.staff(Capability::ReadStudents)?;
     let r = students::student_record(&state.db, id, Utc::now().date_naive()).await?;
-    let mut student = row_json(&r.student, &r.household);
+    let mut student = row_json(&r.student, &r.household, me);
     student["guardian"] = json!(r.student.guardian.clone().unwrap_or_default());
     student["exam_score"] = json!(r.student.exam_score.map(|s| s.to_string()).unwrap_or_default());
     student["disability"] = json!(r.student.disability);

@@ -400,3 +400,67 @@ async fn every_response_carries_a_strict_policy_that_allows_the_farmer_pages_own
     let reply = https.get("/login").await;
     assert!(header(&reply, "strict-transport-security").starts_with("max-age="));
 }
+
+// --- phone numbers for roles that may not reveal IDs ---
+
+#[tokio::test]
+async fn viewers_and_mentors_see_phone_numbers_masked_everywhere_clerks_see_them_whole() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("张三", "410181200602024518", 2026).await;
+    for (role, expect_full) in [(Role::Viewer, false), (Role::Mentor, false), (Role::Admissions, true)] {
+        let token = app.token(role).await;
+        let one = app
+            .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
+            .await;
+        let list = app.api(Method::GET, "/api/v1/students", Some(&token), None).await;
+        let mut b = app.browser_as(role).await;
+        let page = b.get(&format!("/students/{id}")).await;
+        let rows = b.get("/students").await;
+        let csv = b.get("/students/export?format=csv").await;
+        for (what, body) in [
+            ("api one", &one.body),
+            ("api list", &list.body),
+            ("page", &page.body),
+            ("list page", &rows.body),
+            ("export", &csv.body),
+        ] {
+            // The list page shows no phone column at all.
+            let shown = what != "list page";
+            assert_eq!(
+                body.contains("13800138000"),
+                shown && expect_full,
+                "{role:?} {what}: {body}"
+            );
+            assert_eq!(body.contains("138****8000"), shown && !expect_full, "{role:?} {what}");
+        }
+    }
+}
+
+#[test]
+fn no_page_template_carries_inline_script() {
+    // The policy forbids inline script, so an inline handler would silently stop working.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("templates") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                if !path.ends_with("email") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for bad in [
+                " onclick=",
+                " onsubmit=",
+                " onchange=",
+                " onload=",
+                "javascript:",
+                "<script>",
+            ] {
+                assert!(!text.contains(bad), "{} has {bad}", path.display());
+            }
+        }
+    }
+}
