@@ -58,23 +58,7 @@ async fn main() {
         vocpath::auth::token::create_token(&state.db, &vocpath::audit::Actor::system("bench"), viewer_id, "bench")
             .await
             .expect("token");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let routes = vocpath::routes(state.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
-            .run(routes)
-            .await
-    });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let port = common::serve(&state).await;
     let ids: Vec<i32> = {
         use sea_orm::EntityTrait;
         entity::student::Entity::find()

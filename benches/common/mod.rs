@@ -104,3 +104,25 @@ pub async fn drop_database(state: vocpath::AppState, pg: Option<(sea_orm::Databa
             .ok();
     }
 }
+
+/// Serves the app on a free port of 127.0.0.1 and returns the port once it accepts connections.
+pub async fn serve(state: &vocpath::AppState) -> u16 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let routes = vocpath::routes(state.clone());
+    tokio::spawn(async move {
+        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
+            .run(routes)
+            .await
+    });
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    port
+}

@@ -2,68 +2,12 @@
 //! of absurd shape are refused with 422 and a message naming the bound, nothing is written, the
 //! service keeps answering, and reading them costs little memory.
 
-use std::io::Write;
-
 use entity::enums::Role;
 use poem::http::StatusCode;
 use vocpath::student::table::{self, limits};
 
 use crate::helpers::{Reply, TestApp, multipart};
-
-/// An XLSX holding "x" in each of `cells` (zero-based row, column), made by rust_xlsxwriter.
-fn xlsx_with_cells(cells: &[(u32, u16)]) -> Vec<u8> {
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    for &(row, col) in cells {
-        sheet.write_string(row, col, "x").expect("write cell");
-    }
-    workbook.save_to_buffer().expect("xlsx")
-}
-
-/// A minimal XLSX written by hand whose one sheet repeats `<row><c>x</c></row>` `rows` times and
-/// then `padding_mib` MiB of blanks: (1,000,000, 240) inflates to ~290 MB of XML from ~0.5 MB.
-pub fn zip_bomb(rows: usize, padding_mib: usize) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    let parts: [(&str, &str); 4] = [
-        (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
-        ),
-        (
-            "_rels/.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
-        ),
-        (
-            "xl/workbook.xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
-        ),
-    ];
-    for (name, text) in parts {
-        zip.start_file(name, options).expect("zip member");
-        zip.write_all(text.as_bytes()).expect("zip write");
-    }
-    zip.start_file("xl/worksheets/sheet1.xml", options).expect("zip member");
-    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#)
-        .expect("zip write");
-    let row = br#"<row><c t="inlineStr"><is><t>x</t></is></c></row>"#.repeat(1000);
-    for _ in 0..rows / 1000 {
-        zip.write_all(&row).expect("zip write");
-    }
-    let blanks = [b' '; 512 * 1024];
-    for _ in 0..padding_mib * 2 {
-        zip.write_all(&blanks).expect("zip write");
-        zip.write_all(b"<row/>").expect("zip write");
-    }
-    zip.write_all(b"</sheetData></worksheet>").expect("zip write");
-    zip.finish().expect("zip").into_inner()
-}
+use crate::hostile_files::{xlsx_with_cells, zip_bomb};
 
 /// Posts `bytes` to the import API as a staff member who may import.
 async fn api_upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> Reply {

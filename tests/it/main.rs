@@ -3,6 +3,8 @@
 //! database when `TEST_DATABASE_URL` is set) with the real migrations.
 
 mod helpers;
+#[path = "../fixtures/hostile_files.rs"]
+mod hostile_files;
 
 mod api_errors;
 mod archive;
