@@ -66,7 +66,9 @@ pub async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Resu
         // An unreadable length is refused too (hyper would reject most of these already).
         Some(None) => true,
         Some(Some(n)) => n > max as u64,
-        None if has_streamed_body(&req) => {
+        // No declared length: a chunked HTTP/1.1 body, or any HTTP/2 body (which needs neither
+        // header, whatever the method). An empty body ends at once.
+        None => {
             let body = req.take_body();
             match read_at_most(body, max).await {
                 Some(bytes) => {
@@ -76,7 +78,6 @@ pub async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Resu
                 None => true,
             }
         }
-        None => false,
     };
     if refused {
         req.set_body(Body::empty());
@@ -89,15 +90,6 @@ pub async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Resu
         return Ok(resp);
     }
     ep.call(req).await.map(IntoResponse::into_response)
-}
-
-/// A body without a declared length: chunked transfer (HTTP/1.1) or a streamed HTTP/2 body.
-fn has_streamed_body(req: &Request) -> bool {
-    req.headers().contains_key(header::TRANSFER_ENCODING)
-        || !matches!(
-            *req.method(),
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
-        )
 }
 
 /// Reads the body into memory unless it passes `max` bytes, stopping at the first chunk past it.

@@ -151,7 +151,8 @@ fn route_file(input: &std::path::Path, output: Option<&std::path::Path>) -> Resu
     match output {
         None => Ok(result.into()),
         Some(path) => {
-            std::fs::write(path, &result).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            crate::files::write_private(path, result.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(format!("result written to {}", path.display()).into())
         }
     }

@@ -32,6 +32,18 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Writes `bytes` to `path`, replacing what is there; a new file is made 0600 (for results that
+/// hold students' data, such as `vocpath route --output`).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// Makes an existing file or folder no more open than `mode` (0600 for files, 0700 for folders).
 /// Returns a warning naming what was tightened.
 pub fn tighten(path: &Path, mode: u32) -> io::Result<Option<String>> {
@@ -85,6 +97,11 @@ mod tests {
         assert_eq!(mode(&file), 0o600);
         assert!(write_new(&file, b"two").is_err());
         assert_eq!(std::fs::read(&file).expect("read"), b"one");
+        let result = dir.join("result.json");
+        write_private(&result, b"{}").expect("write");
+        write_private(&result, b"[]").expect("replace");
+        assert_eq!(mode(&result), 0o600);
+        assert_eq!(std::fs::read(&result).expect("read"), b"[]");
     }
 
     #[test]

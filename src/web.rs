@@ -208,16 +208,39 @@ pub fn redirect(to: &str) -> Response {
 /// characters, whitespace, backslashes and encoded slashes or backslashes are refused outright.
 pub fn safe_next(next: Option<&str>) -> String {
     let Some(n) = next else { return "/".to_string() };
-    let lower = n.to_ascii_lowercase();
+    // Encoded slashes matter only in the path; a query value may hold them (`?school=A%2FB`).
+    let path = n.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
     let local = n.starts_with('/')
         && !n.starts_with("//")
         && !n.starts_with("/logout")
         && n.len() <= 2048
         && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
-        && !["%2f", "%5c", "%09", "%0a", "%0d", "%00"]
+        && !["%2f", "%5c"].iter().any(|bad| path.contains(bad))
+        && !["%09", "%0a", "%0d", "%00"]
             .iter()
-            .any(|bad| lower.contains(bad));
-    if local { n.to_string() } else { "/".to_string() }
+            .any(|bad| n.to_ascii_lowercase().contains(bad));
+    if local {
+        percent_encode_non_ascii(n)
+    } else {
+        "/".to_string()
+    }
+}
+
+/// A `Location` header must be ASCII: characters beyond it are sent percent-encoded (UTF-8), as
+/// browsers do themselves.
+fn percent_encode_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// Builds a `Set-Cookie` value with the attributes every vocpath cookie carries.
@@ -510,6 +533,12 @@ mod tests {
             "/students?year=2026&page=2"
         );
         assert_eq!(safe_next(Some("/students/5#timeline")), "/students/5#timeline");
+        assert_eq!(safe_next(Some("/students?school=A%2FB")), "/students?school=A%2FB");
+        assert_eq!(
+            safe_next(Some("/students?town=米河镇")),
+            "/students?town=%E7%B1%B3%E6%B2%B3%E9%95%87"
+        );
+        assert_eq!(safe_next(Some("/%C3%A9")), "/%C3%A9");
     }
 
     #[test]

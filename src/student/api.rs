@@ -285,7 +285,12 @@ impl StudentsApi {
     ) -> ApiResult<Json<Vec<EntryDto>>> {
         auth.0.require(Capability::ReadStudents)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        Ok(Json(r.entries.into_iter().map(EntryDto::from).collect()))
+        Ok(Json(
+            r.entries
+                .into_iter()
+                .map(|e| EntryDto::from(e.for_viewer(&auth.0)))
+                .collect(),
+        ))
     }
 
     /// Appends an entry (or a correction of an earlier one) to the archive.

@@ -141,6 +141,22 @@ pub struct EntryView {
     pub created_at: chrono::DateTime<Utc>,
 }
 
+impl EntryView {
+    /// The entry as `me` may see it: phone numbers inside a record change are masked for roles
+    /// that may not see them whole (as on the student's own card).
+    pub fn for_viewer(mut self, me: &CurrentUser) -> EntryView {
+        if let Some(changes) = self.details.get_mut("changes").and_then(|c| c.as_array_mut()) {
+            for change in changes.iter_mut().filter(|c| c["field"] == "phone") {
+                for side in ["from", "to"] {
+                    let shown = me.phone_view(change[side].as_str().filter(|p| !p.is_empty()));
+                    change[side] = serde_json::Value::String(shown.unwrap_or_default());
+                }
+            }
+        }
+        self
+    }
+}
+
 /// One student, or NotFound.
 pub async fn get_student(db: &impl ConnectionTrait, id: i32) -> Result<student::Model, AppError> {
     student::Entity::find_by_id(id)
@@ -396,4 +412,50 @@ pub async fn add_entry(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::enums::Role;
+
+    use super::*;
+
+    fn someone(role: Role) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            email: "a@b.cn".into(),
+            name: "甲".into(),
+            role,
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn phone_numbers_in_a_record_change_are_masked_for_roles_that_may_not_see_them() {
+        let entry = EntryView {
+            id: 1,
+            kind: "record_change".into(),
+            occurred_on: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+            details: serde_json::json!({"kind": "record_change", "source": "import", "changes": [
+                {"field": "phone", "from": "13800138000", "to": "13900139000"},
+                {"field": "phone", "from": "", "to": "13700137000"},
+                {"field": "guardian", "from": "王", "to": "李"},
+            ]}),
+            supersedes_id: None,
+            superseded_by: None,
+            recorded_by: "import".into(),
+            created_at: Utc::now(),
+        };
+        let masked = entry.clone().for_viewer(&someone(Role::Viewer)).details.to_string();
+        for full in ["13800138000", "13900139000", "13700137000"] {
+            assert!(!masked.contains(full), "{masked}");
+        }
+        assert!(
+            masked.contains("138****8000") && masked.contains("\"from\":\"\""),
+            "{masked}"
+        );
+        assert!(masked.contains("\"to\":\"李\""));
+        let whole = entry.for_viewer(&someone(Role::Admissions)).details.to_string();
+        assert!(whole.contains("13800138000"));
+    }
 }

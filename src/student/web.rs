@@ -208,7 +208,11 @@ async fn show_student_with(
     prefs_error: String,
 ) -> PageResult {
     let me = ctx.staff(Capability::ReadStudents)?;
-    let r = students::student_record(&state.db, id, Utc::now().date_naive()).await?;
+    let mut r = students::student_record(&state.db, id, Utc::now().date_naive()).await?;
+    r.entries = std::mem::take(&mut r.entries)
+        .into_iter()
+        .map(|e| e.for_viewer(me))
+        .collect();
     let mut student = row_json(&r.student, &r.household, me);
     student["guardian"] = json!(r.student.guardian.clone().unwrap_or_default());
     student["exam_score"] = json!(r.student.exam_score.map(|s| s.to_string()).unwrap_or_default());

@@ -68,6 +68,27 @@ async fn a_streamed_gigabyte_is_refused_after_the_limit_on_every_kind_of_route()
 }
 
 #[tokio::test]
+async fn a_body_without_a_declared_length_is_bounded_whatever_the_method() {
+    // HTTP/2 lets any request carry a body without Content-Length or Transfer-Encoding.
+    let app = TestApp::spawn().await;
+    for (method, path, content_type) in [
+        (Method::GET, "/api/v1/public/training-sessions", "application/json"),
+        (Method::GET, "/login", "application/x-www-form-urlencoded"),
+        (Method::DELETE, "/account/tokens", "application/x-www-form-urlencoded"),
+        (Method::HEAD, "/train", "application/json"),
+    ] {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let headers = [("content-type", content_type.to_string())];
+        let reply = app
+            .request(method.clone(), path, &headers, endless_body(pulled.clone()))
+            .await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{method} {path}");
+        let read = pulled.load(Ordering::SeqCst);
+        assert!(read <= READ_AT_MOST, "{method} {path}: read {read} bytes");
+    }
+}
+
+#[tokio::test]
 async fn a_declared_gigabyte_is_refused_without_reading_the_body() {
     let app = TestApp::spawn().await;
     for path in ["/login", "/api/v1/public/interest", "/train/interest", "/imports"] {
