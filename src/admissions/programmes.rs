@@ -234,7 +234,8 @@ pub async fn save_programme(
     id: Option<i32>,
     input: ProgrammeInput,
 ) -> Result<programme::Model, AppError> {
-    let txn = db.begin().await?;
+    // A write transaction, so a run cannot be committed between the placed count and the change.
+    let txn = crate::db::begin_write(db).await?;
     get_school(&txn, input.school_id).await.map_err(|e| match e {
         AppError::NotFound(_) => {
             AppError::invalid("school_id", Msg::new("error.school_unknown").arg("id", input.school_id))
@@ -244,7 +245,18 @@ pub async fn save_programme(
     let now = Utc::now();
     let requirements = serde_json::to_string(&input.requirements).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut model = match id {
-        Some(id) => get_programme(&txn, id).await?.into_active_model(),
+        Some(id) => {
+            let current = get_programme(&txn, id).await?;
+            let placed = super::runs::placed_count(&txn, current.intake_year, &current.code).await?;
+            if (input.capacity as usize) < placed {
+                return Err(AppError::Conflict(
+                    Msg::new("error.capacity_below_placed")
+                        .arg("capacity", input.capacity)
+                        .arg("placed", placed),
+                ));
+            }
+            current.into_active_model()
+        }
         None => programme::ActiveModel {
             created_at: Set(now),
             ..Default::default()

@@ -87,6 +87,12 @@ pub async fn committed_placements(
     Ok(placed)
 }
 
+/// How many students committed runs of `intake_year` placed in the programme with `code`.
+pub async fn placed_count(db: &impl ConnectionTrait, intake_year: i32, code: &str) -> Result<usize, AppError> {
+    let codes = HashMap::from([(code.to_string(), 0)]);
+    Ok(committed_placements(db, intake_year, &codes).await?.len())
+}
+
 /// One placement line of a stored result.
 pub struct Placement {
     pub student_id: Option<i32>,

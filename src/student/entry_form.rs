@@ -8,19 +8,9 @@ use super::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
-/// Kinds staff add by hand (mentor sessions come from mentors; record changes from imports).
-pub const KINDS: &[&str] = &[
-    "enrolment_offer",
-    "enrolment",
-    "term_result",
-    "skill_certificate",
-    "internship",
-    "graduation",
-    "employment",
-    "follow_up",
-    "financial_aid",
-    "note",
-];
+/// Kinds staff add by hand (offers come from committed runs, mentor entries from mentors, record
+/// changes from imports): the same list the service accepts.
+pub const KINDS: &[&str] = super::students::HAND_WRITTEN_KINDS;
 
 /// Every field any kind uses.
 pub const FIELDS: &[&str] = &[

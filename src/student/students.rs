@@ -373,6 +373,59 @@ pub fn new_entry(
     })
 }
 
+/// The kinds staff may write by hand. Offers come only from committed routing runs, mentor entries
+/// from the mentoring pages, record changes from imports.
+pub const HAND_WRITTEN_KINDS: &[&str] = &[
+    "enrolment",
+    "term_result",
+    "skill_certificate",
+    "internship",
+    "graduation",
+    "employment",
+    "follow_up",
+    "financial_aid",
+    "note",
+];
+
+/// A correction replaces the latest version of an entry of the same kind of the same student.
+async fn check_correction(
+    txn: &sea_orm::DatabaseTransaction,
+    student_id: i32,
+    old: i64,
+    kind: &str,
+) -> Result<(), AppError> {
+    use crate::i18n::Msg;
+    let mut find = archive_entry::Entity::find_by_id(old);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let target = find
+        .one(txn)
+        .await?
+        .filter(|t| t.student_id == student_id)
+        .ok_or_else(|| AppError::invalid("supersedes_id", Msg::new("error.supersedes_unknown").arg("id", old)))?;
+    if target.kind != kind {
+        return Err(AppError::invalid(
+            "supersedes_id",
+            Msg::new("error.supersedes_other_kind")
+                .arg("id", old)
+                .arg("kind", &target.kind),
+        ));
+    }
+    let newer = archive_entry::Entity::find()
+        .filter(archive_entry::Column::SupersedesId.eq(old))
+        .one(txn)
+        .await?;
+    if let Some(newer) = newer {
+        return Err(AppError::Conflict(
+            Msg::new("error.supersedes_superseded")
+                .arg("id", old)
+                .arg("latest", newer.id),
+        ));
+    }
+    Ok(())
+}
+
 /// Appends one entry to a student's archive (optionally correcting an earlier one) and refreshes the
 /// cached status, in one transaction with its audit record.
 pub async fn add_entry(
@@ -384,19 +437,20 @@ pub async fn add_entry(
     supersedes: Option<i64>,
 ) -> Result<archive_entry::Model, AppError> {
     use sea_orm::ActiveModelTrait;
-    let txn = db.begin().await?;
+    let kind = details.kind();
+    if !HAND_WRITTEN_KINDS.contains(&kind) {
+        return Err(AppError::invalid(
+            "kind",
+            crate::i18n::Msg::new("error.entry_kind_system_only").arg("kind", kind),
+        ));
+    }
+    // A write transaction (SQLite: taken at once) and the corrected entry locked (PostgreSQL), so
+    // two corrections of one entry cannot both pass the check below.
+    let txn = crate::db::begin_write(db).await?;
     get_student(&txn, student_id).await?;
     if let Some(old) = supersedes {
-        let target = archive_entry::Entity::find_by_id(old).one(&txn).await?;
-        let ok = target.is_some_and(|t| t.student_id == student_id);
-        if !ok {
-            return Err(AppError::invalid(
-                "supersedes_id",
-                crate::i18n::Msg::new("error.supersedes_unknown").arg("id", old),
-            ));
-        }
+        check_correction(&txn, student_id, old, kind).await?;
     }
-    let kind = details.kind();
     let row = new_entry(student_id, occurred_on, &details, supersedes, actor)?
         .insert(&txn)
         .await?;

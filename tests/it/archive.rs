@@ -89,15 +89,14 @@ async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
     let id = app.seed_student("黎磊", ID, 2021).await;
     let token = app.token(Role::Admissions).await;
     let path = format!("/api/v1/students/{id}/entries");
-    let offer = json!({"occurred_on": "2021-07-20", "details": {"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1}});
-    let first = app.api(Method::POST, &path, Some(&token), Some(offer)).await;
+    let enrolment = json!({"occurred_on": "2021-09-01", "details": {"kind": "enrolment", "school": "一职专", "programme": "护理", "class_name": null}});
+    let first = app.api(Method::POST, &path, Some(&token), Some(enrolment)).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let first_id = first.json()["id"].as_i64().expect("id");
-    let fix = json!({"occurred_on": "2021-07-20", "supersedes_id": first_id, "details": {"kind": "enrolment_offer", "school": "一职专", "programme": "数控技术应用", "round": 1}});
-    assert_eq!(
-        app.api(Method::POST, &path, Some(&token), Some(fix)).await.status,
-        StatusCode::OK
-    );
+    let fix = json!({"occurred_on": "2021-09-01", "supersedes_id": first_id, "details": {"kind": "enrolment", "school": "一职专", "programme": "数控技术应用", "class_name": "2021级1班"}});
+    let second = app.api(Method::POST, &path, Some(&token), Some(fix)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    let second_id = second.json()["id"].as_i64().expect("id");
     let timeline = app.api(Method::GET, &path, Some(&token), None).await.json();
     let entries = timeline.as_array().expect("entries");
     assert_eq!(entries.len(), 2, "both stay visible");
@@ -106,13 +105,110 @@ async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
         .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
         .await
         .json();
-    assert_eq!(student["student"]["status"], "placed");
+    assert_eq!(student["student"]["status"], "enrolled");
     assert_eq!(student["student"]["programme"], "数控技术应用");
     let list = app
-        .api(Method::GET, "/api/v1/students?status=placed", Some(&token), None)
+        .api(Method::GET, "/api/v1/students?status=enrolled", Some(&token), None)
         .await
         .json();
     assert_eq!(list["total"], 1, "the cached status is refreshed on write");
+
+    // Issue 12, defect 5: a superseded entry cannot be corrected again; the latest version can.
+    let again = json!({"occurred_on": "2021-09-01", "supersedes_id": first_id, "details": {"kind": "enrolment", "school": "一职专", "programme": "电子商务", "class_name": null}});
+    let refused = app.api(Method::POST, &path, Some(&token), Some(again)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("#{second_id}"))
+    );
+    let other_kind =
+        json!({"occurred_on": "2021-09-01", "supersedes_id": second_id, "details": {"kind": "note", "text": "x"}});
+    let refused = app.api(Method::POST, &path, Some(&token), Some(other_kind)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(app.count("archive_entry").await, 2, "nothing written");
+}
+
+/// Issue 12, defect 5: two clerks correcting the same entry at the same moment — one wins.
+#[tokio::test]
+async fn two_simultaneous_corrections_of_one_entry_leave_one() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let token = app.token(Role::Admissions).await;
+    let path = format!("/api/v1/students/{id}/entries");
+    let note = json!({"occurred_on": "2021-09-01", "details": {"kind": "note", "text": "原始记录"}});
+    let first = app.api(Method::POST, &path, Some(&token), Some(note)).await;
+    let first_id = first.json()["id"].as_i64().expect("id");
+    let replies = futures_util::future::join_all((0..8).map(|i| {
+        let (app, path, token) = (&app, &path, &token);
+        async move {
+            let fix = json!({"occurred_on": "2021-09-01", "supersedes_id": first_id, "details": {"kind": "note", "text": format!("更正 {i}")}});
+            app.api(Method::POST, path, Some(token), Some(fix)).await.status
+        }
+    }))
+    .await;
+    let ok = replies.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(ok, 1, "{replies:?}");
+    assert!(
+        replies
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "{replies:?}"
+    );
+    assert_eq!(app.count("archive_entry").await, 2);
+}
+
+/// Issue 12, defect 2: offers, mentor entries and record changes are written only by the system.
+#[tokio::test]
+async fn entries_only_the_system_writes_are_refused_by_hand_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    let token = app.token(Role::Admissions).await;
+    let path = format!("/api/v1/students/{id}/entries");
+    for details in [
+        json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1}),
+        json!({"kind": "record_change", "source": "import", "changes": []}),
+        json!({"kind": "mentor_assigned", "mentor": "王老师", "role": "teacher"}),
+    ] {
+        let r = app
+            .api(
+                Method::POST,
+                &path,
+                Some(&token),
+                Some(json!({"occurred_on": "2021-07-20", "details": details})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("system") || r.body.contains("系统"), "{}", r.body);
+    }
+    assert_eq!(app.count("archive_entry").await, 0);
+    let student = app
+        .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
+        .await
+        .json();
+    assert_ne!(student["student"]["status"], "placed");
+    // The portal form neither offers nor accepts them.
+    let mut b = app.browser_as(Role::Admissions).await;
+    let form = b.get(&format!("/students/{id}/entries/new")).await;
+    assert!(
+        !form.body.contains("value=\"enrolment_offer\""),
+        "the form offers no admission"
+    );
+    let posted = b
+        .post(
+            &format!("/students/{id}/entries"),
+            &[
+                ("kind", "enrolment_offer"),
+                ("occurred_on", "2021-07-20"),
+                ("school", "一职专"),
+                ("programme", "护理"),
+                ("round", "1"),
+            ],
+        )
+        .await;
+    assert!(posted.status.is_client_error(), "{}", posted.status);
+    assert_eq!(app.count("archive_entry").await, 0);
 }
 
 #[tokio::test]

@@ -758,3 +758,40 @@ async fn admins_add_schools_and_programmes_on_the_portal_with_rule_errors_next_t
     let mut clerk = app.browser_as(Role::Admissions).await;
     assert_eq!(clerk.get("/programmes/new").await.status, StatusCode::FORBIDDEN);
 }
+
+/// Issue 12, defect 4: a programme's capacity cannot go below the students committed runs placed.
+#[tokio::test]
+async fn capacity_cannot_go_below_the_students_already_placed() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students[..3] {
+        prefer(&app, &s, *st, &[s.programmes[1], s.programmes[0]]).await;
+    }
+    let run = dry_run(&app, &s, 1).await;
+    let id = run["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/routing-runs/{id}/commit"),
+            Some(&s.clerk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let programme = |capacity: i64| {
+        json!({"school_id": 1, "code": "P02", "name": "护理", "skill_area": "机械", "town": "米河镇", "intake_year": 2026,
+               "capacity": capacity, "reserved_seats": 0, "requirements": []})
+    };
+    let path = format!("/api/v1/programmes/{}", s.programmes[1]);
+    let refused = app.api(Method::PUT, &path, Some(&s.admin), Some(programme(1))).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.json()["detail"].as_str().unwrap_or("").contains('2'),
+        "{}",
+        refused.body
+    );
+    let unchanged = app.api(Method::GET, &path, Some(&s.admin), None).await.json();
+    assert_eq!(unchanged["capacity"], 2);
+    let grown = app.api(Method::PUT, &path, Some(&s.admin), Some(programme(5))).await;
+    assert_eq!(grown.status, StatusCode::OK, "{}", grown.body);
+}
