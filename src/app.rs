@@ -185,6 +185,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
         .at("/ledger", get(admissions_web::ledger_page))
         .at("/ledger/:id/cross-off", post(admissions_web::cross_off))
+        .at("/ledger/:id/reinstate", post(admissions_web::reinstate))
         .at("/imports", post(import_web::upload))
         .at("/imports/new", get(import_web::upload_page))
         .at("/imports/:id", get(import_web::show))

@@ -24,6 +24,7 @@ mod m20261129_000016_create_mentor_assignment;
 mod m20261129_000017_create_training;
 mod m20261201_000001_add_device_to_login_failure;
 mod m20261202_000001_clear_import_batch_content;
+mod m20261204_000001_unique_open_ledger_line;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_create_training::Migration),
             Box::new(m20261201_000001_add_device_to_login_failure::Migration),
             Box::new(m20261202_000001_clear_import_batch_content::Migration),
+            Box::new(m20261204_000001_unique_open_ledger_line::Migration),
         ]
     }
 }

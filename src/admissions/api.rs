@@ -304,6 +304,12 @@ pub struct CrossOffRequest {
     pub note: Option<String>,
 }
 
+/// Why a crossed-off student goes back on the ledger.
+#[derive(Debug, Object)]
+pub struct ReinstateRequest {
+    pub reason: String,
+}
+
 pub struct RoutingApi;
 
 #[OpenApi]
@@ -624,6 +630,28 @@ impl RoutingApi {
             .await?
             .into_iter()
             .find(|l| l.entry.id == closed.id)
+            .ok_or(AppError::NotFound("ledger_entry"))?;
+        Ok(Json(ledger_dto(line)))
+    }
+
+    /// Puts a crossed-off student back on the open ledger (so later rounds route them again), with
+    /// a reason; audited and written to the student's archive.
+    #[oai(path = "/ledger/:id/reinstate", method = "post", tag = "ApiTags::Ledger")]
+    async fn reinstate(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<ReinstateRequest>,
+    ) -> ApiResult<Json<LedgerDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let reopened = ledger::reinstate(&state.db, &actor, id.0, &body.0.reason).await?;
+        let line = ledger::list(&state.db, Some(reopened.intake_year), false)
+            .await?
+            .into_iter()
+            .find(|l| l.entry.id == reopened.id)
             .ok_or(AppError::NotFound("ledger_entry"))?;
         Ok(Json(ledger_dto(line)))
     }

@@ -1,13 +1,16 @@
 //! The no-one-left-out ledger (台账): every eligible student a committed run left unplaced stays
-//! on it until placed by a later round or crossed off (销号) with a reason, by a named user.
+//! on it until placed by a later round or crossed off (销号) with a reason, by a named user. A
+//! crossed-off student stays crossed off — out of later rounds, never given a second line — until
+//! staff reinstate them, again with a reason. A student has at most one open line per intake year
+//! (a unique index). Crossing off and reinstating are audited and written to the student's archive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
 use entity::{household, ledger_entry, student};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -111,7 +114,7 @@ pub async fn cross_off(
     if reason == "other" && note.is_none() {
         return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let entry = ledger_entry::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -126,17 +129,113 @@ pub async fn cross_off(
     m.close_note = Set(note.map(str::to_string));
     m.closed_by = Set(Some(actor.label.clone()));
     let closed = m.update(&txn).await?;
-    audit::record(
+    let summary = format!(
+        "crossed off: {reason}{}",
+        note.map(|n| format!(" ({n})")).unwrap_or_default()
+    );
+    record_change(
         &txn,
         actor,
+        student_id,
+        "crossed_off",
+        reason,
+        note,
         "ledger.cross_off",
-        Record::new("student", student_id),
-        format!(
-            "crossed off: {reason}{}",
-            note.map(|n| format!(" ({n})")).unwrap_or_default()
-        ),
+        summary,
     )
     .await?;
     txn.commit().await?;
     Ok(closed)
+}
+
+/// Students of `intake_year` crossed off the ledger (and not reinstated since).
+pub async fn crossed_off_students(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashSet<i32>, AppError> {
+    Ok(ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IntakeYear.eq(intake_year))
+        .filter(ledger_entry::Column::ClosedAt.is_not_null())
+        .filter(ledger_entry::Column::CloseReason.ne("placed"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.student_id)
+        .collect())
+}
+
+/// Puts a crossed-off student back on the open ledger (so later rounds route them again), with a
+/// reason; audited and written to the archive. A line closed because the student was placed cannot
+/// be reinstated.
+pub async fn reinstate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    reason: &str,
+) -> Result<ledger_entry::Model, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", Msg::new("error.reinstate_reason_required")));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid(
+            "reason",
+            Msg::new("error.notes_too_long").arg("max", 500),
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let entry = ledger_entry::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("ledger_entry"))?;
+    match entry.close_reason.as_deref() {
+        None => return Err(AppError::Conflict(Msg::new("error.ledger_not_crossed_off"))),
+        Some("placed") => return Err(AppError::Conflict(Msg::new("error.ledger_placed"))),
+        Some(_) => {}
+    }
+    let student_id = entry.student_id;
+    let was = entry.close_reason.clone().unwrap_or_default();
+    let mut m = entry.into_active_model();
+    m.closed_at = Set(None);
+    m.close_reason = Set(None);
+    m.close_note = Set(None);
+    m.closed_by = Set(None);
+    let reopened = m.update(&txn).await?;
+    let summary = format!("reinstated (was crossed off: {was}): {reason}");
+    record_change(
+        &txn,
+        actor,
+        student_id,
+        "reinstated",
+        &was,
+        Some(reason),
+        "ledger.reinstate",
+        summary,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(reopened)
+}
+
+/// The archive entry and audit record of a cross-off or reinstatement, in the caller's transaction.
+#[expect(clippy::too_many_arguments, reason = "one call site each, all values differ")]
+async fn record_change(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    student_id: i32,
+    action: &str,
+    reason: &str,
+    note: Option<&str>,
+    audit_action: &str,
+    summary: String,
+) -> Result<(), AppError> {
+    let today = crate::clock::today();
+    let details = crate::student::timeline::EntryDetails::LedgerChange {
+        action: action.to_string(),
+        reason: reason.to_string(),
+        note: note.map(str::to_string),
+    };
+    crate::student::students::new_entry(student_id, today, &details, None, actor)?
+        .insert(txn)
+        .await?;
+    crate::student::students::refresh_statuses_of(txn, &[student_id], today).await?;
+    audit::record(txn, actor, audit_action, Record::new("student", student_id), summary).await?;
+    Ok(())
 }

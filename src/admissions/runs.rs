@@ -150,6 +150,8 @@ async fn compute(
     }
     let codes: HashMap<String, i32> = programmes.iter().map(|p| (p.code.clone(), p.id)).collect();
     let already = committed_placements(db, intake_year, &codes).await?;
+    // Crossed off the ledger stays crossed off: out of later rounds until staff reinstate them.
+    let crossed = super::ledger::crossed_off_students(db, intake_year).await?;
     let round = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(intake_year))
         .filter(routing_run::Column::Status.eq("committed"))
@@ -169,7 +171,7 @@ async fn compute(
         .all(db)
         .await?
         .into_iter()
-        .filter(|s| !already.contains_key(&s.id))
+        .filter(|s| !already.contains_key(&s.id) && !crossed.contains(&s.id))
         .collect();
     let households: HashMap<i32, household::Model> = household::Entity::find()
         .all(db)
@@ -373,7 +375,9 @@ pub async fn diff(db: &impl ConnectionTrait, base: i32, other: i32) -> Result<Ve
 /// lines of students now placed closed — all in one transaction, audited. Refused when the run is
 /// not the newest dry run of its year and round, or the data changed since (the digest differs).
 pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<routing_run::Model, AppError> {
-    let txn = db.begin().await?;
+    // A write transaction: a cross-off or reinstatement cannot slip in between reading the ledger and
+    // writing it.
+    let txn = crate::db::begin_write(db).await?;
     let run = get_run(&txn, id).await?;
     let claimed = routing_run::Entity::update_many()
         .col_expr(
@@ -417,11 +421,20 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let open: HashMap<i32, ledger_entry::Model> = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::ClosedAt.is_null())
+    // Every line of the year, open or crossed off: a student already on the ledger (even crossed
+    // off) gets no second line.
+    let lines: Vec<ledger_entry::Model> = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IntakeYear.eq(run.intake_year))
         .all(&txn)
-        .await?
+        .await?;
+    let has_line: HashSet<i32> = lines
+        .iter()
+        .filter(|l| l.close_reason.as_deref() != Some("placed"))
+        .map(|l| l.student_id)
+        .collect();
+    let open: HashMap<i32, ledger_entry::Model> = lines
         .into_iter()
+        .filter(|l| l.closed_at.is_none())
         .map(|l| (l.student_id, l))
         .collect();
     let now = Utc::now();
@@ -450,7 +463,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                     .as_array()
                     .is_some_and(|r| r.iter().any(|x| x["reason"] == "ineligible"))
                     || p.raw["reason"] == "ineligible";
-                if !ineligible && !open.contains_key(&sid) {
+                if !ineligible && !has_line.contains(&sid) {
                     opened.push(ledger_entry::ActiveModel {
                         student_id: Set(sid),
                         intake_year: Set(run.intake_year),

@@ -362,3 +362,27 @@ pub async fn cross_off(
         Err(e) => Err(e),
     }
 }
+
+#[derive(Deserialize)]
+pub struct ReinstateForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Puts a crossed-off student back on the open ledger, with a reason.
+#[handler]
+pub async fn reinstate(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<ReinstateForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    match ledger::reinstate(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &form.0.reason).await {
+        Ok(_) => Ok(redirect("/ledger")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            show_ledger(&state, &ctx, None, true, error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -31,7 +31,10 @@ pub struct Funnel {
     pub on_ledger: usize,
     pub crossed_off: usize,
     /// Eligible students neither placed, on the ledger nor crossed off: should be none.
-    pub unaccounted: i64,
+    pub unaccounted: usize,
+    /// Eligible students counted in more than one of placed, on the ledger, crossed off (or twice
+    /// in one): should be none.
+    pub counted_twice: usize,
     pub adds_up: bool,
     /// A school is selected: `placed` is the school's; the rest are county-wide (students belong to
     /// no school before they are placed), so the check is the county's.
@@ -171,11 +174,23 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .iter()
         .filter(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
         .count();
+    // Where each eligible student is counted: exactly once is right.
+    let mut times: HashMap<i32, usize> = eligible.iter().map(|s| (*s, 0)).collect();
+    let counted = placed.keys().copied().chain(
+        ledger
+            .iter()
+            .filter(|l| l.close_reason.as_deref() != Some("placed"))
+            .map(|l| l.student_id),
+    );
+    for sid in counted {
+        *times.entry(sid).or_default() += 1;
+    }
+    let unaccounted = times.values().filter(|n| **n == 0).count();
+    let counted_twice = times.values().filter(|n| **n > 1).count();
     let placed_in_scope = placed
         .values()
         .filter(|code| by_code.get(code.as_str()).is_some_and(|p| in_school(p)))
         .count();
-    let unaccounted = eligible.len() as i64 - placed.len() as i64 - on_ledger as i64 - crossed_off as i64;
     let funnel = Funnel {
         committed_runs: runs.len(),
         eligible: eligible.len(),
@@ -187,7 +202,8 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         on_ledger,
         crossed_off,
         unaccounted,
-        adds_up: unaccounted == 0,
+        counted_twice,
+        adds_up: unaccounted == 0 && counted_twice == 0,
         county_wide: filter.school_id.is_some(),
     };
 
@@ -416,6 +432,7 @@ pub fn table(f: &Figures, name: &str) -> Option<ExportTable> {
                 vec!["台账在册（未安置）".into(), s(&f.funnel.on_ledger)],
                 vec!["已销号".into(), s(&f.funnel.crossed_off)],
                 vec!["未归类（应为 0）".into(), s(&f.funnel.unaccounted)],
+                vec!["重复计数（应为 0）".into(), s(&f.funnel.counted_twice)],
             ],
         },
         "fill" => ExportTable {

@@ -137,6 +137,14 @@ pub enum EntryDetails {
         source: String,
         changes: Vec<FieldChange>,
     },
+    /// Crossed off the ledger (`action` = `crossed_off`, `reason` one of the ledger's reasons) or
+    /// reinstated (`reinstated`, `reason` what it had been crossed off for, `note` why reinstated).
+    LedgerChange {
+        action: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 }
 
 impl EntryDetails {
@@ -158,6 +166,7 @@ impl EntryDetails {
             EntryDetails::FinancialAid { .. } => "financial_aid",
             EntryDetails::Note { .. } => "note",
             EntryDetails::RecordChange { .. } => "record_change",
+            EntryDetails::LedgerChange { .. } => "ledger_change",
         }
     }
 }

@@ -795,3 +795,123 @@ async fn capacity_cannot_go_below_the_students_already_placed() {
     let grown = app.api(Method::PUT, &path, Some(&s.admin), Some(programme(5))).await;
     assert_eq!(grown.status, StatusCode::OK, "{}", grown.body);
 }
+
+async fn commit_run(app: &TestApp, s: &Setup, seed: i64) {
+    let id = dry_run(app, s, seed).await["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/routing-runs/{id}/commit"),
+            Some(&s.clerk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn ledger_lines(app: &TestApp, s: &Setup) -> Vec<Value> {
+    app.api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
+        .await
+        .json()
+        .as_array()
+        .expect("ledger")
+        .clone()
+}
+
+/// Issue 12, defect 1: a crossed-off student stays crossed off — out of later rounds, never on the
+/// ledger twice — until reinstated; the dashboard adds up after every round.
+#[tokio::test]
+async fn a_crossed_off_student_stays_out_of_later_rounds_until_reinstated() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0]]).await;
+    }
+    commit_run(&app, &s, 1).await;
+    let lines = ledger_lines(&app, &s).await;
+    assert_eq!(lines.len(), 3, "one seat, three left over");
+    let crossed = &lines[0];
+    let (line_id, student) = (
+        crossed["id"].as_i64().expect("id"),
+        crossed["student_id"].as_i64().expect("sid"),
+    );
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{line_id}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "moved_away"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Seats for everyone still on the ledger, then round 2.
+    let programme = json!({"school_id": 1, "code": "P01", "name": "数控技术应用", "skill_area": "机械", "town": "米河镇",
+                           "intake_year": 2026, "capacity": 4, "reserved_seats": 0, "requirements": []});
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/programmes/{}", s.programmes[0]),
+            Some(&s.admin),
+            Some(programme),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    commit_run(&app, &s, 2).await;
+    let lines = ledger_lines(&app, &s).await;
+    let of_student: Vec<&Value> = lines.iter().filter(|l| l["student_id"] == student).collect();
+    assert_eq!(of_student.len(), 1, "no second line: {lines:?}");
+    assert_eq!(of_student[0]["close_reason"], "moved_away", "still crossed off");
+    let placed = app
+        .api(Method::GET, "/api/v1/students?status=placed", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(placed["total"], 3, "the crossed-off student took no seat");
+    let mut admin = app.browser_as(Role::Admin).await;
+    let board = admin.get("/dashboard?year=2026").await;
+    assert!(board.body.contains("核对无误"), "the dashboard adds up");
+
+    // Reinstating needs a reason, is recorded in the archive, and round 3 routes the student.
+    let path = format!("/api/v1/ledger/{line_id}/reinstate");
+    let bad = app
+        .api(Method::POST, &path, Some(&s.clerk), Some(json!({"reason": " "})))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .api(
+            Method::POST,
+            &path,
+            Some(&s.clerk),
+            Some(json!({"reason": "家长来电，已回到本县"})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.json()["closed_at"].is_null());
+    let again = app
+        .api(Method::POST, &path, Some(&s.clerk), Some(json!({"reason": "再次"})))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let timeline = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/students/{student}/entries"),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = timeline
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "ledger_change").count(), 2, "{kinds:?}");
+    commit_run(&app, &s, 3).await;
+    let placed = app
+        .api(Method::GET, "/api/v1/students?status=placed", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(placed["total"], 4);
+    let board = admin.get("/dashboard?year=2026").await;
+    assert!(board.body.contains("核对无误"), "the dashboard adds up");
+}
