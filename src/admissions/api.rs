@@ -141,7 +141,8 @@ pub struct TryReportDto {
     pub eligible: u64,
     pub placed: u64,
     pub unplaced: u64,
-    /// Students each eligibility rule leaves out, by rule name.
+    /// Distinct students each eligibility rule leaves out, by rule name. A student failing several
+    /// rules is counted under each of them; `students - eligible` counts each student once.
     pub ineligible_by_rule: std::collections::BTreeMap<String, u64>,
     /// How often each requirement rule keeps a student out of a programme they chose.
     pub requirement_failures: std::collections::BTreeMap<String, u64>,

@@ -286,7 +286,8 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
 #[derive(Debug, Clone, Serialize)]
 pub struct TryReport {
     pub summary: RunSummary,
-    /// Students each eligibility rule left out, by rule name.
+    /// Students each eligibility rule left out, by rule name: each student once per rule (a student
+    /// failing two rules is counted under both; the summary's `eligible` counts each student once).
     pub ineligible_by_rule: std::collections::BTreeMap<String, u64>,
     /// How often each requirement rule kept a student out of a programme they wanted, by rule name.
     pub requirement_failures: std::collections::BTreeMap<String, u64>,
@@ -314,13 +315,20 @@ pub async fn try_rule_set(db: &DatabaseConnection, rule_set_id: i32, intake_year
     };
     let mut buckets: std::collections::BTreeMap<i64, u64> = Default::default();
     for p in placements(&computed.result) {
+        // The engine repeats an eligibility refusal on each choice: count the student once per rule.
+        let mut ineligible_by: std::collections::BTreeSet<String> = Default::default();
         for r in p.raw["not_placed_higher"].as_array().into_iter().flatten() {
             let rule = r["rule"].as_str().unwrap_or_default().to_string();
             match r["reason"].as_str() {
-                Some("ineligible") => *report.ineligible_by_rule.entry(rule).or_insert(0) += 1,
+                Some("ineligible") => {
+                    ineligible_by.insert(rule);
+                }
                 Some("requirement") => *report.requirement_failures.entry(rule).or_insert(0) += 1,
                 _ => {}
             }
+        }
+        for rule in ineligible_by {
+            *report.ineligible_by_rule.entry(rule).or_insert(0) += 1;
         }
         if let Some(points) = p.raw["points"].as_f64() {
             *buckets.entry((points / 10.0).floor() as i64).or_insert(0) += 1;
