@@ -306,9 +306,13 @@ fn peer(ip: &str) -> Option<SocketAddr> {
 
 /// A public look-up arriving from `from` with an optional `X-Forwarded-For`.
 async fn lookup_via(app: &TestApp, from: &str, forwarded_for: Option<&str>, n: u32) -> StatusCode {
-    let headers: Vec<(&str, String)> = forwarded_for
-        .map(|v| vec![("x-forwarded-for", v.to_string())])
-        .unwrap_or_default();
+    let headers: Vec<(&str, &str)> = forwarded_for.map(|v| vec![("x-forwarded-for", v)]).unwrap_or_default();
+    lookup_with(app, from, &headers, n).await
+}
+
+/// A public look-up arriving from `from` with these headers.
+async fn lookup_with(app: &TestApp, from: &str, headers: &[(&str, &str)], n: u32) -> StatusCode {
+    let headers: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
     let path = format!("/api/v1/public/registrations/ABCD1234?phone=1380013{n:04}");
     app.request_from(peer(from), Method::GET, &path, &headers, Body::empty())
         .await
@@ -391,4 +395,35 @@ async fn two_admins_deactivating_each_other_at_once_leave_one_active_admin() {
         matches!(&refused, vocpath::error::AppError::Conflict(m) if m.key == "error.last_admin"),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn a_client_written_forwarded_header_is_ignored_behind_a_proxy_that_appends_x_forwarded_for() {
+    // nginx's `$proxy_add_x_forwarded_for` appends the farmer's address to XFF and passes the
+    // client's own `Forwarded` on untouched; a proxy set up for `forwarded` does the reverse.
+    for (chosen, appended, forged) in [
+        ("x-forwarded-for", "203.0.113.7", "forwarded"),
+        ("forwarded", "for=203.0.113.7", "x-forwarded-for"),
+    ] {
+        let app = TestApp::spawn_with(&[
+            ("VOCPATH_TRUSTED_PROXIES", PROXY),
+            ("VOCPATH_FORWARDED_HEADER", chosen),
+            ("VOCPATH_RATE_LIMIT_PUBLIC_ADDRESS", "2"),
+        ])
+        .await;
+        for n in 1..=3 {
+            let fake = format!("{}198.51.100.{n}", if forged == "forwarded" { "for=" } else { "" });
+            let headers = [(chosen, appended), (forged, fake.as_str())];
+            let expected = if n < 3 {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            assert_eq!(
+                lookup_with(&app, PROXY, &headers, n).await,
+                expected,
+                "{chosen} chosen: a fresh `{forged}` per request is no fresh address"
+            );
+        }
+    }
 }
