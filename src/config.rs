@@ -563,6 +563,7 @@ mod tests {
             ("VOCPATH_TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
             ("VOCPATH_FORWARDED_HEADER", "x-real-ip"),
             ("VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT", "0"),
+            ("VOCPATH_RATE_LIMIT_LOGIN_DEVICES_TOTAL", "many"),
             ("VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES", "soon"),
         ]))
         .expect_err("invalid")
@@ -571,6 +572,7 @@ mod tests {
             "VOCPATH_TRUSTED_PROXIES: `proxy.local`",
             "VOCPATH_FORWARDED_HEADER: `x-real-ip`",
             "VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT",
+            "VOCPATH_RATE_LIMIT_LOGIN_DEVICES_TOTAL",
             "VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES",
         ] {
             assert!(err.contains(name), "{name} missing from {err}");

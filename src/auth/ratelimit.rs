@@ -7,8 +7,8 @@
 //! through). A refused attempt removes its row again, so waiting out the window always works.
 //!
 //! **Who is counted.** A browser carrying a valid device cookie for the account (see
-//! [`super::device`]) is counted per device cookie only; every other browser per account and per
-//! client address. So guessing spread over many addresses still hits the account limit, while the
+//! [`super::device`]) is counted per device cookie and, with all the account's device cookies
+//! together, against one total; every other browser per account and per client address. So guessing spread over many addresses still hits the account limit, while the
 //! owner's own browser is never locked out by strangers. Runs before the password is verified, so
 //! a refused attempt costs no argon2 work.
 
@@ -48,7 +48,15 @@ pub async fn admit(db: &DatabaseConnection, limits: &LoginLimits, attempt: Attem
     let since = now - Duration::minutes(limits.window_minutes);
     let recent = || login_failure::Entity::find().filter(Column::At.gt(since));
     let over = match attempt.device {
-        Some(d) => recent().filter(Column::Device.eq(d)).count(db).await? > limits.per_device,
+        Some(d) => {
+            let devices = || {
+                recent()
+                    .filter(Column::Email.eq(row.email.as_str()))
+                    .filter(Column::Device.is_not_null())
+            };
+            devices().filter(Column::Device.eq(d)).count(db).await? > limits.per_device
+                || devices().count(db).await? > limits.devices_total
+        }
         None => {
             let strangers = || recent().filter(Column::Device.is_null());
             strangers()

@@ -96,6 +96,18 @@ async fn lock_out_from_strangers(app: &TestApp, email: &str) {
     );
 }
 
+/// A browser that signed in to `email` (and so holds a device cookie for it), signed out again.
+async fn known_browser<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    assert_eq!(b.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        b.cookies.contains_key("vocpath_device"),
+        "a device cookie is set at login"
+    );
+    b.post("/logout", &[]).await;
+    b
+}
+
 #[tokio::test]
 async fn a_browser_that_signed_in_before_is_not_locked_out_by_someone_elses_guesses() {
     let app = TestApp::spawn().await;
@@ -125,13 +137,7 @@ async fn a_device_cookie_helps_only_its_own_account_and_is_limited_itself() {
     let app = TestApp::spawn().await;
     app.user("clerk@school.cn", Role::Admissions).await;
     app.user("other@school.cn", Role::Viewer).await;
-    let mut b = Browser::new(&app);
-    assert_eq!(b.login("other@school.cn", PASSWORD).await.status, StatusCode::SEE_OTHER);
-    assert!(
-        b.cookies.contains_key("vocpath_device"),
-        "a device cookie is set at login"
-    );
-    b.post("/logout", &[]).await;
+    let mut b = known_browser(&app, "other@school.cn").await;
     lock_out_from_strangers(&app, "clerk@school.cn").await;
     // A device cookie for another account is no key to this one.
     assert_eq!(
@@ -426,4 +432,69 @@ async fn a_client_written_forwarded_header_is_ignored_behind_a_proxy_that_append
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_device_cookie_issued_before_a_password_reset_no_longer_bypasses_the_lock_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let id = app.user("clerk@school.cn", Role::Admissions).await;
+    let mut stale = known_browser(&app, "clerk@school.cn").await;
+    let path = format!("/api/v1/users/{id}/reset-password");
+    let r = app.api(Method::POST, &path, Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let one_time = r.json()["one_time_password"].as_str().expect("password").to_string();
+    lock_out_from_strangers(&app, "clerk@school.cn").await;
+    assert_eq!(
+        stale.login("clerk@school.cn", &one_time).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the cookie from before the reset counts as a stranger"
+    );
+}
+
+#[tokio::test]
+async fn a_device_cookie_issued_before_a_password_change_is_void() {
+    let app = TestApp::spawn().await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let mut stale = known_browser(&app, "clerk@school.cn").await;
+    let mut here = Browser::new(&app);
+    here.login("clerk@school.cn", PASSWORD).await;
+    here.get("/account/password").await;
+    let new = "a new passphrase";
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", new),
+        ("confirm_password", new),
+    ];
+    assert_eq!(
+        here.post("/account/password", &fields).await.location(),
+        "/?done=password_changed"
+    );
+    lock_out_from_strangers(&app, "clerk@school.cn").await;
+    assert_eq!(
+        stale.login("clerk@school.cn", new).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn many_device_cookies_for_one_account_share_one_total_of_guesses() {
+    let app = TestApp::spawn().await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let mut hoard = Vec::new();
+    for _ in 0..5 {
+        hoard.push(known_browser(&app, "clerk@school.cn").await);
+    }
+    let mut replies = Vec::new();
+    for b in &mut hoard {
+        for i in 0..5 {
+            replies.push(b.login("clerk@school.cn", &format!("guess {i}")).await);
+        }
+    }
+    let (checked, limited) = statuses(&replies);
+    assert_eq!(
+        checked, 20,
+        "five cookies of five guesses each are held to the total of 20"
+    );
+    assert_eq!(limited, 5);
 }
