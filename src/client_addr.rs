@@ -7,7 +7,11 @@
 //! Only proxies append to those headers; anything to the left of the entry our own proxy added
 //! may have been written by the client. So the chain is read from the right, skipping trusted
 //! proxies, and the first address that is not one is the client. A peer that is not trusted is the
-//! client itself, and its headers are ignored. Pure: no I/O, no request types.
+//! client itself, and its headers are ignored.
+//!
+//! **Per-address limits** count an IPv6 client by its /64 ([`limit_key`]): one subscriber is
+//! handed a whole /64 and may use a fresh address in it for every request. The audit log keeps the
+//! full address. Pure: no I/O, no request types.
 
 use std::net::IpAddr;
 
@@ -86,6 +90,19 @@ fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
+    }
+}
+
+/// What a per-address rate limit counts for a client address: an IPv4 address whole, an IPv6
+/// address by its /64 (`2001:db8:1:2::/64`). Text that is no address (`unknown`) is kept as is.
+pub fn limit_key(client_ip: &str) -> String {
+    match client_ip.parse::<IpAddr>().map(canonical) {
+        Ok(IpAddr::V6(v6)) => match ipnet::Ipv6Net::new(v6, 64) {
+            Ok(net) => net.trunc().to_string(),
+            Err(_) => client_ip.to_string(),
+        },
+        Ok(v4) => v4.to_string(),
+        Err(_) => client_ip.to_string(),
     }
 }
 
@@ -222,6 +239,20 @@ mod tests {
             resolve(peer, Fwd, &["203.0.113.7"], &t),
             peer,
             "XFF syntax is no `for=`"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_and_ipv4_clients_by_their_address() {
+        assert_eq!(limit_key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(limit_key("2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::/64");
+        assert_ne!(limit_key("2001:db8:1:3::1"), limit_key("2001:db8:1:2::1"));
+        assert_eq!(limit_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(limit_key("::ffff:203.0.113.7"), "203.0.113.7", "IPv4-mapped is IPv4");
+        assert_eq!(limit_key("unknown"), "unknown");
+        assert!(
+            limit_key("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").len() <= 64,
+            "fits the column"
         );
     }
 

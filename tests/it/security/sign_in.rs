@@ -498,3 +498,62 @@ async fn many_device_cookies_for_one_account_share_one_total_of_guesses() {
     );
     assert_eq!(limited, 5);
 }
+#[tokio::test]
+async fn two_ipv6_addresses_in_one_64_share_the_public_form_limit() {
+    let app = TestApp::spawn_with(&[("VOCPATH_RATE_LIMIT_PUBLIC_ADDRESS", "2")]).await;
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2::1", None, 1).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2:aaaa::9", None, 2).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2:ffff:1:2:3", None, 3).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new address in the same /64 is the same subscriber"
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:3::1", None, 4).await,
+        StatusCode::NOT_FOUND,
+        "the next /64 is someone else"
+    );
+    assert_eq!(lookup_via(&app, "192.0.2.1", None, 5).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn two_ipv6_addresses_in_one_64_share_the_sign_in_limit_and_the_audit_keeps_the_full_address() {
+    let app = TestApp::spawn_with(&[("VOCPATH_RATE_LIMIT_LOGIN_ADDRESS", "2")]).await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let from = |ip: &str| {
+        let mut b = Browser::new(&app);
+        b.peer = peer(ip);
+        b
+    };
+    let (mut a, mut b) = (from("2001:db8:1:2::1"), from("2001:db8:1:2::2"));
+    assert_eq!(
+        a.login("one@school.cn", "guess").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        b.login("two@school.cn", "guess").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        b.login("three@school.cn", "guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let mut owner = from("2001:db8:9:9::5");
+    assert_eq!(
+        owner.login("clerk@school.cn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let login = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("session.login"))
+        .one(&app.state.db)
+        .await
+        .expect("audit")
+        .expect("audited");
+    assert_eq!(login.client_ip.as_deref(), Some("2001:db8:9:9::5"));
+}
