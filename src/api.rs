@@ -14,7 +14,7 @@ use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiResponse, Object, OpenApiService, SecurityScheme};
 
 use crate::auth::{CurrentUser, token};
-use crate::client_addr::{self, TrustedProxies};
+use crate::client_addr::{self, ForwardedHeader, TrustedProxies};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Lang, Msg};
 use crate::pagination::Page;
@@ -153,20 +153,19 @@ pub fn api_lang(req: &Request) -> Lang {
 }
 
 /// The client address as text, for the audit log and rate limits: the TCP peer, or the address
-/// forwarded by `trusted` reverse proxies (see [`crate::client_addr`]). "unknown" when there is no
-/// IP peer (in-process requests).
-pub fn client_ip(req: &Request, trusted: &TrustedProxies) -> String {
+/// forwarded by `trusted` reverse proxies in `header` (see [`crate::client_addr`]). "unknown" when
+/// there is no IP peer (in-process requests).
+pub fn client_ip(req: &Request, trusted: &TrustedProxies, header: ForwardedHeader) -> String {
     let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
         return "unknown".into();
     };
-    let values = |name: &str| -> Vec<&str> {
-        req.headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    };
-    client_addr::resolve(peer, &values("forwarded"), &values("x-forwarded-for"), trusted).to_string()
+    let values: Vec<&str> = req
+        .headers()
+        .get_all(header.name())
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_addr::resolve(peer, header, &values, trusted).to_string()
 }
 
 /// Builds `/api`: the versioned operations, the spec and Swagger UI, all errors as problem details.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 
-use crate::client_addr::TrustedProxies;
+use crate::client_addr::{ForwardedHeader, TrustedProxies};
 use crate::limits::RateLimits;
 
 /// A secret string that never prints itself.
@@ -72,8 +72,10 @@ pub struct Config {
     pub session_hours: i64,
     /// Where `templates/` and `static/` are read from.
     pub assets_dir: PathBuf,
-    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    /// Reverse proxies whose forwarding header names the client.
     pub trusted_proxies: TrustedProxies,
+    /// The one header those proxies write the client into; the other is ignored.
+    pub forwarded_header: ForwardedHeader,
     /// Attempts allowed at sign-in and at the public forms.
     pub rate_limits: RateLimits,
     /// Memory cost of argon2id in KiB. Lowered only by tests.
@@ -242,6 +244,14 @@ impl Config {
                 errors.push(format!("VOCPATH_TRUSTED_PROXIES: {e}"));
                 TrustedProxies::default()
             });
+        let forwarded_header = get("VOCPATH_FORWARDED_HEADER")
+            .map(|text| ForwardedHeader::parse(&text))
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.push(format!("VOCPATH_FORWARDED_HEADER: {e}"));
+                None
+            })
+            .unwrap_or_default();
         let rate_limits =
             RateLimits::parse(|name, default, min, max| parse_number(&get, name, default, min, max, &mut errors));
         let assets_dir = get("VOCPATH_ASSETS_DIR")
@@ -276,6 +286,7 @@ impl Config {
             session_hours,
             assets_dir,
             trusted_proxies,
+            forwarded_header,
             rate_limits,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             metrics_token,
@@ -545,16 +556,23 @@ mod tests {
         assert!(c.trusted_proxies.contains("fd00::5".parse().expect("ip")));
         assert_eq!(c.rate_limits.public.per_address, 300);
         assert_eq!(c.rate_limits.login, crate::limits::LoginLimits::default());
+        assert_eq!(c.forwarded_header, ForwardedHeader::XForwardedFor);
+        let forwarded = Config::from_vars(vars(&[("VOCPATH_FORWARDED_HEADER", "Forwarded")])).expect("valid");
+        assert_eq!(forwarded.forwarded_header, ForwardedHeader::Forwarded);
         let err = Config::from_vars(vars(&[
             ("VOCPATH_TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
+            ("VOCPATH_FORWARDED_HEADER", "x-real-ip"),
             ("VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT", "0"),
+            ("VOCPATH_RATE_LIMIT_LOGIN_DEVICES_TOTAL", "many"),
             ("VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES", "soon"),
         ]))
         .expect_err("invalid")
         .to_string();
         for name in [
             "VOCPATH_TRUSTED_PROXIES: `proxy.local`",
+            "VOCPATH_FORWARDED_HEADER: `x-real-ip`",
             "VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT",
+            "VOCPATH_RATE_LIMIT_LOGIN_DEVICES_TOTAL",
             "VOCPATH_RATE_LIMIT_PUBLIC_WINDOW_MINUTES",
         ] {
             assert!(err.contains(name), "{name} missing from {err}");

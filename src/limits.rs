@@ -11,6 +11,9 @@ pub struct LoginLimits {
     pub per_address: u64,
     /// Failed attempts per device cookie (a browser that signed in to the account before).
     pub per_device: u64,
+    /// Failed attempts per account from all its device cookies together, so a hoard of cookies
+    /// does not multiply the guesses.
+    pub devices_total: u64,
     pub window_minutes: i64,
 }
 
@@ -20,6 +23,7 @@ impl Default for LoginLimits {
             per_account: 5,
             per_address: 20,
             per_device: 5,
+            devices_total: 20,
             window_minutes: 15,
         }
     }
@@ -65,6 +69,7 @@ impl RateLimits {
             per_account: count("VOCPATH_RATE_LIMIT_LOGIN_ACCOUNT", l.per_account),
             per_address: count("VOCPATH_RATE_LIMIT_LOGIN_ADDRESS", l.per_address),
             per_device: count("VOCPATH_RATE_LIMIT_LOGIN_DEVICE", l.per_device),
+            devices_total: count("VOCPATH_RATE_LIMIT_LOGIN_DEVICES_TOTAL", l.devices_total),
             window_minutes: 0,
         };
         let public = PublicLimits {

@@ -32,6 +32,6 @@ pub struct AppState {
 impl AppState {
     /// The client address of `req`, believing the configured trusted proxies' forwarding headers.
     pub fn client_ip(&self, req: &poem::Request) -> String {
-        crate::api::client_ip(req, &self.config.trusted_proxies)
+        crate::api::client_ip(req, &self.config.trusted_proxies, self.config.forwarded_header)
     }
 }

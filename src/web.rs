@@ -293,7 +293,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         csrf_token: csrf_token.clone(),
         user: None,
         path: req.uri().path().to_string(),
-        client_ip: crate::api::client_ip(&req, &state.config.trusted_proxies),
+        client_ip: crate::api::client_ip(&req, &state.config.trusted_proxies, state.config.forwarded_header),
         session_cookie,
     };
     let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();

@@ -7,8 +7,9 @@
 //! through). A refused attempt removes its row again, so waiting out the window always works.
 //!
 //! **Who is counted.** A browser carrying a valid device cookie for the account (see
-//! [`super::device`]) is counted per device cookie only; every other browser per account and per
-//! client address. So guessing spread over many addresses still hits the account limit, while the
+//! [`super::device`]) is counted per device cookie and, with all the account's device cookies
+//! together, against one total; every other browser per account and per client address (an IPv6
+//! client by its /64, see [`crate::client_addr::limit_key`]). So guessing spread over many addresses still hits the account limit, while the
 //! owner's own browser is never locked out by strangers. Runs before the password is verified, so
 //! a refused attempt costs no argon2 work.
 
@@ -18,6 +19,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
+use crate::client_addr::limit_key;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::limits::LoginLimits;
@@ -38,7 +40,7 @@ pub async fn admit(db: &DatabaseConnection, limits: &LoginLimits, attempt: Attem
     let now = Utc::now();
     let row = login_failure::ActiveModel {
         email: Set(attempt.email.chars().take(254).collect()),
-        client_ip: Set(attempt.client_ip.chars().take(64).collect()),
+        client_ip: Set(limit_key(attempt.client_ip).chars().take(64).collect()),
         device: Set(attempt.device.map(str::to_owned)),
         at: Set(now),
         ..Default::default()
@@ -48,7 +50,15 @@ pub async fn admit(db: &DatabaseConnection, limits: &LoginLimits, attempt: Attem
     let since = now - Duration::minutes(limits.window_minutes);
     let recent = || login_failure::Entity::find().filter(Column::At.gt(since));
     let over = match attempt.device {
-        Some(d) => recent().filter(Column::Device.eq(d)).count(db).await? > limits.per_device,
+        Some(d) => {
+            let devices = || {
+                recent()
+                    .filter(Column::Email.eq(row.email.as_str()))
+                    .filter(Column::Device.is_not_null())
+            };
+            devices().filter(Column::Device.eq(d)).count(db).await? > limits.per_device
+                || devices().count(db).await? > limits.devices_total
+        }
         None => {
             let strangers = || recent().filter(Column::Device.is_null());
             strangers()

@@ -1,6 +1,7 @@
 //! Portal sessions: created at login (always under a new id), looked up on each request, ended at
 //! logout. The cookie carries a random token; the database keeps only its SHA-256. A successful
-//! login also (re)issues the browser's device cookie (see [`super::device`]).
+//! login also (re)issues the browser's device cookie, bound to the account's current password
+//! (see [`super::device`]).
 
 use chrono::{Duration, Utc};
 use entity::{session, user};
@@ -44,16 +45,17 @@ pub async fn login(db: &DatabaseConnection, config: &Config, req: LoginRequest<'
     if email.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("email", Msg::new("error.login_fields_required")));
     }
-    let device = req
-        .device_cookie
-        .and_then(|c| device::verify(config.secret(), &email, c));
+    let found = find_user_by_email(db, &email).await?;
+    let device = found
+        .as_ref()
+        .zip(req.device_cookie)
+        .and_then(|(u, cookie)| device::verify(config.secret(), device_account(&email, u), cookie));
     let attempt = ratelimit::Attempt {
         email: &email,
         client_ip: req.client_ip,
         device: device.as_deref(),
     };
     ratelimit::admit(db, &config.rate_limits.login, attempt).await?;
-    let found = find_user_by_email(db, &email).await?;
     let verified = match &found {
         Some(u) => password::verify(req.password, &u.password_hash).await?,
         None => {
@@ -68,9 +70,17 @@ pub async fn login(db: &DatabaseConnection, config: &Config, req: LoginRequest<'
     let cookie_value = open_session(db, &user, attempt, req.previous_cookie, config.session_hours).await?;
     Ok(LoggedIn {
         cookie_value,
-        device_cookie: device::issue(config.secret(), &email),
+        device_cookie: device::issue(config.secret(), device_account(&email, &user)),
         user: CurrentUser::from(&user),
     })
+}
+
+/// What a device cookie for `user` is bound to: the email and the password as they stand.
+fn device_account<'a>(email: &'a str, user: &'a user::Model) -> device::Account<'a> {
+    device::Account {
+        email,
+        password_hash: &user.password_hash,
+    }
 }
 
 /// Opens a session for `user` (ending the browser's previous one), clears the attempt's failures

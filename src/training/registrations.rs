@@ -98,8 +98,8 @@ impl RegistrationForm {
     }
 }
 
-/// Counts this attempt at `action`, then refuses with 429 when the address or the phone is over
-/// its limit. The attempt is committed before counting (its own row included), so of concurrent
+/// Counts this attempt at `action`, then refuses with 429 when the address (an IPv6 client's
+/// /64) or the phone is over its limit. The attempt is committed before counting (its own row included), so of concurrent
 /// attempts at most the limit get through, on PostgreSQL too (a count-then-insert inside one READ
 /// COMMITTED transaction would let them all pass). An attempt the caller then refuses (a wrong
 /// code, a phone already registered) still counts, so codes cannot be guessed nor registrations
@@ -114,7 +114,7 @@ pub async fn rate_limit(
     let now = Utc::now();
     let row = public_attempt::ActiveModel {
         action: Set(action.to_string()),
-        client_ip: Set(client_ip.chars().take(64).collect()),
+        client_ip: Set(crate::client_addr::limit_key(client_ip).chars().take(64).collect()),
         phone: Set(phone.chars().take(20).collect()),
         at: Set(now),
         ..Default::default()

@@ -265,6 +265,8 @@ pub struct Browser<'a> {
     app: &'a TestApp,
     pub cookies: HashMap<String, String>,
     pub csrf: String,
+    /// The TCP peer the browser's requests come from (none: in-process).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl<'a> Browser<'a> {
@@ -273,6 +275,7 @@ impl<'a> Browser<'a> {
             app,
             cookies: HashMap::new(),
             csrf: String::new(),
+            peer: None,
         }
     }
 
@@ -312,7 +315,10 @@ impl<'a> Browser<'a> {
 
     pub async fn get(&mut self, path: &str) -> Reply {
         let headers = self.cookie_header();
-        let reply = self.app.request(Method::GET, path, &headers, Body::empty()).await;
+        let reply = self
+            .app
+            .request_from(self.peer, Method::GET, path, &headers, Body::empty())
+            .await;
         self.absorb(&reply);
         reply
     }
@@ -332,7 +338,7 @@ impl<'a> Browser<'a> {
         let body = serde_urlencoded::to_string(fields).expect("form");
         let reply = self
             .app
-            .request(Method::POST, path, &headers, Body::from_string(body))
+            .request_from(self.peer, Method::POST, path, &headers, Body::from_string(body))
             .await;
         self.absorb(&reply);
         reply
@@ -342,7 +348,10 @@ impl<'a> Browser<'a> {
     pub async fn post_multipart(&mut self, path: &str, content_type: String, body: Vec<u8>) -> Reply {
         let headers = [("cookie", self.cookie_string()), ("content-type", content_type)];
         let path = format!("{path}?csrf_token={}", self.csrf);
-        let reply = self.app.request(Method::POST, &path, &headers, Body::from(body)).await;
+        let reply = self
+            .app
+            .request_from(self.peer, Method::POST, &path, &headers, Body::from(body))
+            .await;
         self.absorb(&reply);
         reply
     }

@@ -96,6 +96,18 @@ async fn lock_out_from_strangers(app: &TestApp, email: &str) {
     );
 }
 
+/// A browser that signed in to `email` (and so holds a device cookie for it), signed out again.
+async fn known_browser<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    assert_eq!(b.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        b.cookies.contains_key("vocpath_device"),
+        "a device cookie is set at login"
+    );
+    b.post("/logout", &[]).await;
+    b
+}
+
 #[tokio::test]
 async fn a_browser_that_signed_in_before_is_not_locked_out_by_someone_elses_guesses() {
     let app = TestApp::spawn().await;
@@ -125,13 +137,7 @@ async fn a_device_cookie_helps_only_its_own_account_and_is_limited_itself() {
     let app = TestApp::spawn().await;
     app.user("clerk@school.cn", Role::Admissions).await;
     app.user("other@school.cn", Role::Viewer).await;
-    let mut b = Browser::new(&app);
-    assert_eq!(b.login("other@school.cn", PASSWORD).await.status, StatusCode::SEE_OTHER);
-    assert!(
-        b.cookies.contains_key("vocpath_device"),
-        "a device cookie is set at login"
-    );
-    b.post("/logout", &[]).await;
+    let mut b = known_browser(&app, "other@school.cn").await;
     lock_out_from_strangers(&app, "clerk@school.cn").await;
     // A device cookie for another account is no key to this one.
     assert_eq!(
@@ -306,9 +312,13 @@ fn peer(ip: &str) -> Option<SocketAddr> {
 
 /// A public look-up arriving from `from` with an optional `X-Forwarded-For`.
 async fn lookup_via(app: &TestApp, from: &str, forwarded_for: Option<&str>, n: u32) -> StatusCode {
-    let headers: Vec<(&str, String)> = forwarded_for
-        .map(|v| vec![("x-forwarded-for", v.to_string())])
-        .unwrap_or_default();
+    let headers: Vec<(&str, &str)> = forwarded_for.map(|v| vec![("x-forwarded-for", v)]).unwrap_or_default();
+    lookup_with(app, from, &headers, n).await
+}
+
+/// A public look-up arriving from `from` with these headers.
+async fn lookup_with(app: &TestApp, from: &str, headers: &[(&str, &str)], n: u32) -> StatusCode {
+    let headers: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
     let path = format!("/api/v1/public/registrations/ABCD1234?phone=1380013{n:04}");
     app.request_from(peer(from), Method::GET, &path, &headers, Body::empty())
         .await
@@ -391,4 +401,159 @@ async fn two_admins_deactivating_each_other_at_once_leave_one_active_admin() {
         matches!(&refused, vocpath::error::AppError::Conflict(m) if m.key == "error.last_admin"),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn a_client_written_forwarded_header_is_ignored_behind_a_proxy_that_appends_x_forwarded_for() {
+    // nginx's `$proxy_add_x_forwarded_for` appends the farmer's address to XFF and passes the
+    // client's own `Forwarded` on untouched; a proxy set up for `forwarded` does the reverse.
+    for (chosen, appended, forged) in [
+        ("x-forwarded-for", "203.0.113.7", "forwarded"),
+        ("forwarded", "for=203.0.113.7", "x-forwarded-for"),
+    ] {
+        let app = TestApp::spawn_with(&[
+            ("VOCPATH_TRUSTED_PROXIES", PROXY),
+            ("VOCPATH_FORWARDED_HEADER", chosen),
+            ("VOCPATH_RATE_LIMIT_PUBLIC_ADDRESS", "2"),
+        ])
+        .await;
+        for n in 1..=3 {
+            let fake = format!("{}198.51.100.{n}", if forged == "forwarded" { "for=" } else { "" });
+            let headers = [(chosen, appended), (forged, fake.as_str())];
+            let expected = if n < 3 {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            assert_eq!(
+                lookup_with(&app, PROXY, &headers, n).await,
+                expected,
+                "{chosen} chosen: a fresh `{forged}` per request is no fresh address"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_device_cookie_issued_before_a_password_reset_no_longer_bypasses_the_lock_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let id = app.user("clerk@school.cn", Role::Admissions).await;
+    let mut stale = known_browser(&app, "clerk@school.cn").await;
+    let path = format!("/api/v1/users/{id}/reset-password");
+    let r = app.api(Method::POST, &path, Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let one_time = r.json()["one_time_password"].as_str().expect("password").to_string();
+    lock_out_from_strangers(&app, "clerk@school.cn").await;
+    assert_eq!(
+        stale.login("clerk@school.cn", &one_time).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the cookie from before the reset counts as a stranger"
+    );
+}
+
+#[tokio::test]
+async fn a_device_cookie_issued_before_a_password_change_is_void() {
+    let app = TestApp::spawn().await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let mut stale = known_browser(&app, "clerk@school.cn").await;
+    let mut here = Browser::new(&app);
+    here.login("clerk@school.cn", PASSWORD).await;
+    here.get("/account/password").await;
+    let new = "a new passphrase";
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", new),
+        ("confirm_password", new),
+    ];
+    assert_eq!(
+        here.post("/account/password", &fields).await.location(),
+        "/?done=password_changed"
+    );
+    lock_out_from_strangers(&app, "clerk@school.cn").await;
+    assert_eq!(
+        stale.login("clerk@school.cn", new).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn many_device_cookies_for_one_account_share_one_total_of_guesses() {
+    let app = TestApp::spawn().await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let mut hoard = Vec::new();
+    for _ in 0..5 {
+        hoard.push(known_browser(&app, "clerk@school.cn").await);
+    }
+    let mut replies = Vec::new();
+    for b in &mut hoard {
+        for i in 0..5 {
+            replies.push(b.login("clerk@school.cn", &format!("guess {i}")).await);
+        }
+    }
+    let (checked, limited) = statuses(&replies);
+    assert_eq!(
+        checked, 20,
+        "five cookies of five guesses each are held to the total of 20"
+    );
+    assert_eq!(limited, 5);
+}
+#[tokio::test]
+async fn two_ipv6_addresses_in_one_64_share_the_public_form_limit() {
+    let app = TestApp::spawn_with(&[("VOCPATH_RATE_LIMIT_PUBLIC_ADDRESS", "2")]).await;
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2::1", None, 1).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2:aaaa::9", None, 2).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:2:ffff:1:2:3", None, 3).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new address in the same /64 is the same subscriber"
+    );
+    assert_eq!(
+        lookup_via(&app, "2001:db8:1:3::1", None, 4).await,
+        StatusCode::NOT_FOUND,
+        "the next /64 is someone else"
+    );
+    assert_eq!(lookup_via(&app, "192.0.2.1", None, 5).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn two_ipv6_addresses_in_one_64_share_the_sign_in_limit_and_the_audit_keeps_the_full_address() {
+    let app = TestApp::spawn_with(&[("VOCPATH_RATE_LIMIT_LOGIN_ADDRESS", "2")]).await;
+    app.user("clerk@school.cn", Role::Admissions).await;
+    let from = |ip: &str| {
+        let mut b = Browser::new(&app);
+        b.peer = peer(ip);
+        b
+    };
+    let (mut a, mut b) = (from("2001:db8:1:2::1"), from("2001:db8:1:2::2"));
+    assert_eq!(
+        a.login("one@school.cn", "guess").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        b.login("two@school.cn", "guess").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        b.login("three@school.cn", "guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let mut owner = from("2001:db8:9:9::5");
+    assert_eq!(
+        owner.login("clerk@school.cn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let login = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("session.login"))
+        .one(&app.state.db)
+        .await
+        .expect("audit")
+        .expect("audited");
+    assert_eq!(login.client_ip.as_deref(), Some("2001:db8:9:9::5"));
 }
