@@ -916,3 +916,57 @@ async fn a_crossed_off_student_stays_out_of_later_rounds_until_reinstated() {
     let board = admin.get("/dashboard?year=2026").await;
     assert!(board.body.contains("核对无误"), "the dashboard adds up");
 }
+
+/// Issue 12, defect 6: a re-import whose 志愿 column changes students' choices previews them as
+/// changed, and the commit records the change in the archive.
+#[tokio::test]
+async fn a_reimport_that_changes_choices_is_previewed_as_changed() {
+    let app = TestApp::spawn().await;
+    let _s = setup(&app).await;
+    let actor = vocpath::audit::Actor::system("test");
+    let file = |choices: [&str; 2]| {
+        format!(
+            "姓名,身份证号,建档立卡编号,镇(街道),毕业年份,升学状态,中考成绩,志愿\n\
+             学生甲,410181200602024058,H1000001,米河镇,2026,未升学,480,{}\n\
+             学生乙,410181200704209707,H1000001,米河镇,2026,未升学,480,{}\n",
+            choices[0], choices[1]
+        )
+    };
+    let first = file(["P01", "\"P02, P01\""]);
+    let import = |text: String| {
+        let (app, actor) = (&app, &actor);
+        async move {
+            vocpath::student::import::import_now(
+                &app.state.db,
+                &app.state.vault,
+                actor,
+                "c.csv",
+                text.into_bytes(),
+                None,
+            )
+            .await
+            .expect("import")
+        }
+    };
+    import(first.clone()).await;
+    let same = vocpath::student::import::preview(&app.state.db, &app.state.vault, "c.csv", first.as_bytes(), None)
+        .await
+        .expect("preview");
+    assert_eq!((same.students.changed, same.students.unchanged), (0, 2));
+    let second = file(["P02", "\"P02, P01\""]);
+    let report = vocpath::student::import::preview(&app.state.db, &app.state.vault, "c.csv", second.as_bytes(), None)
+        .await
+        .expect("preview");
+    assert_eq!(
+        (report.students.changed, report.students.unchanged),
+        (1, 1),
+        "{report:?}"
+    );
+    let before = app.count("archive_entry").await;
+    import(second).await;
+    assert_eq!(
+        app.count("archive_entry").await,
+        before + 1,
+        "the choice change is recorded once"
+    );
+}

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use entity::{household, student};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use entity::{household, preference, programme, student};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 use super::{Counts, ImportReport, ReportError};
 use crate::crypto::IdVault;
@@ -18,13 +18,31 @@ pub(super) struct Existing {
     /// Household id → registration number.
     numbers: HashMap<i32, String>,
     students: HashMap<String, student::Model>,
+    /// Student id → the programme codes of their choices, in order.
+    choices: HashMap<i32, Vec<String>>,
 }
 
 impl Existing {
     pub(super) async fn load(db: &impl ConnectionTrait) -> Result<Existing, AppError> {
         let households = household::Entity::find().all(db).await?;
         let students = student::Entity::find().all(db).await?;
+        let codes: HashMap<i32, String> = programme::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let mut choices: HashMap<i32, Vec<String>> = HashMap::new();
+        for p in preference::Entity::find()
+            .order_by_asc(preference::Column::Rank)
+            .all(db)
+            .await?
+        {
+            let code = codes.get(&p.programme_id).cloned().unwrap_or_default();
+            choices.entry(p.student_id).or_default().push(code);
+        }
         Ok(Existing {
+            choices,
             numbers: households
                 .iter()
                 .map(|h| (h.id, h.registration_number.clone()))
@@ -141,7 +159,12 @@ pub(super) fn plan<'a>(rows: &'a [RegisterRow], existing: &Existing, vault: &IdV
                         .get(&s.household_id)
                         .map(String::as_str)
                         .unwrap_or_default();
-                    let changes = student_changes(s, current_household, row);
+                    let mut changes = student_changes(s, current_household, row);
+                    // A 志愿 column replaces the choices: a different list is a change too.
+                    if !row.preferences.is_empty() {
+                        let current = existing.choices.get(&s.id).map(|c| c.join(" ")).unwrap_or_default();
+                        diff(&mut changes, "preferences", &current, &row.preferences.join(" "));
+                    }
                     if changes.is_empty() {
                         Action::Unchanged
                     } else {
