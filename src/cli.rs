@@ -204,7 +204,11 @@ async fn import_file(
             "households: {} new, {} changed, {} unchanged",
             report.households.new, report.households.changed, report.households.unchanged
         ),
-        format!("bad rows:   {}", report.errors.len()),
+        format!(
+            "problems:   {} in {} rows (those rows are not imported)",
+            report.errors.len(),
+            report.bad_rows()
+        ),
     ];
     out.extend(report.error_lines(&state.i18n, lang));
     Ok(Outcome {

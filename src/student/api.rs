@@ -219,10 +219,14 @@ impl StudentsApi {
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
+        req: &Request,
         /// Part of the name.
         name: Query<Option<String>>,
         /// Last digits (up to 4) of the national ID.
         id_last_digits: Query<Option<String>>,
+        /// A full national ID: matched through its keyed look-up hash (never stored or logged in
+        /// clear); every such look-up is in the audit log.
+        national_id: Query<Option<String>>,
         household_number: Query<Option<String>>,
         town: Query<Option<String>>,
         junior_high_school: Query<Option<String>>,
@@ -241,8 +245,12 @@ impl StudentsApi {
             junior_high_school: junior_high_school.0,
             graduation_year: graduation_year.0,
             status: status.0,
-        };
-        let found = students::search_students(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
+            national_id_hash: None,
+        }
+        .with_national_id(&state.vault, national_id.0.as_deref())?;
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let found =
+            students::search_students(&state.db, &actor, &filter, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h, &auth.0))))
     }
 

@@ -30,6 +30,21 @@ pub struct StudentFilter {
     pub graduation_year: Option<i32>,
     /// A [`CurrentStatus::code`].
     pub status: Option<String>,
+    /// The keyed look-up hash of a full national ID (see [`StudentFilter::with_national_id`]).
+    pub national_id_hash: Option<String>,
+}
+
+impl StudentFilter {
+    /// Adds a full national ID to the search (a parent on the phone): parsed — 422 when it is not a
+    /// valid ID — and matched through its keyed look-up hash, never in clear.
+    pub fn with_national_id(mut self, vault: &IdVault, raw: Option<&str>) -> Result<StudentFilter, AppError> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(self);
+        };
+        let id = super::ids::NationalId::parse(raw).map_err(|m| AppError::invalid("national_id", m))?;
+        self.national_id_hash = Some(vault.lookup_hash(id.as_str()));
+        Ok(self)
+    }
 }
 
 fn blank(s: &Option<String>) -> Option<&str> {
@@ -52,12 +67,19 @@ fn parse_last_digits(raw: &str) -> Result<String, AppError> {
     }
 }
 
+///
+/// A search by full national ID is audited (who looked up an ID, and whether anyone was found),
+/// like a reveal: the ID itself is not written to the log.
 pub async fn search_students(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &StudentFilter,
     page: PageRequest,
 ) -> Result<Page<(student::Model, household::Model)>, AppError> {
     let mut cond = Condition::all();
+    if let Some(h) = &filter.national_id_hash {
+        cond = cond.add(student::Column::NationalIdHash.eq(h.as_str()));
+    }
     if let Some(n) = blank(&filter.name) {
         cond = cond.add(student::Column::Name.contains(n));
     }
@@ -112,7 +134,25 @@ pub async fn search_students(
     let items = students
         .into_iter()
         .filter_map(|s| households.get(&s.household_id).cloned().map(|h| (s, h)))
-        .collect();
+        .collect::<Vec<_>>();
+    if filter.national_id_hash.is_some() {
+        let found: Vec<String> = items
+            .iter()
+            .map(|(s, _): &(student::Model, household::Model)| s.id.to_string())
+            .collect();
+        let summary = match found.as_slice() {
+            [] => "looked up a national ID: no student".to_string(),
+            ids => format!("looked up a national ID: student {}", ids.join(", ")),
+        };
+        audit::record(
+            db,
+            actor,
+            "student.lookup_by_id",
+            Record::new("student", items.first().map_or(0, |(s, _)| s.id)),
+            summary,
+        )
+        .await?;
+    }
     Ok(Page::new(items, page, total))
 }
 

@@ -27,6 +27,9 @@ pub struct SearchQuery {
     name: String,
     #[serde(default)]
     id_last_digits: String,
+    /// A full national ID (matched through its look-up hash; audited).
+    #[serde(default)]
+    national_id: String,
     #[serde(default)]
     household_number: String,
     #[serde(default)]
@@ -41,7 +44,7 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    fn filter(&self) -> Result<StudentFilter, AppError> {
+    fn filter(&self, vault: &crate::crypto::IdVault) -> Result<StudentFilter, AppError> {
         let year = self.graduation_year.trim();
         let graduation_year = if year.is_empty() {
             None
@@ -51,7 +54,7 @@ impl SearchQuery {
             })?)
         };
         let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        Ok(StudentFilter {
+        StudentFilter {
             name: some(&self.name),
             id_last_digits: some(&self.id_last_digits),
             household_number: some(&self.household_number),
@@ -59,13 +62,16 @@ impl SearchQuery {
             junior_high_school: some(&self.school),
             graduation_year,
             status: some(&self.status),
-        })
+            national_id_hash: None,
+        }
+        .with_national_id(vault, Some(&self.national_id))
     }
 
     fn query_string(&self) -> String {
         serde_urlencoded::to_string([
             ("name", &self.name),
             ("id_last_digits", &self.id_last_digits),
+            ("national_id", &self.national_id),
             ("household_number", &self.household_number),
             ("town", &self.town),
             ("school", &self.school),
@@ -91,9 +97,10 @@ const STATUSES: [&str; 8] = [
 pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<SearchQuery>) -> PageResult {
     let me = ctx.staff(Capability::ReadStudents)?;
     let q = q.0;
-    let (page, error) = match q.filter() {
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let (page, error) = match q.filter(&state.vault) {
         Ok(f) => (
-            students::search_students(&state.db, &f, PageRequest::new(q.page, None)?).await?,
+            students::search_students(&state.db, &actor, &f, PageRequest::new(q.page, None)?).await?,
             String::new(),
         ),
         Err(e) => (
@@ -104,7 +111,7 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
     let page = page.map(|(s, h)| row_json(&s, &h, me));
     let vars = json!({
         "page": page, "q": {
-            "name": q.name, "id_last_digits": q.id_last_digits, "household_number": q.household_number,
+            "name": q.name, "id_last_digits": q.id_last_digits, "national_id": q.national_id, "household_number": q.household_number,
             "town": q.town, "school": q.school, "graduation_year": q.graduation_year, "status": q.status,
         },
         "query": q.query_string(), "statuses": STATUSES, "error": error,
@@ -132,7 +139,8 @@ pub async fn export_list(
     format: Query<ExportFormat>,
 ) -> PageResult {
     let me = ctx.staff(Capability::ReadStudents)?;
-    let filter = q.0.filter()?;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let filter = q.0.filter(&state.vault)?;
     let t = |k: &'static str| state.i18n.get(ctx.lang, k);
     let headers = [
         "student.col.name",
@@ -155,7 +163,7 @@ pub async fn export_list(
     let mut rows = Vec::new();
     let mut page = 1;
     loop {
-        let found = students::search_students(&state.db, &filter, PageRequest { page, per_page: 1000 }).await?;
+        let found = students::search_students(&state.db, &actor, &filter, PageRequest { page, per_page: 1000 }).await?;
         let pages = found.pages;
         for (s, h) in found.items {
             rows.push(vec![

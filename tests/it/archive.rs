@@ -399,3 +399,52 @@ async fn the_cached_status_follows_the_calendar_when_refreshed() {
         .expect("row");
     assert_eq!(row.current_status, "awaiting_placement");
 }
+
+/// Issue 12: a parent on the phone gives the full ID; staff find the student by it, through the
+/// keyed look-up hash, and the look-up is audited.
+#[tokio::test]
+async fn a_student_is_found_by_full_national_id_and_the_look_up_is_audited() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_student("黎磊", ID, 2021).await;
+    app.seed_student("黎磊", "410181200704209707", 2021).await;
+    let viewer = app.token(Role::Viewer).await;
+    let found = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/students?national_id={ID}"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let found = found.json();
+    assert_eq!(
+        found["total"], 1,
+        "two students share the name; the ID tells them apart"
+    );
+    assert_eq!(found["items"][0]["id"], id);
+    let bad = app
+        .api(
+            Method::GET,
+            "/api/v1/students?national_id=41018120060202451",
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("national_id"));
+    let audit = app
+        .api(
+            Method::GET,
+            "/api/v1/audit-log?action=student.lookup_by_id",
+            Some(&app.token(Role::Admin).await),
+            None,
+        )
+        .await;
+    assert!(audit.body.contains("student.lookup_by_id"), "{}", audit.body);
+    assert!(!audit.body.contains(ID), "the ID itself is not logged");
+    let mut b = app.browser_as(Role::Viewer).await;
+    let page = b.get(&format!("/students?national_id={ID}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("/students/{id}\"")), "{}", page.body);
+}

@@ -359,3 +359,17 @@ async fn the_portal_uploads_previews_and_commits() {
     assert!(page.body.contains("已导入"), "{}", page.body);
     assert_eq!(app.count("student").await, 2);
 }
+
+/// Issue 12: the summary counts rows with problems, not messages (a row may have several).
+#[tokio::test]
+async fn the_summary_counts_problems_and_the_rows_that_have_them() {
+    let app = TestApp::spawn().await;
+    let csv = "姓名,身份证号,建档立卡编号,镇(街道),毕业年份,升学状态,联系电话\n\
+               学生甲,41018120060202405X,H1000001,米河镇,2026,未升学,12345\n\
+               学生乙,410181200704209707,H1000002,米河镇,2026,未升学,138001\n";
+    let report = vocpath::student::import::preview(&app.state.db, &app.state.vault, "c.csv", csv.as_bytes(), None)
+        .await
+        .expect("preview");
+    assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
+    assert_eq!(report.bad_rows(), 2);
+}

@@ -80,6 +80,15 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Rows with at least one problem (a row may have several).
+    pub fn bad_rows(&self) -> usize {
+        self.errors
+            .iter()
+            .map(|e| e.line)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
+
     /// Each bad row as `line N, column C: reason`, the CLI's and the CSV download's format.
     pub fn error_lines(&self, i18n: &Catalogues, lang: Lang) -> Vec<String> {
         self.errors
