@@ -7,7 +7,9 @@ use poem::http::StatusCode;
 use vocpath::student::table::{self, limits};
 
 use crate::helpers::{Reply, TestApp, multipart};
-use crate::hostile_files::{repeated_cell_xlsx, shared_string_xlsx, xlsx_with_cells, zip_bomb};
+use crate::hostile_files::{
+    repeated_cell_xlsx, shared_string_xlsx, xlsx_declaring_dimension, xlsx_with_cells, zip_bomb,
+};
 
 /// Posts `bytes` to the import API as a staff member who may import.
 async fn api_upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> Reply {
@@ -117,6 +119,21 @@ async fn a_cell_written_a_million_times_is_refused_naming_the_cell() {
     let reply = api_upload(&app, "repeats.xlsx", &bytes).await;
     assert_refused(&app, &reply, "A1").await;
     assert!(reply.body.contains("不止一次"), "says the cell repeats: {}", reply.body);
+}
+
+#[tokio::test]
+async fn a_register_declaring_whole_formatted_columns_imports() {
+    let app = TestApp::spawn().await;
+    let header: Vec<&str> = "序号,姓名,性别,身份证号,出生日期,建档立卡编号,户主姓名,镇(街道),村,联系电话,初中学校,毕业年份,中考成绩,升学状态,是否残疾,意向专业"
+        .split(',')
+        .collect();
+    let row: Vec<&str> = "1,黎磊,男,410181200602024058,2006-02-02,4101857648925713,尹丽,鲁庄镇,新庄村,15016613186,巩义市第一初级中学,2021,603,未升学,否,计算机应用"
+        .split(',')
+        .collect();
+    let bytes = xlsx_declaring_dimension("A1:P1048576", &[header, row]);
+    let reply = api_upload(&app, "register.xlsx", &bytes).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["students"]["new"], 1, "{}", reply.body);
 }
 
 #[tokio::test]

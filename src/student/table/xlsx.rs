@@ -3,8 +3,10 @@
 //! reader), never as a dense rows × columns grid, so a cell placed at XFD1048576 costs a refusal,
 //! not 512 GB. Each cell's text is measured while calamine still lends it (a shared string is one
 //! copy however many cells use it; each kept cell is another), the text kept is counted, and a
-//! position met twice is refused, so neither a long string nor a repeated cell can grow memory. The
-//! sheet's declared dimensions are checked too.
+//! position met twice is refused, so neither a long string nor a repeated cell can grow memory.
+//!
+//! The dimension a sheet declares is not checked: Excel and WPS declare `A1:P1048576` when whole
+//! columns are formatted, and the cells actually read are what the limits bound.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -26,8 +28,6 @@ pub(super) fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Msg>
         Err(XlsxError::NotAWorksheet(_)) => return TableBuilder::default().finish(),
         Err(e) => return Err(unreadable(e)),
     };
-    let declared = reader.dimensions();
-    limits::check_rows_and_columns(declared.end.0 as usize + 1, declared.end.1 as usize + 1)?;
     // calamine does not export its cell reader's type, so it is handed over as a closure.
     let cells = read_cells(|| {
         let Some(cell) = reader.next_cell().map_err(unreadable)? else {
