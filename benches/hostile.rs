@@ -4,8 +4,10 @@
 //!   `Content-Length` to `/login`, `/train/my`, `/api/v1/public/interest`, `/api/v1/me` and
 //!   `/api/v1/imports`, without signing in;
 //! - the same from 20 connections at once;
-//! - an XLSX whose cells are A1, B1 and XFD1048576, and a zip bomb (a sheet that inflates to about
-//!   300 MB), to `/api/v1/imports` as a signed-in clerk.
+//! - an XLSX whose cells are A1, B1 and XFD1048576, a zip bomb (a sheet that inflates to about
+//!   300 MB), one shared string referenced by 3,000 cells (1 MB of plain text; 31 MB of rich-text
+//!   runs; 32,000 characters, within Excel's cell limit, 96 MB in all) and A1 written a million
+//!   times, to `/api/v1/imports` as a signed-in clerk.
 //!
 //! The figure is the growth of this process's peak resident memory (`VmHWM` in /proc/self/status,
 //! reset through /proc/self/clear_refs before each case). Targets: bodies < 64 MiB, files < 256 MiB;
@@ -175,6 +177,16 @@ async fn main() {
     for (name, file) in [
         ("far-cell.xlsx", far_cell),
         ("bomb.xlsx", hostile_files::zip_bomb(1_000_000, 240)),
+        (
+            "1mb-string.xlsx",
+            hostile_files::shared_string_xlsx(1, 1_000_000, 3_000),
+        ),
+        (
+            "31mb-rich.xlsx",
+            hostile_files::shared_string_xlsx(31, 1_000_000, 3_000),
+        ),
+        ("32k-x3000.xlsx", hostile_files::shared_string_xlsx(1, 32_000, 3_000)),
+        ("a1-repeats.xlsx", hostile_files::repeated_cell_xlsx(1_000_000)),
     ] {
         let size = file.len();
         let (mib, outcome) = peak_growth(upload(port, &token, name, &file)).await;

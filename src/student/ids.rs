@@ -66,28 +66,73 @@ pub fn mask(id: &str) -> String {
 
 /// `text` with every run of 15 or more ID characters (digits, also full-width, and `X`) masked as
 /// by [`mask`]: a cell quoted back in a message may hold a national ID typed into the wrong column.
+/// The run may be broken by spaces or dashes (`410181 2006 0202 4518`, `410181-20060202-4518`), at
+/// most [`MAX_SEPARATORS`] in a row; a masked run is shown without them.
 pub fn mask_ids_in(text: &str) -> String {
-    let is_id_char = |c: char| matches!(half_width(c), '0'..='9' | 'X' | 'x');
     let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 15 {
-            out.push_str(&mask(run));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
+    let mut run = IdRun::default();
     for c in text.chars() {
         if is_id_char(c) {
-            run.push(c);
+            run.push_id_char(c);
+        } else if is_id_separator(c) && !run.ids.is_empty() && run.separators < MAX_SEPARATORS {
+            run.push_separator(c);
         } else {
-            flush(&mut run, &mut out);
+            run.flush_into(&mut out);
             out.push(c);
         }
     }
-    flush(&mut run, &mut out);
+    run.flush_into(&mut out);
     out
+}
+
+/// How many separators in a row may break a run of ID characters that is still masked as one.
+const MAX_SEPARATORS: usize = 3;
+
+fn is_id_char(c: char) -> bool {
+    matches!(half_width(c), '0'..='9' | 'X' | 'x')
+}
+
+/// Spaces (also full-width and no-break) and dashes, which people type inside long numbers.
+fn is_id_separator(c: char) -> bool {
+    is_blank(c) || matches!(half_width(c), '-') || matches!(c, '\u{2010}'..='\u{2015}')
+}
+
+/// A run of ID characters being read by [`mask_ids_in`], with any separators typed inside it.
+#[derive(Default)]
+struct IdRun {
+    /// The ID characters alone.
+    ids: String,
+    /// The run as typed, up to its last ID character.
+    typed: String,
+    /// Separators read since the last ID character: kept in the run only if another follows.
+    trailing: String,
+    separators: usize,
+}
+
+impl IdRun {
+    fn push_id_char(&mut self, c: char) {
+        self.typed.push_str(&self.trailing);
+        self.trailing.clear();
+        self.separators = 0;
+        self.ids.push(c);
+        self.typed.push(c);
+    }
+
+    fn push_separator(&mut self, c: char) {
+        self.trailing.push(c);
+        self.separators += 1;
+    }
+
+    /// Writes the run, masked if it holds 15 or more ID characters, then the trailing separators.
+    fn flush_into(&mut self, out: &mut String) {
+        if self.ids.chars().count() >= 15 {
+            out.push_str(&mask(&self.ids));
+        } else {
+            out.push_str(&self.typed);
+        }
+        out.push_str(&self.trailing);
+        *self = IdRun::default();
+    }
 }
 
 /// An 18-character resident identity number (GB 11643), normalised: ASCII digits and an upper-case
@@ -499,6 +544,33 @@ mod tests {
             "４１０１８１********４０５８"
         );
         assert_eq!(mask_ids_in("410181200602024"), "*".repeat(15));
+    }
+
+    #[test]
+    fn ids_typed_with_spaces_or_dashes_are_masked() {
+        assert_eq!(mask_ids_in("410181 2006 0202 4518"), "410181********4518");
+        assert_eq!(
+            mask_ids_in("身份证 410181-20060202-4518。"),
+            "身份证 410181********4518。"
+        );
+        assert_eq!(
+            mask_ids_in("４１０１８１　２００６０２０２　４５１８"),
+            "４１０１８１********４５１８"
+        );
+        assert_eq!(mask_ids_in("410181 - 20060202 - 451X"), "410181********451X");
+        assert_eq!(mask_ids_in("410181–2006–0202–4518"), "410181********4518");
+    }
+
+    #[test]
+    fn short_numbers_keep_their_separators_and_trailing_spaces() {
+        assert_eq!(mask_ids_in("150 1661 3186 "), "150 1661 3186 ");
+        assert_eq!(mask_ids_in("2006-02-02, 603"), "2006-02-02, 603");
+        assert_eq!(mask_ids_in("- 12 -"), "- 12 -");
+    }
+
+    #[test]
+    fn numbers_far_apart_are_not_joined_into_one_id() {
+        assert_eq!(mask_ids_in("41018120    06020245"), "41018120    06020245");
     }
 
     #[test]

@@ -210,6 +210,7 @@ fn read_csv(text: &str) -> Result<Table, Msg> {
         line: 1,
     };
     let mut breaks_inside_cells = 0;
+    let mut budget = limits::TextBudget::default();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -222,10 +223,26 @@ fn read_csv(text: &str) -> Result<Table, Msg> {
             }
         }
         let start_line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
-        builder.push(start_line - breaks_inside_cells, record.iter().map(clean).collect());
+        let line = start_line - breaks_inside_cells;
+        builder.push(line, keep_record(&record, line, &mut budget)?);
         breaks_inside_cells += record.as_slice().bytes().filter(|b| *b == b'\n').count();
     }
     builder.finish()
+}
+
+/// A CSV record's cells, trimmed, refused when one passes [`limits::MAX_CELL_CHARS`] or the text kept
+/// so far passes [`limits::MAX_SHEET_TEXT_BYTES`], as for a sheet.
+fn keep_record(record: &csv::StringRecord, line: usize, budget: &mut limits::TextBudget) -> Result<Vec<String>, Msg> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(column, field)| {
+            limits::check_cell_text(line.saturating_sub(1), column, field)?;
+            let text = clean(field);
+            budget.keep(&text)?;
+            Ok(text)
+        })
+        .collect()
 }
 
 /// Physical line numbers of record starts. The csv crate's own line count goes astray on `\r\n`

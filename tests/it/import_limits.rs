@@ -1,5 +1,5 @@
-//! Hostile uploads: spreadsheets whose few bytes describe billions of cells, zip bombs and CSV files
-//! of absurd shape are refused with 422 and a message naming the bound, nothing is written, the
+//! Hostile uploads: spreadsheets whose few bytes describe billions of cells or gigabytes of text,
+//! zip bombs and CSV files of absurd shape are refused with 422 and a message naming the bound, nothing is written, the
 //! service keeps answering, and reading them costs little memory.
 
 use entity::enums::Role;
@@ -7,7 +7,9 @@ use poem::http::StatusCode;
 use vocpath::student::table::{self, limits};
 
 use crate::helpers::{Reply, TestApp, multipart};
-use crate::hostile_files::{xlsx_with_cells, zip_bomb};
+use crate::hostile_files::{
+    repeated_cell_xlsx, shared_string_xlsx, xlsx_declaring_dimension, xlsx_with_cells, zip_bomb,
+};
 
 /// Posts `bytes` to the import API as a staff member who may import.
 async fn api_upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> Reply {
@@ -73,6 +75,82 @@ async fn a_zip_bomb_is_refused_naming_the_uncompressed_limit() {
 }
 
 #[tokio::test]
+async fn one_long_shared_string_in_thousands_of_cells_is_refused_naming_the_cell_and_the_limit() {
+    let app = TestApp::spawn().await;
+    let bytes = shared_string_xlsx(1, 1_000_000, 3_000);
+    assert!(bytes.len() < 100_000, "a small file: {} bytes", bytes.len());
+    let reply = api_upload(&app, "long-string.xlsx", &bytes).await;
+    assert!(reply.body.contains("A1"), "names the cell: {}", reply.body);
+    assert_refused(&app, &reply, &limits::MAX_CELL_CHARS.to_string()).await;
+}
+
+#[tokio::test]
+async fn a_rich_text_string_of_many_runs_is_refused_naming_the_cell_limit() {
+    let app = TestApp::spawn().await;
+    let bytes = shared_string_xlsx(31, 1_000_000, 3_000);
+    assert!(
+        bytes.len() < 1_000_000,
+        "fits the test body limit: {} bytes",
+        bytes.len()
+    );
+    let reply = api_upload(&app, "rich-text.xlsx", &bytes).await;
+    assert_refused(&app, &reply, &limits::MAX_CELL_CHARS.to_string()).await;
+}
+
+#[tokio::test]
+async fn thousands_of_cells_of_allowed_length_are_refused_past_the_sheet_text_limit() {
+    let app = TestApp::spawn().await;
+    // 3,000 × 32,000 characters: 96 MB of text, each cell within Excel's limit.
+    let bytes = shared_string_xlsx(1, 32_000, 3_000);
+    let reply = api_upload(&app, "much-text.xlsx", &bytes).await;
+    let mib = (limits::MAX_SHEET_TEXT_BYTES / (1024 * 1024)).to_string();
+    assert_refused(&app, &reply, &format!("{mib} MB")).await;
+}
+
+#[tokio::test]
+async fn a_cell_written_a_million_times_is_refused_naming_the_cell() {
+    let app = TestApp::spawn().await;
+    let bytes = repeated_cell_xlsx(1_000_000);
+    assert!(
+        bytes.len() < 1_000_000,
+        "fits the test body limit: {} bytes",
+        bytes.len()
+    );
+    let reply = api_upload(&app, "repeats.xlsx", &bytes).await;
+    assert_refused(&app, &reply, "A1").await;
+    assert!(reply.body.contains("不止一次"), "says the cell repeats: {}", reply.body);
+}
+
+#[tokio::test]
+async fn a_register_declaring_whole_formatted_columns_imports() {
+    let app = TestApp::spawn().await;
+    let header: Vec<&str> = "序号,姓名,性别,身份证号,出生日期,建档立卡编号,户主姓名,镇(街道),村,联系电话,初中学校,毕业年份,中考成绩,升学状态,是否残疾,意向专业"
+        .split(',')
+        .collect();
+    let row: Vec<&str> = "1,黎磊,男,410181200602024058,2006-02-02,4101857648925713,尹丽,鲁庄镇,新庄村,15016613186,巩义市第一初级中学,2021,603,未升学,否,计算机应用"
+        .split(',')
+        .collect();
+    let bytes = xlsx_declaring_dimension("A1:P1048576", &[header, row]);
+    let reply = api_upload(&app, "register.xlsx", &bytes).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["students"]["new"], 1, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_csv_cell_longer_than_excel_allows_is_refused_naming_the_cell() {
+    let app = TestApp::spawn().await;
+    let text = format!(
+        "姓名,备注
+黎磊,{}
+",
+        "长".repeat(limits::MAX_CELL_CHARS + 1)
+    );
+    let reply = api_upload(&app, "long.csv", text.as_bytes()).await;
+    assert!(reply.body.contains("B2"), "names the cell: {}", reply.body);
+    assert_refused(&app, &reply, &limits::MAX_CELL_CHARS.to_string()).await;
+}
+
+#[tokio::test]
 async fn a_csv_record_with_hundreds_of_thousands_of_columns_is_refused() {
     let app = TestApp::spawn().await;
     let line = format!("a{}\n", ",a".repeat(300_000));
@@ -99,15 +177,15 @@ fn status_kib(field: &str) -> u64 {
 
 const RSS_CHILD: &str = "VOCPATH_RSS_CHILD";
 
-/// Parsing the zip bomb raises the peak resident memory by less than 256 MiB. Measured in a child
-/// process running only this test, since the other tests share this process's memory.
+/// Parsing each hostile file raises the peak resident memory by less than 256 MiB. Measured in a
+/// child process running only this test, since the other tests share this process's memory.
 #[test]
-fn reading_a_zip_bomb_raises_peak_memory_by_less_than_256_mib() {
+fn reading_hostile_files_raises_peak_memory_by_less_than_256_mib() {
     if std::env::var_os(RSS_CHILD).is_none() {
         let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
             .args([
                 "--exact",
-                "import_limits::reading_a_zip_bomb_raises_peak_memory_by_less_than_256_mib",
+                "import_limits::reading_hostile_files_raises_peak_memory_by_less_than_256_mib",
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -119,14 +197,25 @@ fn reading_a_zip_bomb_raises_peak_memory_by_less_than_256_mib() {
         assert!(text.contains("1 passed"), "the child ran the measurement: {text}");
         return;
     }
-    let bomb = zip_bomb(1_000_000, 240);
-    // Reset the peak (VmHWM) to the current RSS, so building the bomb does not count.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let before = status_kib("VmRSS:");
-    let result = table::read_table(&bomb, None);
-    let peak = status_kib("VmHWM:");
-    let growth_mib = peak.saturating_sub(before) / 1024;
-    println!("zip bomb: RSS before {before} KiB, peak after {peak} KiB, growth {growth_mib} MiB");
-    assert!(result.is_err(), "the bomb is refused");
-    assert!(growth_mib < 256, "peak memory grew by {growth_mib} MiB");
+    let files = [
+        ("zip bomb", zip_bomb(1_000_000, 240)),
+        ("1 MB string in 3,000 cells", shared_string_xlsx(1, 1_000_000, 3_000)),
+        (
+            "31 MB rich text in 3,000 cells",
+            shared_string_xlsx(31, 1_000_000, 3_000),
+        ),
+        ("32,000 characters in 3,000 cells", shared_string_xlsx(1, 32_000, 3_000)),
+        ("A1 a million times", repeated_cell_xlsx(1_000_000)),
+    ];
+    for (name, file) in files {
+        // Reset the peak (VmHWM) to the current RSS, so building the file does not count.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let before = status_kib("VmRSS:");
+        let result = table::read_table(&file, None);
+        let peak = status_kib("VmHWM:");
+        let growth_mib = peak.saturating_sub(before) / 1024;
+        println!("{name}: RSS before {before} KiB, peak after {peak} KiB, growth {growth_mib} MiB");
+        assert!(result.is_err(), "{name} is refused");
+        assert!(growth_mib < 256, "{name}: peak memory grew by {growth_mib} MiB");
+    }
 }

@@ -1,6 +1,8 @@
 //! The bounds on the work one uploaded file may cause, in one place. A spreadsheet is a compressed
 //! archive of XML whose few bytes can describe billions of cells, so every upload is measured
 //! against these before and while it is read, and refused with a message naming the bound it broke.
+//! The cells are bounded in number and the text kept from them in bytes: a few kilobytes of XLSX can
+//! reference one long shared string from thousands of cells.
 //! Nothing here reads the file's content beyond counting.
 
 /// The last row a sheet (or CSV file) may use, header and title rows included: one and a half
@@ -21,6 +23,12 @@ pub const MAX_HELD_PART_BYTES: u64 = 32 * 1024 * 1024;
 /// The longest run of bytes without `<` or `>` in any XML member: one text or one tag, which the
 /// XML reader holds whole. Excel keeps at most 32,767 characters in a cell.
 pub const MAX_XML_RUN_BYTES: u64 = 1024 * 1024;
+/// The characters one cell may hold: Excel's own limit. Checked before a cell's text is copied, so
+/// a shared string of megabytes referenced by thousands of cells is refused at its first cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// The bytes of text all the kept cells of a sheet (or CSV file) may hold together. The
+/// 100,000-row register holds about 15 MiB.
+pub const MAX_SHEET_TEXT_BYTES: usize = 64 * 1024 * 1024;
 
 use std::io::{Cursor, Read};
 
@@ -155,6 +163,45 @@ impl Extent {
     /// The cells counted so far.
     pub fn cells(&self) -> usize {
         self.cells
+    }
+}
+
+/// The name Excel shows for the cell at zero-based (`row`, `column`), e.g. `B7`.
+pub fn cell_name(row: usize, column: usize) -> String {
+    format!("{}{}", column_letter(column), row + 1)
+}
+
+/// Refuses the cell at zero-based (`row`, `column`) when its text passes [`MAX_CELL_CHARS`]. Called
+/// on the text as the reader hands it over, before any copy is made.
+pub fn check_cell_text(row: usize, column: usize, text: &str) -> Result<(), Msg> {
+    // Characters never outnumber bytes, so most cells need no counting.
+    if text.len() <= MAX_CELL_CHARS {
+        return Ok(());
+    }
+    let chars = text.chars().count();
+    if chars <= MAX_CELL_CHARS {
+        return Ok(());
+    }
+    Err(Msg::new("student.table_cell_too_long")
+        .arg("cell", cell_name(row, column))
+        .arg("chars", chars)
+        .arg("max", MAX_CELL_CHARS))
+}
+
+/// The bytes of text kept from a sheet so far, refused once they pass [`MAX_SHEET_TEXT_BYTES`].
+#[derive(Default)]
+pub struct TextBudget {
+    bytes: usize,
+}
+
+impl TextBudget {
+    /// Counts `text` as kept; refuses the sheet once the total passes the limit.
+    pub fn keep(&mut self, text: &str) -> Result<(), Msg> {
+        self.bytes = self.bytes.saturating_add(text.len());
+        if self.bytes > MAX_SHEET_TEXT_BYTES {
+            return Err(Msg::new("student.table_text_too_large").arg("max", MAX_SHEET_TEXT_BYTES / (1024 * 1024)));
+        }
+        Ok(())
     }
 }
 

@@ -287,3 +287,34 @@ fn cells_out_of_row_order_are_counted_once_and_wide_rows_name_their_column() {
     let msg = limits::check_rows_and_columns(1, limits::MAX_COLUMNS + 1).expect_err("wide");
     assert!(msg.args.contains(&("letter", "GS".to_owned())), "{msg:?}");
 }
+
+#[test]
+fn a_csv_cell_longer_than_excel_allows_is_refused_naming_the_cell() {
+    let text = format!(
+        "姓名,备注\n黎磊,短\n黄静国,{}\n",
+        "x".repeat(limits::MAX_CELL_CHARS + 1)
+    );
+    let msg = read_table(text.as_bytes(), None).expect_err("refused");
+    assert_eq!(msg.key, "student.table_cell_too_long");
+    assert!(
+        msg.args.iter().any(|(k, v)| *k == "cell" && v == "B3"),
+        "{:?}",
+        msg.args
+    );
+}
+
+#[test]
+fn a_csv_cell_of_exactly_excels_limit_is_kept() {
+    let long = "长".repeat(limits::MAX_CELL_CHARS);
+    let table = csv(&format!("姓名,备注\n黎磊,{long}\n"));
+    assert_eq!(table.rows[0].cells[1], long);
+}
+
+#[test]
+fn a_csv_holding_more_text_than_the_sheet_limit_is_refused() {
+    let row = format!("黎磊,{}\n", "x".repeat(32_000));
+    let rows = limits::MAX_SHEET_TEXT_BYTES / 32_000 + 1;
+    let text = format!("姓名,备注\n{}", row.repeat(rows));
+    let msg = read_table(text.as_bytes(), None).expect_err("refused");
+    assert_eq!(msg.key, "student.table_text_too_large");
+}

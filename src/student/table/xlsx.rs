@@ -1,14 +1,19 @@
 //! Reading an XLSX sheet without ever holding more than the [`limits`] allow: the archive is
-//! measured before calamine opens it, the sheet's declared dimensions are checked, and its cells
-//! are read one at a time (calamine's cell reader), never as a dense rows × columns grid, so a cell
-//! placed at XFD1048576 costs a refusal, not 512 GB.
+//! measured before calamine opens it, and its cells are read one at a time (calamine's cell
+//! reader), never as a dense rows × columns grid, so a cell placed at XFD1048576 costs a refusal,
+//! not 512 GB. Each cell's text is measured while calamine still lends it (a shared string is one
+//! copy however many cells use it; each kept cell is another), the text kept is counted, and a
+//! position met twice is refused, so neither a long string nor a repeated cell can grow memory.
+//!
+//! The dimension a sheet declares is not checked: Excel and WPS declare `A1:P1048576` when whole
+//! columns are formatted, and the cells actually read are what the limits bound.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, SheetType, SheetVisible, Xlsx, XlsxError, open_workbook_from_rs};
+use calamine::{Data, DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError, open_workbook_from_rs};
 
-use super::limits::{self, Extent};
+use super::limits::{self, Extent, TextBudget};
 use super::{Table, TableBuilder, cell_text};
 use crate::i18n::Msg;
 
@@ -23,14 +28,25 @@ pub(super) fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Msg>
         Err(XlsxError::NotAWorksheet(_)) => return TableBuilder::default().finish(),
         Err(e) => return Err(unreadable(e)),
     };
-    let declared = reader.dimensions();
-    limits::check_rows_and_columns(declared.end.0 as usize + 1, declared.end.1 as usize + 1)?;
     // calamine does not export its cell reader's type, so it is handed over as a closure.
     let cells = read_cells(|| {
-        let cell = reader.next_cell().map_err(unreadable)?;
-        Ok(cell.map(|c| (c.get_position(), Data::from(c.get_value().clone()))))
+        let Some(cell) = reader.next_cell().map_err(unreadable)? else {
+            return Ok(None);
+        };
+        let (row, column) = cell.get_position();
+        limits::check_cell_text(row as usize, column as usize, lent_text(cell.get_value()))?;
+        Ok(Some(((row, column), Data::from(cell.get_value().clone()))))
     })?;
     cells.into_builder().finish()
+}
+
+/// The text a cell holds as calamine hands it over (a shared string is only borrowed).
+fn lent_text<'a>(value: &'a DataRef<'_>) -> &'a str {
+    match value {
+        DataRef::SharedString(s) => s,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s,
+        _ => "",
+    }
 }
 
 fn unreadable(e: XlsxError) -> Msg {
@@ -48,19 +64,38 @@ struct SheetCells {
 /// Streams the sheet's cells, refusing it as soon as it passes a limit.
 fn read_cells(mut next_cell: impl FnMut() -> Result<Option<((u32, u32), Data)>, Msg>) -> Result<SheetCells, Msg> {
     let mut extent = Extent::default();
+    let mut budget = TextBudget::default();
     let mut sheet = SheetCells::default();
     while let Some(((row, column), value)) = next_cell()? {
         if value == Data::Empty {
             continue;
         }
         extent.add_cell(row as usize, column as usize)?;
-        sheet.first_column = Some(sheet.first_column.map_or(column, |c| c.min(column)));
-        sheet.rows.entry(row).or_default().push((column, cell_text(&value)));
+        let text = cell_text(&value);
+        budget.keep(&text)?;
+        sheet.push(row, column, text)?;
     }
     Ok(sheet)
 }
 
 impl SheetCells {
+    /// Keeps a filled cell; refuses a position already filled. Cells out of order are kept (the
+    /// [`Extent`] bounds how many distinct positions there can be); only a repeat could grow
+    /// memory without bound.
+    fn push(&mut self, row: u32, column: u32, text: String) -> Result<(), Msg> {
+        let cells = self.rows.entry(row).or_default();
+        let in_order = cells.last().is_none_or(|(last, _)| *last < column);
+        // Out of order, the row is searched: at most MAX_COLUMNS cells.
+        if !in_order && cells.iter().any(|(c, _)| *c == column) {
+            return Err(
+                Msg::new("student.table_cell_repeated").arg("cell", limits::cell_name(row as usize, column as usize))
+            );
+        }
+        cells.push((column, text));
+        self.first_column = Some(self.first_column.map_or(column, |c| c.min(column)));
+        Ok(())
+    }
+
     /// Each row from the first filled column up to its own last filled cell.
     fn into_builder(self) -> TableBuilder {
         let first = self.first_column.unwrap_or(0);
