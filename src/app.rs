@@ -184,6 +184,8 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
         .at("/ledger", get(admissions_web::ledger_page))
+        .at("/ledger/export", get(admissions_web::ledger_export))
+        .at("/ledger/cross-off", post(admissions_web::cross_off_selected))
         .at("/ledger/:id/cross-off", post(admissions_web::cross_off))
         .at("/ledger/:id/reinstate", post(admissions_web::reinstate))
         .at("/imports", post(import_web::upload))

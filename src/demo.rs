@@ -57,7 +57,7 @@ fn name(rng: &mut StdRng) -> String {
 }
 
 /// A valid 18-digit ID (GB 11643 check digit) for a birth date and a running number.
-fn national_id(birth: NaiveDate, n: usize) -> String {
+pub fn national_id(birth: NaiveDate, n: usize) -> String {
     let body = format!("410181{}{:03}", birth.format("%Y%m%d"), n % 1000);
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body

@@ -7,12 +7,15 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
+use super::ledger_query::{self, LedgerFilter, LineState};
 use super::programmes::NamedRule;
 use super::rule_sets::{self, PriorityRule, Rules};
 use super::{ledger, preferences, runs};
+use crate::api::PageDto;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::pagination::PageRequest;
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -275,6 +278,9 @@ pub struct LedgerDto {
     pub close_reason: Option<String>,
     pub close_note: Option<String>,
     pub closed_by: Option<String>,
+    /// Why the run left the student unplaced: one `{programme, choice, reason, …}` per choice, as
+    /// in a run's result; empty when the student made no choice. Filled on list pages.
+    pub why: serde_json::Value,
 }
 
 fn ledger_dto(l: ledger::LedgerLine) -> LedgerDto {
@@ -294,6 +300,7 @@ fn ledger_dto(l: ledger::LedgerLine) -> LedgerDto {
         close_reason: e.close_reason,
         close_note: e.close_note,
         closed_by: e.closed_by,
+        why: l.why,
     }
 }
 
@@ -593,18 +600,46 @@ impl RoutingApi {
         ))
     }
 
-    /// The ledger of eligible students left unplaced.
+    /// The ledger of eligible students left unplaced, a page at a time, oldest first, each line
+    /// with why the run left the student unplaced (`why`: the reason for each choice; empty when
+    /// the student made no choice).
     #[oai(path = "/ledger", method = "get", tag = "ApiTags::Ledger")]
+    #[expect(clippy::too_many_arguments, reason = "one query parameter per filter")]
     async fn ledger(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         intake_year: Query<Option<i32>>,
+        /// `all` (default), `open`, `crossed_off` or `placed` (closed because a later round placed
+        /// the student).
+        #[oai(name = "state")]
+        line_state: Query<Option<String>>,
+        /// Only lines still open (the same as `state=open`; kept for existing clients).
         open: Query<Option<bool>>,
-    ) -> ApiResult<Json<Vec<LedgerDto>>> {
+        /// The household's town, exactly.
+        town: Query<Option<String>>,
+        /// The junior-high school, exactly.
+        school: Query<Option<String>>,
+        /// A cross-off reason.
+        reason: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<LedgerDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        let lines = ledger::list(&state.db, intake_year.0, open.0.unwrap_or(false)).await?;
-        Ok(Json(lines.into_iter().map(ledger_dto).collect()))
+        let mut line_state = LineState::parse(line_state.0.as_deref())?;
+        if open.0 == Some(true) {
+            line_state = LineState::Open;
+        }
+        let filter = LedgerFilter {
+            intake_year: intake_year.0,
+            state: line_state,
+            town: town.0,
+            school: school.0,
+            reason: reason.0,
+        }
+        .checked()?;
+        let found = ledger_query::search(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::from_page(found, ledger_dto)))
     }
 
     /// Crosses a student off the ledger with a reason (销号).

@@ -31,9 +31,13 @@ pub struct LedgerLine {
     pub village: String,
     pub junior_high_school: String,
     pub phone: Option<String>,
+    /// Why the run left the student unplaced: its `not_placed_higher` list (empty: no choices).
+    /// Filled only for pages ([`super::ledger_query::explain`]).
+    pub why: serde_json::Value,
 }
 
-/// Ledger lines of an intake year; `open_only` leaves out those closed.
+/// Ledger lines of an intake year; `open_only` leaves out those closed. Every line at once: for
+/// counts and single look-ups; pages and exports go through [`super::ledger_query`].
 pub async fn list(
     db: &impl ConnectionTrait,
     intake_year: Option<i32>,
@@ -47,6 +51,14 @@ pub async fn list(
         q = q.filter(ledger_entry::Column::ClosedAt.is_null());
     }
     let entries = q.order_by_asc(ledger_entry::Column::Id).all(db).await?;
+    lines_of(db, entries).await
+}
+
+/// The entries with their students' names, towns and schools.
+pub async fn lines_of(
+    db: &impl ConnectionTrait,
+    entries: Vec<ledger_entry::Model>,
+) -> Result<Vec<LedgerLine>, AppError> {
     let ids: Vec<i32> = entries.iter().map(|e| e.student_id).collect();
     let mut students: BTreeMap<i32, student::Model> = BTreeMap::new();
     let mut households: BTreeMap<i32, household::Model> = BTreeMap::new();
@@ -78,6 +90,7 @@ pub async fn list(
                 village: h.village.clone(),
                 junior_high_school: s.junior_high_school.clone(),
                 phone: s.phone.clone(),
+                why: serde_json::Value::Null,
                 entry,
             })
         })
@@ -103,6 +116,19 @@ pub async fn cross_off(
     reason: &str,
     note: Option<&str>,
 ) -> Result<ledger_entry::Model, AppError> {
+    let mut closed = cross_off_many(db, actor, &[id], reason, note).await?;
+    closed.pop().ok_or(AppError::NotFound("ledger_entry"))
+}
+
+/// Crosses several students off with one reason, all or none: a line already closed or unknown
+/// refuses the whole request, naming it. At most [`MAX_BULK`] lines at once.
+pub async fn cross_off_many(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ids: &[i32],
+    reason: &str,
+    note: Option<&str>,
+) -> Result<Vec<ledger_entry::Model>, AppError> {
     let reason = reason.trim();
     if !REASONS.contains(&reason) {
         return Err(AppError::invalid(
@@ -114,39 +140,57 @@ pub async fn cross_off(
     if reason == "other" && note.is_none() {
         return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
     }
-    let txn = crate::db::begin_write(db).await?;
-    let entry = ledger_entry::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("ledger_entry"))?;
-    if entry.closed_at.is_some() {
-        return Err(AppError::Conflict(Msg::new("error.ledger_closed")));
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::invalid(
+            "note",
+            Msg::new("error.notes_too_long").arg("max", 500),
+        ));
     }
-    let student_id = entry.student_id;
-    let mut m = entry.into_active_model();
-    m.closed_at = Set(Some(Utc::now()));
-    m.close_reason = Set(Some(reason.to_string()));
-    m.close_note = Set(note.map(str::to_string));
-    m.closed_by = Set(Some(actor.label.clone()));
-    let closed = m.update(&txn).await?;
-    let summary = format!(
-        "crossed off: {reason}{}",
-        note.map(|n| format!(" ({n})")).unwrap_or_default()
-    );
-    record_change(
-        &txn,
-        actor,
-        student_id,
-        "crossed_off",
-        reason,
-        note,
-        "ledger.cross_off",
-        summary,
-    )
-    .await?;
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(AppError::invalid(
+            "ids",
+            Msg::new("error.ledger_bulk_size").arg("max", MAX_BULK),
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut closed = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let entry = ledger_entry::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("ledger_entry"))?;
+        if entry.closed_at.is_some() {
+            return Err(AppError::Conflict(Msg::new("error.ledger_closed_line").arg("id", id)));
+        }
+        let student_id = entry.student_id;
+        let mut m = entry.into_active_model();
+        m.closed_at = Set(Some(Utc::now()));
+        m.close_reason = Set(Some(reason.to_string()));
+        m.close_note = Set(note.map(str::to_string));
+        m.closed_by = Set(Some(actor.label.clone()));
+        closed.push(m.update(&txn).await?);
+        let summary = format!(
+            "crossed off: {reason}{}",
+            note.map(|n| format!(" ({n})")).unwrap_or_default()
+        );
+        record_change(
+            &txn,
+            actor,
+            student_id,
+            "crossed_off",
+            reason,
+            note,
+            "ledger.cross_off",
+            summary,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(closed)
 }
+
+/// The most lines crossed off in one request (a page of the ledger is 100).
+pub const MAX_BULK: usize = 500;
 
 /// Students of `intake_year` crossed off the ledger (and not reinstated since).
 pub async fn crossed_off_students(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashSet<i32>, AppError> {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod instance_builder;
 pub mod ledger;
+pub mod ledger_query;
 pub mod preferences;
 pub mod programmes;
 pub mod programmes_api;

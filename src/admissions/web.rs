@@ -8,10 +8,12 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ledger_query::{self, LedgerFilter, LineState};
 use super::{ledger, programmes, rule_sets, runs};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::export::{self, ExportTable};
+use crate::pagination::PageRequest;
 use crate::state::AppState;
 use crate::web::{PortalCtx, error_text, redirect, render};
 
@@ -289,36 +291,143 @@ pub async fn diff_page(
     .into_response())
 }
 
-#[handler]
-pub async fn ledger_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<YearQuery>) -> PageResult {
-    let me = ctx.staff(Capability::ReadStudents)?;
-    show_ledger(
-        &state,
-        &ctx,
-        year(&q.0.intake_year),
-        me.can(Capability::RunRouting),
-        String::new(),
-    )
-    .await
+/// The ledger page's filters, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct LedgerQuery {
+    #[serde(default)]
+    intake_year: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, deserialize_with = "crate::web::opt_number")]
+    page: Option<u64>,
+    #[serde(default)]
+    format: String,
 }
 
-async fn show_ledger(
-    state: &AppState,
-    ctx: &PortalCtx,
-    intake_year: Option<i32>,
-    can_close: bool,
-    error: String,
-) -> PageResult {
-    let me = ctx.staff(Capability::ReadStudents)?;
-    let mut lines = ledger::list(&state.db, intake_year, false).await?;
-    for l in &mut lines {
-        l.phone = me.phone_view(l.phone.as_deref());
+impl LedgerQuery {
+    fn filter(&self) -> Result<LedgerFilter, AppError> {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        LedgerFilter {
+            intake_year: year(&Some(self.intake_year.clone())),
+            state: LineState::parse(Some(&self.state))?,
+            town: some(&self.town),
+            school: some(&self.school),
+            reason: some(&self.reason),
+        }
+        .checked()
     }
-    let (by_town, by_school) = ledger::counts(&lines);
+
+    /// The filters as a query string, for page links and the export.
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("intake_year", &self.intake_year),
+            ("state", &self.state),
+            ("town", &self.town),
+            ("school", &self.school),
+            ("reason", &self.reason),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+#[handler]
+pub async fn ledger_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<LedgerQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    show_ledger(&state, &ctx, &q.0, me.can(Capability::RunRouting), String::new()).await
+}
+
+/// Every line matching the filters as CSV or XLSX (`format=`), IDs and phones as the role may see them.
+#[handler]
+pub async fn ledger_export(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<LedgerQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let lines = ledger_query::all(&state.db, &q.0.filter()?).await?;
+    let t = |k: &str| state.i18n.render(ctx.lang, k, []);
+    let headers = [
+        "student.col.name",
+        "student.col.national_id",
+        "student.col.town",
+        "student.col.village",
+        "student.col.school",
+        "student.col.phone",
+        "ledger.state",
+        "ledger.why",
+    ]
+    .iter()
+    .map(|k| t(k))
+    .collect();
+    let rows = lines
+        .into_iter()
+        .map(|l| {
+            let state_text = match &l.entry.close_reason {
+                None => t("ledger.open"),
+                Some(r) => t(&format!("ledger.reason_{r}")),
+            };
+            vec![
+                l.student_name.clone(),
+                l.national_id_masked.clone(),
+                l.town.clone(),
+                l.village.clone(),
+                l.junior_high_school.clone(),
+                me.phone_view(l.phone.as_deref()).unwrap_or_default(),
+                state_text,
+                why_text(&state, ctx.lang, &l.why),
+            ]
+        })
+        .collect();
+    export::respond(&ExportTable { headers, rows }, "ledger", &q.0.format)
+}
+
+/// Why a student is on the ledger, in one line: no choice, or each choice and what kept them out.
+fn why_text(state: &AppState, lang: crate::i18n::Lang, why: &Value) -> String {
+    let list = why.as_array().map(Vec::as_slice).unwrap_or_default();
+    if list.is_empty() {
+        return state.i18n.get(lang, "ledger.why_no_choice");
+    }
+    list.iter()
+        .map(|r| {
+            let programme = r["programme"].as_str().unwrap_or_default();
+            let reason = match r["reason"].as_str() {
+                Some("full") => state.i18n.get(lang, "student_page.why_full"),
+                Some("requirement") => format!(
+                    "{}「{}」",
+                    state.i18n.get(lang, "student_page.why_requirement"),
+                    r["rule"].as_str().unwrap_or_default()
+                ),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            format!("{programme}: {reason}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_close: bool, error: String) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let (filter, mut error) = match q.filter() {
+        Ok(f) => (f, error),
+        Err(e) => (LedgerFilter::default(), error_text(state, ctx.lang, &e)),
+    };
+    let mut page = ledger_query::search(&state.db, &filter, PageRequest::new(q.page, Some(100))?).await?;
+    for l in &mut page.items {
+        l.phone = me.phone_view(l.phone.as_deref());
+        l.why = Value::String(why_text(state, ctx.lang, &l.why));
+    }
+    let (by_town, by_school, open) = ledger_query::open_counts(&state.db, filter.intake_year).await?;
+    if page.items.is_empty() && page.total > 0 && error.is_empty() {
+        error = state.i18n.get(ctx.lang, "ledger.past_last_page");
+    }
     let vars = json!({
-        "lines": lines, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
-        "open": lines.iter().filter(|l| l.entry.closed_at.is_none()).count(), "can_close": can_close, "error": error,
-        "intake_year": intake_year.map(|y| y.to_string()).unwrap_or_default(),
+        "page": page, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
+        "states": LineState::CODES, "open": open, "can_close": can_close, "error": error,
+        "q": { "intake_year": q.intake_year, "state": q.state, "town": q.town, "school": q.school, "reason": q.reason },
+        "query": q.query_string(), "max_bulk": ledger::MAX_BULK,
     });
     let status = if error_is_set(&vars) {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -328,6 +437,38 @@ async fn show_ledger(
     Ok(render(state, ctx, "admissions/ledger.html", vars)?
         .with_status(status)
         .into_response())
+}
+
+/// Crosses the selected lines off with one reason (the checkboxes of a ledger page).
+#[handler]
+pub async fn cross_off_selected(state: Data<&AppState>, ctx: Data<&PortalCtx>, body: poem::Body) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let bytes = body
+        .into_bytes()
+        .await
+        .map_err(|_| AppError::BadRequest(crate::i18n::Msg::new("error.body_unreadable")))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let value = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ids: Vec<i32> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let back: LedgerQuery = serde_urlencoded::from_str(&value("back")).unwrap_or_default();
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    match ledger::cross_off_many(&state.db, &actor, &ids, &value("reason"), Some(&value("note"))).await {
+        Ok(_) => Ok(redirect(&format!("/ledger?{}", back.query_string()))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            show_ledger(&state, &ctx, &back, true, error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -346,18 +487,24 @@ pub async fn cross_off(
     form: Form<CrossOffForm>,
 ) -> PageResult {
     let me = ctx.staff(Capability::RunRouting)?;
-    match ledger::cross_off(
+    let result = ledger::cross_off(
         &state.db,
         &me.actor(Some(ctx.client_ip.clone())),
         id.0,
         &form.0.reason,
         Some(&form.0.note),
     )
-    .await
-    {
+    .await;
+    after_ledger_change(&state, &ctx, result).await
+}
+
+/// After a change from the ledger page: back to the ledger, or the ledger with the refusal shown.
+async fn after_ledger_change<T>(state: &AppState, ctx: &PortalCtx, result: Result<T, AppError>) -> PageResult {
+    match result {
         Ok(_) => Ok(redirect("/ledger")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show_ledger(&state, &ctx, None, true, error_text(&state, ctx.lang, &e)).await
+            let error = error_text(state, ctx.lang, &e);
+            show_ledger(state, ctx, &LedgerQuery::default(), true, error).await
         }
         Err(e) => Err(e),
     }
@@ -378,11 +525,6 @@ pub async fn reinstate(
     form: Form<ReinstateForm>,
 ) -> PageResult {
     let me = ctx.staff(Capability::RunRouting)?;
-    match ledger::reinstate(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &form.0.reason).await {
-        Ok(_) => Ok(redirect("/ledger")),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show_ledger(&state, &ctx, None, true, error_text(&state, ctx.lang, &e)).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = ledger::reinstate(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &form.0.reason).await;
+    after_ledger_change(&state, &ctx, result).await
 }

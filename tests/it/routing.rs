@@ -290,7 +290,7 @@ async fn committing_writes_offers_and_the_ledger_and_a_later_round_fills_new_sea
         .api(Method::GET, "/api/v1/ledger?open=true", Some(&s.clerk), None)
         .await
         .json();
-    let on_ledger: Vec<i64> = ledger
+    let on_ledger: Vec<i64> = ledger["items"]
         .as_array()
         .expect("ledger")
         .iter()
@@ -352,7 +352,7 @@ async fn committing_writes_offers_and_the_ledger_and_a_later_round_fills_new_sea
         .api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
         .await
         .json();
-    assert_eq!(ledger[0]["close_reason"], "placed");
+    assert_eq!(ledger["items"][0]["close_reason"], "placed");
 }
 
 #[tokio::test]
@@ -371,7 +371,9 @@ async fn crossing_off_needs_a_reason_and_records_who_and_when() {
         .api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
         .await
         .json();
+    let ledger = &ledger["items"];
     assert_eq!(ledger.as_array().expect("l").len(), 4, "nobody chose anything");
+    assert_eq!(ledger[0]["why"], json!([]), "made no choice");
     let line = ledger[0]["id"].as_i64().expect("id");
     let r = app
         .api(
@@ -813,7 +815,7 @@ async fn commit_run(app: &TestApp, s: &Setup, seed: i64) {
 async fn ledger_lines(app: &TestApp, s: &Setup) -> Vec<Value> {
     app.api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
         .await
-        .json()
+        .json()["items"]
         .as_array()
         .expect("ledger")
         .clone()
@@ -969,4 +971,94 @@ async fn a_reimport_that_changes_choices_is_previewed_as_changed() {
         before + 1,
         "the choice change is recorded once"
     );
+}
+
+/// A valid national ID for test student `n` (born 2010-01-01 + n days).
+fn test_id(n: u32) -> String {
+    let birth = chrono::NaiveDate::from_ymd_opt(2010, 1, 1).expect("date") + chrono::Duration::days(i64::from(n));
+    vocpath::demo::national_id(birth, n as usize)
+}
+
+/// Issue 12: the ledger at county scale — pages of 100, filters, why each student is there, bulk
+/// cross-off of ticked lines, CSV export, and the API in the list shape.
+#[tokio::test]
+async fn the_ledger_pages_filters_explains_exports_and_crosses_off_in_bulk() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for n in 0..246 {
+        app.seed_student(&format!("学生{n}"), &test_id(n), 2026).await;
+    }
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0]]).await;
+    }
+    commit_run(&app, &s, 1).await;
+    // 250 students, one seat: 249 on the ledger.
+    let first = app
+        .api(
+            Method::GET,
+            "/api/v1/ledger?state=open&per_page=50",
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!((first["total"].as_i64(), first["pages"].as_i64()), (Some(249), Some(5)));
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(50));
+    let full = first["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|l| l["why"].as_array().is_some_and(|w| !w.is_empty()));
+    assert_eq!(full.expect("a student who chose P01")["why"][0]["reason"], "full");
+    let bad = app
+        .api(Method::GET, "/api/v1/ledger?state=gone", Some(&s.clerk), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = app
+        .api(Method::GET, "/api/v1/ledger?reason=bored", Some(&s.clerk), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/ledger?state=open").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("name=\"ids\"").count(), 100, "a page of 100");
+    assert!(page.body.len() < 150_000, "page size {} bytes", page.body.len());
+    assert!(page.body.contains("未填报志愿"), "why each student is there");
+    let town = clerk.get("/ledger?state=open&town=%E7%B1%B3%E6%B2%B3%E9%95%87").await;
+    assert!(town.body.contains("1 / 3 (249)"), "every seeded household is in 米河镇");
+    let nowhere = clerk
+        .get("/ledger?state=open&school=%E6%97%A0%E6%AD%A4%E5%AD%A6%E6%A0%A1")
+        .await;
+    assert!(nowhere.body.contains("class=\"empty\""));
+
+    // Tick three lines and cross them off with one reason.
+    let ids: Vec<String> = first["items"].as_array().expect("items")[..3]
+        .iter()
+        .map(|l| l["id"].as_i64().expect("id").to_string())
+        .collect();
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|i| ("ids", i.as_str())).collect();
+    fields.extend([("reason", "working"), ("note", ""), ("back", "state=open")]);
+    let done = clerk.post("/ledger/cross-off", &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let crossed = app
+        .api(Method::GET, "/api/v1/ledger?state=crossed_off", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(crossed["total"], 3);
+    // All or none: one already closed line refuses the whole request.
+    let again: Vec<(&str, &str)> = vec![("ids", ids[0].as_str()), ("ids", "999999"), ("reason", "working")];
+    clerk.get("/ledger").await;
+    let refused = clerk.post("/ledger/cross-off", &again).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/ledger?state=crossed_off", Some(&s.clerk), None)
+            .await
+            .json()["total"],
+        3
+    );
+
+    let csv = clerk.get("/ledger/export?format=csv&state=crossed_off").await;
+    assert!(csv.content_type().starts_with("text/csv"), "{}", csv.content_type());
+    assert_eq!(csv.body.lines().count(), 4, "a header and three lines: {}", csv.body);
 }

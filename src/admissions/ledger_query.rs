@@ -1,0 +1,185 @@
+//! Reading the ledger at county scale: filtered pages (town, junior-high school, reason, state),
+//! why each student is on it (read from the run that left them unplaced), counts per town and
+//! school, and the rows of an export. Reads only; crossing off is in [`super::ledger`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use entity::{household, ledger_entry, routing_run, student};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
+
+use super::ledger::{LedgerLine, REASONS, lines_of};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::pagination::{Page, PageRequest};
+
+/// Which lines: still open, crossed off (by staff), closed because a later round placed them, or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineState {
+    #[default]
+    All,
+    Open,
+    CrossedOff,
+    Placed,
+}
+
+impl LineState {
+    pub const CODES: [&'static str; 4] = ["all", "open", "crossed_off", "placed"];
+
+    /// `""`/`all`, `open`, `crossed_off`, `placed`; anything else is refused (422).
+    pub fn parse(raw: Option<&str>) -> Result<LineState, AppError> {
+        match raw.map(str::trim).unwrap_or_default() {
+            "" | "all" => Ok(LineState::All),
+            "open" => Ok(LineState::Open),
+            "crossed_off" => Ok(LineState::CrossedOff),
+            "placed" => Ok(LineState::Placed),
+            _ => Err(AppError::invalid(
+                "state",
+                Msg::new("error.choice_invalid").arg("allowed", LineState::CODES.join(", ")),
+            )),
+        }
+    }
+}
+
+/// Search criteria, all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub intake_year: Option<i32>,
+    pub state: LineState,
+    /// The household's town, exactly.
+    pub town: Option<String>,
+    /// The junior-high school, exactly.
+    pub school: Option<String>,
+    /// A cross-off reason (implies crossed-off lines).
+    pub reason: Option<String>,
+}
+
+impl LedgerFilter {
+    /// Checks the reason against the known ones (422 otherwise).
+    pub fn checked(self) -> Result<LedgerFilter, AppError> {
+        if let Some(r) = self.reason.as_deref().filter(|r| !REASONS.contains(r)) {
+            return Err(AppError::invalid(
+                "reason",
+                Msg::new("error.choice_invalid")
+                    .arg("allowed", REASONS.join(", "))
+                    .arg("value", r),
+            ));
+        }
+        Ok(self)
+    }
+
+    fn condition(&self) -> Condition {
+        let mut c = Condition::all();
+        if let Some(y) = self.intake_year {
+            c = c.add(ledger_entry::Column::IntakeYear.eq(y));
+        }
+        c = match self.state {
+            LineState::All => c,
+            LineState::Open => c.add(ledger_entry::Column::ClosedAt.is_null()),
+            LineState::CrossedOff => c
+                .add(ledger_entry::Column::ClosedAt.is_not_null())
+                .add(ledger_entry::Column::CloseReason.ne("placed")),
+            LineState::Placed => c.add(ledger_entry::Column::CloseReason.eq("placed")),
+        };
+        if let Some(r) = &self.reason {
+            c = c.add(ledger_entry::Column::CloseReason.eq(r.as_str()));
+        }
+        let mut students = Condition::all();
+        if let Some(school) = &self.school {
+            students = students.add(student::Column::JuniorHighSchool.eq(school.as_str()));
+        }
+        if let Some(town) = &self.town {
+            // Subqueries, not id lists: a town can hold more students than a query may bind.
+            let households = household::Entity::find()
+                .select_only()
+                .column(household::Column::Id)
+                .filter(household::Column::Town.eq(town.as_str()))
+                .into_query();
+            students = students.add(student::Column::HouseholdId.in_subquery(households));
+        }
+        if !students.is_empty() {
+            let ids = student::Entity::find()
+                .select_only()
+                .column(student::Column::Id)
+                .filter(students)
+                .into_query();
+            c = c.add(ledger_entry::Column::StudentId.in_subquery(ids));
+        }
+        c
+    }
+}
+
+/// One page of lines matching `filter`, oldest first, each with why the student is there.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    filter: &LedgerFilter,
+    page: PageRequest,
+) -> Result<Page<LedgerLine>, AppError> {
+    let paginator = ledger_entry::Entity::find()
+        .filter(filter.condition())
+        .order_by_asc(ledger_entry::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let entries = paginator.fetch_page(page.page - 1).await?;
+    let mut lines = lines_of(db, entries).await?;
+    explain(db, &mut lines).await?;
+    Ok(Page::new(lines, page, total))
+}
+
+/// Every line matching `filter` (for an export), with why each student is there.
+pub async fn all(db: &impl ConnectionTrait, filter: &LedgerFilter) -> Result<Vec<LedgerLine>, AppError> {
+    let entries = ledger_entry::Entity::find()
+        .filter(filter.condition())
+        .order_by_asc(ledger_entry::Column::Id)
+        .all(db)
+        .await?;
+    let mut lines = lines_of(db, entries).await?;
+    explain(db, &mut lines).await?;
+    Ok(lines)
+}
+
+/// Open lines of the year counted per town and per junior-high school.
+pub async fn open_counts(
+    db: &impl ConnectionTrait,
+    intake_year: Option<i32>,
+) -> Result<(BTreeMap<String, usize>, BTreeMap<String, usize>, usize), AppError> {
+    let lines = super::ledger::list(db, intake_year, true).await?;
+    let (by_town, by_school) = super::ledger::counts(&lines);
+    Ok((by_town, by_school, lines.len()))
+}
+
+/// Fills each line's `why` from the run that left the student unplaced: the reasons it gave for
+/// each choice (an empty list: the student made no choice). Each run's result is read once.
+pub async fn explain(db: &impl ConnectionTrait, lines: &mut [LedgerLine]) -> Result<(), AppError> {
+    let mut by_run: HashMap<i32, HashMap<String, serde_json::Value>> = HashMap::new();
+    for l in lines.iter_mut() {
+        let run_id = l.entry.run_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = by_run.entry(run_id) {
+            let reasons = match routing_run::Entity::find_by_id(run_id).one(db).await? {
+                Some(run) => reasons_of(&super::runs::result_of(&run)?),
+                None => HashMap::new(),
+            };
+            slot.insert(reasons);
+        }
+        let key = format!("S{}", l.entry.student_id);
+        l.why = by_run
+            .get(&run_id)
+            .and_then(|r| r.get(&key))
+            .cloned()
+            .unwrap_or(serde_json::Value::Array(Vec::new()));
+    }
+    Ok(())
+}
+
+/// Student → `not_placed_higher` of the unplaced students of a stored result.
+fn reasons_of(result: &serde_json::Value) -> HashMap<String, serde_json::Value> {
+    result["placements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["programme"].is_null())
+        .filter_map(|p| Some((p["student"].as_str()?.to_string(), p["not_placed_higher"].clone())))
+        .collect()
+}
