@@ -970,3 +970,87 @@ async fn a_reimport_that_changes_choices_is_previewed_as_changed() {
         "the choice change is recorded once"
     );
 }
+
+/// Puts a student into regular senior high, so the setup's eligibility rule leaves them out.
+async fn enter_senior_high(app: &TestApp, student: i32) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let s = entity::student::Entity::find_by_id(student)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("student");
+    let mut s = s.into_active_model();
+    s.senior_high_status = Set(entity::enums::SeniorHighStatus::Regular);
+    s.update(&app.state.db).await.expect("update");
+}
+
+/// Issue 12, run results: a student the eligibility rules leave out is "not in routing scope"
+/// (不在分流范围) on the result page and in the export, never "unplaced" (未安置), and can be
+/// filtered as such.
+#[tokio::test]
+async fn ineligible_students_are_shown_as_not_in_routing_scope_not_as_unplaced() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students[..2] {
+        prefer(&app, &s, *st, &[s.programmes[0]]).await;
+    }
+    enter_senior_high(&app, s.students[3]).await;
+    let run = dry_run(&app, &s, 1).await;
+    let id = run["id"].as_i64().expect("id");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get(&format!("/routing-runs/{id}?outcome=not_in_scope")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let table = page.body.split("<tbody>").last().expect("rows");
+    assert!(table.contains("学生丁") && table.contains("不在分流范围"), "{table}");
+    assert!(!table.contains("学生甲") && !table.contains("学生丙"), "{table}");
+    assert!(!table.contains("<strong>未安置</strong>"), "{table}");
+    let unplaced = clerk.get(&format!("/routing-runs/{id}?outcome=unplaced")).await;
+    let table = unplaced.body.split("<tbody>").last().expect("rows");
+    // P01 has one seat for 甲 and 乙; 丙 made no choice.
+    assert_eq!(table.matches("<tr>").count(), 2, "{table}");
+    assert!(table.contains("学生丙"), "{table}");
+    assert!(!table.contains("学生丁"), "ineligible is not unplaced: {table}");
+    let csv = clerk.get(&format!("/routing-runs/{id}?format=csv")).await;
+    let line = csv.body.lines().find(|l| l.contains("学生丁")).expect("row");
+    assert!(line.contains("不在分流范围") && !line.contains("未安置"), "{line}");
+    let line = csv.body.lines().find(|l| l.contains("学生丙")).expect("row");
+    assert!(line.contains("未安置"), "{line}");
+}
+
+/// Issue 12, run results: exports carry the student number and the masked national ID, so two
+/// students with the same name can be told apart; they honour the filters and are not paged.
+#[tokio::test]
+async fn run_exports_tell_students_with_the_same_name_apart() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let twin = app.seed_student("学生甲", "410181200701015556", 2026).await;
+    prefer(&app, &s, s.students[0], &[s.programmes[0]]).await;
+    let run = dry_run(&app, &s, 1).await;
+    let id = run["id"].as_i64().expect("id");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let csv = clerk
+        .get(&format!(
+            "/routing-runs/{id}?format=csv&name=%E5%AD%A6%E7%94%9F%E7%94%B2"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let header = csv.body.lines().next().expect("header");
+    assert!(header.contains("学生编号") && header.contains("身份证号"), "{header}");
+    let rows: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "only the two named 学生甲: {}", csv.body);
+    for (student, id_number) in [(s.students[0], IDS[0]), (twin, "410181200701015556")] {
+        let masked = vocpath::student::ids::mask(id_number);
+        assert!(
+            rows.iter()
+                .any(|r| r.starts_with(&format!("{student},")) && r.contains(&masked)),
+            "{student} {masked}: {}",
+            csv.body
+        );
+    }
+    assert!(!csv.body.contains(&IDS[0][6..14]), "the ID is masked");
+    let xlsx = clerk
+        .get(&format!("/routing-runs/{id}?format=xlsx&outcome=placed"))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+}
