@@ -1054,3 +1054,162 @@ async fn run_exports_tell_students_with_the_same_name_apart() {
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.content_type().contains("spreadsheetml"));
 }
+
+/// Seeds `n` students of 2026 in bulk (20 towns, 40 junior-high schools), one household each.
+async fn seed_county(app: &TestApp, n: usize) -> Vec<i32> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    let now = chrono::Utc::now();
+    let households: Vec<entity::household::ActiveModel> = (0..n)
+        .map(|i| entity::household::ActiveModel {
+            registration_number: Set(format!("HC{i:08}")),
+            town: Set(format!("第{}镇街道", i % 20)),
+            village: Set("新庄村".into()),
+            head_of_household: Set("户主".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in households.chunks(500) {
+        entity::household::Entity::insert_many(chunk.to_vec())
+            .exec(&app.state.db)
+            .await
+            .expect("households");
+    }
+    let first = entity::household::Entity::find()
+        .filter(entity::household::Column::RegistrationNumber.starts_with("HC"))
+        .all(&app.state.db)
+        .await
+        .expect("households")
+        .into_iter()
+        .map(|h| h.id)
+        .min()
+        .expect("one");
+    let students: Vec<entity::student::ActiveModel> = (0..n)
+        .map(|i| entity::student::ActiveModel {
+            household_id: Set(first + i as i32),
+            name: Set(format!("欧阳{}", ["子涵", "一诺", "浩然", "梓萱"][i % 4])),
+            sex: Set(entity::enums::Sex::Female),
+            national_id_enc: Set("-".into()),
+            national_id_hash: Set(format!("county-{i}")),
+            national_id_masked: Set(format!("410181********{:04}", i % 10_000)),
+            birth_date: Set(chrono::NaiveDate::from_ymd_opt(2010, 5, 1).expect("date")),
+            phone: Set(None),
+            guardian: Set(None),
+            junior_high_school: Set(format!("巩义市第{}初级中学", i % 40)),
+            graduation_year: Set(2026),
+            exam_score: Set(Some(400.0)),
+            senior_high_status: Set(entity::enums::SeniorHighStatus::NotEntered),
+            disability: Set(false),
+            intended_skill: Set(None),
+            current_status: Set("awaiting_placement".into()),
+            current_programme: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in students.chunks(500) {
+        entity::student::Entity::insert_many(chunk.to_vec())
+            .exec(&app.state.db)
+            .await
+            .expect("students");
+    }
+    let mut ids: Vec<i32> = entity::student::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("students")
+        .into_iter()
+        .filter(|s| s.national_id_hash.starts_with("county-"))
+        .map(|s| s.id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// A stored dry run over `students`: a third placed, a third unplaced with ten full choices each
+/// (the longest rows), a third left out by an eligibility rule; 60 programmes.
+async fn store_county_run(app: &TestApp, s: &Setup, students: &[i32]) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let full = |c: u32| json!({"programme": format!("P{c:02}"), "choice": c, "reason": "full", "cutoff_points": 61.5, "cutoff_lottery": 0.25, "points": 40.0});
+    let placements: Vec<Value> = students
+        .iter()
+        .enumerate()
+        .map(|(i, id)| match i % 3 {
+            0 => json!({"student": format!("S{id}"), "programme": "P01", "choice": 1, "points": 72.5, "lottery": 0.5, "not_placed_higher": []}),
+            1 => json!({"student": format!("S{id}"), "programme": null, "choice": null, "points": null, "lottery": 0.5, "not_placed_higher": (1..=10).map(full).collect::<Vec<_>>()}),
+            _ => json!({"student": format!("S{id}"), "programme": null, "choice": null, "points": null, "lottery": 0.5, "not_placed_higher": [{"reason": "ineligible", "rule": "not in senior high"}]}),
+        })
+        .collect();
+    let programmes: Vec<Value> = (1..=60)
+        .map(|c| json!({"code": format!("P{c:02}"), "capacity": 150, "filled": 150, "reserved_filled": 10, "cutoff_points": 61.5, "cutoff_lottery": 0.25}))
+        .collect();
+    let n = students.len() as u64;
+    let summary =
+        json!({"students": n, "eligible": n - n / 3, "placed": n.div_ceil(3), "unplaced": n - n / 3 - n.div_ceil(3)});
+    let result = json!({"placements": placements, "programmes": programmes, "summary": summary});
+    entity::routing_run::ActiveModel {
+        intake_year: Set(2026),
+        round: Set(1),
+        rule_set_id: Set(s.rule_set as i32),
+        seed: Set(1),
+        input_digest: Set("0".repeat(64)),
+        status: Set("dry_run".into()),
+        result: Set(result.to_string()),
+        summary: Set(summary.to_string()),
+        created_by: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        committed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("run")
+    .id
+}
+
+/// Issue 12, run results at county scale: with 25,000 students no result page reaches 1 MB, each
+/// shows one page of 100 rows with page links that keep the filters, and the export holds every
+/// filtered row.
+#[tokio::test]
+async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let students = seed_county(&app, 25_000).await;
+    let id = store_county_run(&app, &s, &students).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    for (query, total) in [
+        ("", 25_000),
+        ("?outcome=unplaced", 8_333),
+        ("?outcome=unplaced&page=84", 8_333),
+    ] {
+        let page = clerk.get(&format!("/routing-runs/{id}{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.len() < 1_000_000, "{query}: {} bytes", page.body.len());
+        println!("county run page {query:?}: {} bytes", page.body.len());
+        let rows = page.body.split("<tbody>").last().expect("rows").matches("<tr>").count();
+        let expected = if query.ends_with("page=84") { 33 } else { 100 };
+        assert_eq!(rows, expected, "{query}");
+        assert!(
+            page.body.contains(&format!("({total})")),
+            "{query}: the pager counts {total}"
+        );
+    }
+    let page = clerk.get(&format!("/routing-runs/{id}?outcome=unplaced")).await;
+    assert!(
+        page.body.contains("?page=2&amp;outcome=unplaced"),
+        "page links keep the filters"
+    );
+    let csv = clerk
+        .get(&format!(
+            "/routing-runs/{id}?format=csv&outcome=not_in_scope&town=%E7%AC%AC3%E9%95%87%E8%A1%97%E9%81%93"
+        ))
+        .await;
+    let rows = csv.body.lines().count() - 1;
+    // Students 2, 5, 8, … are out of scope; towns cycle every 20: the rows with i % 60 == 23.
+    assert_eq!(
+        rows,
+        25_000 / 60 + usize::from(25_000 % 60 > 23),
+        "every filtered row, unpaged"
+    );
+}
