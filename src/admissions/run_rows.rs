@@ -97,6 +97,18 @@ pub struct RunRow {
 }
 
 impl RunFilter {
+    /// The same filter with text trimmed and empty text meaning "any".
+    pub fn normalised(self) -> RunFilter {
+        let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        RunFilter {
+            outcome: self.outcome,
+            programme: given(self.programme),
+            town: given(self.town),
+            school: given(self.school),
+            name: given(self.name),
+        }
+    }
+
     fn keeps(&self, r: &RunRow) -> bool {
         let same = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
         self.outcome.is_none_or(|o| o == r.outcome)

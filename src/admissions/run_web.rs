@@ -33,14 +33,15 @@ pub struct RunQuery {
 
 impl RunQuery {
     fn filter(&self) -> Result<RunFilter, AppError> {
-        let given = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        let outcome = Some(self.outcome.trim()).filter(|o| !o.is_empty());
         Ok(RunFilter {
-            outcome: given(&self.outcome).map(|o| Outcome::parse(&o)).transpose()?,
-            programme: given(&self.programme),
-            town: given(&self.town),
-            school: given(&self.school),
-            name: given(&self.name),
-        })
+            outcome: outcome.map(Outcome::parse).transpose()?,
+            programme: Some(self.programme.clone()),
+            town: Some(self.town.clone()),
+            school: Some(self.school.clone()),
+            name: Some(self.name.clone()),
+        }
+        .normalised())
     }
 
     /// The filters as a query string, for page and export links.

@@ -108,6 +108,20 @@ async fn dry_run(app: &TestApp, s: &Setup, seed: i64) -> Value {
     r.json()
 }
 
+/// Every per-student line of a run (up to 200), from the paged API.
+async fn placements(app: &TestApp, s: &Setup, run: &Value) -> Vec<Value> {
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/routing-runs/{}/placements?per_page=200", run["id"]),
+            Some(&s.clerk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["items"].as_array().expect("items").clone()
+}
+
 #[tokio::test]
 async fn bad_programmes_and_rules_are_refused_naming_the_problem_and_nothing_is_written() {
     let app = TestApp::spawn().await;
@@ -224,16 +238,14 @@ async fn a_dry_run_touches_no_archive_and_the_same_seed_gives_the_same_result() 
     let b = dry_run(&app, &s, 7).await;
     assert_eq!(a["input_digest"], b["input_digest"]);
     assert_eq!(a["result"], b["result"]);
+    assert_eq!(placements(&app, &s, &a).await, placements(&app, &s, &b).await);
     assert_eq!(a["placed"], 3, "{a}");
     assert_eq!(a["unplaced"], 1);
     assert_eq!(app.count("archive_entry").await, 0);
     assert_eq!(app.count("ledger_entry").await, 0);
-    let placements = a["result"]["placements"].as_array().expect("placements");
-    assert_eq!(placements.len(), 4, "every student appears once");
-    let unplaced = placements
-        .iter()
-        .find(|p| p["programme"].is_null())
-        .expect("one unplaced");
+    let lines = placements(&app, &s, &a).await;
+    assert_eq!(lines.len(), 4, "every student appears once");
+    let unplaced = lines.iter().find(|p| p["programme"].is_null()).expect("one unplaced");
     assert!(
         unplaced["not_placed_higher"]
             .as_array()
@@ -489,7 +501,9 @@ async fn ineligible_students_are_explained_and_stay_off_the_ledger() {
         .await
         .json();
     assert_eq!(run["eligible"], 0);
-    let first = &run["result"]["placements"][0]["not_placed_higher"][0];
+    let lines = placements(&app, &s, &run).await;
+    assert!(lines.iter().all(|p| p["outcome"] == "not_in_scope"), "{lines:?}");
+    let first = &lines[0]["not_placed_higher"][0];
     assert_eq!(first["reason"], "ineligible");
     assert_eq!(first["rule"], "score above 500");
     app.api(
@@ -984,18 +998,25 @@ async fn enter_senior_high(app: &TestApp, student: i32) {
     s.update(&app.state.db).await.expect("update");
 }
 
+/// A dry run where 学生甲 and 学生乙 want P01's one seat (one gets it), 学生丙 made no choice and
+/// 学生丁 is in senior high (out of routing scope).
+async fn one_of_each_outcome(app: &TestApp) -> (Setup, Value) {
+    let s = setup(app).await;
+    for st in &s.students[..2] {
+        prefer(app, &s, *st, &[s.programmes[0]]).await;
+    }
+    enter_senior_high(app, s.students[3]).await;
+    let run = dry_run(app, &s, 1).await;
+    (s, run)
+}
+
 /// Issue 12, run results: a student the eligibility rules leave out is "not in routing scope"
 /// (不在分流范围) on the result page and in the export, never "unplaced" (未安置), and can be
 /// filtered as such.
 #[tokio::test]
 async fn ineligible_students_are_shown_as_not_in_routing_scope_not_as_unplaced() {
     let app = TestApp::spawn().await;
-    let s = setup(&app).await;
-    for st in &s.students[..2] {
-        prefer(&app, &s, *st, &[s.programmes[0]]).await;
-    }
-    enter_senior_high(&app, s.students[3]).await;
-    let run = dry_run(&app, &s, 1).await;
+    let (_, run) = one_of_each_outcome(&app).await;
     let id = run["id"].as_i64().expect("id");
     let mut clerk = app.browser_as(Role::Admissions).await;
     let page = clerk.get(&format!("/routing-runs/{id}?outcome=not_in_scope")).await;
@@ -1212,4 +1233,42 @@ async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
         25_000 / 60 + usize::from(25_000 % 60 > 23),
         "every filtered row, unpaged"
     );
+}
+
+/// Issue 12, run results in the API: the per-student lines come a page at a time in the shared
+/// list shape, with the result page's filters; the run itself no longer carries every placement.
+#[tokio::test]
+async fn the_run_placements_api_pages_and_filters_in_the_list_shape() {
+    let app = TestApp::spawn().await;
+    let (s, run) = one_of_each_outcome(&app).await;
+    assert!(run["result"]["placements"].is_null(), "{run}");
+    assert!(run["result"]["programmes"].is_array(), "{run}");
+    let get = |query: &str| {
+        let path = format!("/api/v1/routing-runs/{}/placements{query}", run["id"]);
+        let token = s.clerk.clone();
+        let app = &app;
+        async move { app.api(Method::GET, &path, Some(&token), None).await }
+    };
+    let page = get("?per_page=3&page=2").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = page.json();
+    assert_eq!(
+        (&body["page"], &body["per_page"], &body["total"], &body["pages"]),
+        (&json!(2), &json!(3), &json!(4), &json!(2)),
+        "{body}"
+    );
+    assert_eq!(body["items"].as_array().expect("items").len(), 1);
+    let out = get("?outcome=not_in_scope").await.json();
+    assert_eq!(out["total"], 1, "{out}");
+    assert_eq!(out["items"][0]["student_id"], s.students[3]);
+    assert_eq!(out["items"][0]["name"], "学生丁");
+    assert_eq!(out["items"][0]["national_id"], vocpath::student::ids::mask(IDS[3]));
+    let unplaced = get("?outcome=unplaced&name=%E5%AD%A6%E7%94%9F%E4%B8%99").await.json();
+    assert_eq!(unplaced["total"], 1, "{unplaced}");
+    let placed = get("?outcome=placed&programme=P01&town=%E7%B1%B3%E6%B2%B3%E9%95%87")
+        .await
+        .json();
+    assert_eq!(placed["total"], 1, "{placed}");
+    let bad = get("?outcome=ineligible").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
 }
