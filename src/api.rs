@@ -179,6 +179,7 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::student::import_api::ImportsApi,
             crate::admissions::programmes_api::ProgrammesApi,
             crate::admissions::api::RoutingApi,
+            crate::admissions::run_api::RunResultsApi,
             crate::outbox_http::OutboxApi,
             crate::mentor::api::MentorsApi,
             crate::mentor::api::MentorAssignmentsApi,

@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
 use crate::admissions::web as admissions_web;
-use crate::admissions::{programmes_web, rule_sets_web};
+use crate::admissions::{programmes_web, rule_sets_web, run_web};
 use crate::auth::web as auth_web;
 use crate::config::Config;
 use crate::error::AppError;
@@ -180,7 +180,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             "/routing-runs",
             get(admissions_web::runs_page).post(admissions_web::create_run),
         )
-        .at("/routing-runs/:id", get(admissions_web::run_page))
+        .at("/routing-runs/:id", get(run_web::run_page))
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
         .at("/ledger", get(admissions_web::ledger_page))

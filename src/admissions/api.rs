@@ -19,7 +19,7 @@ use crate::pagination::PageRequest;
 use crate::state::AppState;
 
 #[derive(Tags)]
-enum ApiTags {
+pub(super) enum ApiTags {
     /// Versioned CEL rule sets (draft → published).
     RuleSets,
     /// Students' ranked programme choices.
@@ -207,7 +207,7 @@ pub struct NewRunRequest {
     pub seed: Option<i64>,
 }
 
-/// A routing run; `result` is the documented routing result.
+/// A routing run.
 #[derive(Debug, Object)]
 pub struct RunDto {
     pub id: i32,
@@ -225,13 +225,22 @@ pub struct RunDto {
     pub unplaced: u64,
     pub created_at: DateTime<Utc>,
     pub committed_at: Option<DateTime<Utc>>,
-    /// Present when reading one run.
+    /// Present when reading or creating one run: the routing result's `programmes`, `summary` and
+    /// `warnings`. The per-student placements are paged at `GET /routing-runs/{id}/placements`.
     pub result: Option<serde_json::Value>,
 }
 
 fn run_dto(r: routing_run::Model, with_result: bool) -> Result<RunDto, AppError> {
     let summary = runs::summary_of(&r);
-    let result = if with_result { Some(runs::result_of(&r)?) } else { None };
+    let result = if with_result {
+        let mut result = runs::result_of(&r)?;
+        if let Some(fields) = result.as_object_mut() {
+            fields.remove("placements");
+        }
+        Some(result)
+    } else {
+        None
+    };
     Ok(RunDto {
         id: r.id,
         intake_year: r.intake_year,
@@ -531,7 +540,8 @@ impl RoutingApi {
         ))
     }
 
-    /// Computes and stores a dry run; archives are not touched.
+    /// Computes and stores a dry run; archives are not touched. Answers like `GET
+    /// /routing-runs/{id}`.
     #[oai(path = "/routing-runs", method = "post", tag = "ApiTags::RoutingRuns")]
     async fn create_run(
         &self,
@@ -555,7 +565,8 @@ impl RoutingApi {
         Ok(Json(run_dto(run, true)?))
     }
 
-    /// One run with its full result.
+    /// One run with its per-programme result; the per-student placements are paged at
+    /// `/routing-runs/{id}/placements`.
     #[oai(path = "/routing-runs/:id", method = "get", tag = "ApiTags::RoutingRuns")]
     async fn run(&self, auth: BearerAuth, state: poem::web::Data<&AppState>, id: Path<i32>) -> ApiResult<Json<RunDto>> {
         auth.0.require(Capability::ReadStudents)?;

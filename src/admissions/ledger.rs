@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
-use entity::{household, ledger_entry, student};
+use entity::ledger_entry;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -60,24 +60,7 @@ pub async fn lines_of(
     entries: Vec<ledger_entry::Model>,
 ) -> Result<Vec<LedgerLine>, AppError> {
     let ids: Vec<i32> = entries.iter().map(|e| e.student_id).collect();
-    let mut students: BTreeMap<i32, student::Model> = BTreeMap::new();
-    let mut households: BTreeMap<i32, household::Model> = BTreeMap::new();
-    // In chunks: a long ledger would pass the databases' limit on bound parameters.
-    for chunk in ids.chunks(1000) {
-        let found = student::Entity::find()
-            .filter(student::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        let hh_ids: Vec<i32> = found.iter().map(|s| s.household_id).collect();
-        for h in household::Entity::find()
-            .filter(household::Column::Id.is_in(hh_ids))
-            .all(db)
-            .await?
-        {
-            households.insert(h.id, h);
-        }
-        students.extend(found.into_iter().map(|s| (s.id, s)));
-    }
+    let (students, households) = crate::student::students::students_with_households(db, &ids).await?;
     Ok(entries
         .into_iter()
         .filter_map(|entry| {

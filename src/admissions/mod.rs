@@ -13,5 +13,8 @@ pub mod programmes_web;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;
+pub mod run_api;
+pub mod run_rows;
+pub mod run_web;
 pub mod runs;
 pub mod web;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ledger_query::{self, LedgerFilter, LineState};
+use super::run_web::reason_text;
 use super::{ledger, programmes, rule_sets, runs};
 use crate::auth::Capability;
 use crate::error::AppError;
@@ -138,16 +139,6 @@ pub async fn create_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: For
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct RunQuery {
-    #[serde(default)]
-    programme: String,
-    #[serde(default)]
-    unplaced: String,
-    #[serde(default)]
-    format: String,
-}
-
 /// Student names for the ids in a result (`S<id>`).
 async fn names(state: &AppState, result: &Value) -> Result<HashMap<i32, String>, AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -166,90 +157,6 @@ async fn names(state: &AppState, result: &Value) -> Result<HashMap<i32, String>,
         }
     }
     Ok(out)
-}
-
-/// One reason line for a higher choice not obtained, in the page language.
-fn reason_text(state: &AppState, ctx: &PortalCtx, r: &Value) -> String {
-    let reason = r["reason"].as_str().unwrap_or_default();
-    let programme = r["programme"].as_str().unwrap_or_default();
-    let key = format!("routing_page.reason_{reason}");
-    let rule = r["rule"].as_str().unwrap_or_default();
-    let cutoff = r["cutoff_points"]
-        .as_f64()
-        .map(|p| format!("{p:.1}"))
-        .unwrap_or_default();
-    state.i18n.render(
-        ctx.lang,
-        &key,
-        [("programme", programme), ("rule", rule), ("cutoff", cutoff.as_str())],
-    )
-}
-
-#[handler]
-pub async fn run_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, q: Query<RunQuery>) -> PageResult {
-    let me = ctx.staff(Capability::ReadStudents)?;
-    let run = runs::get_run(&state.db, id.0).await?;
-    let result = runs::result_of(&run)?;
-    let names = names(&state, &result).await?;
-    let q = q.0;
-    let mut rows = Vec::new();
-    for p in runs::placements(&result) {
-        let programme = p.programme.clone().unwrap_or_default();
-        if (!q.programme.is_empty() && programme != q.programme) || (!q.unplaced.is_empty() && p.programme.is_some()) {
-            continue;
-        }
-        let reasons: Vec<String> = p.raw["not_placed_higher"]
-            .as_array()
-            .map(|l| l.iter().map(|r| reason_text(&state, &ctx, r)).collect())
-            .unwrap_or_default();
-        let sid = p.student_id.unwrap_or_default();
-        rows.push(json!({ "student_id": sid, "name": names.get(&sid).cloned().unwrap_or_default(), "programme": programme, "choice": p.raw["choice"], "points": p.raw["points"], "reasons": reasons }));
-    }
-    if !q.format.is_empty() {
-        let t = |k: &'static str| state.i18n.get(ctx.lang, k);
-        let headers = vec![
-            t("student.col.name"),
-            t("routing_page.programme"),
-            t("routing_page.choice"),
-            t("routing_page.points"),
-            t("routing_page.reasons"),
-        ];
-        let table = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r["name"].as_str().unwrap_or_default().to_string(),
-                    r["programme"].as_str().unwrap_or_default().to_string(),
-                    r["choice"].to_string().replace("null", ""),
-                    r["points"].to_string().replace("null", ""),
-                    r["reasons"]
-                        .as_array()
-                        .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("；"))
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect();
-        return export::respond(
-            &ExportTable { headers, rows: table },
-            &format!("routing-run-{}", run.id),
-            &q.format,
-        );
-    }
-    let others: Vec<Value> = runs::list_runs(&state.db)
-        .await?
-        .into_iter()
-        .filter(|r| r.id != run.id && r.intake_year == run.intake_year)
-        .map(|r| json!({ "id": r.id, "round": r.round, "status": r.status }))
-        .collect();
-    let summary = runs::summary_of(&run);
-    let vars = json!({
-        "run": { "id": run.id, "intake_year": run.intake_year, "round": run.round, "status": run.status, "seed": run.seed, "digest": run.input_digest, "rule_set_id": run.rule_set_id },
-        "summary": summary, "programmes": result["programmes"], "warnings": result.get("warnings").cloned().unwrap_or(Value::Array(vec![])), "rows": rows, "others": others,
-        "q": { "programme": q.programme, "unplaced": q.unplaced },
-        "query": serde_urlencoded::to_string([("programme", q.programme.as_str()), ("unplaced", q.unplaced.as_str())]).unwrap_or_default(),
-        "can_commit": me.can(Capability::RunRouting) && run.status == "dry_run",
-    });
-    Ok(render(&state, &ctx, "admissions/run.html", vars)?.into_response())
 }
 
 #[handler]

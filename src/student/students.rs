@@ -1,6 +1,8 @@
 //! Households and students: search, the student record with its timeline and status, and the
 //! audited reveal of a national ID. IDs leave this module masked unless revealed.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use entity::{archive_entry, household, student};
 use sea_orm::{
@@ -205,6 +207,32 @@ pub async fn get_student(db: &impl ConnectionTrait, id: i32) -> Result<student::
         .ok_or(AppError::NotFound("student"))
 }
 
+/// Students by id with their households by household id, read in chunks: a county's list would
+/// pass the databases' limit on bound parameters. Ids with no student are left out.
+pub async fn students_with_households(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<(HashMap<i32, student::Model>, HashMap<i32, household::Model>), AppError> {
+    let mut students = HashMap::new();
+    let mut households = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let found = student::Entity::find()
+            .filter(student::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let hh_ids: std::collections::BTreeSet<i32> = found.iter().map(|s| s.household_id).collect();
+        for h in household::Entity::find()
+            .filter(household::Column::Id.is_in(hh_ids))
+            .all(db)
+            .await?
+        {
+            households.insert(h.id, h);
+        }
+        students.extend(found.into_iter().map(|s| (s.id, s)));
+    }
+    Ok((students, households))
+}
+
 /// The archive rows of a student, oldest first.
 pub async fn entries_of(db: &impl ConnectionTrait, student_id: i32) -> Result<Vec<archive_entry::Model>, AppError> {
     Ok(archive_entry::Entity::find()
@@ -276,7 +304,6 @@ pub async fn refresh_status(db: &impl ConnectionTrait, id: i32, today: NaiveDate
 /// Recomputes the cached status of many students at once (call inside the writing transaction):
 /// a few queries per thousand students rather than three per student. Returns how many changed.
 pub async fn refresh_statuses_of(db: &impl ConnectionTrait, ids: &[i32], today: NaiveDate) -> Result<usize, AppError> {
-    use std::collections::HashMap;
     let mut changed = 0;
     for chunk in ids.chunks(1000) {
         let students = student::Entity::find()

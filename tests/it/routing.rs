@@ -108,6 +108,20 @@ async fn dry_run(app: &TestApp, s: &Setup, seed: i64) -> Value {
     r.json()
 }
 
+/// Every per-student line of a run (up to 200), from the paged API.
+async fn placements(app: &TestApp, s: &Setup, run: &Value) -> Vec<Value> {
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/routing-runs/{}/placements?per_page=200", run["id"]),
+            Some(&s.clerk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["items"].as_array().expect("items").clone()
+}
+
 #[tokio::test]
 async fn bad_programmes_and_rules_are_refused_naming_the_problem_and_nothing_is_written() {
     let app = TestApp::spawn().await;
@@ -224,16 +238,14 @@ async fn a_dry_run_touches_no_archive_and_the_same_seed_gives_the_same_result() 
     let b = dry_run(&app, &s, 7).await;
     assert_eq!(a["input_digest"], b["input_digest"]);
     assert_eq!(a["result"], b["result"]);
+    assert_eq!(placements(&app, &s, &a).await, placements(&app, &s, &b).await);
     assert_eq!(a["placed"], 3, "{a}");
     assert_eq!(a["unplaced"], 1);
     assert_eq!(app.count("archive_entry").await, 0);
     assert_eq!(app.count("ledger_entry").await, 0);
-    let placements = a["result"]["placements"].as_array().expect("placements");
-    assert_eq!(placements.len(), 4, "every student appears once");
-    let unplaced = placements
-        .iter()
-        .find(|p| p["programme"].is_null())
-        .expect("one unplaced");
+    let lines = placements(&app, &s, &a).await;
+    assert_eq!(lines.len(), 4, "every student appears once");
+    let unplaced = lines.iter().find(|p| p["programme"].is_null()).expect("one unplaced");
     assert!(
         unplaced["not_placed_higher"]
             .as_array()
@@ -491,7 +503,9 @@ async fn ineligible_students_are_explained_and_stay_off_the_ledger() {
         .await
         .json();
     assert_eq!(run["eligible"], 0);
-    let first = &run["result"]["placements"][0]["not_placed_higher"][0];
+    let lines = placements(&app, &s, &run).await;
+    assert!(lines.iter().all(|p| p["outcome"] == "not_in_scope"), "{lines:?}");
+    let first = &lines[0]["not_placed_higher"][0];
     assert_eq!(first["reason"], "ineligible");
     assert_eq!(first["rule"], "score above 500");
     app.api(
@@ -1061,4 +1075,292 @@ async fn the_ledger_pages_filters_explains_exports_and_crosses_off_in_bulk() {
     let csv = clerk.get("/ledger/export?format=csv&state=crossed_off").await;
     assert!(csv.content_type().starts_with("text/csv"), "{}", csv.content_type());
     assert_eq!(csv.body.lines().count(), 4, "a header and three lines: {}", csv.body);
+}
+
+/// Puts a student into regular senior high, so the setup's eligibility rule leaves them out.
+async fn enter_senior_high(app: &TestApp, student: i32) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let s = entity::student::Entity::find_by_id(student)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("student");
+    let mut s = s.into_active_model();
+    s.senior_high_status = Set(entity::enums::SeniorHighStatus::Regular);
+    s.update(&app.state.db).await.expect("update");
+}
+
+/// A dry run where 学生甲 and 学生乙 want P01's one seat (one gets it), 学生丙 made no choice and
+/// 学生丁 is in senior high (out of routing scope).
+async fn one_of_each_outcome(app: &TestApp) -> (Setup, Value) {
+    let s = setup(app).await;
+    for st in &s.students[..2] {
+        prefer(app, &s, *st, &[s.programmes[0]]).await;
+    }
+    enter_senior_high(app, s.students[3]).await;
+    let run = dry_run(app, &s, 1).await;
+    (s, run)
+}
+
+/// Issue 12, run results: a student the eligibility rules leave out is "not in routing scope"
+/// (不在分流范围) on the result page and in the export, never "unplaced" (未安置), and can be
+/// filtered as such.
+#[tokio::test]
+async fn ineligible_students_are_shown_as_not_in_routing_scope_not_as_unplaced() {
+    let app = TestApp::spawn().await;
+    let (_, run) = one_of_each_outcome(&app).await;
+    let id = run["id"].as_i64().expect("id");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get(&format!("/routing-runs/{id}?outcome=not_in_scope")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let table = page.body.split("<tbody>").last().expect("rows");
+    assert!(table.contains("学生丁") && table.contains("不在分流范围"), "{table}");
+    assert!(!table.contains("学生甲") && !table.contains("学生丙"), "{table}");
+    assert!(!table.contains("<strong>未安置</strong>"), "{table}");
+    let unplaced = clerk.get(&format!("/routing-runs/{id}?outcome=unplaced")).await;
+    let table = unplaced.body.split("<tbody>").last().expect("rows");
+    // P01 has one seat for 甲 and 乙; 丙 made no choice.
+    assert_eq!(table.matches("<tr>").count(), 2, "{table}");
+    assert!(table.contains("学生丙"), "{table}");
+    assert!(!table.contains("学生丁"), "ineligible is not unplaced: {table}");
+    let csv = clerk.get(&format!("/routing-runs/{id}?format=csv")).await;
+    let line = csv.body.lines().find(|l| l.contains("学生丁")).expect("row");
+    assert!(line.contains("不在分流范围") && !line.contains("未安置"), "{line}");
+    let line = csv.body.lines().find(|l| l.contains("学生丙")).expect("row");
+    assert!(line.contains("未安置"), "{line}");
+}
+
+/// Issue 12, run results: exports carry the student number and the masked national ID, so two
+/// students with the same name can be told apart; they honour the filters and are not paged.
+#[tokio::test]
+async fn run_exports_tell_students_with_the_same_name_apart() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let twin = app.seed_student("学生甲", "410181200701015556", 2026).await;
+    prefer(&app, &s, s.students[0], &[s.programmes[0]]).await;
+    let run = dry_run(&app, &s, 1).await;
+    let id = run["id"].as_i64().expect("id");
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let csv = clerk
+        .get(&format!(
+            "/routing-runs/{id}?format=csv&name=%E5%AD%A6%E7%94%9F%E7%94%B2"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let header = csv.body.lines().next().expect("header");
+    assert!(header.contains("学生编号") && header.contains("身份证号"), "{header}");
+    let rows: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "only the two named 学生甲: {}", csv.body);
+    for (student, id_number) in [(s.students[0], IDS[0]), (twin, "410181200701015556")] {
+        let masked = vocpath::student::ids::mask(id_number);
+        assert!(
+            rows.iter()
+                .any(|r| r.starts_with(&format!("{student},")) && r.contains(&masked)),
+            "{student} {masked}: {}",
+            csv.body
+        );
+    }
+    assert!(!csv.body.contains(&IDS[0][6..14]), "the ID is masked");
+    let xlsx = clerk
+        .get(&format!("/routing-runs/{id}?format=xlsx&outcome=placed"))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+}
+
+/// Seeds `n` students of 2026 in bulk (20 towns, 40 junior-high schools), one household each.
+async fn seed_county(app: &TestApp, n: usize) -> Vec<i32> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    let now = chrono::Utc::now();
+    let households: Vec<entity::household::ActiveModel> = (0..n)
+        .map(|i| entity::household::ActiveModel {
+            registration_number: Set(format!("HC{i:08}")),
+            town: Set(format!("第{}镇街道", i % 20)),
+            village: Set("新庄村".into()),
+            head_of_household: Set("户主".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in households.chunks(500) {
+        entity::household::Entity::insert_many(chunk.to_vec())
+            .exec(&app.state.db)
+            .await
+            .expect("households");
+    }
+    let first = entity::household::Entity::find()
+        .filter(entity::household::Column::RegistrationNumber.starts_with("HC"))
+        .all(&app.state.db)
+        .await
+        .expect("households")
+        .into_iter()
+        .map(|h| h.id)
+        .min()
+        .expect("one");
+    let students: Vec<entity::student::ActiveModel> = (0..n)
+        .map(|i| entity::student::ActiveModel {
+            household_id: Set(first + i as i32),
+            name: Set(format!("欧阳{}", ["子涵", "一诺", "浩然", "梓萱"][i % 4])),
+            sex: Set(entity::enums::Sex::Female),
+            national_id_enc: Set("-".into()),
+            national_id_hash: Set(format!("county-{i}")),
+            national_id_masked: Set(format!("410181********{:04}", i % 10_000)),
+            birth_date: Set(chrono::NaiveDate::from_ymd_opt(2010, 5, 1).expect("date")),
+            phone: Set(None),
+            guardian: Set(None),
+            junior_high_school: Set(format!("巩义市第{}初级中学", i % 40)),
+            graduation_year: Set(2026),
+            exam_score: Set(Some(400.0)),
+            senior_high_status: Set(entity::enums::SeniorHighStatus::NotEntered),
+            disability: Set(false),
+            intended_skill: Set(None),
+            current_status: Set("awaiting_placement".into()),
+            current_programme: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in students.chunks(500) {
+        entity::student::Entity::insert_many(chunk.to_vec())
+            .exec(&app.state.db)
+            .await
+            .expect("students");
+    }
+    let mut ids: Vec<i32> = entity::student::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("students")
+        .into_iter()
+        .filter(|s| s.national_id_hash.starts_with("county-"))
+        .map(|s| s.id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// A stored dry run over `students`: a third placed, a third unplaced with ten full choices each
+/// (the longest rows), a third left out by an eligibility rule; 60 programmes.
+async fn store_county_run(app: &TestApp, s: &Setup, students: &[i32]) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let full = |c: u32| json!({"programme": format!("P{c:02}"), "choice": c, "reason": "full", "cutoff_points": 61.5, "cutoff_lottery": 0.25, "points": 40.0});
+    let placements: Vec<Value> = students
+        .iter()
+        .enumerate()
+        .map(|(i, id)| match i % 3 {
+            0 => json!({"student": format!("S{id}"), "programme": "P01", "choice": 1, "points": 72.5, "lottery": 0.5, "not_placed_higher": []}),
+            1 => json!({"student": format!("S{id}"), "programme": null, "choice": null, "points": null, "lottery": 0.5, "not_placed_higher": (1..=10).map(full).collect::<Vec<_>>()}),
+            _ => json!({"student": format!("S{id}"), "programme": null, "choice": null, "points": null, "lottery": 0.5, "not_placed_higher": [{"reason": "ineligible", "rule": "not in senior high"}]}),
+        })
+        .collect();
+    let programmes: Vec<Value> = (1..=60)
+        .map(|c| json!({"code": format!("P{c:02}"), "capacity": 150, "filled": 150, "reserved_filled": 10, "cutoff_points": 61.5, "cutoff_lottery": 0.25}))
+        .collect();
+    let n = students.len() as u64;
+    let summary =
+        json!({"students": n, "eligible": n - n / 3, "placed": n.div_ceil(3), "unplaced": n - n / 3 - n.div_ceil(3)});
+    let result = json!({"placements": placements, "programmes": programmes, "summary": summary});
+    entity::routing_run::ActiveModel {
+        intake_year: Set(2026),
+        round: Set(1),
+        rule_set_id: Set(s.rule_set as i32),
+        seed: Set(1),
+        input_digest: Set("0".repeat(64)),
+        status: Set("dry_run".into()),
+        result: Set(result.to_string()),
+        summary: Set(summary.to_string()),
+        created_by: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        committed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("run")
+    .id
+}
+
+/// Issue 12, run results at county scale: with 25,000 students no result page reaches 1 MB, each
+/// shows one page of 100 rows with page links that keep the filters, and the export holds every
+/// filtered row.
+#[tokio::test]
+async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let students = seed_county(&app, 25_000).await;
+    let id = store_county_run(&app, &s, &students).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    for (query, total) in [
+        ("", 25_000),
+        ("?outcome=unplaced", 8_333),
+        ("?outcome=unplaced&page=84", 8_333),
+    ] {
+        let page = clerk.get(&format!("/routing-runs/{id}{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.len() < 1_000_000, "{query}: {} bytes", page.body.len());
+        println!("county run page {query:?}: {} bytes", page.body.len());
+        let rows = page.body.split("<tbody>").last().expect("rows").matches("<tr>").count();
+        let expected = if query.ends_with("page=84") { 33 } else { 100 };
+        assert_eq!(rows, expected, "{query}");
+        assert!(
+            page.body.contains(&format!("({total})")),
+            "{query}: the pager counts {total}"
+        );
+    }
+    let page = clerk.get(&format!("/routing-runs/{id}?outcome=unplaced")).await;
+    assert!(
+        page.body.contains("?page=2&amp;outcome=unplaced"),
+        "page links keep the filters"
+    );
+    let csv = clerk
+        .get(&format!(
+            "/routing-runs/{id}?format=csv&outcome=not_in_scope&town=%E7%AC%AC3%E9%95%87%E8%A1%97%E9%81%93"
+        ))
+        .await;
+    let rows = csv.body.lines().count() - 1;
+    // Students 2, 5, 8, … are out of scope; towns cycle every 20: the rows with i % 60 == 23.
+    assert_eq!(
+        rows,
+        25_000 / 60 + usize::from(25_000 % 60 > 23),
+        "every filtered row, unpaged"
+    );
+}
+
+/// Issue 12, run results in the API: the per-student lines come a page at a time in the shared
+/// list shape, with the result page's filters; the run itself no longer carries every placement.
+#[tokio::test]
+async fn the_run_placements_api_pages_and_filters_in_the_list_shape() {
+    let app = TestApp::spawn().await;
+    let (s, run) = one_of_each_outcome(&app).await;
+    assert!(run["result"]["placements"].is_null(), "{run}");
+    assert!(run["result"]["programmes"].is_array(), "{run}");
+    let get = |query: &str| {
+        let path = format!("/api/v1/routing-runs/{}/placements{query}", run["id"]);
+        let token = s.clerk.clone();
+        let app = &app;
+        async move { app.api(Method::GET, &path, Some(&token), None).await }
+    };
+    let page = get("?per_page=3&page=2").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = page.json();
+    assert_eq!(
+        (&body["page"], &body["per_page"], &body["total"], &body["pages"]),
+        (&json!(2), &json!(3), &json!(4), &json!(2)),
+        "{body}"
+    );
+    assert_eq!(body["items"].as_array().expect("items").len(), 1);
+    let out = get("?outcome=not_in_scope").await.json();
+    assert_eq!(out["total"], 1, "{out}");
+    assert_eq!(out["items"][0]["student_id"], s.students[3]);
+    assert_eq!(out["items"][0]["name"], "学生丁");
+    assert_eq!(out["items"][0]["national_id"], vocpath::student::ids::mask(IDS[3]));
+    let unplaced = get("?outcome=unplaced&name=%E5%AD%A6%E7%94%9F%E4%B8%99").await.json();
+    assert_eq!(unplaced["total"], 1, "{unplaced}");
+    let placed = get("?outcome=placed&programme=P01&town=%E7%B1%B3%E6%B2%B3%E9%95%87")
+        .await
+        .json();
+    assert_eq!(placed["total"], 1, "{placed}");
+    let bad = get("?outcome=ineligible").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
 }
