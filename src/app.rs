@@ -190,6 +190,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/ledger/:id/reinstate", post(admissions_web::reinstate))
         .at("/imports", post(import_web::upload))
         .at("/imports/new", get(import_web::upload_page))
+        .at("/imports/template", get(import_web::template))
         .at("/imports/:id", get(import_web::show))
         .at("/imports/:id/commit", post(import_web::commit))
         .at("/imports/:id/errors.csv", get(import_web::errors_csv))

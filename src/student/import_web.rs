@@ -21,6 +21,20 @@ pub async fn upload_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageR
     Ok(render(&state, &ctx, "student/import_new.html", json!({ "error": "", "columns": super::register::COLUMN_DOC.iter().map(|(_, zh, en, req)| json!({"zh": zh, "en": en, "required": req})).collect::<Vec<_>>() }))?.into_response())
 }
 
+/// The import template: the county's header row and one example row, as CSV or XLSX (`format=`).
+#[handler]
+pub async fn template(ctx: Data<&PortalCtx>, format: poem::web::Query<super::web::ExportFormat>) -> PageResult {
+    ctx.staff(Capability::ReadStudents)?;
+    let table = crate::export::ExportTable {
+        headers: super::register::COLUMN_DOC
+            .iter()
+            .map(|(_, zh, _, _)| (*zh).to_string())
+            .collect(),
+        rows: vec![super::register::EXAMPLE_ROW.iter().map(|v| (*v).to_string()).collect()],
+    };
+    crate::export::respond(&table, "register-template", format.0.format())
+}
+
 #[handler]
 pub async fn upload(state: Data<&AppState>, ctx: Data<&PortalCtx>, mut form: Multipart) -> PageResult {
     let me = ctx.staff(Capability::ManageStudents)?;

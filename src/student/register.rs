@@ -81,6 +81,29 @@ pub const COLUMN_DOC: &[(Column, &str, &str, bool)] = &[
     (Column::Preferences, "志愿", "preferences", false),
 ];
 
+/// The example row of the import template, in [`COLUMN_DOC`] order: a made-up student whose ID
+/// is valid (check digit included) so the template imports as it is.
+pub const EXAMPLE_ROW: &[&str] = &[
+    "1",
+    "示例学生",
+    "男",
+    "410181201005010015",
+    "2010-05-01",
+    "H4101810001",
+    "示例户主",
+    "米河镇",
+    "新庄村",
+    "13800138000",
+    "巩义市第一初级中学",
+    "2026",
+    "480",
+    "未升学",
+    "否",
+    "数控技术应用",
+    "示例监护人",
+    "",
+];
+
 /// Other headers seen in real exports, in normalised form (see [`normalise_header`]).
 const ALIASES: &[(Column, &[&str])] = &[
     (Column::Seq, &["编号", "no", "no.", "number"]),

@@ -198,6 +198,13 @@ pub struct ExportFormat {
     format: String,
 }
 
+impl ExportFormat {
+    /// `csv`, `xlsx`, …, as asked.
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+}
+
 #[handler]
 pub async fn student_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     ctx.staff(Capability::ReadStudents)?;

@@ -373,3 +373,41 @@ async fn the_summary_counts_problems_and_the_rows_that_have_them() {
     assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
     assert_eq!(report.bad_rows(), 2);
 }
+
+/// Issue 12: the import template (header row and one example row) downloads as CSV and XLSX and
+/// imports as it is.
+#[tokio::test]
+async fn the_import_template_downloads_and_imports_as_it_is() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser_as(Role::Admissions).await;
+    let page = b.get("/imports/new").await;
+    assert!(page.body.contains("/imports/template?format=xlsx"));
+    let csv = b.get("/imports/template?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains("身份证号") && csv.body.contains("示例学生"),
+        "{}",
+        csv.body
+    );
+    let report = vocpath::student::import::preview(&app.state.db, &app.state.vault, "t.csv", csv.body.as_bytes(), None)
+        .await
+        .expect("preview");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.students.new, 1);
+    let xlsx = app
+        .request(
+            Method::GET,
+            "/imports/template?format=xlsx",
+            &[(
+                "cookie",
+                b.cookies
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )],
+            poem::Body::empty(),
+        )
+        .await;
+    assert!(xlsx.content_type().contains("spreadsheetml"), "{}", xlsx.content_type());
+}
