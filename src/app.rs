@@ -183,6 +183,14 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/routing-runs/:id", get(run_web::run_page))
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
+        .at(
+            "/recommendations",
+            get(admissions_web::recommendations_page).post(admissions_web::confirm_recommendations),
+        )
+        .at(
+            "/recommendations/generate",
+            post(admissions_web::generate_recommendations),
+        )
         .at("/ledger", get(admissions_web::ledger_page))
         .at("/ledger/export", get(admissions_web::ledger_export))
         .at("/ledger/cross-off", post(admissions_web::cross_off_selected))

@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi, Tags};
 
 use super::ledger_query::{self, LedgerFilter, LineState};
 use super::programmes::NamedRule;
+use super::recommendations::{self, RecommendationFilter};
 use super::rule_sets::{self, PriorityRule, Rules};
 use super::{ledger, preferences, runs};
 use crate::api::PageDto;
@@ -191,7 +192,16 @@ pub struct RecommendRequest {
     pub intake_year: i32,
 }
 
-/// How many students got recommendations.
+/// Whose recommendations to confirm: a graduation year, optionally one town and one junior-high
+/// school (exact names).
+#[derive(Debug, Object)]
+pub struct ConfirmRecommendationsRequest {
+    pub graduation_year: i32,
+    pub town: Option<String>,
+    pub junior_high_school: Option<String>,
+}
+
+/// How many students got recommendations (or had them confirmed).
 #[derive(Debug, Object)]
 pub struct RecommendResult {
     pub students: u64,
@@ -525,6 +535,28 @@ impl RoutingApi {
         )
         .await?;
         Ok(Json(RecommendResult { students: n as u64 }))
+    }
+
+    /// Confirms the recommended choices of every student of a graduation year (optionally of one
+    /// town and one junior-high school) whose recommendations are not yet confirmed, in one
+    /// transaction; audited with the count.
+    #[oai(path = "/preferences/confirm-all", method = "post", tag = "ApiTags::Preferences")]
+    async fn confirm_all(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<ConfirmRecommendationsRequest>,
+    ) -> ApiResult<Json<RecommendResult>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let filter = RecommendationFilter {
+            graduation_year: b.graduation_year,
+            town: b.town.filter(|t| !t.trim().is_empty()),
+            school: b.junior_high_school.filter(|s| !s.trim().is_empty()),
+        };
+        let n = recommendations::confirm_all(&state.db, &auth.0.actor(Some(state.client_ip(req))), &filter).await?;
+        Ok(Json(RecommendResult { students: n }))
     }
 
     /// All runs, newest first.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use entity::{household, ledger_entry, routing_run, student};
+use entity::{ledger_entry, routing_run, student};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
@@ -91,12 +91,7 @@ impl LedgerFilter {
             students = students.add(student::Column::JuniorHighSchool.eq(school.as_str()));
         }
         if let Some(town) = &self.town {
-            // Subqueries, not id lists: a town can hold more students than a query may bind.
-            let households = household::Entity::find()
-                .select_only()
-                .column(household::Column::Id)
-                .filter(household::Column::Town.eq(town.as_str()))
-                .into_query();
+            let households = crate::student::students::households_in_town(town);
             students = students.add(student::Column::HouseholdId.in_subquery(households));
         }
         if !students.is_empty() {

@@ -10,6 +10,7 @@ pub mod preferences;
 pub mod programmes;
 pub mod programmes_api;
 pub mod programmes_web;
+pub mod recommendations;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;

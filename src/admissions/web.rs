@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ledger_query::{self, LedgerFilter, LineState};
+use super::recommendations::{self, RecommendationFilter};
 use super::run_web::reason_text;
 use super::{ledger, programmes, rule_sets, runs};
 use crate::auth::Capability;
@@ -434,4 +436,108 @@ pub async fn reinstate(
     let me = ctx.staff(Capability::RunRouting)?;
     let result = ledger::reinstate(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &form.0.reason).await;
     after_ledger_change(&state, &ctx, result).await
+}
+
+/// The recommendations page's filters, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct RecommendationQuery {
+    #[serde(default)]
+    graduation_year: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default, deserialize_with = "crate::web::opt_number")]
+    page: Option<u64>,
+}
+
+impl RecommendationQuery {
+    fn filter(&self) -> Result<RecommendationFilter, AppError> {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let year = self.graduation_year.trim();
+        let graduation_year = if year.is_empty() {
+            crate::clock::today().year()
+        } else {
+            year.parse().map_err(|_| {
+                AppError::invalid(
+                    "graduation_year",
+                    crate::i18n::Msg::new("error.number_invalid").arg("value", year),
+                )
+            })?
+        };
+        Ok(RecommendationFilter {
+            graduation_year,
+            town: some(&self.town),
+            school: some(&self.school),
+        })
+    }
+
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("graduation_year", &self.graduation_year),
+            ("town", &self.town),
+            ("school", &self.school),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+/// Students whose recommended programmes await confirmation, a page at a time, with one button to
+/// confirm every student the filter shows.
+#[handler]
+pub async fn recommendations_page(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    q: Query<RecommendationQuery>,
+) -> PageResult {
+    ctx.staff(Capability::RunRouting)?;
+    show_recommendations(&state, &ctx, &q.0, Value::Null).await
+}
+
+async fn show_recommendations(state: &AppState, ctx: &PortalCtx, q: &RecommendationQuery, notice: Value) -> PageResult {
+    let filter = q.filter()?;
+    let page = recommendations::pending(&state.db, &filter, PageRequest::new(q.page, Some(100))?).await?;
+    let vars = json!({
+        "page": page, "notice": notice, "query": q.query_string(), "year": filter.graduation_year,
+        "q": { "graduation_year": q.graduation_year, "town": q.town, "school": q.school },
+    });
+    Ok(render(state, ctx, "admissions/recommendations.html", vars)?.into_response())
+}
+
+/// Confirms the recommendations of every student the submitted filter shows.
+#[handler]
+pub async fn confirm_recommendations(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    form: Form<RecommendationQuery>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let filter = form.0.filter()?;
+    let n = recommendations::confirm_all(&state.db, &me.actor(Some(ctx.client_ip.clone())), &filter).await?;
+    let count = n.to_string();
+    let text = state
+        .i18n
+        .render(ctx.lang, "recommend.confirmed", [("count", count.as_str())]);
+    show_recommendations(&state, &ctx, &form.0, json!({ "kind": "ok", "text": text })).await
+}
+
+/// Recommends programmes to the year's students who have no choices (then shown for review).
+#[handler]
+pub async fn generate_recommendations(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    form: Form<RecommendationQuery>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let year = form.0.filter()?.graduation_year;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let notice = match super::preferences::recommend(&state.db, &actor, year, year).await {
+        Ok(n) => {
+            let count = n.to_string();
+            json!({ "kind": "ok", "text": state.i18n.render(ctx.lang, "recommend.generated", [("count", count.as_str())]) })
+        }
+        Err(e @ AppError::Invalid(_)) => json!({ "kind": "error", "text": error_text(&state, ctx.lang, &e) }),
+        Err(e) => return Err(e),
+    };
+    show_recommendations(&state, &ctx, &form.0, notice).await
 }

@@ -54,6 +54,15 @@ fn blank(s: &Option<String>) -> Option<&str> {
 }
 
 /// One page of students matching `filter`, by name.
+/// The households of a town, as a subquery (a town can hold more than a query may bind).
+pub fn households_in_town(town: &str) -> sea_orm::sea_query::SelectStatement {
+    household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .filter(household::Column::Town.eq(town))
+        .into_query()
+}
+
 /// The last one to four characters of a national ID: digits, or `X` as the check character.
 fn parse_last_digits(raw: &str) -> Result<String, AppError> {
     let d = raw.trim().to_uppercase();

@@ -1364,3 +1364,78 @@ async fn the_run_placements_api_pages_and_filters_in_the_list_shape() {
     let bad = get("?outcome=ineligible").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
 }
+
+/// Issue 12: recommendations reviewed on one page and confirmed in bulk — per school, per town or
+/// all shown — instead of one request per student.
+#[tokio::test]
+async fn recommendations_are_reviewed_and_confirmed_in_bulk_by_filter() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for n in 0..6 {
+        app.seed_student(&format!("推荐{n}"), &test_id(1000 + n), 2026).await;
+    }
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/recommendations?graduation_year=2026").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let made = clerk
+        .post("/recommendations/generate", &[("graduation_year", "2026")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(
+        made.body.contains("10 名学生"),
+        "four from the setup and six more: {}",
+        made.body
+    );
+    assert!(
+        made.body.contains("推荐0") && made.body.contains("P01"),
+        "{}",
+        made.body
+    );
+    // Confirm one school's students only (nobody's school matches): nothing changes.
+    let none = clerk
+        .post(
+            "/recommendations",
+            &[("graduation_year", "2026"), ("school", "无此学校"), ("town", "")],
+        )
+        .await;
+    assert!(none.body.contains("已确认 0 名学生"), "{}", none.body);
+    // Confirm everyone shown.
+    let done = clerk
+        .post(
+            "/recommendations",
+            &[("graduation_year", "2026"), ("school", ""), ("town", "米河镇")],
+        )
+        .await;
+    assert!(done.body.contains("已确认 10 名学生"), "{}", done.body);
+    assert!(done.body.contains("class=\"empty\""), "nothing left to confirm");
+    let prefs = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/preferences/{}", s.students[0]),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        prefs["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .all(|c| c["confirmed"] == true),
+        "{prefs}"
+    );
+    let mut viewer = app.browser_as(Role::Viewer).await;
+    assert_eq!(viewer.get("/recommendations").await.status, StatusCode::FORBIDDEN);
+    // The API does the same in one call.
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/preferences/confirm-all",
+            Some(&s.clerk),
+            Some(json!({"graduation_year": 2026})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["students"], 0, "all were confirmed already");
+}
