@@ -141,6 +141,17 @@ impl<T: ParseFromJSON + ToJSON> PageDto<T> {
             pages: p.pages,
         }
     }
+
+    /// Like [`Self::from_page`] for a conversion that can fail (stored JSON read back).
+    pub fn try_from_page<U, E>(page: Page<U>, f: impl FnMut(U) -> Result<T, E>) -> Result<PageDto<T>, E> {
+        Ok(PageDto {
+            items: page.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            page: page.page,
+            per_page: page.per_page,
+            total: page.total,
+            pages: page.pages,
+        })
+    }
 }
 
 /// The language of API messages: English unless the client asks for Chinese (integrators' logs

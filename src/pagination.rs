@@ -70,6 +70,19 @@ mod tests {
             PageRequest::first(1)
         );
     }
+
+    #[test]
+    fn a_list_in_memory_is_sliced_into_the_requested_page() {
+        let req = PageRequest::new(Some(2), Some(3)).expect("valid");
+        let p = Page::slice((1..=7).collect::<Vec<u32>>(), req);
+        assert_eq!(
+            (p.items, p.page, p.per_page, p.total, p.pages),
+            (vec![4, 5, 6], 2, 3, 7, 3)
+        );
+        let beyond = Page::slice(vec![1, 2], PageRequest::new(Some(5), Some(3)).expect("valid"));
+        assert!(beyond.items.is_empty());
+        assert_eq!((beyond.total, beyond.pages), (2, 1));
+    }
 }
 
 /// One page of items plus what a client needs to fetch the others.
@@ -91,6 +104,17 @@ impl<T> Page<T> {
             total,
             pages: total.div_ceil(req.per_page),
         }
+    }
+
+    /// One page cut from a whole list already in memory: for lists that are naturally small
+    /// (schools, rule sets, a session's roster) or computed row by row in Rust (due follow-ups,
+    /// session cards). Lists read straight from one table are paged by the database instead.
+    pub fn slice(all: Vec<T>, req: PageRequest) -> Page<T> {
+        let total = all.len() as u64;
+        let skip = usize::try_from((req.page - 1).saturating_mul(req.per_page)).unwrap_or(usize::MAX);
+        let take = usize::try_from(req.per_page).unwrap_or(usize::MAX);
+        let items = all.into_iter().skip(skip).take(take).collect();
+        Page::new(items, req, total)
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {

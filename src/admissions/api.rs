@@ -16,7 +16,7 @@ use crate::api::PageDto;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -341,17 +341,22 @@ pub struct RoutingApi;
 
 #[OpenApi]
 impl RoutingApi {
-    /// All rule-set versions.
+    /// Rule-set versions by name, newest version first, in the list shape (a handful, so the
+    /// page is cut in memory).
     #[oai(path = "/rule-sets", method = "get", tag = "ApiTags::RuleSets")]
-    async fn rule_sets(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<RuleSetDto>>> {
+    async fn rule_sets(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<RuleSetDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(
-            rule_sets::list_rule_sets(&state.db)
-                .await?
-                .into_iter()
-                .map(rule_set_dto)
-                .collect::<Result<_, _>>()?,
-        ))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let all = rule_sets::list_rule_sets(&state.db).await?;
+        Ok(Json(PageDto::try_from_page(Page::slice(all, req), rule_set_dto)?))
     }
 
     /// Creates a draft; every rule is type-checked and errors name the rule.
@@ -559,17 +564,20 @@ impl RoutingApi {
         Ok(Json(RecommendResult { students: n }))
     }
 
-    /// All runs, newest first.
+    /// Runs, newest first, in the list shape (paged by the database).
     #[oai(path = "/routing-runs", method = "get", tag = "ApiTags::RoutingRuns")]
-    async fn runs(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<RunDto>>> {
+    async fn runs(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<RunDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(
-            runs::list_runs(&state.db)
-                .await?
-                .into_iter()
-                .map(|r| run_dto(r, false))
-                .collect::<Result<_, _>>()?,
-        ))
+        let found = runs::page_runs(&state.db, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::try_from_page(found, |r| run_dto(r, false))?))
     }
 
     /// Computes and stores a dry run; archives are not touched. Answers like `GET

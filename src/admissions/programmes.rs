@@ -3,14 +3,15 @@
 use chrono::Utc;
 use entity::{programme, school};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Select, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Record};
 use crate::error::{AppError, FieldError, unique_violation_as};
 use crate::i18n::Msg;
+use crate::pagination::{Page, PageRequest};
 
 /// Whom reserved seats are for, unless a programme says otherwise.
 pub const DEFAULT_RESERVED_RULE: &str = "student.registered_poor";
@@ -208,6 +209,23 @@ pub async fn list_programmes(
     intake_year: Option<i32>,
     school_id: Option<i32>,
 ) -> Result<Vec<programme::Model>, AppError> {
+    Ok(programmes_query(intake_year, school_id).all(db).await?)
+}
+
+/// One page of [`list_programmes`], paged by the database.
+pub async fn page_programmes(
+    db: &impl ConnectionTrait,
+    intake_year: Option<i32>,
+    school_id: Option<i32>,
+    page: PageRequest,
+) -> Result<Page<programme::Model>, AppError> {
+    let paginator = programmes_query(intake_year, school_id).paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
+}
+
+/// Programmes of a year and/or school, by school then code.
+fn programmes_query(intake_year: Option<i32>, school_id: Option<i32>) -> Select<programme::Entity> {
     let mut q = programme::Entity::find();
     if let Some(y) = intake_year {
         q = q.filter(programme::Column::IntakeYear.eq(y));
@@ -215,10 +233,8 @@ pub async fn list_programmes(
     if let Some(s) = school_id {
         q = q.filter(programme::Column::SchoolId.eq(s));
     }
-    Ok(q.order_by_asc(programme::Column::SchoolId)
+    q.order_by_asc(programme::Column::SchoolId)
         .order_by_asc(programme::Column::Code)
-        .all(db)
-        .await?)
 }
 
 /// The requirement rules stored with a programme.

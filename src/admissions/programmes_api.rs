@@ -8,9 +8,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
 use super::programmes::{self, NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw};
-use crate::api::{ApiResult, BearerAuth};
+use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -145,17 +146,21 @@ pub struct ProgrammesApi;
 
 #[OpenApi]
 impl ProgrammesApi {
-    /// All schools by name.
+    /// Schools by name, in the list shape (a county has a handful, so the page is cut in memory).
     #[oai(path = "/schools", method = "get", tag = "ApiTags::Schools")]
-    async fn schools(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<SchoolDto>>> {
+    async fn schools(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<SchoolDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(
-            programmes::list_schools(&state.db)
-                .await?
-                .into_iter()
-                .map(SchoolDto::from)
-                .collect(),
-        ))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let all = programmes::list_schools(&state.db).await?;
+        Ok(Json(PageDto::from_page(Page::slice(all, req), SchoolDto::from)))
     }
 
     /// Adds a school (admins).
@@ -185,7 +190,8 @@ impl ProgrammesApi {
         Ok(Json(programmes::get_school(&state.db, id.0).await?.into()))
     }
 
-    /// Programmes, optionally of one intake year or school.
+    /// Programmes by school and code, optionally of one intake year or school, in the list shape
+    /// (paged by the database).
     #[oai(path = "/programmes", method = "get", tag = "ApiTags::Programmes")]
     async fn programmes(
         &self,
@@ -193,12 +199,15 @@ impl ProgrammesApi {
         state: poem::web::Data<&AppState>,
         intake_year: Query<Option<i32>>,
         school_id: Query<Option<i32>>,
-    ) -> ApiResult<Json<Vec<ProgrammeDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<ProgrammeDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        let list = programmes::list_programmes(&state.db, intake_year.0, school_id.0).await?;
-        Ok(Json(
-            list.into_iter().map(programme_dto).collect::<Result<Vec<_>, _>>()?,
-        ))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let found = programmes::page_programmes(&state.db, intake_year.0, school_id.0, req).await?;
+        Ok(Json(PageDto::try_from_page(found, programme_dto)?))
     }
 
     /// Creates a programme; requirement and reserve rules are checked like rule-set rules.

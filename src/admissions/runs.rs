@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entity::{archive_entry, household, ledger_entry, preference, programme, routing_run, school, student};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,6 +20,7 @@ use super::rule_sets::{get_rule_set, rules_of};
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::pagination::{Page, PageRequest};
 use crate::student::timeline::EntryDetails;
 
 /// Counts stored with a run.
@@ -52,6 +53,15 @@ pub async fn list_runs(db: &impl ConnectionTrait) -> Result<Vec<routing_run::Mod
         .order_by_desc(routing_run::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One page of runs, newest first, paged by the database (each run row carries its stored result).
+pub async fn page_runs(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<routing_run::Model>, AppError> {
+    let paginator = routing_run::Entity::find()
+        .order_by_desc(routing_run::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
 /// The stored result JSON of a run (the documented routing result format).

@@ -15,7 +15,7 @@ use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -342,7 +342,8 @@ impl StudentsApi {
         Ok(Json(RevealedId { national_id }))
     }
 
-    /// Employment follow-ups due now (within 30 days of their date) or overdue, oldest first.
+    /// Employment follow-ups due now (within 30 days of their date) or overdue, oldest first, in
+    /// the list shape (worked out from each graduate's timeline, so the page is cut in memory).
     #[oai(path = "/follow-ups", method = "get", tag = "ApiTags::Students")]
     async fn follow_ups(
         &self,
@@ -352,8 +353,13 @@ impl StudentsApi {
         school: Query<Option<String>>,
         /// Only the overdue ones.
         overdue: Query<Option<bool>>,
-    ) -> ApiResult<Json<Vec<DueFollowUpDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<DueFollowUpDto>>> {
         auth.0.require(Capability::ReadStudents)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let due = followup::due_follow_ups(
             &state.db,
             school.0.as_deref(),
@@ -361,7 +367,7 @@ impl StudentsApi {
             Utc::now().date_naive(),
         )
         .await?;
-        Ok(Json(due.into_iter().map(DueFollowUpDto::from).collect()))
+        Ok(Json(PageDto::from_page(Page::slice(due, req), DueFollowUpDto::from)))
     }
 
     /// Households by registration number.

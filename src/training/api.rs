@@ -14,6 +14,7 @@ use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -118,7 +119,8 @@ pub struct TrainingApi;
 
 #[OpenApi(tag = "ApiTags::Training")]
 impl TrainingApi {
-    /// Bases, venues, courses, instructors and blackout periods.
+    /// Bases, venues, courses, instructors and blackout periods. Each instructor's `skills` is a list
+    /// of skill areas and `unavailable` the list of days (`YYYY-MM-DD`) they cannot teach.
     #[oai(path = "/training-bases", method = "get")]
     async fn catalogue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ReadStudents)?;
@@ -183,7 +185,8 @@ impl TrainingApi {
         Ok(Json(to_value(&setup::catalogue(&state.db).await?.courses)?))
     }
 
-    /// Adds an instructor.
+    /// Adds an instructor; answers with `skills` as a list of skill areas and `unavailable` as the
+    /// list of every day (`YYYY-MM-DD`) they cannot teach, ranges spelled out.
     #[oai(path = "/instructors", method = "post")]
     async fn create_instructor(
         &self,
@@ -201,7 +204,7 @@ impl TrainingApi {
             unavailable: b.unavailable.join("\n"),
         };
         let i = setup::create_instructor(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
-        Ok(Json(to_value(&i)?))
+        Ok(Json(to_value(&setup::Instructor::decode(i)?)?))
     }
 
     /// Adds a blackout period.
@@ -224,13 +227,22 @@ impl TrainingApi {
         Ok(Json(to_value(&x)?))
     }
 
-    /// All sessions with seats left and waitlist length.
+    /// All sessions with seats left and waitlist length, by start date, in the list shape
+    /// `{items, page, per_page, total, pages}` (cards are assembled in memory, so is the page).
     #[oai(path = "/training-sessions", method = "get")]
-    async fn sessions(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+    async fn sessions(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(to_value(
-            &registrations::session_cards(&state.db, false, None).await?,
-        )?))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let cards = registrations::session_cards(&state.db, false, None).await?;
+        Ok(Json(to_value(&Page::slice(cards, req))?))
     }
 
     /// Schedules a session; every conflict is refused (422) naming its field: `venue_booked`,
@@ -304,16 +316,23 @@ impl TrainingApi {
         Ok(Json(to_value(&s)?))
     }
 
-    /// The roster: confirmed, then the waitlist in order, then cancelled.
+    /// The roster: confirmed, then the waitlist in order, then cancelled, in the list shape
+    /// `{items, page, per_page, total, pages}` (one session's roster is small; paged in memory).
     #[oai(path = "/training-sessions/:id/roster", method = "get")]
     async fn roster(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        Ok(Json(to_value(&registrations::roster(&state.db, id.0).await?)?))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let rows = registrations::roster(&state.db, id.0).await?;
+        Ok(Json(to_value(&Page::slice(rows, req))?))
     }
 
     /// Records attendance; those who attended get a certificate code.
@@ -431,21 +450,27 @@ pub struct PublicApi;
 
 #[OpenApi(tag = "ApiTags::Public")]
 impl PublicApi {
-    /// Upcoming sessions with seats left, optionally of one town or course.
+    /// Upcoming sessions with seats left, optionally of one town or course, by start date, in the
+    /// list shape `{items, page, per_page, total, pages}` (paged in memory after the filters).
     #[oai(path = "/public/training-sessions", method = "get")]
     async fn sessions(
         &self,
         state: poem::web::Data<&AppState>,
         town: Query<Option<String>>,
         course_id: Query<Option<i32>>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<Value>> {
+        let req = PageRequest::new(page.0, per_page.0)?;
         let cards: Vec<_> = registrations::session_cards(&state.db, true, None)
             .await?
             .into_iter()
             .filter(|c| town.0.as_deref().is_none_or(|t| t.is_empty() || c.town == t))
             .filter(|c| course_id.0.is_none_or(|id| c.course_id == id))
             .collect();
-        Ok(Json(to_value(&cards)?))
+        Ok(Json(to_value(&Page::slice(cards, req))?))
     }
 
     /// Registers for a session: a place, or the waitlist when it is full. 409 when the phone

@@ -1,7 +1,7 @@
 //! What training is planned with: bases and their venues, courses, instructors and blackout
 //! periods. Each input is checked whole (every bad field named) before anything is written.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{blackout, course, instructor, training_base, venue};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -390,6 +390,34 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// An instructor as pages and the API show one: skills and unavailable days as lists, not the
+/// JSON text they are stored as.
+#[derive(Debug, Clone, Serialize)]
+pub struct Instructor {
+    pub id: i32,
+    pub name: String,
+    pub phone: Option<String>,
+    /// Skill areas the instructor teaches.
+    pub skills: Vec<String>,
+    /// Every day (`YYYY-MM-DD`) the instructor cannot teach, ranges given at entry spelled out, sorted.
+    pub unavailable: Vec<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Instructor {
+    pub fn decode(i: instructor::Model) -> Result<Instructor, AppError> {
+        let (skills, unavailable) = decode_instructor(&i)?;
+        Ok(Instructor {
+            id: i.id,
+            name: i.name,
+            phone: i.phone,
+            skills,
+            unavailable,
+            created_at: i.created_at,
+        })
+    }
+}
+
 /// An instructor's skills and unavailable dates.
 pub fn decode_instructor(i: &instructor::Model) -> Result<(Vec<String>, Vec<NaiveDate>), AppError> {
     let skills =
@@ -458,7 +486,7 @@ pub struct Catalogue {
     pub bases: Vec<training_base::Model>,
     pub venues: Vec<venue::Model>,
     pub courses: Vec<course::Model>,
-    pub instructors: Vec<instructor::Model>,
+    pub instructors: Vec<Instructor>,
     pub blackouts: Vec<blackout::Model>,
 }
 
@@ -473,7 +501,10 @@ pub async fn catalogue(db: &impl ConnectionTrait) -> Result<Catalogue, AppError>
         instructors: instructor::Entity::find()
             .order_by_asc(instructor::Column::Id)
             .all(db)
-            .await?,
+            .await?
+            .into_iter()
+            .map(Instructor::decode)
+            .collect::<Result<_, _>>()?,
         blackouts: blackout::Entity::find()
             .order_by_asc(blackout::Column::StartsOn)
             .all(db)

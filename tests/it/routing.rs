@@ -14,15 +14,15 @@ const IDS: [&str; 4] = [
     "410181200707170799",
 ];
 
-struct Setup {
-    admin: String,
-    clerk: String,
-    students: Vec<i32>,
-    programmes: Vec<i64>,
-    rule_set: i64,
+pub(crate) struct Setup {
+    pub(crate) admin: String,
+    pub(crate) clerk: String,
+    pub(crate) students: Vec<i32>,
+    pub(crate) programmes: Vec<i64>,
+    pub(crate) rule_set: i64,
 }
 
-async fn setup(app: &TestApp) -> Setup {
+pub(crate) async fn setup(app: &TestApp) -> Setup {
     let admin = app.token(Role::Admin).await;
     let clerk = app.token(Role::Admissions).await;
     let school = app
@@ -95,7 +95,7 @@ async fn prefer(app: &TestApp, s: &Setup, student: i32, choices: &[i64]) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-async fn dry_run(app: &TestApp, s: &Setup, seed: i64) -> Value {
+pub(crate) async fn dry_run(app: &TestApp, s: &Setup, seed: i64) -> Value {
     let r = app
         .api(
             Method::POST,

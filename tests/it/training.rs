@@ -15,19 +15,19 @@ use vocpath::training::setup::{self, BaseForm, CourseForm, InstructorForm};
 
 use crate::helpers::TestApp;
 
-struct World {
-    venue: i32,
-    small_venue: i32,
-    course: i32,
-    instructor: i32,
-    other_instructor: i32,
+pub(crate) struct World {
+    pub(crate) venue: i32,
+    pub(crate) small_venue: i32,
+    pub(crate) course: i32,
+    pub(crate) instructor: i32,
+    pub(crate) other_instructor: i32,
 }
 
 fn in_days(n: i64) -> NaiveDate {
     vocpath::clock::today() + Days::days(n)
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let actor = Actor::system("test");
     let base = setup::create_base(
         &app.state.db,
@@ -93,7 +93,7 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-async fn session(app: &TestApp, w: &World, from: i64, capacity: i32) -> i32 {
+pub(crate) async fn session(app: &TestApp, w: &World, from: i64, capacity: i32) -> i32 {
     schedule::create_session(
         &app.state.db,
         &Actor::system("test"),
@@ -111,7 +111,7 @@ async fn session(app: &TestApp, w: &World, from: i64, capacity: i32) -> i32 {
     .id
 }
 
-fn farmer(n: usize) -> RegistrationForm {
+pub(crate) fn farmer(n: usize) -> RegistrationForm {
     RegistrationForm {
         name: format!(
             "农户{}",
@@ -689,7 +689,7 @@ async fn the_public_api_registers_checks_and_cancels_and_refuses_bad_input() {
         .api(Method::GET, "/api/v1/public/training-sessions", None, None)
         .await;
     assert_eq!(list.status, StatusCode::OK);
-    assert_eq!(list.json()[0]["seats_left"], 5);
+    assert_eq!(list.json()["items"][0]["seats_left"], 5);
     let bad = app
         .api(
             Method::POST,
