@@ -1189,18 +1189,18 @@ async fn seed_county(app: &TestApp, n: usize) -> Vec<i32> {
             .await
             .expect("households");
     }
-    let first = entity::household::Entity::find()
+    // By number, not by the smallest id: a household of the setup may also start with "HC".
+    let by_number: std::collections::HashMap<String, i32> = entity::household::Entity::find()
         .filter(entity::household::Column::RegistrationNumber.starts_with("HC"))
         .all(&app.state.db)
         .await
         .expect("households")
         .into_iter()
-        .map(|h| h.id)
-        .min()
-        .expect("one");
+        .map(|h| (h.registration_number, h.id))
+        .collect();
     let students: Vec<entity::student::ActiveModel> = (0..n)
         .map(|i| entity::student::ActiveModel {
-            household_id: Set(first + i as i32),
+            household_id: Set(by_number[&format!("HC{i:08}")]),
             name: Set(format!("欧阳{}", ["子涵", "一诺", "浩然", "梓萱"][i % 4])),
             sex: Set(entity::enums::Sex::Female),
             national_id_enc: Set("-".into()),
