@@ -223,7 +223,7 @@ impl LedgerQuery {
     fn filter(&self) -> Result<LedgerFilter, AppError> {
         let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         LedgerFilter {
-            intake_year: year(&Some(self.intake_year.clone())),
+            intake_year: self.intake_year.trim().parse().ok(),
             state: LineState::parse(Some(&self.state))?,
             town: some(&self.town),
             school: some(&self.school),
