@@ -15,9 +15,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use vocpath::admissions::programmes::{NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme};
-use vocpath::admissions::rule_sets::{PriorityRule, Rules, create_draft, publish};
+use vocpath::admissions::rule_sets::{create_draft, publish};
 use vocpath::admissions::runs::{RunRequest, commit, dry_run};
 use vocpath::audit::Actor;
+use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 
 const PROGRAMMES: usize = 50;
 const CHOICES: usize = 5;
@@ -114,7 +115,7 @@ async fn main() {
             .expect("preferences");
     }
     let rules = Rules {
-        eligibility: vec![vocpath::admissions::programmes::NamedRule {
+        eligibility: vec![Rule {
             name: "not in senior high".into(),
             when: "!student.in_senior_high".into(),
         }],
@@ -122,17 +123,17 @@ async fn main() {
             PriorityRule {
                 name: "registered household".into(),
                 when: "student.registered_poor".into(),
-                points: serde_json::json!(100),
+                points: PointsSpec::Number(100.0),
             },
             PriorityRule {
                 name: "same town".into(),
                 when: "student.town == programme.town".into(),
-                points: serde_json::json!(10),
+                points: PointsSpec::Number(10.0),
             },
             PriorityRule {
                 name: "exam score".into(),
                 when: "true".into(),
-                points: serde_json::json!("double(student.exam_score) / 10.0"),
+                points: PointsSpec::Expression("double(student.exam_score) / 10.0".into()),
             },
         ],
     };

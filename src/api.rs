@@ -191,6 +191,7 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::admissions::programmes_api::ProgrammesApi,
             crate::admissions::api::RoutingApi,
             crate::admissions::run_api::RunResultsApi,
+            crate::admissions::placements_api::PlacementsApi,
             crate::outbox_http::OutboxApi,
             crate::mentor::api::MentorsApi,
             crate::mentor::api::MentorAssignmentsApi,

@@ -180,6 +180,10 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             "/routing-runs",
             get(admissions_web::runs_page).post(admissions_web::create_run),
         )
+        .at(
+            "/placements",
+            get(crate::admissions::placements_web::placements_page).post(crate::admissions::placements_web::place),
+        )
         .at("/routing-runs/:id", get(run_web::run_page))
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))

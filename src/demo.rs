@@ -13,14 +13,13 @@ use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-use crate::admissions::programmes::{
-    NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme,
-};
-use crate::admissions::rule_sets::{PriorityRule, Rules, create_draft, publish};
+use crate::admissions::programmes::{NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme};
+use crate::admissions::rule_sets::{create_draft, publish};
 use crate::admissions::runs::{RunRequest, commit, dry_run};
 use crate::audit::Actor;
 use crate::auth::user::{NewUser, create_user};
 use crate::error::AppError;
+use crate::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 use crate::state::AppState;
 use crate::student::students::new_entry;
 use crate::student::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome};
@@ -208,7 +207,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             reserved_seats: if i % 2 == 0 { 30 } else { 0 },
             reserved_rule: None,
             requirements: if *name == "护理" {
-                vec![NamedRule {
+                vec![Rule {
                     name: "护理专业中考 350 分以上".into(),
                     when: "student.exam_score >= 350.0".into(),
                 }]
@@ -261,7 +260,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             .map_err(|e| e.to_string())?;
     }
     let rules = Rules {
-        eligibility: vec![NamedRule {
+        eligibility: vec![Rule {
             name: "未升入普通高中".into(),
             when: "!student.in_senior_high".into(),
         }],
@@ -269,17 +268,17 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             PriorityRule {
                 name: "建档立卡户".into(),
                 when: "student.registered_poor".into(),
-                points: serde_json::json!(100),
+                points: PointsSpec::Number(100.0),
             },
             PriorityRule {
                 name: "本镇就近".into(),
                 when: "student.town == programme.town".into(),
-                points: serde_json::json!(10),
+                points: PointsSpec::Number(10.0),
             },
             PriorityRule {
                 name: "中考成绩".into(),
                 when: "true".into(),
-                points: serde_json::json!("double(student.exam_score) / 10.0"),
+                points: PointsSpec::Expression("double(student.exam_score) / 10.0".into()),
             },
         ],
     };

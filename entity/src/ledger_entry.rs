@@ -15,6 +15,9 @@ pub struct Model {
     pub close_reason: Option<String>,
     pub close_note: Option<String>,
     pub closed_by: Option<String>,
+    /// Why the student is unplaced: the newest committed run's explanation (JSON list of the
+    /// routing result's `not_placed_higher`; empty for a student without choices).
+    pub why: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -17,6 +17,7 @@ pub mod login_failure;
 pub mod mentor_assignment;
 pub mod mentor_profile;
 pub mod outbox;
+pub mod placement;
 pub mod preference;
 pub mod programme;
 pub mod public_attempt;

@@ -8,15 +8,15 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
 use super::ledger_query::{self, LedgerFilter, LineState};
-use super::programmes::NamedRule;
 use super::recommendations::{self, RecommendationFilter};
-use super::rule_sets::{self, PriorityRule, Rules};
+use super::rule_sets;
 use super::{ledger, preferences, runs};
 use crate::api::PageDto;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
+use crate::routing::instance::Rules;
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -31,80 +31,6 @@ pub(super) enum ApiTags {
     Ledger,
 }
 
-/// A named CEL condition.
-#[derive(Debug, Clone, Object)]
-pub struct ConditionDto {
-    pub name: String,
-    /// CEL over `student.*` and `programme.*`, e.g. `!student.in_senior_high`.
-    pub when: String,
-}
-
-/// A priority rule: `points` when `when` holds. `points` is a number or a CEL expression such as
-/// `double(student.exam_score) / 10.0`.
-#[derive(Debug, Clone, Object)]
-pub struct PriorityDto {
-    pub name: String,
-    pub when: String,
-    pub points: serde_json::Value,
-}
-
-/// Rules of a set.
-#[derive(Debug, Clone, Object)]
-pub struct RulesDto {
-    #[oai(default)]
-    pub eligibility: Vec<ConditionDto>,
-    #[oai(default)]
-    pub priority: Vec<PriorityDto>,
-}
-
-impl From<RulesDto> for Rules {
-    fn from(r: RulesDto) -> Rules {
-        Rules {
-            eligibility: r
-                .eligibility
-                .into_iter()
-                .map(|c| NamedRule {
-                    name: c.name,
-                    when: c.when,
-                })
-                .collect(),
-            priority: r
-                .priority
-                .into_iter()
-                .map(|p| PriorityRule {
-                    name: p.name,
-                    when: p.when,
-                    points: p.points,
-                })
-                .collect(),
-        }
-    }
-}
-
-impl From<Rules> for RulesDto {
-    fn from(r: Rules) -> RulesDto {
-        RulesDto {
-            eligibility: r
-                .eligibility
-                .into_iter()
-                .map(|c| ConditionDto {
-                    name: c.name,
-                    when: c.when,
-                })
-                .collect(),
-            priority: r
-                .priority
-                .into_iter()
-                .map(|p| PriorityDto {
-                    name: p.name,
-                    when: p.when,
-                    points: p.points,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// A rule-set version.
 #[derive(Debug, Object)]
 pub struct RuleSetDto {
@@ -113,13 +39,13 @@ pub struct RuleSetDto {
     pub version: i32,
     /// `draft` or `published`.
     pub status: String,
-    pub rules: RulesDto,
+    pub rules: Rules,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
 }
 
 fn rule_set_dto(s: rule_set::Model) -> Result<RuleSetDto, AppError> {
-    let rules = rule_sets::rules_of(&s)?.into();
+    let rules = rule_sets::rules_of(&s)?;
     Ok(RuleSetDto {
         id: s.id,
         name: s.name,
@@ -135,7 +61,7 @@ fn rule_set_dto(s: rule_set::Model) -> Result<RuleSetDto, AppError> {
 #[derive(Debug, Object)]
 pub struct NewRuleSetRequest {
     pub name: String,
-    pub rules: RulesDto,
+    pub rules: Rules,
 }
 
 /// What a rule set would do to the current data (nothing is stored).
@@ -243,11 +169,10 @@ pub struct RunDto {
 fn run_dto(r: routing_run::Model, with_result: bool) -> Result<RunDto, AppError> {
     let summary = runs::summary_of(&r);
     let result = if with_result {
-        let mut result = runs::result_of(&r)?;
-        if let Some(fields) = result.as_object_mut() {
-            fields.remove("placements");
-        }
-        Some(result)
+        let result = runs::result_of(&r)?;
+        Some(
+            serde_json::json!({ "programmes": result.programmes, "summary": result.summary, "warnings": result.warnings }),
+        )
     } else {
         None
     };
@@ -370,13 +295,8 @@ impl RoutingApi {
     ) -> ApiResult<Json<RuleSetDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
         let b = body.0;
-        let set = rule_sets::create_draft(
-            &state.db,
-            &auth.0.actor(Some(state.client_ip(req))),
-            &b.name,
-            b.rules.into(),
-        )
-        .await?;
+        let set =
+            rule_sets::create_draft(&state.db, &auth.0.actor(Some(state.client_ip(req))), &b.name, b.rules).await?;
         Ok(Json(rule_set_dto(set)?))
     }
 
@@ -400,16 +320,10 @@ impl RoutingApi {
         state: poem::web::Data<&AppState>,
         req: &Request,
         id: Path<i32>,
-        body: Json<RulesDto>,
+        body: Json<Rules>,
     ) -> ApiResult<Json<RuleSetDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
-        let set = rule_sets::update_draft(
-            &state.db,
-            &auth.0.actor(Some(state.client_ip(req))),
-            id.0,
-            body.0.into(),
-        )
-        .await?;
+        let set = rule_sets::update_draft(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0, body.0).await?;
         Ok(Json(rule_set_dto(set)?))
     }
 
@@ -645,7 +559,7 @@ impl RoutingApi {
                     student_id: m.student_id,
                     from: m.from,
                     to: m.to,
-                    why: m.why,
+                    why: serde_json::to_value(m.why).unwrap_or_default(),
                 })
                 .collect(),
         ))

@@ -1,17 +1,17 @@
-//! Turns the database's students, programmes, preferences and a rule set into a routing instance
-//! in the documented JSON format, so a run from the database and `vocpath route` go through the
-//! same engine and the same checks. Also defines the variables rules may use.
+//! Turns the database's students, programmes, preferences and a rule set into a typed routing
+//! [`Instance`], so a run from the database and `vocpath route` go through the same engine and the
+//! same checks. Also defines the variables rules may use.
 
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use entity::enums::SeniorHighStatus;
 use entity::{household, programme, school, student};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::programmes::requirements_of;
-use super::rule_sets::Rules;
 use crate::error::AppError;
+use crate::routing::instance::{Instance, Programme, Reserve, Rules, Student};
 
 /// The `student.*` variables rules may use, with an example value of the right type.
 pub fn student_example() -> Value {
@@ -47,13 +47,20 @@ pub fn student_key(id: i32) -> String {
     format!("S{id}")
 }
 
-fn student_attributes(s: &student::Model, h: Option<&household::Model>, intake_year: i32) -> Value {
+fn attributes_of(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn student_attributes(s: &student::Model, h: Option<&household::Model>, intake_year: i32) -> Map<String, Value> {
     let sept_first = NaiveDate::from_ymd_opt(intake_year, 9, 1).unwrap_or(s.birth_date);
     let mut age = sept_first.year() - s.birth_date.year();
     if (sept_first.month(), sept_first.day()) < (s.birth_date.month(), s.birth_date.day()) {
         age -= 1;
     }
-    json!({
+    attributes_of(json!({
         "registered_poor": true,
         "in_senior_high": s.senior_high_status == SeniorHighStatus::Regular,
         "senior_high_status": s.senior_high_status.as_str(),
@@ -66,53 +73,65 @@ fn student_attributes(s: &student::Model, h: Option<&household::Model>, intake_y
         "intended_skill": s.intended_skill.clone().unwrap_or_default(),
         "age": age,
         "junior_high_school": s.junior_high_school,
-    })
+    }))
 }
 
-/// Builds the instance JSON.
-pub fn build_instance(inputs: &RunInputs<'_>) -> Result<Value, AppError> {
+/// Seats as the engine counts them: never below 0.
+fn seats(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// Builds the routing instance, typed, for [`crate::routing::route`].
+pub fn build_instance(inputs: &RunInputs<'_>) -> Result<Instance, AppError> {
     let code_of: HashMap<i32, &str> = inputs.programmes.iter().map(|p| (p.id, p.code.as_str())).collect();
     let mut programmes = Vec::with_capacity(inputs.programmes.len());
     for p in inputs.programmes {
-        let capacity = inputs.seats_left.get(&p.id).copied().unwrap_or(p.capacity).max(0);
-        let reserved = p.reserved_seats.min(capacity);
-        let requirements: Vec<Value> = requirements_of(p)?
-            .into_iter()
-            .map(|r| json!({ "name": r.name, "when": r.when }))
-            .collect();
-        let mut entry = json!({
-            "code": p.code, "capacity": capacity, "town": p.town, "requirements": requirements,
-            "attributes": {
+        let capacity = seats(inputs.seats_left.get(&p.id).copied().unwrap_or(p.capacity));
+        let reserved = seats(p.reserved_seats).min(capacity);
+        programmes.push(Programme {
+            code: p.code.clone(),
+            capacity,
+            town: p.town.clone(),
+            requirements: requirements_of(p)?,
+            reserved: (reserved > 0).then(|| Reserve {
+                when: p.reserved_rule.clone(),
+                seats: reserved,
+            }),
+            attributes: attributes_of(json!({
                 "name": p.name, "skill_area": p.skill_area, "intake_year": p.intake_year, "reserved_seats": reserved,
                 "school": inputs.schools.get(&p.school_id).map(|s| s.name.clone()).unwrap_or_default(),
-            }
+            })),
         });
-        if reserved > 0 {
-            entry["reserved"] = json!({ "when": p.reserved_rule, "seats": reserved });
-        }
-        programmes.push(entry);
     }
-    let students: Vec<Value> = inputs
+    let students = inputs
         .students
         .iter()
-        .map(|s| {
-            let prefs: Vec<&str> = inputs
+        .map(|s| Student {
+            id: student_key(s.id),
+            preferences: inputs
                 .preferences
                 .get(&s.id)
-                .map(|ids| ids.iter().filter_map(|id| code_of.get(id).copied()).collect())
-                .unwrap_or_default();
-            json!({
-                "id": student_key(s.id),
-                "preferences": prefs,
-                "attributes": student_attributes(s, inputs.households.get(&s.household_id), inputs.intake_year),
-            })
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| code_of.get(id).map(|c| c.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            lottery: None,
+            attributes: student_attributes(s, inputs.households.get(&s.household_id), inputs.intake_year),
         })
         .collect();
-    let rules = serde_json::to_value(inputs.rules).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(json!({ "seed": inputs.seed, "rules": rules, "programmes": programmes, "students": students }))
+    Ok(Instance {
+        seed: Some(u64::try_from(inputs.seed).unwrap_or(0)),
+        rules: inputs.rules.clone(),
+        programmes,
+        students,
+    })
 }
 
-/// A stable digest of an instance, recorded with the run so a run can be proven reproducible.
-pub fn digest(instance: &Value) -> String {
-    crate::auth::sha256_hex_bytes(instance.to_string().as_bytes())
+/// A stable digest of an instance, recorded with the run so a run can be proven reproducible and a
+/// commit can tell that the data changed since the dry run.
+pub fn digest(instance: &Instance) -> Result<String, AppError> {
+    let bytes = serde_json::to_vec(instance).map_err(|e| AppError::Internal(format!("instance digest: {e}")))?;
+    Ok(crate::auth::sha256_hex_bytes(&bytes))
 }

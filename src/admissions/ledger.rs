@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
 use entity::ledger_entry;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -31,8 +32,8 @@ pub struct LedgerLine {
     pub village: String,
     pub junior_high_school: String,
     pub phone: Option<String>,
-    /// Why the run left the student unplaced: its `not_placed_higher` list (empty: no choices).
-    /// Filled only for pages ([`super::ledger_query::explain`]).
+    /// Why the newest committed run left the student unplaced: its `not_placed_higher` list
+    /// (empty: no choices), stored with the line when the run was committed.
     pub why: serde_json::Value,
 }
 
@@ -61,23 +62,28 @@ pub async fn lines_of(
 ) -> Result<Vec<LedgerLine>, AppError> {
     let ids: Vec<i32> = entries.iter().map(|e| e.student_id).collect();
     let (students, households) = crate::student::students::students_with_households(db, &ids).await?;
-    Ok(entries
-        .into_iter()
-        .filter_map(|entry| {
-            let s = students.get(&entry.student_id)?;
-            let h = households.get(&s.household_id)?;
-            Some(LedgerLine {
-                student_name: s.name.clone(),
-                national_id_masked: s.national_id_masked.clone(),
-                town: h.town.clone(),
-                village: h.village.clone(),
-                junior_high_school: s.junior_high_school.clone(),
-                phone: s.phone.clone(),
-                why: serde_json::Value::Null,
-                entry,
-            })
-        })
-        .collect())
+    let mut lines = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let Some((s, h)) = students
+            .get(&entry.student_id)
+            .and_then(|s| Some((s, households.get(&s.household_id)?)))
+        else {
+            continue;
+        };
+        let why = serde_json::from_str(&entry.why)
+            .map_err(|e| AppError::Internal(format!("ledger line {}: reason: {e}", entry.id)))?;
+        lines.push(LedgerLine {
+            student_name: s.name.clone(),
+            national_id_masked: s.national_id_masked.clone(),
+            town: h.town.clone(),
+            village: h.village.clone(),
+            junior_high_school: s.junior_high_school.clone(),
+            phone: s.phone.clone(),
+            why,
+            entry,
+        });
+    }
+    Ok(lines)
 }
 
 /// Open lines counted per town and per junior-high school.
@@ -89,6 +95,28 @@ pub fn counts(lines: &[LedgerLine]) -> (BTreeMap<String, usize>, BTreeMap<String
         *by_school.entry(l.junior_high_school.clone()).or_insert(0) += 1;
     }
     (by_town, by_school)
+}
+
+/// Closes the lines `ids` because their students were placed (by a run, or directly with `note`
+/// saying why).
+pub async fn close_as_placed(
+    txn: &impl ConnectionTrait,
+    ids: &[i32],
+    actor: &Actor,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    for chunk in ids.chunks(400) {
+        ledger_entry::Entity::update_many()
+            .col_expr(ledger_entry::Column::ClosedAt, Expr::value(now))
+            .col_expr(ledger_entry::Column::CloseReason, Expr::value("placed"))
+            .col_expr(ledger_entry::Column::CloseNote, Expr::value(note.map(str::to_string)))
+            .col_expr(ledger_entry::Column::ClosedBy, Expr::value(actor.label.clone()))
+            .filter(ledger_entry::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Crosses a student off with a reason (and a note, required for `other`).

@@ -2,9 +2,9 @@
 //! why each student is on it (read from the run that left them unplaced), counts per town and
 //! school, and the rows of an export. Reads only; crossing off is in [`super::ledger`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use entity::{ledger_entry, routing_run, student};
+use entity::{ledger_entry, student};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
@@ -118,8 +118,7 @@ pub async fn search(
         .paginate(db, page.per_page);
     let total = paginator.num_items().await?;
     let entries = paginator.fetch_page(page.page - 1).await?;
-    let mut lines = lines_of(db, entries).await?;
-    explain(db, &mut lines).await?;
+    let lines = lines_of(db, entries).await?;
     Ok(Page::new(lines, page, total))
 }
 
@@ -130,8 +129,7 @@ pub async fn all(db: &impl ConnectionTrait, filter: &LedgerFilter) -> Result<Vec
         .order_by_asc(ledger_entry::Column::Id)
         .all(db)
         .await?;
-    let mut lines = lines_of(db, entries).await?;
-    explain(db, &mut lines).await?;
+    let lines = lines_of(db, entries).await?;
     Ok(lines)
 }
 
@@ -143,38 +141,4 @@ pub async fn open_counts(
     let lines = super::ledger::list(db, intake_year, true).await?;
     let (by_town, by_school) = super::ledger::counts(&lines);
     Ok((by_town, by_school, lines.len()))
-}
-
-/// Fills each line's `why` from the run that left the student unplaced: the reasons it gave for
-/// each choice (an empty list: the student made no choice). Each run's result is read once.
-pub async fn explain(db: &impl ConnectionTrait, lines: &mut [LedgerLine]) -> Result<(), AppError> {
-    let mut by_run: HashMap<i32, HashMap<String, serde_json::Value>> = HashMap::new();
-    for l in lines.iter_mut() {
-        let run_id = l.entry.run_id;
-        if let std::collections::hash_map::Entry::Vacant(slot) = by_run.entry(run_id) {
-            let reasons = match routing_run::Entity::find_by_id(run_id).one(db).await? {
-                Some(run) => reasons_of(&super::runs::result_of(&run)?),
-                None => HashMap::new(),
-            };
-            slot.insert(reasons);
-        }
-        let key = format!("S{}", l.entry.student_id);
-        l.why = by_run
-            .get(&run_id)
-            .and_then(|r| r.get(&key))
-            .cloned()
-            .unwrap_or(serde_json::Value::Array(Vec::new()));
-    }
-    Ok(())
-}
-
-/// Student → `not_placed_higher` of the unplaced students of a stored result.
-fn reasons_of(result: &serde_json::Value) -> HashMap<String, serde_json::Value> {
-    result["placements"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["programme"].is_null())
-        .filter_map(|p| Some((p["student"].as_str()?.to_string(), p["not_placed_higher"].clone())))
-        .collect()
 }

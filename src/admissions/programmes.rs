@@ -6,22 +6,15 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Select, Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Record};
 use crate::error::{AppError, FieldError, unique_violation_as};
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
+use crate::routing::instance::Rule;
 
 /// Whom reserved seats are for, unless a programme says otherwise.
 pub const DEFAULT_RESERVED_RULE: &str = "student.registered_poor";
-
-/// A named CEL condition, e.g. a programme's entry requirement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedRule {
-    pub name: String,
-    pub when: String,
-}
 
 /// A validated school.
 #[derive(Debug, Clone)]
@@ -63,7 +56,7 @@ pub struct ProgrammeInput {
     pub capacity: i32,
     pub reserved_seats: i32,
     pub reserved_rule: String,
-    pub requirements: Vec<NamedRule>,
+    pub requirements: Vec<Rule>,
 }
 
 /// Raw programme fields as received.
@@ -78,7 +71,7 @@ pub struct ProgrammeRaw {
     pub capacity: i64,
     pub reserved_seats: i64,
     pub reserved_rule: Option<String>,
-    pub requirements: Vec<NamedRule>,
+    pub requirements: Vec<Rule>,
 }
 
 impl ProgrammeInput {
@@ -150,7 +143,7 @@ impl ProgrammeInput {
             requirements: raw
                 .requirements
                 .into_iter()
-                .map(|r| NamedRule {
+                .map(|r| Rule {
                     name: r.name.trim().into(),
                     when: r.when.trim().into(),
                 })
@@ -238,7 +231,7 @@ fn programmes_query(intake_year: Option<i32>, school_id: Option<i32>) -> Select<
 }
 
 /// The requirement rules stored with a programme.
-pub fn requirements_of(p: &programme::Model) -> Result<Vec<NamedRule>, AppError> {
+pub fn requirements_of(p: &programme::Model) -> Result<Vec<Rule>, AppError> {
     serde_json::from_str(&p.requirements)
         .map_err(|e| AppError::Internal(format!("programme {} requirements: {e}", p.id)))
 }
@@ -263,8 +256,8 @@ pub async fn save_programme(
     let mut model = match id {
         Some(id) => {
             let current = get_programme(&txn, id).await?;
-            let placed = super::runs::placed_count(&txn, current.intake_year, &current.code).await?;
-            if (input.capacity as usize) < placed {
+            let placed = super::placements::taken(&txn, current.id).await?;
+            if u64::try_from(input.capacity).unwrap_or(0) < placed {
                 return Err(AppError::Conflict(
                     Msg::new("error.capacity_below_placed")
                         .arg("capacity", input.capacity)

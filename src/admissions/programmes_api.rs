@@ -7,11 +7,12 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
-use super::programmes::{self, NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw};
+use super::programmes::{self, NewSchool, ProgrammeInput, ProgrammeRaw};
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
+use crate::routing::instance::Rule;
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -47,13 +48,6 @@ pub struct NewSchoolRequest {
     pub town: String,
 }
 
-/// A named CEL condition over `student.*` and `programme.*`.
-#[derive(Debug, Clone, Object)]
-pub struct RuleDto {
-    pub name: String,
-    pub when: String,
-}
-
 /// A programme.
 #[derive(Debug, Object)]
 pub struct ProgrammeDto {
@@ -71,18 +65,12 @@ pub struct ProgrammeDto {
     /// CEL condition saying whom the reserved seats are for (default `student.registered_poor`).
     pub reserved_rule: String,
     /// Entry requirements: a student must meet all of them to take a seat here.
-    pub requirements: Vec<RuleDto>,
+    pub requirements: Vec<Rule>,
     pub updated_at: DateTime<Utc>,
 }
 
 pub fn programme_dto(p: programme::Model) -> Result<ProgrammeDto, AppError> {
-    let requirements = programmes::requirements_of(&p)?
-        .into_iter()
-        .map(|r| RuleDto {
-            name: r.name,
-            when: r.when,
-        })
-        .collect();
+    let requirements = programmes::requirements_of(&p)?;
     Ok(ProgrammeDto {
         id: p.id,
         school_id: p.school_id,
@@ -113,7 +101,7 @@ pub struct ProgrammeRequest {
     pub reserved_seats: i64,
     pub reserved_rule: Option<String>,
     #[oai(default)]
-    pub requirements: Vec<RuleDto>,
+    pub requirements: Vec<Rule>,
 }
 
 impl ProgrammeRequest {
@@ -128,14 +116,7 @@ impl ProgrammeRequest {
             capacity: self.capacity,
             reserved_seats: self.reserved_seats,
             reserved_rule: self.reserved_rule,
-            requirements: self
-                .requirements
-                .into_iter()
-                .map(|r| NamedRule {
-                    name: r.name,
-                    when: r.when,
-                })
-                .collect(),
+            requirements: self.requirements,
         })?;
         super::rules_check::check_programme_rules(&input)?;
         Ok(input)

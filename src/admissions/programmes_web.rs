@@ -6,10 +6,11 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::programmes::{self, NamedRule, NewSchool, ProgrammeInput, ProgrammeRaw};
+use super::programmes::{self, NewSchool, ProgrammeInput, ProgrammeRaw};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::routing::instance::Rule;
 use crate::state::AppState;
 use crate::web::{PortalCtx, form_errors, no_errors, redirect, render};
 
@@ -83,7 +84,7 @@ impl ProgrammeForm {
                     Msg::new("error.requirement_line").arg("line", line),
                 ));
             };
-            requirements.push(NamedRule {
+            requirements.push(Rule {
                 name: name.trim().into(),
                 when: when.trim().into(),
             });

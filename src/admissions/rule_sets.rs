@@ -7,29 +7,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 
-use super::programmes::NamedRule;
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
-
-/// A priority rule: `points` when `when` holds; `points` is a number or a CEL expression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PriorityRule {
-    pub name: String,
-    pub when: String,
-    pub points: serde_json::Value,
-}
-
-/// The rules of a set, in the routing instance's `rules` format.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Rules {
-    #[serde(default)]
-    pub eligibility: Vec<NamedRule>,
-    #[serde(default)]
-    pub priority: Vec<PriorityRule>,
-}
+use crate::routing::instance::Rules;
 
 /// The stored rules of a set.
 pub fn rules_of(set: &rule_set::Model) -> Result<Rules, AppError> {

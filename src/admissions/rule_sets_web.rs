@@ -7,11 +7,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::instance_builder::{programme_example, student_example};
-use super::programmes::NamedRule;
-use super::rule_sets::{self, PriorityRule, Rules};
+use super::rule_sets;
 use super::runs;
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 use crate::state::AppState;
 use crate::web::{PortalCtx, error_text, redirect, render};
 
@@ -56,7 +56,7 @@ fn rows(rules: &Rules) -> Value {
     let mut priority: Vec<Value> = rules
         .priority
         .iter()
-        .map(|r| json!({ "name": r.name, "when": r.when, "points": match &r.points { Value::String(s) => s.clone(), other => other.to_string() } }))
+        .map(|r| json!({ "name": r.name, "when": r.when, "points": match &r.points { PointsSpec::Expression(s) => s.clone(), PointsSpec::Number(n) => n.to_string() } }))
         .collect();
     eligibility.extend((0..EMPTY_ROWS).map(|_| json!({ "name": "", "when": "" })));
     priority.extend((0..EMPTY_ROWS).map(|_| json!({ "name": "", "when": "", "points": "" })));
@@ -90,7 +90,7 @@ fn parse_rules(pairs: &[(String, String)]) -> Rules {
         .iter()
         .zip(ew.iter())
         .filter(|(n, w)| !n.is_empty() || !w.is_empty())
-        .map(|(n, w)| NamedRule {
+        .map(|(n, w)| Rule {
             name: n.clone(),
             when: w.clone(),
         })
@@ -106,8 +106,8 @@ fn parse_rules(pairs: &[(String, String)]) -> Rules {
             points: p
                 .parse::<f64>()
                 .ok()
-                .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
-                .unwrap_or_else(|| Value::String(p.clone())),
+                .filter(|f| f.is_finite())
+                .map_or_else(|| PointsSpec::Expression(p.clone()), PointsSpec::Number),
         })
         .collect();
     Rules { eligibility, priority }

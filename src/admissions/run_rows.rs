@@ -119,11 +119,6 @@ impl RunFilter {
     }
 }
 
-/// The typed result stored with a run.
-pub fn typed_result(run: &routing_run::Model) -> Result<RoutingResult, AppError> {
-    serde_json::from_str(&run.result).map_err(|e| AppError::Internal(format!("run {} result: {e}", run.id)))
-}
-
 /// A page of a run's rows and what the page's filters can choose from.
 pub struct ResultPage {
     pub run: routing_run::Model,
@@ -142,7 +137,7 @@ pub async fn result_page(
     req: PageRequest,
 ) -> Result<ResultPage, AppError> {
     let run = get_run(db, id).await?;
-    let result = typed_result(&run)?;
+    let result = super::runs::result_of(&run)?;
     let all = rows_of(db, &result).await?;
     let towns: BTreeSet<&str> = all.iter().map(|r| r.town.as_str()).collect();
     let schools: BTreeSet<&str> = all.iter().map(|r| r.junior_high_school.as_str()).collect();
@@ -163,7 +158,7 @@ pub async fn result_page(
 /// Every row of run `id` that passes `filter`, unpaged (for exports).
 pub async fn all_rows(db: &impl ConnectionTrait, id: i32, filter: &RunFilter) -> Result<Vec<RunRow>, AppError> {
     let run = get_run(db, id).await?;
-    let mut rows = rows_of(db, &typed_result(&run)?).await?;
+    let mut rows = rows_of(db, &super::runs::result_of(&run)?).await?;
     rows.retain(|r| filter.keeps(r));
     Ok(rows)
 }

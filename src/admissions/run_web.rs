@@ -13,6 +13,7 @@ use crate::auth::Capability;
 use crate::error::AppError;
 use crate::export::{self, ExportTable};
 use crate::pagination::PageRequest;
+use crate::routing::result::{NotPlaced, Reason};
 use crate::state::AppState;
 use crate::web::{PortalCtx, render};
 
@@ -58,18 +59,20 @@ impl RunQuery {
 }
 
 /// One reason line for a higher choice not obtained, in the page language.
-pub(super) fn reason_text(state: &AppState, ctx: &PortalCtx, r: &Value) -> String {
-    let reason = r["reason"].as_str().unwrap_or_default();
-    let programme = r["programme"].as_str().unwrap_or_default();
-    let key = format!("routing_page.reason_{reason}");
-    let rule = r["rule"].as_str().unwrap_or_default();
-    let cutoff = r["cutoff_points"]
-        .as_f64()
-        .map(|p| format!("{p:.1}"))
-        .unwrap_or_default();
+pub(super) fn reason_text(state: &AppState, ctx: &PortalCtx, r: &NotPlaced) -> String {
+    let programme = r.programme.as_deref().unwrap_or_default();
+    let (key, rule, cutoff) = match &r.reason {
+        Reason::Full { cutoff_points, .. } => (
+            "routing_page.reason_full",
+            "",
+            cutoff_points.map(|p| format!("{p:.1}")).unwrap_or_default(),
+        ),
+        Reason::Requirement { rule } => ("routing_page.reason_requirement", rule.as_str(), String::new()),
+        Reason::Ineligible { rule } => ("routing_page.reason_ineligible", rule.as_str(), String::new()),
+    };
     state.i18n.render(
         ctx.lang,
-        &key,
+        key,
         [("programme", programme), ("rule", rule), ("cutoff", cutoff.as_str())],
     )
 }
@@ -77,7 +80,7 @@ pub(super) fn reason_text(state: &AppState, ctx: &PortalCtx, r: &Value) -> Strin
 fn reasons(state: &AppState, ctx: &PortalCtx, row: &RunRow) -> Vec<String> {
     row.not_placed_higher
         .iter()
-        .map(|r| reason_text(state, ctx, &serde_json::to_value(r).unwrap_or_default()))
+        .map(|r| reason_text(state, ctx, r))
         .collect()
 }
 

@@ -4,16 +4,15 @@
 //! student's archive and opens ledger lines for eligible students left unplaced, in one
 //! transaction. A later round routes the still-unplaced students into the seats left.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
-use entity::{archive_entry, household, ledger_entry, preference, programme, routing_run, school, student};
+use entity::{archive_entry, household, ledger_entry, placement, preference, programme, routing_run, school, student};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::instance_builder::{RunInputs, build_instance, digest};
 use super::rule_sets::{get_rule_set, rules_of};
@@ -21,6 +20,8 @@ use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
+use crate::routing::instance::Rules;
+use crate::routing::result::{NotPlaced, Placement, Reason, RoutingResult};
 use crate::student::timeline::EntryDetails;
 
 /// Counts stored with a run.
@@ -64,8 +65,8 @@ pub async fn page_runs(db: &impl ConnectionTrait, page: PageRequest) -> Result<P
     Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
-/// The stored result JSON of a run (the documented routing result format).
-pub fn result_of(run: &routing_run::Model) -> Result<Value, AppError> {
+/// The stored result of a run, typed (the documented routing result format).
+pub fn result_of(run: &routing_run::Model) -> Result<RoutingResult, AppError> {
     serde_json::from_str(&run.result).map_err(|e| AppError::Internal(format!("run {} result: {e}", run.id)))
 }
 
@@ -73,60 +74,16 @@ pub fn summary_of(run: &routing_run::Model) -> RunSummary {
     serde_json::from_str(&run.summary).unwrap_or_default()
 }
 
-/// Students already given a seat by a committed run of the year: student id → programme id.
-pub async fn committed_placements(
-    db: &impl ConnectionTrait,
-    intake_year: i32,
-    codes: &HashMap<String, i32>,
-) -> Result<HashMap<i32, i32>, AppError> {
-    let runs = routing_run::Entity::find()
-        .filter(routing_run::Column::IntakeYear.eq(intake_year))
-        .filter(routing_run::Column::Status.eq("committed"))
-        .all(db)
-        .await?;
-    let mut placed = HashMap::new();
-    for run in runs {
-        for p in placements(&result_of(&run)?) {
-            if let (Some(sid), Some(code)) = (p.student_id, p.programme.as_deref())
-                && let Some(pid) = codes.get(code)
-            {
-                placed.insert(sid, *pid);
-            }
-        }
-    }
-    Ok(placed)
+/// The student id of a result line (`S<id>`).
+pub fn student_of(p: &Placement) -> Option<i32> {
+    p.student.strip_prefix('S')?.parse().ok()
 }
 
-/// How many students committed runs of `intake_year` placed in the programme with `code`.
-pub async fn placed_count(db: &impl ConnectionTrait, intake_year: i32, code: &str) -> Result<usize, AppError> {
-    let codes = HashMap::from([(code.to_string(), 0)]);
-    Ok(committed_placements(db, intake_year, &codes).await?.len())
-}
-
-/// One placement line of a stored result.
-pub struct Placement {
-    pub student_id: Option<i32>,
-    pub programme: Option<String>,
-    pub raw: Value,
-}
-
-/// The placement lines of a result.
-pub fn placements(result: &Value) -> Vec<Placement> {
-    result["placements"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|p| Placement {
-                    student_id: p["student"]
-                        .as_str()
-                        .and_then(|s| s.strip_prefix('S'))
-                        .and_then(|n| n.parse().ok()),
-                    programme: p["programme"].as_str().map(str::to_string),
-                    raw: p.clone(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// Whether an eligibility rule left the student out of routing (不在分流范围).
+pub fn is_ineligible(p: &Placement) -> bool {
+    p.not_placed_higher
+        .iter()
+        .any(|n| matches!(n.reason, Reason::Ineligible { .. }))
 }
 
 /// A routing computed from the current data, not yet stored.
@@ -134,19 +91,18 @@ struct Computed {
     round: i32,
     seed: i64,
     input_digest: String,
-    result: Value,
-    summary: RunSummary,
+    result: RoutingResult,
 }
 
-/// Builds the instance of `intake_year` from the database with `rules` and routes it. Round =
-/// committed rounds of the year + 1; a later round only routes students not yet placed, into the
-/// seats left.
-async fn compute(
-    db: &DatabaseConnection,
-    rules: &super::rule_sets::Rules,
+/// The typed instance of `intake_year` from the database with `rules`: round = committed rounds of
+/// the year + 1; a later round only routes students neither placed nor crossed off, into the seats
+/// left.
+async fn instance_of(
+    db: &impl ConnectionTrait,
+    rules: &Rules,
     intake_year: i32,
-    seed: Option<i64>,
-) -> Result<Computed, AppError> {
+    seed: i64,
+) -> Result<(i32, crate::routing::Instance), AppError> {
     let programmes = programme::Entity::find()
         .filter(programme::Column::IntakeYear.eq(intake_year))
         .order_by_asc(programme::Column::Code)
@@ -158,16 +114,14 @@ async fn compute(
             Msg::new("error.no_programmes").arg("year", intake_year),
         ));
     }
-    let codes: HashMap<String, i32> = programmes.iter().map(|p| (p.code.clone(), p.id)).collect();
-    let already = committed_placements(db, intake_year, &codes).await?;
+    let already = super::placements::in_force(db, intake_year).await?;
     // Crossed off the ledger stays crossed off: out of later rounds until staff reinstate them.
     let crossed = super::ledger::crossed_off_students(db, intake_year).await?;
     let round = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(intake_year))
         .filter(routing_run::Column::Status.eq("committed"))
-        .all(db)
-        .await?
-        .len() as i32
+        .count(db)
+        .await? as i32
         + 1;
     let mut seats_left: HashMap<i32, i32> = programmes.iter().map(|p| (p.id, p.capacity)).collect();
     for pid in already.values() {
@@ -198,13 +152,13 @@ async fn compute(
     let mut preferences: HashMap<i32, Vec<i32>> = HashMap::new();
     for p in preference::Entity::find()
         .filter(preference::Column::Confirmed.eq(true))
+        .order_by_asc(preference::Column::StudentId)
         .order_by_asc(preference::Column::Rank)
         .all(db)
         .await?
     {
         preferences.entry(p.student_id).or_default().push(p.programme_id);
     }
-    let seed = seed.unwrap_or_else(|| rand::random::<u32>() as i64);
     let inputs = RunInputs {
         intake_year,
         seed,
@@ -216,26 +170,38 @@ async fn compute(
         households: &households,
         preferences: &preferences,
     };
-    let instance = build_instance(&inputs)?;
-    let input_digest = digest(&instance);
-    let result_text = tokio::task::spawn_blocking(move || crate::routing::route_json(&instance.to_string()))
+    Ok((round, build_instance(&inputs)?))
+}
+
+/// Builds the instance of `intake_year` and routes it (off the async threads).
+async fn compute(
+    db: &impl ConnectionTrait,
+    rules: &Rules,
+    intake_year: i32,
+    seed: Option<i64>,
+) -> Result<Computed, AppError> {
+    let seed = seed.unwrap_or_else(|| rand::random::<u32>() as i64);
+    let (round, instance) = instance_of(db, rules, intake_year, seed).await?;
+    let input_digest = digest(&instance)?;
+    let result = tokio::task::spawn_blocking(move || crate::routing::route(&instance))
         .await
         .map_err(|e| AppError::Internal(format!("routing task: {e}")))?
         .map_err(|e| AppError::invalid("rule_set_id", Msg::new("error.rule_invalid").arg("reason", e)))?;
-    let result: Value = serde_json::from_str(&result_text).map_err(|e| AppError::Internal(e.to_string()))?;
-    let summary = RunSummary {
-        students: result["summary"]["students"].as_u64().unwrap_or(0),
-        eligible: result["summary"]["eligible"].as_u64().unwrap_or(0),
-        placed: result["summary"]["placed"].as_u64().unwrap_or(0),
-        unplaced: result["summary"]["unplaced"].as_u64().unwrap_or(0),
-    };
     Ok(Computed {
         round,
         seed,
         input_digest,
         result,
-        summary,
     })
+}
+
+fn summary_from(result: &RoutingResult) -> RunSummary {
+    RunSummary {
+        students: result.summary.students,
+        eligible: result.summary.eligible,
+        placed: result.summary.placed,
+        unplaced: result.summary.unplaced,
+    }
 }
 
 /// Computes a dry run with a published rule set and stores it; archives are not touched.
@@ -264,8 +230,9 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
         seed,
         input_digest,
         result,
-        summary,
     } = compute(db, &rules_of(&set)?, req.intake_year, req.seed).await?;
+    let summary = summary_from(&result);
+    let stored = serde_json::to_string(&result).map_err(|e| AppError::Internal(format!("run result: {e}")))?;
     let txn = db.begin().await?;
     let run = routing_run::ActiveModel {
         intake_year: Set(req.intake_year),
@@ -274,7 +241,7 @@ pub async fn dry_run(db: &DatabaseConnection, actor: &Actor, req: RunRequest) ->
         seed: Set(seed),
         input_digest: Set(input_digest),
         status: Set("dry_run".into()),
-        result: Set(result.to_string()),
+        result: Set(stored),
         summary: Set(serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.to_string()))?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
@@ -318,29 +285,28 @@ pub async fn try_rule_set(db: &DatabaseConnection, rule_set_id: i32, intake_year
     let set = get_rule_set(db, rule_set_id).await?;
     let computed = compute(db, &rules_of(&set)?, intake_year, Some(0)).await?;
     let mut report = TryReport {
-        summary: computed.summary,
+        summary: summary_from(&computed.result),
         ineligible_by_rule: Default::default(),
         requirement_failures: Default::default(),
         points_distribution: Vec::new(),
     };
-    let mut buckets: std::collections::BTreeMap<i64, u64> = Default::default();
-    for p in placements(&computed.result) {
+    let mut buckets: BTreeMap<i64, u64> = Default::default();
+    for p in &computed.result.placements {
         // The engine repeats an eligibility refusal on each choice: count the student once per rule.
-        let mut ineligible_by: std::collections::BTreeSet<String> = Default::default();
-        for r in p.raw["not_placed_higher"].as_array().into_iter().flatten() {
-            let rule = r["rule"].as_str().unwrap_or_default().to_string();
-            match r["reason"].as_str() {
-                Some("ineligible") => {
+        let mut ineligible_by: BTreeSet<&str> = Default::default();
+        for n in &p.not_placed_higher {
+            match &n.reason {
+                Reason::Ineligible { rule } => {
                     ineligible_by.insert(rule);
                 }
-                Some("requirement") => *report.requirement_failures.entry(rule).or_insert(0) += 1,
-                _ => {}
+                Reason::Requirement { rule } => *report.requirement_failures.entry(rule.clone()).or_insert(0) += 1,
+                Reason::Full { .. } => {}
             }
         }
         for rule in ineligible_by {
-            *report.ineligible_by_rule.entry(rule).or_insert(0) += 1;
+            *report.ineligible_by_rule.entry(rule.to_string()).or_insert(0) += 1;
         }
-        if let Some(points) = p.raw["points"].as_f64() {
+        if let Some(points) = p.points {
             *buckets.entry((points / 10.0).floor() as i64).or_insert(0) += 1;
         }
     }
@@ -361,27 +327,28 @@ pub struct Move {
     pub from: Option<String>,
     pub to: Option<String>,
     /// Why the student did not get a higher choice in the second run.
-    pub why: Value,
+    pub why: Vec<NotPlaced>,
 }
 
-/// Students placed differently by `other` than by `base`.
+/// Students placed differently by `other` than by `base`, by student id.
 pub async fn diff(db: &impl ConnectionTrait, base: i32, other: i32) -> Result<Vec<Move>, AppError> {
-    let a = placements(&result_of(&get_run(db, base).await?)?);
-    let b = placements(&result_of(&get_run(db, other).await?)?);
+    let a = result_of(&get_run(db, base).await?)?;
+    let b = result_of(&get_run(db, other).await?)?;
     let before: HashMap<i32, Option<String>> = a
+        .placements
         .into_iter()
-        .filter_map(|p| p.student_id.map(|s| (s, p.programme)))
+        .filter_map(|p| student_of(&p).map(|s| (s, p.programme)))
         .collect();
     let mut moves = Vec::new();
-    for p in b {
-        let Some(sid) = p.student_id else { continue };
+    for p in b.placements {
+        let Some(sid) = student_of(&p) else { continue };
         let from = before.get(&sid).cloned().flatten();
         if from != p.programme {
             moves.push(Move {
                 student_id: sid,
                 from,
-                to: p.programme.clone(),
-                why: p.raw["not_placed_higher"].clone(),
+                to: p.programme,
+                why: p.not_placed_higher,
             });
         }
     }
@@ -389,14 +356,30 @@ pub async fn diff(db: &impl ConnectionTrait, base: i32, other: i32) -> Result<Ve
     Ok(moves)
 }
 
-/// Commits a dry run: offers into archives, ledger lines for the eligible left unplaced, ledger
-/// lines of students now placed closed — all in one transaction, audited. Refused when the run is
-/// not the newest dry run of its year and round, or the data changed since (the digest differs).
+fn json_text<T: Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Commits a dry run in one audited transaction: a placement row and an offer in the archive for
+/// each placed student, a ledger line (with the run's reason) for each eligible student left
+/// unplaced who has none, the reason refreshed on lines still open, and the lines of students now
+/// placed closed. Refused when the run is not a dry run, its round is already committed, or the
+/// data changed since the dry run (the instance built now has another digest).
 pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<routing_run::Model, AppError> {
-    // A write transaction: a cross-off or reinstatement cannot slip in between reading the ledger and
-    // writing it.
+    // A write transaction: a cross-off, reinstatement, direct placement or import cannot slip in
+    // between checking the data and writing the results.
     let txn = crate::db::begin_write(db).await?;
     let run = get_run(&txn, id).await?;
+    // The year's programme rows locked first (PostgreSQL), as a direct placement does, so the two
+    // cannot interleave.
+    let programmes: HashMap<String, programme::Model> = programme::Entity::find()
+        .filter(programme::Column::IntakeYear.eq(run.intake_year))
+        .lock_exclusive()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
     let claimed = routing_run::Entity::update_many()
         .col_expr(
             routing_run::Column::Status,
@@ -418,21 +401,19 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
         .filter(routing_run::Column::Round.eq(run.round))
         .filter(routing_run::Column::Status.eq("committed"))
         .filter(routing_run::Column::Id.ne(id))
-        .all(&txn)
+        .count(&txn)
         .await?;
-    if !same_round.is_empty() {
+    if same_round > 0 {
         return Err(AppError::Conflict(
             Msg::new("error.round_already_committed").arg("round", run.round),
         ));
     }
+    let set = get_rule_set(&txn, run.rule_set_id).await?;
+    let (_, instance) = instance_of(&txn, &rules_of(&set)?, run.intake_year, run.seed).await?;
+    if digest(&instance)? != run.input_digest {
+        return Err(AppError::Conflict(Msg::new("error.run_stale")));
+    }
     let result = result_of(&run)?;
-    let programmes: HashMap<String, programme::Model> = programme::Entity::find()
-        .filter(programme::Column::IntakeYear.eq(run.intake_year))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.code.clone(), p))
-        .collect();
     let schools: HashMap<i32, school::Model> = school::Entity::find()
         .all(&txn)
         .await?
@@ -441,57 +422,74 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
         .collect();
     // Every line of the year, open or crossed off: a student already on the ledger (even crossed
     // off) gets no second line.
-    let lines: Vec<ledger_entry::Model> = ledger_entry::Entity::find()
+    let lines: HashMap<i32, ledger_entry::Model> = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::IntakeYear.eq(run.intake_year))
+        .filter(
+            sea_orm::Condition::any()
+                .add(ledger_entry::Column::CloseReason.is_null())
+                .add(ledger_entry::Column::CloseReason.ne("placed")),
+        )
         .all(&txn)
-        .await?;
-    let has_line: HashSet<i32> = lines
-        .iter()
-        .filter(|l| l.close_reason.as_deref() != Some("placed"))
-        .map(|l| l.student_id)
-        .collect();
-    let open: HashMap<i32, ledger_entry::Model> = lines
+        .await?
         .into_iter()
-        .filter(|l| l.closed_at.is_none())
         .map(|l| (l.student_id, l))
         .collect();
     let now = Utc::now();
     let today = now.date_naive();
+    let mut seats = Vec::new();
     let mut offers = Vec::new();
     let mut opened = Vec::new();
-    let mut placed_ids = HashSet::new();
-    for p in placements(&result) {
-        let Some(sid) = p.student_id else { continue };
+    let mut still_open = Vec::new();
+    let mut placed_ids = Vec::new();
+    for p in &result.placements {
+        let Some(sid) = student_of(p) else { continue };
         match p.programme.as_deref().and_then(|c| programmes.get(c)) {
             Some(prog) => {
-                placed_ids.insert(sid);
+                placed_ids.push(sid);
+                let why = (!p.not_placed_higher.is_empty())
+                    .then(|| serde_json::to_value(&p.not_placed_higher))
+                    .transpose()
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                seats.push(placement::ActiveModel {
+                    student_id: Set(sid),
+                    intake_year: Set(run.intake_year),
+                    programme_id: Set(prog.id),
+                    run_id: Set(Some(id)),
+                    round: Set(Some(run.round)),
+                    choice: Set(p.choice.and_then(|c| i32::try_from(c).ok())),
+                    points: Set(p.points),
+                    why_not_higher: Set(json_text(&p.not_placed_higher)?),
+                    direct_reason: Set(None),
+                    placed_by: Set(actor.label.clone()),
+                    placed_at: Set(now),
+                    ..Default::default()
+                });
                 let details = EntryDetails::EnrolmentOffer {
                     school: schools.get(&prog.school_id).map(|s| s.name.clone()).unwrap_or_default(),
                     programme: prog.name.clone(),
                     round: Some(run.round),
-                    why_not_higher: p.raw["not_placed_higher"]
-                        .as_array()
-                        .filter(|l| !l.is_empty())
-                        .map(|_| p.raw["not_placed_higher"].clone()),
+                    why_not_higher: why,
+                    direct_reason: None,
                 };
                 offers.push(crate::student::students::new_entry(sid, today, &details, None, actor)?);
             }
-            None => {
-                let ineligible = p.raw["not_placed_higher"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|x| x["reason"] == "ineligible"))
-                    || p.raw["reason"] == "ineligible";
-                if !ineligible && !has_line.contains(&sid) {
-                    opened.push(ledger_entry::ActiveModel {
-                        student_id: Set(sid),
-                        intake_year: Set(run.intake_year),
-                        run_id: Set(id),
-                        opened_at: Set(now),
-                        ..Default::default()
-                    });
-                }
-            }
+            None if is_ineligible(p) => {}
+            None => match lines.get(&sid) {
+                None => opened.push(ledger_entry::ActiveModel {
+                    student_id: Set(sid),
+                    intake_year: Set(run.intake_year),
+                    run_id: Set(id),
+                    opened_at: Set(now),
+                    why: Set(json_text(&p.not_placed_higher)?),
+                    ..Default::default()
+                }),
+                Some(line) if line.closed_at.is_none() => still_open.push((line.id, json_text(&p.not_placed_higher)?)),
+                Some(_) => {}
+            },
         }
+    }
+    for chunk in seats.chunks(400) {
+        placement::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     for chunk in offers.chunks(400) {
         archive_entry::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
@@ -499,33 +497,27 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
     for chunk in opened.chunks(400) {
         ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
-    let to_close: Vec<i32> = open
-        .values()
-        .filter(|l| placed_ids.contains(&l.student_id))
-        .map(|l| l.id)
-        .collect();
-    if !to_close.is_empty() {
+    // Lines still open carry the newest round's reason.
+    for (line, why) in still_open {
         ledger_entry::Entity::update_many()
-            .col_expr(ledger_entry::Column::ClosedAt, sea_orm::sea_query::Expr::value(now))
-            .col_expr(
-                ledger_entry::Column::CloseReason,
-                sea_orm::sea_query::Expr::value("placed"),
-            )
-            .col_expr(
-                ledger_entry::Column::ClosedBy,
-                sea_orm::sea_query::Expr::value(actor.label.clone()),
-            )
-            .filter(ledger_entry::Column::Id.is_in(to_close))
+            .col_expr(ledger_entry::Column::Why, sea_orm::sea_query::Expr::value(why))
+            .filter(ledger_entry::Column::Id.eq(line))
             .exec(&txn)
             .await?;
     }
-    let placed: Vec<i32> = placed_ids.iter().copied().collect();
-    crate::student::students::refresh_statuses_of(&txn, &placed, today).await?;
+    let placed_set: HashSet<i32> = placed_ids.iter().copied().collect();
+    let to_close: Vec<i32> = lines
+        .values()
+        .filter(|l| l.closed_at.is_none() && placed_set.contains(&l.student_id))
+        .map(|l| l.id)
+        .collect();
+    super::ledger::close_as_placed(&txn, &to_close, actor, None).await?;
+    crate::student::students::refresh_statuses_of(&txn, &placed_ids, today).await?;
     let text = format!(
-        "{} round {}: {} offers written, {} added to the ledger",
+        "{} round {}: {} placed, {} added to the ledger",
         run.intake_year,
         run.round,
-        offers.len(),
+        seats.len(),
         opened.len()
     );
     audit::record(&txn, actor, "routing.commit", Record::new("routing_run", id), text).await?;

@@ -44,14 +44,7 @@ pub async fn programmes_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Q
     let mut filled: HashMap<i32, i64> = HashMap::new();
     let years: std::collections::BTreeSet<i32> = list.iter().map(|p| p.intake_year).collect();
     for y in years {
-        let codes: HashMap<String, i32> = list
-            .iter()
-            .filter(|p| p.intake_year == y)
-            .map(|p| (p.code.clone(), p.id))
-            .collect();
-        for pid in runs::committed_placements(&state.db, y, &codes).await?.into_values() {
-            *filled.entry(pid).or_insert(0) += 1;
-        }
+        filled.extend(super::placements::taken_per_programme(&state.db, y).await?);
     }
     let rows: Vec<Value> = list
         .iter()
@@ -68,8 +61,17 @@ pub async fn runs_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageRes
 }
 
 async fn show_runs(state: &AppState, ctx: &PortalCtx, can_run: bool, error: String) -> PageResult {
-    let list: Vec<Value> = runs::list_runs(&state.db)
-        .await?
+    let all = runs::list_runs(&state.db).await?;
+    // The round history: each year's runs, then its direct placements.
+    let years: std::collections::BTreeSet<i32> = all.iter().map(|r| r.intake_year).collect();
+    let mut direct = Vec::new();
+    for y in years.into_iter().rev() {
+        let rows = super::placements_web::direct_rows(state, y).await?;
+        if !rows.is_empty() {
+            direct.push(json!({ "year": y, "rows": rows }));
+        }
+    }
+    let list: Vec<Value> = all
         .into_iter()
         .map(|r| {
             let s = runs::summary_of(&r);
@@ -82,7 +84,7 @@ async fn show_runs(state: &AppState, ctx: &PortalCtx, can_run: bool, error: Stri
         .filter(|s| s.status == "published")
         .map(|s| json!({ "id": s.id, "label": format!("{} v{}", s.name, s.version) }))
         .collect();
-    let vars = json!({ "runs": list, "rule_sets": sets, "can_run": can_run, "error": error });
+    let vars = json!({ "runs": list, "rule_sets": sets, "can_run": can_run, "error": error, "direct": direct });
     let status = if error_is_set(&vars) {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -142,12 +144,9 @@ pub async fn create_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: For
 }
 
 /// Student names for the ids in a result (`S<id>`).
-async fn names(state: &AppState, result: &Value) -> Result<HashMap<i32, String>, AppError> {
+async fn names(state: &AppState, result: &crate::routing::RoutingResult) -> Result<HashMap<i32, String>, AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: Vec<i32> = runs::placements(result)
-        .into_iter()
-        .filter_map(|p| p.student_id)
-        .collect();
+    let ids: Vec<i32> = result.placements.iter().filter_map(runs::student_of).collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(1000) {
         for s in entity::student::Entity::find()
@@ -187,7 +186,7 @@ pub async fn diff_page(
     let rows: Vec<Value> = moves
         .iter()
         .map(|m| {
-            let why: Vec<String> = m.why.as_array().map(|l| l.iter().map(|r| reason_text(&state, &ctx, r)).collect()).unwrap_or_default();
+            let why: Vec<String> = m.why.iter().map(|r| reason_text(&state, &ctx, r)).collect();
             json!({ "student_id": m.student_id, "name": names.get(&m.student_id).cloned().unwrap_or_default(), "from": m.from, "to": m.to, "why": why })
         })
         .collect();

@@ -10,7 +10,7 @@ use entity::{archive_entry, ledger_entry, programme, registration, routing_run, 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use crate::admissions::runs::{placements, result_of};
+use crate::admissions::runs::{is_ineligible, result_of, student_of};
 use crate::error::AppError;
 use crate::export::ExportTable;
 use crate::student::timeline::{EntryDetails, FollowUpOutcome};
@@ -140,28 +140,22 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .filter(routing_run::Column::Status.eq("committed"))
         .all(db)
         .await?;
-    let by_code: HashMap<&str, &programme::Model> = programmes.iter().map(|p| (p.code.as_str(), p)).collect();
-    let mut eligible: HashSet<i32> = HashSet::new();
-    let mut placed: HashMap<i32, String> = HashMap::new();
+    let by_id: HashMap<i32, &programme::Model> = programmes.iter().map(|p| (p.id, p)).collect();
+    // Placed: the placement rows (runs and direct placements). Eligible: whom a committed run
+    // found eligible, and whoever was placed directly.
+    let placed: HashMap<i32, i32> = crate::admissions::placements::in_force(db, filter.year).await?;
+    let mut eligible: HashSet<i32> = placed.keys().copied().collect();
     let mut cutoffs: HashMap<String, f64> = HashMap::new();
     for run in &runs {
         let result = result_of(run)?;
-        for p in placements(&result) {
-            let Some(sid) = p.student_id else { continue };
-            let ineligible = p.raw["reason"] == "ineligible"
-                || p.raw["not_placed_higher"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|x| x["reason"] == "ineligible"));
-            if !ineligible {
+        for p in &result.placements {
+            if let Some(sid) = student_of(p).filter(|_| !is_ineligible(p)) {
                 eligible.insert(sid);
             }
-            if let Some(code) = p.programme {
-                placed.insert(sid, code);
-            }
         }
-        for pr in result["programmes"].as_array().into_iter().flatten() {
-            if let (Some(code), Some(points)) = (pr["code"].as_str(), pr["cutoff_points"].as_f64()) {
-                cutoffs.insert(code.to_string(), points);
+        for pr in &result.programmes {
+            if let Some(points) = pr.cutoff_points {
+                cutoffs.insert(pr.code.clone(), points);
             }
         }
     }
@@ -189,7 +183,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     let counted_twice = times.values().filter(|n| **n > 1).count();
     let placed_in_scope = placed
         .values()
-        .filter(|code| by_code.get(code.as_str()).is_some_and(|p| in_school(p)))
+        .filter(|pid| by_id.get(*pid).is_some_and(|p| in_school(p)))
         .count();
     let funnel = Funnel {
         committed_runs: runs.len(),
@@ -208,9 +202,9 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     };
 
     // Programme fill.
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for code in placed.values() {
-        *counts.entry(code.as_str()).or_default() += 1;
+    let mut counts: HashMap<i32, usize> = HashMap::new();
+    for pid in placed.values() {
+        *counts.entry(*pid).or_default() += 1;
     }
     let mut fill: Vec<Fill> = programmes
         .iter()
@@ -220,7 +214,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
             name: p.name.clone(),
             school: schools.get(&p.school_id).cloned().unwrap_or_default(),
             capacity: p.capacity,
-            placed: counts.get(p.code.as_str()).copied().unwrap_or(0),
+            placed: counts.get(&p.id).copied().unwrap_or(0),
             cutoff: cutoffs.get(&p.code).copied(),
         })
         .collect();

@@ -111,7 +111,6 @@ pub async fn placed_students(db: &impl ConnectionTrait, intake_year: i32) -> Res
         .filter(programme::Column::IntakeYear.eq(intake_year))
         .all(db)
         .await?;
-    let codes: HashMap<String, i32> = programmes.iter().map(|p| (p.code.clone(), p.id)).collect();
     let by_id: HashMap<i32, &programme::Model> = programmes.iter().map(|p| (p.id, p)).collect();
     let schools: HashMap<i32, String> = school::Entity::find()
         .all(db)
@@ -119,7 +118,7 @@ pub async fn placed_students(db: &impl ConnectionTrait, intake_year: i32) -> Res
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let placements = crate::admissions::runs::committed_placements(db, intake_year, &codes).await?;
+    let placements = crate::admissions::placements::in_force(db, intake_year).await?;
     let ids: Vec<i32> = placements.keys().copied().collect();
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(500) {

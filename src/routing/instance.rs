@@ -23,37 +23,46 @@ pub struct Instance {
     pub students: Vec<Student>,
 }
 
-/// Rules for everyone: who must be routed, and the priority points.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Rules for everyone: who must be routed, and the priority points. The one rules model of the
+/// product: a rule set stores these, the API reads and writes them (the `Object` derive only
+/// describes the shape for the OpenAPI document), and a run hands them to the engine as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, poem_openapi::Object)]
 #[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
 pub struct Rules {
     /// All must hold for a student to be routed.
     #[serde(default)]
+    #[oai(default)]
     pub eligibility: Vec<Rule>,
     /// Each that holds adds its points at a programme.
     #[serde(default)]
+    #[oai(default)]
     pub priority: Vec<PriorityRule>,
 }
 
-/// A named condition in CEL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A named condition in CEL over `student.*` and `programme.*`, e.g. `!student.in_senior_high`:
+/// an eligibility rule, or a programme's entry requirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, poem_openapi::Object)]
 #[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
 pub struct Rule {
     pub name: String,
     pub when: String,
 }
 
 /// A named condition and the points it gives when it holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, poem_openapi::Object)]
 #[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
 pub struct PriorityRule {
     pub name: String,
     pub when: String,
     pub points: PointsSpec,
 }
 
-/// Points: a number, or a CEL expression giving an int or a double.
-#[derive(Debug, Clone, PartialEq)]
+/// Points: a number, or a CEL expression giving an int or a double, such as
+/// `double(student.exam_score) / 10.0`.
+#[derive(Debug, Clone, PartialEq, poem_openapi::Union)]
 pub enum PointsSpec {
     Number(f64),
     Expression(String),

@@ -176,6 +176,7 @@ impl EntryForm {
                 programme: f.required("programme", &self.programme),
                 round: f.number("round", &self.round, 20.0).map(|n| n as i32),
                 why_not_higher: None,
+                direct_reason: None,
             },
             "enrolment" => EntryDetails::Enrolment {
                 school: f.required("school", &self.school),

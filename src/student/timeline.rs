@@ -54,6 +54,9 @@ pub enum EntryDetails {
         /// From a routing run: why each higher choice was not obtained (routing result format).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why_not_higher: Option<serde_json::Value>,
+        /// Set when staff placed the student directly instead of by a routing run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        direct_reason: Option<String>,
     },
     Enrolment {
         school: String,
@@ -409,6 +412,7 @@ mod tests {
                 programme: "数控".into(),
                 round: Some(1),
                 why_not_higher: None,
+                direct_reason: None,
             },
         );
         assert_eq!(
@@ -462,6 +466,7 @@ mod tests {
                 programme: "护理".into(),
                 round: None,
                 why_not_higher: None,
+                direct_reason: None,
             },
         );
         let mut fixed = entry(
@@ -472,6 +477,7 @@ mod tests {
                 programme: "数控".into(),
                 round: None,
                 why_not_higher: None,
+                direct_reason: None,
             },
         );
         fixed.supersedes = Some(1);

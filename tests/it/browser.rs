@@ -121,15 +121,15 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         .await
         .expect("programme");
     }
-    let rules = vocpath::admissions::rule_sets::Rules {
-        eligibility: vec![vocpath::admissions::programmes::NamedRule {
+    let rules = vocpath::routing::instance::Rules {
+        eligibility: vec![vocpath::routing::instance::Rule {
             name: "未升入普通高中".into(),
             when: "!student.in_senior_high".into(),
         }],
-        priority: vec![vocpath::admissions::rule_sets::PriorityRule {
+        priority: vec![vocpath::routing::instance::PriorityRule {
             name: "中考成绩".into(),
             when: "true".into(),
-            points: serde_json::json!("double(student.exam_score) / 10.0"),
+            points: vocpath::routing::instance::PointsSpec::Expression("double(student.exam_score) / 10.0".into()),
         }],
     };
     let set = vocpath::admissions::rule_sets::create_draft(db, &actor, "分流规则", rules)

@@ -18,6 +18,7 @@ mod import_uploads;
 mod lists;
 mod mentor;
 mod outbox;
+mod placements;
 mod routing;
 mod security;
 mod training;

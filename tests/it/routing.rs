@@ -83,7 +83,7 @@ pub(crate) async fn setup(app: &TestApp) -> Setup {
     }
 }
 
-async fn prefer(app: &TestApp, s: &Setup, student: i32, choices: &[i64]) {
+pub(crate) async fn prefer(app: &TestApp, s: &Setup, student: i32, choices: &[i64]) {
     let r = app
         .api(
             Method::PUT,
@@ -813,7 +813,7 @@ async fn capacity_cannot_go_below_the_students_already_placed() {
     assert_eq!(grown.status, StatusCode::OK, "{}", grown.body);
 }
 
-async fn commit_run(app: &TestApp, s: &Setup, seed: i64) {
+pub(crate) async fn commit_run(app: &TestApp, s: &Setup, seed: i64) {
     let id = dry_run(app, s, seed).await["id"].as_i64().expect("id");
     let r = app
         .api(
@@ -826,7 +826,7 @@ async fn commit_run(app: &TestApp, s: &Setup, seed: i64) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-async fn ledger_lines(app: &TestApp, s: &Setup) -> Vec<Value> {
+pub(crate) async fn ledger_lines(app: &TestApp, s: &Setup) -> Vec<Value> {
     app.api(Method::GET, "/api/v1/ledger", Some(&s.clerk), None)
         .await
         .json()["items"]

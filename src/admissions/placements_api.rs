@@ -1,0 +1,138 @@
+//! API for placements, the official record of seats: list a year's placements (from runs and
+//! direct), and place a student directly with a reason. Moves parameters; the work is in
+//! [`placements`].
+
+use chrono::{DateTime, Utc};
+use entity::placement;
+use poem::Request;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+
+use super::api::ApiTags;
+use super::placements::{self, DirectPlacement, PlacementFilter};
+use crate::api::{ApiResult, BearerAuth, PageDto};
+use crate::auth::Capability;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+
+/// How a student got their seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum PlacementKind {
+    /// By a committed routing run.
+    Run,
+    /// Directly by staff, with a reason.
+    Direct,
+}
+
+/// A seat held by a student for an intake year.
+#[derive(Debug, Object)]
+pub struct PlacementDto {
+    pub id: i32,
+    pub student_id: i32,
+    pub intake_year: i32,
+    pub programme_id: i32,
+    pub kind: PlacementKind,
+    /// The committed run that placed the student (absent for a direct placement).
+    pub run_id: Option<i32>,
+    pub round: Option<i32>,
+    /// 1-based position of the programme among the student's choices (run placements).
+    pub choice: Option<i32>,
+    pub points: Option<f64>,
+    /// Why staff placed the student directly.
+    pub direct_reason: Option<String>,
+    pub placed_by: String,
+    pub placed_at: DateTime<Utc>,
+}
+
+impl From<placement::Model> for PlacementDto {
+    fn from(p: placement::Model) -> PlacementDto {
+        PlacementDto {
+            id: p.id,
+            student_id: p.student_id,
+            intake_year: p.intake_year,
+            programme_id: p.programme_id,
+            kind: if p.run_id.is_some() {
+                PlacementKind::Run
+            } else {
+                PlacementKind::Direct
+            },
+            run_id: p.run_id,
+            round: p.round,
+            choice: p.choice,
+            points: p.points,
+            direct_reason: p.direct_reason,
+            placed_by: p.placed_by,
+            placed_at: p.placed_at,
+        }
+    }
+}
+
+/// Placing a student directly (a late registration, an appeal).
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct DirectPlacementRequest {
+    pub student_id: i32,
+    pub programme_id: i32,
+    /// Why, for the record (required, up to 500 characters).
+    pub reason: String,
+}
+
+impl poem_openapi::types::Example for DirectPlacementRequest {
+    fn example() -> DirectPlacementRequest {
+        DirectPlacementRequest {
+            student_id: 1024,
+            programme_id: 3,
+            reason: "7 月 10 日补报名，经招生办审核".into(),
+        }
+    }
+}
+
+pub struct PlacementsApi;
+
+#[OpenApi]
+impl PlacementsApi {
+    /// Placements of an intake year in the list shape, oldest first, optionally only those of one
+    /// `kind` (`run` or `direct`) or one programme.
+    #[oai(path = "/placements", method = "get", tag = "ApiTags::RoutingRuns")]
+    #[expect(clippy::too_many_arguments, reason = "one query parameter per filter")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        intake_year: Query<i32>,
+        kind: Query<Option<PlacementKind>>,
+        programme_id: Query<Option<i32>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<PlacementDto>>> {
+        auth.0.require(Capability::ReadStudents)?;
+        let filter = PlacementFilter {
+            intake_year: intake_year.0,
+            direct: kind.0.map(|k| k == PlacementKind::Direct),
+            programme_id: programme_id.0,
+        };
+        let found = placements::search(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::from_page(found, PlacementDto::from)))
+    }
+
+    /// Places a student directly, outside a routing run: the reason is required, the seat counts
+    /// against the programme's capacity (409 when full), the student's open ledger line closes,
+    /// the offer goes into the archive and the action is audited. 409 when the student is already
+    /// placed this year or crossed off the ledger (reinstate first).
+    #[oai(path = "/placements", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn place(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<DirectPlacementRequest>,
+    ) -> ApiResult<Json<PlacementDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let asked = DirectPlacement::parse(b.student_id, b.programme_id, &b.reason)?;
+        let placed = placements::place_directly(&state.db, &auth.0.actor(Some(state.client_ip(req))), asked).await?;
+        Ok(Json(placed.into()))
+    }
+}
