@@ -26,6 +26,9 @@ pub struct PlacementsQuery {
 /// The rows of the year's direct placements, with student and programme names.
 pub(super) async fn direct_rows(state: &AppState, year: i32) -> Result<Vec<Value>, AppError> {
     let list = placements::direct(&state.db, year).await?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<i32> = list.iter().map(|p| p.student_id).collect();
     let (students, _) = crate::student::students::students_with_households(&state.db, &ids).await?;
     let names: HashMap<i32, String> = programmes::list_programmes(&state.db, Some(year), None)

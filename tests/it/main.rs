@@ -15,6 +15,7 @@ mod foundation;
 mod import;
 mod import_limits;
 mod import_uploads;
+mod invariant;
 mod lists;
 mod mentor;
 mod outbox;
