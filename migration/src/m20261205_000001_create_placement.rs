@@ -83,6 +83,11 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(Table::alter().table("ledger_entry").drop_column("why").to_owned())
             .await?;
+        for index in ["placement_one_per_year", "idx_placement_programme", "idx_placement_run"] {
+            manager
+                .drop_index(Index::drop().name(index).table("placement").if_exists().to_owned())
+                .await?;
+        }
         manager.drop_table(Table::drop().table("placement").to_owned()).await
     }
 }

@@ -301,3 +301,78 @@ async fn the_last_seat_is_taken_once_when_clerks_place_at_the_same_time() {
     assert_eq!(oks, 1, "{} / {}", a.body, b.body);
     assert_eq!(placed_total(&app, &s).await, 2);
 }
+
+/// Runs committed before placements had a table of their own keep their placements and ledger
+/// reasons: the migration copies them from the runs' stored results.
+#[tokio::test]
+async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for (i, st) in s.students.iter().enumerate() {
+        // P01 has one seat: two of the three who want only it are left unplaced (full); the fourth
+        // made no choice.
+        let choices = if i == 3 { vec![] } else { vec![s.programmes[0]] };
+        prefer(&app, &s, *st, &choices).await;
+    }
+    commit_run(&app, &s, 1).await;
+    let db = &app.state.db;
+    let before: Vec<(i32, i32, Option<i32>, Value)> = entity::placement::Entity::find()
+        .order_by_asc(entity::placement::Column::StudentId)
+        .all(db)
+        .await
+        .expect("placements")
+        .into_iter()
+        .map(|p| {
+            (
+                p.student_id,
+                p.programme_id,
+                p.choice,
+                serde_json::from_str(&p.why_not_higher).expect("json"),
+            )
+        })
+        .collect();
+    let reasons: Vec<(i32, Value)> = entity::ledger_entry::Entity::find()
+        .order_by_asc(entity::ledger_entry::Column::Id)
+        .all(db)
+        .await
+        .expect("lines")
+        .into_iter()
+        .map(|l| (l.student_id, serde_json::from_str(&l.why).expect("json")))
+        .collect();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons.iter().any(|(_, why)| why != &json!([])), "{reasons:?}");
+
+    Migrator::down(db, Some(1))
+        .await
+        .expect("back to before placements had a table");
+    Migrator::up(db, None).await.expect("migrate again");
+
+    let after: Vec<(i32, i32, Option<i32>, Value)> = entity::placement::Entity::find()
+        .order_by_asc(entity::placement::Column::StudentId)
+        .all(db)
+        .await
+        .expect("placements")
+        .into_iter()
+        .map(|p| {
+            (
+                p.student_id,
+                p.programme_id,
+                p.choice,
+                serde_json::from_str(&p.why_not_higher).expect("json"),
+            )
+        })
+        .collect();
+    assert_eq!(after, before);
+    let again: Vec<(i32, Value)> = entity::ledger_entry::Entity::find()
+        .order_by_asc(entity::ledger_entry::Column::Id)
+        .all(db)
+        .await
+        .expect("lines")
+        .into_iter()
+        .map(|l| (l.student_id, serde_json::from_str(&l.why).expect("json")))
+        .collect();
+    assert_eq!(again, reasons);
+}
