@@ -541,7 +541,8 @@ impl RoutingApi {
         Ok(Json(run_dto(run, false)?))
     }
 
-    /// Students placed differently by run `other` than by run `id`, with the reasons.
+    /// Students placed differently by run `other` than by run `id`, with the reasons, by student
+    /// id, in the list shape.
     #[oai(path = "/routing-runs/:id/diff/:other", method = "get", tag = "ApiTags::RoutingRuns")]
     async fn diff(
         &self,
@@ -549,20 +550,20 @@ impl RoutingApi {
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
         other: Path<i32>,
-    ) -> ApiResult<Json<Vec<MoveDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<MoveDto>>> {
         auth.0.require(Capability::ReadStudents)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let moves = runs::diff(&state.db, id.0, other.0).await?;
-        Ok(Json(
-            moves
-                .into_iter()
-                .map(|m| MoveDto {
-                    student_id: m.student_id,
-                    from: m.from,
-                    to: m.to,
-                    why: serde_json::to_value(m.why).unwrap_or_default(),
-                })
-                .collect(),
-        ))
+        Ok(Json(PageDto::from_page(Page::slice(moves, req), |m| MoveDto {
+            student_id: m.student_id,
+            from: m.from,
+            to: m.to,
+            why: serde_json::to_value(m.why).unwrap_or_default(),
+        })))
     }
 
     /// The ledger of eligible students left unplaced, a page at a time, oldest first, each line
