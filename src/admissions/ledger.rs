@@ -151,11 +151,8 @@ pub async fn cross_off_many(
     if reason == "other" && note.is_none() {
         return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
     }
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::invalid(
-            "note",
-            Msg::new("error.notes_too_long").arg("max", 500),
-        ));
+    if let Some(n) = note {
+        super::check_note("note", n, 500)?;
     }
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(AppError::invalid(
@@ -229,12 +226,7 @@ pub async fn reinstate(
     if reason.is_empty() {
         return Err(AppError::invalid("reason", Msg::new("error.reinstate_reason_required")));
     }
-    if reason.chars().count() > 500 {
-        return Err(AppError::invalid(
-            "reason",
-            Msg::new("error.notes_too_long").arg("max", 500),
-        ));
-    }
+    super::check_note("reason", reason, 500)?;
     let txn = crate::db::begin_write(db).await?;
     let entry = ledger_entry::Entity::find_by_id(id)
         .one(&txn)

@@ -22,3 +22,20 @@ pub mod run_rows;
 pub mod run_web;
 pub mod runs;
 pub mod web;
+
+/// Checks a free-text reason or note staff typed: at most `max` characters and no invisible control
+/// characters (often pasted by accident; they can make the record read differently).
+pub(crate) fn check_note(field: &'static str, text: &str, max: usize) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    use crate::i18n::Msg;
+    if text.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            Msg::new("error.notes_too_long").arg("max", max),
+        ));
+    }
+    if text.chars().any(crate::student::ids::is_invisible) {
+        return Err(AppError::invalid(field, Msg::new("student.text_has_control")));
+    }
+    Ok(())
+}

@@ -108,15 +108,7 @@ impl DirectPlacement {
         if reason.is_empty() {
             return Err(AppError::invalid("reason", Msg::new("error.direct_reason_required")));
         }
-        if reason.chars().count() > MAX_REASON {
-            return Err(AppError::invalid(
-                "reason",
-                Msg::new("error.name_too_long").arg("max", MAX_REASON),
-            ));
-        }
-        if reason.chars().any(crate::student::ids::is_invisible) {
-            return Err(AppError::invalid("reason", Msg::new("student.text_has_control")));
-        }
+        super::check_note("reason", reason, MAX_REASON)?;
         Ok(DirectPlacement {
             student_id,
             programme_id,

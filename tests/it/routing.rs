@@ -1501,3 +1501,50 @@ async fn recommendations_are_reviewed_and_confirmed_in_bulk_by_filter() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["students"], 0, "all were confirmed already");
 }
+
+/// A cross-off note or reinstatement reason with invisible control characters is refused and the
+/// line stays as it was.
+#[tokio::test]
+async fn ledger_notes_with_control_characters_are_refused_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0]]).await;
+    }
+    commit_run(&app, &s, 1).await;
+    let id = ledger_lines(&app, &s).await[0]["id"].as_i64().expect("id");
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{id}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "other", "note": "外出\u{202E}务工"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("text_has_control"), "{}", r.body);
+    assert!(ledger_lines(&app, &s).await[0]["closed_at"].is_null(), "still open");
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{id}/cross-off"),
+            Some(&s.clerk),
+            Some(json!({"reason": "moved_away"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/ledger/{id}/reinstate"),
+            Some(&s.clerk),
+            Some(json!({"reason": "回到\u{0}本县"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        ledger_lines(&app, &s).await[0]["close_reason"],
+        "moved_away",
+        "still crossed off"
+    );
+}
