@@ -9,7 +9,9 @@ pub struct Model {
     pub id: i32,
     pub student_id: i32,
     pub intake_year: i32,
-    pub run_id: i32,
+    /// The committed run that left the student unplaced, or whose offer was declined or not taken
+    /// up (`None` for a direct placement's offer).
+    pub run_id: Option<i32>,
     pub opened_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
     pub close_reason: Option<String>,
@@ -18,6 +20,11 @@ pub struct Model {
     /// Why the student is unplaced: the newest committed run's explanation (JSON list of the
     /// routing result's `not_placed_higher`; empty for a student without choices).
     pub why: String,
+    /// `unplaced` (a run left the student without a seat), `offer_declined` or
+    /// `offer_not_taken_up` (no-show).
+    pub opened_because: String,
+    /// The placement declined or not taken up.
+    pub placement_id: Option<i32>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

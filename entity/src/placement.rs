@@ -1,6 +1,6 @@
 //! A seat given to a student for an intake year: by a committed routing run (`run_id` set) or
-//! directly by staff (`direct_reason` set). The official record of who is placed; at most one per
-//! student and year.
+//! directly by staff (`direct_reason` set). The official record of who is placed; at most one in
+//! force (not released) per student and year.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -24,6 +24,14 @@ pub struct Model {
     pub direct_reason: Option<String>,
     pub placed_by: String,
     pub placed_at: DateTimeUtc,
+    /// `offered`, `reported` (报到 confirmed), `declined` or `no_show`.
+    pub status: String,
+    pub reported_at: Option<DateTimeUtc>,
+    /// When the seat went back to the programme (declined, no-show); `None` while in force.
+    pub released_at: Option<DateTimeUtc>,
+    /// Why the seat was released: a decline reason, or `no_show`.
+    pub release_reason: Option<String>,
+    pub release_note: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

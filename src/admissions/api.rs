@@ -215,7 +215,11 @@ pub struct LedgerDto {
     pub village: String,
     pub junior_high_school: String,
     pub intake_year: i32,
-    pub run_id: i32,
+    /// The run that left the student unplaced or whose offer was declined or not taken up (absent
+    /// for a direct placement's offer).
+    pub run_id: Option<i32>,
+    /// `unplaced`, `offer_declined` or `offer_not_taken_up` (no-show).
+    pub opened_because: String,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     /// `placed`, `senior_high_late`, `moved_away`, `working`, `illness` or `other`.
@@ -239,6 +243,7 @@ fn ledger_dto(l: ledger::LedgerLine) -> LedgerDto {
         junior_high_school: l.junior_high_school,
         intake_year: e.intake_year,
         run_id: e.run_id,
+        opened_because: e.opened_because,
         opened_at: e.opened_at,
         closed_at: e.closed_at,
         close_reason: e.close_reason,

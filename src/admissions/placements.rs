@@ -22,10 +22,11 @@ use crate::student::timeline::EntryDetails;
 /// Longest reason for a direct placement, in characters.
 pub const MAX_REASON: usize = 500;
 
-/// Placements of an intake year: student id → programme id.
+/// Placements in force of an intake year: student id → programme id.
 pub async fn in_force(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashMap<i32, i32>, AppError> {
     Ok(placement::Entity::find()
         .filter(placement::Column::IntakeYear.eq(intake_year))
+        .filter(placement::Column::ReleasedAt.is_null())
         .all(db)
         .await?
         .into_iter()
@@ -33,10 +34,11 @@ pub async fn in_force(db: &impl ConnectionTrait, intake_year: i32) -> Result<Has
         .collect())
 }
 
-/// Seats taken in a programme.
+/// Seats taken in a programme (placements in force).
 pub async fn taken(db: &impl ConnectionTrait, programme_id: i32) -> Result<u64, AppError> {
     Ok(placement::Entity::find()
         .filter(placement::Column::ProgrammeId.eq(programme_id))
+        .filter(placement::Column::ReleasedAt.is_null())
         .count(db)
         .await?)
 }
@@ -80,7 +82,7 @@ pub async fn direct(db: &impl ConnectionTrait, intake_year: i32) -> Result<Vec<p
         .await?)
 }
 
-/// The student's placement of the year, if any.
+/// The student's placement in force of the year, if any.
 pub async fn of_student(
     db: &impl ConnectionTrait,
     student_id: i32,
@@ -89,6 +91,7 @@ pub async fn of_student(
     Ok(placement::Entity::find()
         .filter(placement::Column::StudentId.eq(student_id))
         .filter(placement::Column::IntakeYear.eq(intake_year))
+        .filter(placement::Column::ReleasedAt.is_null())
         .one(db)
         .await?)
 }
@@ -193,6 +196,7 @@ pub async fn place_directly(
         direct_reason: Set(Some(req.reason.clone())),
         placed_by: Set(actor.label.clone()),
         placed_at: Set(now),
+        status: Set("offered".into()),
         ..Default::default()
     }
     .insert(&txn)
@@ -243,6 +247,7 @@ pub async fn taken_per_programme(db: &impl ConnectionTrait, intake_year: i32) ->
         .column(placement::Column::ProgrammeId)
         .column_as(placement::Column::Id.count(), "n")
         .filter(placement::Column::IntakeYear.eq(intake_year))
+        .filter(placement::Column::ReleasedAt.is_null())
         .group_by(placement::Column::ProgrammeId)
         .into_tuple()
         .all(db)

@@ -462,6 +462,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                     direct_reason: Set(None),
                     placed_by: Set(actor.label.clone()),
                     placed_at: Set(now),
+                    status: Set("offered".into()),
                     ..Default::default()
                 });
                 let details = EntryDetails::EnrolmentOffer {
@@ -478,9 +479,11 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                 None => opened.push(ledger_entry::ActiveModel {
                     student_id: Set(sid),
                     intake_year: Set(run.intake_year),
-                    run_id: Set(id),
+                    run_id: Set(Some(id)),
                     opened_at: Set(now),
                     why: Set(json_text(&p.not_placed_higher)?),
+                    opened_because: Set("unplaced".into()),
+                    placement_id: Set(None),
                     ..Default::default()
                 }),
                 Some(line) if line.closed_at.is_none() => still_open.push((line.id, json_text(&p.not_placed_higher)?)),

@@ -15,6 +15,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A running app on a database of its own, driven in-process.
 pub struct TestApp {
     pub state: AppState,
+    /// The test database's URL (for a test that needs a connection of its own).
+    pub db_url: String,
     pub endpoint: BoxEndpoint<'static, poem::Response>,
     _data_dir: tempfile::TempDir,
     pg_database: Option<(String, String)>,
@@ -102,6 +104,7 @@ impl TestApp {
         let endpoint = vocpath::routes(state.clone()).map_to_response().boxed();
         TestApp {
             state,
+            db_url: url,
             endpoint,
             _data_dir: data_dir,
             pg_database,

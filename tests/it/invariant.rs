@@ -421,11 +421,13 @@ impl World {
     /// The invariants, checked against the tables and the dashboard.
     async fn check(&self) -> Result<(), String> {
         let db = &self.app.state.db;
-        let placed: Vec<placement::Model> = placement::Entity::find()
+        let every: Vec<placement::Model> = placement::Entity::find()
             .filter(placement::Column::IntakeYear.eq(YEAR))
             .all(db)
             .await
             .expect("placements");
+        // In force: not declined, not a no-show.
+        let placed: Vec<placement::Model> = every.iter().filter(|p| p.released_at.is_none()).cloned().collect();
         let lines = self.lines().await;
         // Eligible: whom a committed run found eligible, and whoever was placed directly.
         let mut eligible: HashSet<i32> = placed
@@ -471,7 +473,7 @@ impl World {
         {
             return Err(format!("ledger line {} closed as placed without a placement", l.id));
         }
-        // Offers: one in force per placement, none without one.
+        // Offers: one in the archive per placement ever made (in force or released), none without one.
         let offers = archive_entry::Entity::find()
             .filter(archive_entry::Column::Kind.eq("enrolment_offer"))
             .all(db)
@@ -482,8 +484,14 @@ impl World {
         for o in offers.iter().filter(|o| !superseded.contains(&o.id)) {
             *offered.entry(o.student_id).or_default() += 1;
         }
-        if offered.len() != placed_ids.len() || offered.iter().any(|(s, n)| *n != 1 || !placed_ids.contains(s)) {
-            return Err(format!("offers {offered:?} do not match placements {placed_ids:?}"));
+        let mut made: HashMap<i32, usize> = HashMap::new();
+        for p in &every {
+            *made.entry(p.student_id).or_default() += 1;
+        }
+        if offered != made {
+            return Err(format!(
+                "offers per student {offered:?} do not match placements made {made:?}"
+            ));
         }
         // Capacity.
         for p in programme::Entity::find().all(db).await.expect("programmes") {

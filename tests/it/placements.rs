@@ -345,10 +345,22 @@ async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons.iter().any(|(_, why)| why != &json!([])), "{reasons:?}");
 
-    Migrator::down(db, Some(1))
+    // Back to before placements had a table (that migration and every one after it), then up again,
+    // on a connection of its own as `vocpath migrate` would.
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261205_000001_create_placement")
+        .expect("the placement migration")
+        + 1;
+    let mut options = sea_orm::ConnectOptions::new(app.db_url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    let own = sea_orm::Database::connect(options).await.expect("connect");
+    Migrator::down(&own, Some(steps as u32))
         .await
         .expect("back to before placements had a table");
-    Migrator::up(db, None).await.expect("migrate again");
+    Migrator::up(&own, None).await.expect("migrate again");
+    own.close().await.expect("close");
 
     let after: Vec<(i32, i32, Option<i32>, Value)> = entity::placement::Entity::find()
         .order_by_asc(entity::placement::Column::StudentId)

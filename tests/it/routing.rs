@@ -1341,9 +1341,10 @@ async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
         .map(|sid| entity::ledger_entry::ActiveModel {
             student_id: Set(*sid),
             intake_year: Set(2026),
-            run_id: Set(id),
+            run_id: Set(Some(id)),
             opened_at: Set(now),
             why: Set(why.clone()),
+            opened_because: Set("unplaced".into()),
             ..Default::default()
         })
         .collect();
