@@ -12,7 +12,7 @@ use super::sessions::{self, SessionInput};
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -78,22 +78,21 @@ pub struct MentorsApi;
 
 #[OpenApi(tag = "ApiTags::Mentors")]
 impl MentorsApi {
-    /// Mentor profiles, optionally of one school.
+    /// Mentor profiles by user id, optionally of one school, in the list shape.
     #[oai(path = "/mentors", method = "get")]
     async fn list(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         school_id: Query<Option<i32>>,
-    ) -> ApiResult<Json<Vec<MentorDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<MentorDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(
-            profiles::list_profiles(&state.db, school_id.0)
-                .await?
-                .into_iter()
-                .map(dto)
-                .collect::<Result<_, _>>()?,
-        ))
+        let found = profiles::profiles_page(&state.db, school_id.0, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::try_from_page(found, dto)?))
     }
 
     /// Creates or replaces the profile of a staff account with the mentor role (admins).
@@ -440,24 +439,30 @@ impl MentorAssignmentsApi {
         ))
     }
 
-    /// Mentees in force without contact for 30 days, longest first.
+    /// Mentees in force without contact for 30 days, longest first, in the list shape (worked out
+    /// from each assignment's last contact, so the page is cut in memory).
     #[oai(path = "/mentor-assignments/overdue", method = "get")]
-    async fn overdue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<OverdueDto>>> {
+    async fn overdue(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<OverdueDto>>> {
         auth.0.require(Capability::ManageMentoring)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let rows = sessions::overdue(&state.db, crate::clock::today(), None).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|o| OverdueDto {
-                    assignment_id: o.assignment_id,
-                    student_id: o.student_id,
-                    student: o.student,
-                    mentor_id: o.mentor_id,
-                    mentor: o.mentor,
-                    role: o.role,
-                    last_contact_on: o.last_contact_on,
-                    days: o.days,
-                })
-                .collect(),
-        ))
+        Ok(Json(PageDto::from_page(Page::slice(rows, req), |o| OverdueDto {
+            assignment_id: o.assignment_id,
+            student_id: o.student_id,
+            student: o.student,
+            mentor_id: o.mentor_id,
+            mentor: o.mentor,
+            role: o.role,
+            last_contact_on: o.last_contact_on,
+            days: o.days,
+        })))
     }
 }

@@ -283,22 +283,26 @@ impl StudentsApi {
         }))
     }
 
-    /// The student's archive timeline, oldest first; corrected entries stay, marked `superseded_by`.
+    /// The student's archive timeline, oldest first, in the list shape; corrected entries stay,
+    /// marked `superseded_by` (one student's timeline is short and read whole to link corrections,
+    /// so the page is cut in memory).
     #[oai(path = "/students/:id/entries", method = "get", tag = "ApiTags::Students")]
     async fn entries(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<EntryDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<EntryDto>>> {
         auth.0.require(Capability::ReadStudents)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        Ok(Json(
-            r.entries
-                .into_iter()
-                .map(|e| EntryDto::from(e.for_viewer(&auth.0)))
-                .collect(),
-        ))
+        Ok(Json(PageDto::from_page(Page::slice(r.entries, req), |e| {
+            EntryDto::from(e.for_viewer(&auth.0))
+        })))
     }
 
     /// Appends an entry (or a correction of an earlier one) to the archive.

@@ -98,7 +98,7 @@ async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     let second_id = second.json()["id"].as_i64().expect("id");
     let timeline = app.api(Method::GET, &path, Some(&token), None).await.json();
-    let entries = timeline.as_array().expect("entries");
+    let entries = timeline["items"].as_array().expect("entries");
     assert_eq!(entries.len(), 2, "both stay visible");
     assert!(entries[0]["superseded_by"].is_i64());
     let student = app
