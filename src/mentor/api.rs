@@ -4,7 +4,7 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 
 use super::assignments::{self, AssignmentFilter, Mailing, Override};
 use super::profiles::{self, ProfileInput, RoleCapacity};
@@ -269,6 +269,30 @@ pub struct OverdueDto {
     pub days: i64,
 }
 
+/// Where an assignment stands with its mentor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum AssignmentStatusDto {
+    /// Emailed, not yet answered.
+    Assigned,
+    Accepted,
+    Declined,
+    /// Staff gave the role to another mentor.
+    Replaced,
+}
+
+impl AssignmentStatusDto {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatusDto::Assigned => "assigned",
+            AssignmentStatusDto::Accepted => "accepted",
+            AssignmentStatusDto::Declined => "declined",
+            AssignmentStatusDto::Replaced => "replaced",
+        }
+    }
+}
+
 pub struct MentorAssignmentsApi;
 
 #[OpenApi(tag = "ApiTags::Mentors")]
@@ -282,7 +306,7 @@ impl MentorAssignmentsApi {
         state: poem::web::Data<&AppState>,
         student_id: Query<Option<i32>>,
         mentor_id: Query<Option<i32>>,
-        status: Query<Option<String>>,
+        status: Query<Option<AssignmentStatusDto>>,
         in_force: Query<Option<bool>>,
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
@@ -291,7 +315,7 @@ impl MentorAssignmentsApi {
         let filter = AssignmentFilter {
             student_id: student_id.0,
             mentor_id: mentor_id.0,
-            status: status.0,
+            status: status.0.map(|s| s.as_str().to_string()),
             in_force: in_force.0.unwrap_or(false),
         };
         let found = assignments::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;

@@ -6,7 +6,7 @@ use entity::{household, student};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 
 use super::followup::{self, DueFollowUp};
 use super::students::{self, EntryView, StudentFilter};
@@ -45,6 +45,36 @@ impl From<household::Model> for HouseholdDto {
             town: h.town,
             village: h.village,
             head_of_household: h.head_of_household,
+        }
+    }
+}
+
+/// A derived student status, to filter by (see `StudentDto.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum StudentStatusDto {
+    InJuniorHigh,
+    InSeniorHigh,
+    AwaitingPlacement,
+    Placed,
+    Enrolled,
+    GraduatedEmployed,
+    GraduatedNotEmployed,
+    Unknown,
+}
+
+impl StudentStatusDto {
+    /// The [`super::timeline::CurrentStatus::code`] it stands for.
+    pub fn code(self) -> &'static str {
+        match self {
+            StudentStatusDto::InJuniorHigh => "in_junior_high",
+            StudentStatusDto::InSeniorHigh => "in_senior_high",
+            StudentStatusDto::AwaitingPlacement => "awaiting_placement",
+            StudentStatusDto::Placed => "placed",
+            StudentStatusDto::Enrolled => "enrolled",
+            StudentStatusDto::GraduatedEmployed => "graduated_employed",
+            StudentStatusDto::GraduatedNotEmployed => "graduated_not_employed",
+            StudentStatusDto::Unknown => "unknown",
         }
     }
 }
@@ -231,8 +261,8 @@ impl StudentsApi {
         town: Query<Option<String>>,
         junior_high_school: Query<Option<String>>,
         graduation_year: Query<Option<i32>>,
-        /// A derived status code.
-        status: Query<Option<String>>,
+        /// A derived status.
+        status: Query<Option<StudentStatusDto>>,
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<StudentDto>>> {
@@ -244,7 +274,7 @@ impl StudentsApi {
             town: town.0,
             junior_high_school: junior_high_school.0,
             graduation_year: graduation_year.0,
-            status: status.0,
+            status: status.0.map(|s| s.code().to_string()),
             national_id_hash: None,
         }
         .with_national_id(&state.vault, national_id.0.as_deref())?;
