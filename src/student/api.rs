@@ -6,8 +6,10 @@ use entity::{household, student};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
 
+use super::entry_dto::{EntryDetailsDto, NewEntryDetailsDto, NewEntryDetailsJson};
 use super::followup::{self, DueFollowUp};
 use super::students::{self, EntryView, StudentFilter};
 use super::timeline::EntryDetails;
@@ -150,15 +152,14 @@ pub struct StudentRecordDto {
     pub waves: Vec<WaveDto>,
 }
 
-/// One archive entry. `details` holds the typed content; its `kind` is one of `enrolment_offer`,
-/// `enrolment`, `term_result`, `skill_certificate`, `internship`, `graduation`, `employment`,
-/// `follow_up`, `mentor_session`, `financial_aid`, `note`, `record_change`.
+/// One archive entry. `details` holds the typed content of its `kind` (see `EntryDetails`).
 #[derive(Debug, Object)]
 pub struct EntryDto {
     pub id: i64,
+    /// The same as `details.kind`.
     pub kind: String,
     pub occurred_on: NaiveDate,
-    pub details: serde_json::Value,
+    pub details: EntryDetailsDto,
     /// The entry this one corrects.
     pub supersedes_id: Option<i64>,
     /// The later entry correcting this one, if any.
@@ -167,18 +168,23 @@ pub struct EntryDto {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<EntryView> for EntryDto {
-    fn from(e: EntryView) -> Self {
-        EntryDto {
+impl TryFrom<EntryView> for EntryDto {
+    type Error = AppError;
+
+    /// Stored details that no longer read as their kind are an internal error (as for the status).
+    fn try_from(e: EntryView) -> Result<Self, AppError> {
+        let details: EntryDetails = serde_json::from_value(e.details)
+            .map_err(|err| AppError::Internal(format!("archive entry {} has unreadable details: {err}", e.id)))?;
+        Ok(EntryDto {
             id: e.id,
             kind: e.kind,
             occurred_on: e.occurred_on,
-            details: e.details,
+            details: details.into(),
             supersedes_id: e.supersedes_id,
             superseded_by: e.superseded_by,
             recorded_by: e.recorded_by,
             created_at: e.created_at,
-        }
+        })
     }
 }
 
@@ -188,8 +194,8 @@ impl From<EntryView> for EntryDto {
 #[oai(example)]
 pub struct NewEntryRequest {
     pub occurred_on: NaiveDate,
-    /// The typed content, with its `kind`.
-    pub details: serde_json::Value,
+    /// The typed content, with its `kind`: one of the kinds staff write by hand.
+    pub details: NewEntryDetailsJson,
     pub supersedes_id: Option<i64>,
 }
 
@@ -197,10 +203,11 @@ impl poem_openapi::types::Example for NewEntryRequest {
     fn example() -> Self {
         NewEntryRequest {
             occurred_on: NaiveDate::from_ymd_opt(2027, 7, 15).unwrap_or_default(),
-            details: serde_json::json!({
-                "kind": "employment", "employer": "巩义市豫联集团", "position": "数控操作工", "place": "巩义市",
-                "monthly_wage": 4200.0, "contract_type": "fixed_term", "end": null, "evidence": "employer_confirmed"
-            }),
+            details: NewEntryDetailsJson(
+                NewEntryDetailsDto::Employment(poem_openapi::types::Example::example())
+                    .to_json()
+                    .unwrap_or_default(),
+            ),
             supersedes_id: None,
         }
     }
@@ -330,9 +337,9 @@ impl StudentsApi {
         auth.0.require(Capability::ReadStudents)?;
         let req = PageRequest::new(page.0, per_page.0)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        Ok(Json(PageDto::from_page(Page::slice(r.entries, req), |e| {
-            EntryDto::from(e.for_viewer(&auth.0))
-        })))
+        Ok(Json(PageDto::try_from_page(Page::slice(r.entries, req), |e| {
+            EntryDto::try_from(e.for_viewer(&auth.0))
+        })?))
     }
 
     /// Appends an entry (or a correction of an earlier one) to the archive.
@@ -347,14 +354,15 @@ impl StudentsApi {
     ) -> ApiResult<Json<EntryDto>> {
         auth.0.require(Capability::ManageStudents)?;
         let b = body.0;
-        let details = parse_details(b.details)?;
+        let details = parse_details(b.details.0)?;
+        let shown = EntryDetailsDto::from(details.clone());
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let row = students::add_entry(&state.db, &actor, id.0, b.occurred_on, details, b.supersedes_id).await?;
         Ok(Json(EntryDto {
             id: row.id,
             kind: row.kind,
             occurred_on: row.occurred_on,
-            details: serde_json::from_str(&row.details).unwrap_or_default(),
+            details: shown,
             supersedes_id: row.supersedes_id,
             superseded_by: None,
             recorded_by: row.recorded_by_label,

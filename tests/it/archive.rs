@@ -170,6 +170,8 @@ async fn entries_only_the_system_writes_are_refused_by_hand_and_nothing_is_writt
         json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1}),
         json!({"kind": "record_change", "source": "import", "changes": []}),
         json!({"kind": "mentor_assigned", "mentor": "王老师", "role": "teacher"}),
+        json!({"kind": "ledger_change", "action": "crossed_off", "reason": "moved_away"}),
+        json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": null, "direct_reason": "补录"}),
     ] {
         let r = app
             .api(

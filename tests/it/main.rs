@@ -11,6 +11,7 @@ mod archive;
 mod audit;
 mod auth;
 mod browser;
+mod entry_kinds;
 mod foundation;
 mod import;
 mod import_limits;
