@@ -1,17 +1,16 @@
 //! API for households, students, their archives, national-ID reveal and follow-ups. Handlers only
 //! move parameters; national IDs are always masked here except in `reveal-id`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::{household, student};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
 
-use super::entry_dto::{EntryDetailsDto, NewEntryDetailsDto, NewEntryDetailsJson};
+use super::entry_dto::{EntryDetailsDto, EntryDto, NewEntryRequest};
 use super::followup::{self, DueFollowUp};
-use super::students::{self, EntryView, StudentFilter};
+use super::students::{self, StudentFilter};
 use super::timeline::EntryDetails;
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::{Capability, CurrentUser};
@@ -150,67 +149,6 @@ pub struct StudentRecordDto {
     pub student: StudentDto,
     pub household: HouseholdDto,
     pub waves: Vec<WaveDto>,
-}
-
-/// One archive entry. `details` holds the typed content of its `kind` (see `EntryDetails`).
-#[derive(Debug, Object)]
-pub struct EntryDto {
-    pub id: i64,
-    /// The same as `details.kind`.
-    pub kind: String,
-    pub occurred_on: NaiveDate,
-    pub details: EntryDetailsDto,
-    /// The entry this one corrects.
-    pub supersedes_id: Option<i64>,
-    /// The later entry correcting this one, if any.
-    pub superseded_by: Option<i64>,
-    pub recorded_by: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl TryFrom<EntryView> for EntryDto {
-    type Error = AppError;
-
-    /// Stored details that no longer read as their kind are an internal error (as for the status).
-    fn try_from(e: EntryView) -> Result<Self, AppError> {
-        let details: EntryDetails = serde_json::from_value(e.details)
-            .map_err(|err| AppError::Internal(format!("archive entry {} has unreadable details: {err}", e.id)))?;
-        Ok(EntryDto {
-            id: e.id,
-            kind: e.kind,
-            occurred_on: e.occurred_on,
-            details: details.into(),
-            supersedes_id: e.supersedes_id,
-            superseded_by: e.superseded_by,
-            recorded_by: e.recorded_by,
-            created_at: e.created_at,
-        })
-    }
-}
-
-/// A new archive entry. Entries are never changed: to correct one, add a new entry with
-/// `supersedes_id` set to the wrong one.
-#[derive(Debug, Object)]
-#[oai(example)]
-pub struct NewEntryRequest {
-    pub occurred_on: NaiveDate,
-    /// The typed content, with its `kind`: one of the kinds staff write by hand.
-    pub details: NewEntryDetailsJson,
-    pub supersedes_id: Option<i64>,
-}
-
-impl poem_openapi::types::Example for NewEntryRequest {
-    fn example() -> Self {
-        NewEntryRequest {
-            occurred_on: NaiveDate::from_ymd_opt(2027, 7, 15).unwrap_or_default(),
-            details: NewEntryDetailsJson(
-                NewEntryDetailsDto::Employment(poem_openapi::types::Example::example())
-                    .to_json()
-                    .unwrap_or_default(),
-            ),
-            supersedes_id: None,
-        }
-    }
 }
 
 /// A revealed national ID. Every reveal is in the audit log.
