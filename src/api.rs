@@ -205,8 +205,16 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
     .server(format!("{base_url}/api/v1"));
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
+    // The accepted query parameters of each operation, from the document clients read.
+    let query_rules = match serde_json::from_str(&service.spec()) {
+        Ok(doc) => crate::query_params::QueryRules::from_spec(&doc),
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI document does not parse; query strings go unchecked");
+            crate::query_params::QueryRules::default()
+        }
+    };
     Route::new()
-        .nest("/v1", service)
+        .nest("/v1", crate::query_params::checked(service, query_rules))
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;
+pub mod query_params;
 pub mod routing;
 pub mod security_headers;
 pub mod sms;

@@ -5,7 +5,7 @@ use poem::web::{Data, Path as WebPath, Query as WebQuery};
 use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -56,6 +56,31 @@ impl From<entity::outbox::Model> for EmailDto {
     }
 }
 
+/// Where an email is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum OutboxStatusDto {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    /// The send may or may not have happened (the worker stopped mid-send).
+    Unknown,
+}
+
+impl OutboxStatusDto {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatusDto::Queued => "queued",
+            OutboxStatusDto::Sending => "sending",
+            OutboxStatusDto::Sent => "sent",
+            OutboxStatusDto::Failed => "failed",
+            OutboxStatusDto::Unknown => "unknown",
+        }
+    }
+}
+
 pub struct OutboxApi;
 
 #[OpenApi(tag = "ApiTags::Outbox")]
@@ -66,12 +91,14 @@ impl OutboxApi {
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
-        status: Query<Option<String>>,
+        /// Only emails in this state.
+        status: Query<Option<OutboxStatusDto>>,
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<EmailDto>>> {
         auth.0.require(Capability::ManageOutbox)?;
-        let found = outbox::list(&state.db, status.0.as_deref(), PageRequest::new(page.0, per_page.0)?).await?;
+        let status = status.0.map(OutboxStatusDto::as_str);
+        let found = outbox::list(&state.db, status, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, EmailDto::from)))
     }
 

@@ -284,12 +284,20 @@ pub struct TokensApi;
 
 #[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
-    /// The caller's tokens, newest first.
+    /// The caller's tokens, newest first (revoked ones included), in the list shape.
     #[oai(path = "/tokens", method = "get")]
-    async fn list(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<TokenDto>>> {
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<TokenDto>>> {
         auth.0.require(Capability::ManageOwnTokens)?;
-        let tokens = token::list_tokens(&state.db, auth.0.id).await?;
-        Ok(Json(tokens.into_iter().map(TokenDto::from).collect()))
+        let found = token::tokens_page(&state.db, auth.0.id, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::from_page(found, TokenDto::from)))
     }
 
     /// Creates a token for the caller. The token text is returned only in this response.

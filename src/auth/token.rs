@@ -4,14 +4,15 @@
 use chrono::{Duration, Utc};
 use entity::{api_token, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use super::{CurrentUser, random_token, sha256_hex};
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::pagination::{Page, PageRequest};
 
 /// Every token starts with this, so leaked tokens are easy to recognise in logs and scanners.
 pub const PREFIX: &str = "vp_";
@@ -66,6 +67,20 @@ pub async fn list_tokens(db: &DatabaseConnection, user_id: i32) -> Result<Vec<ap
         .order_by_desc(api_token::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One page of a user's tokens, newest first (revoked ones included, marked): they accumulate.
+pub async fn tokens_page(
+    db: &DatabaseConnection,
+    user_id: i32,
+    page: PageRequest,
+) -> Result<Page<api_token::Model>, AppError> {
+    let paginator = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
 /// Revokes one of the user's own tokens. Revoking twice is harmless.

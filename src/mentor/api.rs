@@ -4,7 +4,7 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 
 use super::assignments::{self, AssignmentFilter, Mailing, Override};
 use super::profiles::{self, ProfileInput, RoleCapacity};
@@ -12,7 +12,7 @@ use super::sessions::{self, SessionInput};
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::error::AppError;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -78,22 +78,21 @@ pub struct MentorsApi;
 
 #[OpenApi(tag = "ApiTags::Mentors")]
 impl MentorsApi {
-    /// Mentor profiles, optionally of one school.
+    /// Mentor profiles by user id, optionally of one school, in the list shape.
     #[oai(path = "/mentors", method = "get")]
     async fn list(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         school_id: Query<Option<i32>>,
-    ) -> ApiResult<Json<Vec<MentorDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<MentorDto>>> {
         auth.0.require(Capability::ReadStudents)?;
-        Ok(Json(
-            profiles::list_profiles(&state.db, school_id.0)
-                .await?
-                .into_iter()
-                .map(dto)
-                .collect::<Result<_, _>>()?,
-        ))
+        let found = profiles::profiles_page(&state.db, school_id.0, PageRequest::new(page.0, per_page.0)?).await?;
+        Ok(Json(PageDto::try_from_page(found, dto)?))
     }
 
     /// Creates or replaces the profile of a staff account with the mentor role (admins).
@@ -270,6 +269,30 @@ pub struct OverdueDto {
     pub days: i64,
 }
 
+/// Where an assignment stands with its mentor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum AssignmentStatusDto {
+    /// Emailed, not yet answered.
+    Assigned,
+    Accepted,
+    Declined,
+    /// Staff gave the role to another mentor.
+    Replaced,
+}
+
+impl AssignmentStatusDto {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatusDto::Assigned => "assigned",
+            AssignmentStatusDto::Accepted => "accepted",
+            AssignmentStatusDto::Declined => "declined",
+            AssignmentStatusDto::Replaced => "replaced",
+        }
+    }
+}
+
 pub struct MentorAssignmentsApi;
 
 #[OpenApi(tag = "ApiTags::Mentors")]
@@ -283,7 +306,7 @@ impl MentorAssignmentsApi {
         state: poem::web::Data<&AppState>,
         student_id: Query<Option<i32>>,
         mentor_id: Query<Option<i32>>,
-        status: Query<Option<String>>,
+        status: Query<Option<AssignmentStatusDto>>,
         in_force: Query<Option<bool>>,
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
@@ -292,7 +315,7 @@ impl MentorAssignmentsApi {
         let filter = AssignmentFilter {
             student_id: student_id.0,
             mentor_id: mentor_id.0,
-            status: status.0,
+            status: status.0.map(|s| s.as_str().to_string()),
             in_force: in_force.0.unwrap_or(false),
         };
         let found = assignments::list(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
@@ -440,24 +463,30 @@ impl MentorAssignmentsApi {
         ))
     }
 
-    /// Mentees in force without contact for 30 days, longest first.
+    /// Mentees in force without contact for 30 days, longest first, in the list shape (worked out
+    /// from each assignment's last contact, so the page is cut in memory).
     #[oai(path = "/mentor-assignments/overdue", method = "get")]
-    async fn overdue(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Vec<OverdueDto>>> {
+    async fn overdue(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<OverdueDto>>> {
         auth.0.require(Capability::ManageMentoring)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let rows = sessions::overdue(&state.db, crate::clock::today(), None).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|o| OverdueDto {
-                    assignment_id: o.assignment_id,
-                    student_id: o.student_id,
-                    student: o.student,
-                    mentor_id: o.mentor_id,
-                    mentor: o.mentor,
-                    role: o.role,
-                    last_contact_on: o.last_contact_on,
-                    days: o.days,
-                })
-                .collect(),
-        ))
+        Ok(Json(PageDto::from_page(Page::slice(rows, req), |o| OverdueDto {
+            assignment_id: o.assignment_id,
+            student_id: o.student_id,
+            student: o.student,
+            mentor_id: o.mentor_id,
+            mentor: o.mentor,
+            role: o.role,
+            last_contact_on: o.last_contact_on,
+            days: o.days,
+        })))
     }
 }

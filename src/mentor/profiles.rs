@@ -6,14 +6,15 @@ use chrono::Utc;
 use entity::enums::Role;
 use entity::mentor_profile;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Record};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::pagination::{Page, PageRequest};
 
 /// The three mentoring roles, by their stable names.
 pub const ROLES: [&str; 3] = ["counsellor", "class_teacher", "subject_teacher"];
@@ -164,6 +165,23 @@ pub async fn list_profiles(
         q = q.filter(mentor_profile::Column::SchoolId.eq(s));
     }
     Ok(q.order_by_asc(mentor_profile::Column::UserId).all(db).await?)
+}
+
+/// One page of profiles, optionally of one school, by user id.
+pub async fn profiles_page(
+    db: &impl ConnectionTrait,
+    school_id: Option<i32>,
+    page: PageRequest,
+) -> Result<Page<mentor_profile::Model>, AppError> {
+    let mut q = mentor_profile::Entity::find();
+    if let Some(s) = school_id {
+        q = q.filter(mentor_profile::Column::SchoolId.eq(s));
+    }
+    let paginator = q
+        .order_by_asc(mentor_profile::Column::UserId)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
 /// The stored roles and skill areas of a profile.

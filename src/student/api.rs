@@ -1,15 +1,16 @@
 //! API for households, students, their archives, national-ID reveal and follow-ups. Handlers only
 //! move parameters; national IDs are always masked here except in `reveal-id`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::{household, student};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 
+use super::entry_dto::{EntryDetailsDto, EntryDto, NewEntryRequest};
 use super::followup::{self, DueFollowUp};
-use super::students::{self, EntryView, StudentFilter};
+use super::students::{self, StudentFilter};
 use super::timeline::EntryDetails;
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::{Capability, CurrentUser};
@@ -45,6 +46,36 @@ impl From<household::Model> for HouseholdDto {
             town: h.town,
             village: h.village,
             head_of_household: h.head_of_household,
+        }
+    }
+}
+
+/// A derived student status, to filter by (see `StudentDto.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum StudentStatusDto {
+    InJuniorHigh,
+    InSeniorHigh,
+    AwaitingPlacement,
+    Placed,
+    Enrolled,
+    GraduatedEmployed,
+    GraduatedNotEmployed,
+    Unknown,
+}
+
+impl StudentStatusDto {
+    /// The [`super::timeline::CurrentStatus::code`] it stands for.
+    pub fn code(self) -> &'static str {
+        match self {
+            StudentStatusDto::InJuniorHigh => "in_junior_high",
+            StudentStatusDto::InSeniorHigh => "in_senior_high",
+            StudentStatusDto::AwaitingPlacement => "awaiting_placement",
+            StudentStatusDto::Placed => "placed",
+            StudentStatusDto::Enrolled => "enrolled",
+            StudentStatusDto::GraduatedEmployed => "graduated_employed",
+            StudentStatusDto::GraduatedNotEmployed => "graduated_not_employed",
+            StudentStatusDto::Unknown => "unknown",
         }
     }
 }
@@ -120,62 +151,6 @@ pub struct StudentRecordDto {
     pub waves: Vec<WaveDto>,
 }
 
-/// One archive entry. `details` holds the typed content; its `kind` is one of `enrolment_offer`,
-/// `enrolment`, `term_result`, `skill_certificate`, `internship`, `graduation`, `employment`,
-/// `follow_up`, `mentor_session`, `financial_aid`, `note`, `record_change`.
-#[derive(Debug, Object)]
-pub struct EntryDto {
-    pub id: i64,
-    pub kind: String,
-    pub occurred_on: NaiveDate,
-    pub details: serde_json::Value,
-    /// The entry this one corrects.
-    pub supersedes_id: Option<i64>,
-    /// The later entry correcting this one, if any.
-    pub superseded_by: Option<i64>,
-    pub recorded_by: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<EntryView> for EntryDto {
-    fn from(e: EntryView) -> Self {
-        EntryDto {
-            id: e.id,
-            kind: e.kind,
-            occurred_on: e.occurred_on,
-            details: e.details,
-            supersedes_id: e.supersedes_id,
-            superseded_by: e.superseded_by,
-            recorded_by: e.recorded_by,
-            created_at: e.created_at,
-        }
-    }
-}
-
-/// A new archive entry. Entries are never changed: to correct one, add a new entry with
-/// `supersedes_id` set to the wrong one.
-#[derive(Debug, Object)]
-#[oai(example)]
-pub struct NewEntryRequest {
-    pub occurred_on: NaiveDate,
-    /// The typed content, with its `kind`.
-    pub details: serde_json::Value,
-    pub supersedes_id: Option<i64>,
-}
-
-impl poem_openapi::types::Example for NewEntryRequest {
-    fn example() -> Self {
-        NewEntryRequest {
-            occurred_on: NaiveDate::from_ymd_opt(2027, 7, 15).unwrap_or_default(),
-            details: serde_json::json!({
-                "kind": "employment", "employer": "巩义市豫联集团", "position": "数控操作工", "place": "巩义市",
-                "monthly_wage": 4200.0, "contract_type": "fixed_term", "end": null, "evidence": "employer_confirmed"
-            }),
-            supersedes_id: None,
-        }
-    }
-}
-
 /// A revealed national ID. Every reveal is in the audit log.
 #[derive(Debug, Object)]
 pub struct RevealedId {
@@ -231,8 +206,8 @@ impl StudentsApi {
         town: Query<Option<String>>,
         junior_high_school: Query<Option<String>>,
         graduation_year: Query<Option<i32>>,
-        /// A derived status code.
-        status: Query<Option<String>>,
+        /// A derived status.
+        status: Query<Option<StudentStatusDto>>,
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<StudentDto>>> {
@@ -244,7 +219,7 @@ impl StudentsApi {
             town: town.0,
             junior_high_school: junior_high_school.0,
             graduation_year: graduation_year.0,
-            status: status.0,
+            status: status.0.map(|s| s.code().to_string()),
             national_id_hash: None,
         }
         .with_national_id(&state.vault, national_id.0.as_deref())?;
@@ -283,22 +258,26 @@ impl StudentsApi {
         }))
     }
 
-    /// The student's archive timeline, oldest first; corrected entries stay, marked `superseded_by`.
+    /// The student's archive timeline, oldest first, in the list shape; corrected entries stay,
+    /// marked `superseded_by` (one student's timeline is short and read whole to link corrections,
+    /// so the page is cut in memory).
     #[oai(path = "/students/:id/entries", method = "get", tag = "ApiTags::Students")]
     async fn entries(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<EntryDto>>> {
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageDto<EntryDto>>> {
         auth.0.require(Capability::ReadStudents)?;
+        let req = PageRequest::new(page.0, per_page.0)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        Ok(Json(
-            r.entries
-                .into_iter()
-                .map(|e| EntryDto::from(e.for_viewer(&auth.0)))
-                .collect(),
-        ))
+        Ok(Json(PageDto::try_from_page(Page::slice(r.entries, req), |e| {
+            EntryDto::try_from(e.for_viewer(&auth.0))
+        })?))
     }
 
     /// Appends an entry (or a correction of an earlier one) to the archive.
@@ -313,14 +292,15 @@ impl StudentsApi {
     ) -> ApiResult<Json<EntryDto>> {
         auth.0.require(Capability::ManageStudents)?;
         let b = body.0;
-        let details = parse_details(b.details)?;
+        let details = parse_details(b.details.0)?;
+        let shown = EntryDetailsDto::from(details.clone());
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let row = students::add_entry(&state.db, &actor, id.0, b.occurred_on, details, b.supersedes_id).await?;
         Ok(Json(EntryDto {
             id: row.id,
             kind: row.kind,
             occurred_on: row.occurred_on,
-            details: serde_json::from_str(&row.details).unwrap_or_default(),
+            details: shown,
             supersedes_id: row.supersedes_id,
             superseded_by: None,
             recorded_by: row.recorded_by_label,

@@ -2,6 +2,7 @@
 //! study-and-employment archive.
 
 pub mod api;
+pub mod entry_dto;
 pub mod entry_form;
 pub mod followup;
 pub mod ids;

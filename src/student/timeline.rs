@@ -516,6 +516,23 @@ mod tests {
     }
 
     #[test]
+    fn an_offer_carries_a_direct_placement_reason_only_when_there_is_one() {
+        let stored =
+            serde_json::json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1});
+        let old: EntryDetails =
+            serde_json::from_value(stored.clone()).expect("offers stored before the field still read");
+        assert_eq!(serde_json::to_value(&old).expect("json"), stored);
+        let direct = EntryDetails::EnrolmentOffer {
+            school: "一职专".into(),
+            programme: "护理".into(),
+            round: None,
+            why_not_higher: None,
+            direct_reason: Some("补录".into()),
+        };
+        assert_eq!(serde_json::to_value(direct).expect("json")["direct_reason"], "补录");
+    }
+
+    #[test]
     fn details_round_trip_through_json_with_their_kind() {
         let j = serde_json::to_value(job(None)).expect("json");
         assert_eq!(j["kind"], "employment");

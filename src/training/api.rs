@@ -179,10 +179,20 @@ impl TrainingApi {
         Ok(Json(to_value(&c)?))
     }
 
-    /// Courses.
+    /// Courses, in the list shape `{items, page, per_page, total, pages}` (a short catalogue; paged
+    /// in memory).
     #[oai(path = "/courses", method = "get")]
-    async fn courses(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
-        Ok(Json(to_value(&setup::catalogue(&state.db).await?.courses)?))
+    async fn courses(
+        &self,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Value>> {
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let courses = setup::catalogue(&state.db).await?.courses;
+        Ok(Json(to_value(&Page::slice(courses, req))?))
     }
 
     /// Adds an instructor; answers with `skills` as a list of skill areas and `unavailable` as the
@@ -378,11 +388,22 @@ impl TrainingApi {
         Ok(Json(to_value(&r)?))
     }
 
-    /// Sessions the scheduler proposed from farmers' interest.
+    /// Sessions the scheduler proposed from farmers' interest, open ones first, newest first, in the
+    /// list shape `{items, page, per_page, total, pages}` (named from the catalogue; paged in memory).
     #[oai(path = "/session-proposals", method = "get")]
-    async fn proposals(&self, auth: BearerAuth, state: poem::web::Data<&AppState>) -> ApiResult<Json<Value>> {
+    async fn proposals(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        /// 1-based page number (default 1).
+        page: Query<Option<u64>>,
+        /// Items a page: 1 to 200 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        Ok(Json(to_value(&super::interest::proposals(&state.db).await?)?))
+        let req = PageRequest::new(page.0, per_page.0)?;
+        let proposals = super::interest::proposals(&state.db).await?;
+        Ok(Json(to_value(&Page::slice(proposals, req))?))
     }
 
     /// Approves a proposal: the session is created (checked again) and the farmers invited.

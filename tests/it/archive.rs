@@ -98,7 +98,7 @@ async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     let second_id = second.json()["id"].as_i64().expect("id");
     let timeline = app.api(Method::GET, &path, Some(&token), None).await.json();
-    let entries = timeline.as_array().expect("entries");
+    let entries = timeline["items"].as_array().expect("entries");
     assert_eq!(entries.len(), 2, "both stay visible");
     assert!(entries[0]["superseded_by"].is_i64());
     let student = app
@@ -170,6 +170,8 @@ async fn entries_only_the_system_writes_are_refused_by_hand_and_nothing_is_writt
         json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": 1}),
         json!({"kind": "record_change", "source": "import", "changes": []}),
         json!({"kind": "mentor_assigned", "mentor": "王老师", "role": "teacher"}),
+        json!({"kind": "ledger_change", "action": "crossed_off", "reason": "moved_away"}),
+        json!({"kind": "enrolment_offer", "school": "一职专", "programme": "护理", "round": null, "direct_reason": "补录"}),
     ] {
         let r = app
             .api(

@@ -361,7 +361,8 @@ async fn tokens_can_be_managed_through_the_api_but_only_ones_own() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["revoked_at"].is_string());
     let list = app.api(Method::GET, "/api/v1/tokens", Some(&a), None).await.json();
-    assert_eq!(list.as_array().expect("list").len(), 2);
+    assert_eq!(list["items"].as_array().expect("list").len(), 2);
+    assert_eq!(list["total"], 2);
 }
 
 #[tokio::test]

@@ -140,8 +140,8 @@ async fn an_updated_value_is_written_and_recorded_in_the_archive() {
         )
         .await
         .json();
-    assert_eq!(entries[0]["kind"], "record_change");
-    let changes = entries[0]["details"]["changes"].as_array().expect("changes");
+    assert_eq!(entries["items"][0]["kind"], "record_change");
+    let changes = entries["items"][0]["details"]["changes"].as_array().expect("changes");
     let fields: Vec<&str> = changes.iter().map(|c| c["field"].as_str().expect("f")).collect();
     assert_eq!(fields, vec!["phone", "senior_high_status"]);
 }

@@ -128,3 +128,78 @@ async fn every_list_endpoint_answers_in_the_list_shape_and_honours_per_page() {
     assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
     assert_list_shape(path, &r.json());
 }
+
+#[tokio::test]
+async fn tokens_mentors_timelines_and_courses_answer_in_the_list_shape_too() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    // A second token of the same account.
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&admin),
+            Some(json!({"name": "sync"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Two mentor profiles.
+    let school = app
+        .api(
+            Method::POST,
+            "/api/v1/schools",
+            Some(&admin),
+            Some(json!({"name": "巩义市第一中等职业学校", "town": "孝义街道"})),
+        )
+        .await
+        .json()["id"]
+        .clone();
+    for email in ["wang@school.cn", "li@school.cn"] {
+        let mentor = app.user(email, Role::Mentor).await;
+        let profile = json!({"school_id": school, "roles": [{"role": "counsellor", "max": 5}], "home_town": "米河镇"});
+        let r = app
+            .api(
+                Method::PUT,
+                &format!("/api/v1/mentors/{mentor}"),
+                Some(&admin),
+                Some(profile),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // Two entries in one student's timeline.
+    let student = app.seed_student("学生甲", "410181200602024058", 2020).await;
+    let entries = format!("/api/v1/students/{student}/entries");
+    for text in ["第一次家访", "第二次家访"] {
+        let r = app
+            .api(
+                Method::POST,
+                &entries,
+                Some(&admin),
+                Some(json!({"occurred_on": "2021-03-01", "details": {"kind": "note", "text": text}})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // Two courses.
+    for title in ["设施蔬菜种植", "家庭电工"] {
+        let course = json!({"title": title, "skill_area": "电工", "hours": 12, "min_cohort": 3, "max_cohort": 30});
+        let r = app
+            .api(Method::POST, "/api/v1/courses", Some(&admin), Some(course))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    for path in ["/api/v1/tokens", "/api/v1/mentors", &entries, "/api/v1/courses"] {
+        let r = app
+            .api(Method::GET, &format!("{path}?per_page=1"), Some(&admin), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert_list_shape(path, &r.json());
+    }
+    // The timeline's second page is its second entry, oldest first.
+    let second = app
+        .api(Method::GET, &format!("{entries}?per_page=1&page=2"), Some(&admin), None)
+        .await
+        .json();
+    assert_eq!(second["items"][0]["details"]["text"], "第二次家访", "{second}");
+}

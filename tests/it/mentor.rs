@@ -70,7 +70,7 @@ async fn admins_save_mentor_profiles_and_bad_ones_are_refused_naming_each_field(
         )
         .await
         .json();
-    assert_eq!(list[0]["roles"][1]["role"], "subject_teacher");
+    assert_eq!(list["items"][0]["roles"][1]["role"], "subject_teacher");
     let clerk = app.token(Role::Admissions).await;
     assert_eq!(
         app.api(
@@ -767,7 +767,26 @@ async fn mentors_record_help_sessions_and_overdue_mentees_get_one_digest_a_week(
     let overdue = app
         .api(Method::GET, "/api/v1/mentor-assignments/overdue", Some(&p.clerk), None)
         .await;
-    assert_eq!(overdue.json().as_array().expect("list").len(), 11);
+    assert_eq!(overdue.json()["items"].as_array().expect("list").len(), 11);
+    // In the list shape: longest without contact first, a page at a time.
+    let page = app
+        .api(
+            Method::GET,
+            "/api/v1/mentor-assignments/overdue?per_page=5&page=3",
+            Some(&p.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            page["total"].clone(),
+            page["pages"].clone(),
+            page["items"].as_array().map(Vec::len)
+        ),
+        (json!(11), json!(3), Some(1)),
+        "{page}"
+    );
     let mailing = assignments::Mailing::of(&app.state);
     let now = chrono::Utc::now();
     let first = vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)

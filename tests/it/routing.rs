@@ -917,7 +917,7 @@ async fn a_crossed_off_student_stays_out_of_later_rounds_until_reinstated() {
         )
         .await
         .json();
-    let kinds: Vec<&str> = timeline
+    let kinds: Vec<&str> = timeline["items"]
         .as_array()
         .expect("entries")
         .iter()

@@ -924,6 +924,21 @@ async fn enough_interest_proposes_a_session_that_staff_approve_and_the_farmers_a
         .await
         .expect("proposals");
     assert_eq!(proposals.len(), 1, "the third farmer reached the minimum cohort of 3");
+    let listed = app
+        .api(
+            Method::GET,
+            "/api/v1/session-proposals",
+            Some(&app.token(Role::Admin).await),
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let listed = listed.json();
+    assert_eq!(
+        (listed["total"].clone(), listed["items"][0]["interested"].clone()),
+        (json!(1), json!(3)),
+        "{listed}"
+    );
     let p = &proposals[0].proposal;
     assert_eq!(p.interested, 3);
     assert_eq!(
