@@ -14,6 +14,7 @@ pub mod programmes;
 pub mod programmes_api;
 pub mod programmes_web;
 pub mod recommendations;
+pub mod reporting;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;

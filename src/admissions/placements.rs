@@ -34,6 +34,19 @@ pub async fn in_force(db: &impl ConnectionTrait, intake_year: i32) -> Result<Has
         .collect())
 }
 
+/// Students ever placed directly in an intake year (also those who later declined or did not
+/// report): they are in the year's routing scope though no run routed them.
+pub async fn placed_directly(
+    db: &impl ConnectionTrait,
+    intake_year: i32,
+) -> Result<std::collections::HashSet<i32>, AppError> {
+    Ok(direct(db, intake_year)
+        .await?
+        .into_iter()
+        .map(|p| p.student_id)
+        .collect())
+}
+
 /// Seats taken in a programme (placements in force).
 pub async fn taken(db: &impl ConnectionTrait, programme_id: i32) -> Result<u64, AppError> {
     Ok(placement::Entity::find()

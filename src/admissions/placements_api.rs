@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use entity::placement;
 use poem::Request;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
 use super::api::ApiTags;
 use super::placements::{self, DirectPlacement, PlacementFilter};
+use super::reporting;
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::pagination::PageRequest;
@@ -44,6 +45,13 @@ pub struct PlacementDto {
     pub direct_reason: Option<String>,
     pub placed_by: String,
     pub placed_at: DateTime<Utc>,
+    /// `offered`, `reported` (报到 confirmed), `declined` or `no_show`.
+    pub status: String,
+    pub reported_at: Option<DateTime<Utc>>,
+    /// When the seat went back to the programme (declined or no-show).
+    pub released_at: Option<DateTime<Utc>>,
+    pub release_reason: Option<String>,
+    pub release_note: Option<String>,
 }
 
 impl From<placement::Model> for PlacementDto {
@@ -65,6 +73,11 @@ impl From<placement::Model> for PlacementDto {
             direct_reason: p.direct_reason,
             placed_by: p.placed_by,
             placed_at: p.placed_at,
+            status: p.status,
+            reported_at: p.reported_at,
+            released_at: p.released_at,
+            release_reason: p.release_reason,
+            release_note: p.release_note,
         }
     }
 }
@@ -87,6 +100,34 @@ impl poem_openapi::types::Example for DirectPlacementRequest {
             reason: "7 月 10 日补报名，经招生办审核".into(),
         }
     }
+}
+
+/// Students who reported to school (报到), confirmed at once (all or none).
+#[derive(Debug, Object)]
+pub struct ReportedRequest {
+    /// Up to 500 placements waiting for their students.
+    pub placement_ids: Vec<i32>,
+}
+
+/// A declined offer.
+#[derive(Debug, Object)]
+pub struct DeclineRequest {
+    /// `parents_decision`, `chose_work`, `moved` or `other` (then `note` is required).
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// Closing the reporting window of a year, for one school or all.
+#[derive(Debug, Object)]
+pub struct CloseReportingRequest {
+    pub intake_year: i32,
+    pub school_id: Option<i32>,
+}
+
+/// How many offers became no-shows.
+#[derive(Debug, Object)]
+pub struct CloseReportingResult {
+    pub no_shows: u64,
 }
 
 pub struct PlacementsApi;
@@ -134,5 +175,60 @@ impl PlacementsApi {
         let asked = DirectPlacement::parse(b.student_id, b.programme_id, &b.reason)?;
         let placed = placements::place_directly(&state.db, &auth.0.actor(Some(state.client_ip(req))), asked).await?;
         Ok(Json(placed.into()))
+    }
+
+    /// Confirms that students reported to school (报到): each placement must be waiting (offered,
+    /// in force); an `enrolment` entry goes into each archive. All or none, audited.
+    #[oai(path = "/placements/reported", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn reported(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<ReportedRequest>,
+    ) -> ApiResult<Json<Vec<PlacementDto>>> {
+        auth.0.require(Capability::RunRouting)?;
+        let done = reporting::confirm_reported(
+            &state.db,
+            &auth.0.actor(Some(state.client_ip(req))),
+            &body.0.placement_ids,
+        )
+        .await?;
+        Ok(Json(done.into_iter().map(PlacementDto::from).collect()))
+    }
+
+    /// Records a declined offer: the seat goes back to the programme for the next round and the
+    /// student onto the ledger (`opened_because: offer_declined`). 409 unless the offer is waiting.
+    #[oai(path = "/placements/:id/decline", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn decline(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<DeclineRequest>,
+    ) -> ApiResult<Json<PlacementDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let released = reporting::decline(&state.db, &actor, id.0, &b.reason, b.note.as_deref()).await?;
+        Ok(Json(released.into()))
+    }
+
+    /// Closes reporting for a year (one school or all): every offer not confirmed becomes a
+    /// no-show — seat released, ledger line `offer_not_taken_up`. Closing again finds none.
+    #[oai(path = "/reporting/close", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn close_reporting(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        body: Json<CloseReportingRequest>,
+    ) -> ApiResult<Json<CloseReportingResult>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let n = reporting::close_reporting(&state.db, &actor, b.intake_year, b.school_id).await?;
+        Ok(Json(CloseReportingResult { no_shows: n as u64 }))
     }
 }

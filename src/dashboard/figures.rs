@@ -144,7 +144,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     // Placed: the placement rows (runs and direct placements). Eligible: whom a committed run
     // found eligible, and whoever was placed directly.
     let placed: HashMap<i32, i32> = crate::admissions::placements::in_force(db, filter.year).await?;
-    let mut eligible: HashSet<i32> = placed.keys().copied().collect();
+    let mut eligible: HashSet<i32> = crate::admissions::placements::placed_directly(db, filter.year).await?;
     let mut cutoffs: HashMap<String, f64> = HashMap::new();
     for run in &runs {
         let result = result_of(run)?;

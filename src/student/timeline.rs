@@ -253,10 +253,14 @@ pub fn current_status(
             programme: programme.clone(),
         };
     }
-    if let Some(Entry {
-        details: EntryDetails::EnrolmentOffer { programme, .. },
-        ..
-    }) = last("enrolment_offer")
+    // An offer counts until it is declined or not taken up (a later ledger change saying so).
+    let offer = live.iter().rposition(|e| e.details.kind() == "enrolment_offer");
+    let released = live.iter().rposition(|e| {
+        matches!(&e.details, EntryDetails::LedgerChange { action, .. }
+            if action == "offer_declined" || action == "offer_not_taken_up")
+    });
+    if let Some(i) = offer.filter(|i| released.is_none_or(|r| r < *i))
+        && let EntryDetails::EnrolmentOffer { programme, .. } = &live[i].details
     {
         return CurrentStatus::Placed {
             programme: programme.clone(),

@@ -1,7 +1,8 @@
 //! 不漏一人, checked by random operation sequences: imports (new students, changed scores, students
 //! who entered regular senior high), choice changes, rule changes, dry runs, commits (also of stale
-//! dry runs), later rounds, cross-offs, reinstatements, direct placements, capacity changes and
-//! attempts to write an offer by hand. After every step: each eligible student is exactly once in
+//! dry runs), later rounds, cross-offs, reinstatements, direct placements, capacity changes,
+//! attempts to write an offer by hand, and from offer to classroom: reporting confirmed, offers
+//! declined, reporting closed (no-shows). After every step: each eligible student is exactly once in
 //! placed ∪ open ledger ∪ crossed off; the dashboard's counts equal the tables'; every offer in the
 //! archive belongs to a placement and every placement has one; no programme holds more than its
 //! capacity.
@@ -19,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vocpath::admissions::placements::{self, DirectPlacement};
 use vocpath::admissions::programmes::{self, ProgrammeInput, ProgrammeRaw};
-use vocpath::admissions::{ledger, preferences, rule_sets, runs};
+use vocpath::admissions::{ledger, preferences, reporting, rule_sets, runs};
 use vocpath::audit::Actor;
 use vocpath::error::AppError;
 use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
@@ -374,8 +375,56 @@ impl World {
         }
     }
 
+    async fn waiting_offers(&self) -> Vec<i32> {
+        placement::Entity::find()
+            .filter(placement::Column::IntakeYear.eq(YEAR))
+            .filter(placement::Column::ReleasedAt.is_null())
+            .filter(placement::Column::Status.eq("offered"))
+            .all(&self.app.state.db)
+            .await
+            .expect("placements")
+            .into_iter()
+            .map(|p| p.id)
+            .collect()
+    }
+
+    async fn report(&mut self) -> Result<(), String> {
+        let waiting = self.waiting_offers().await;
+        let chosen: Vec<i32> = waiting.into_iter().filter(|_| self.rng.random_bool(0.5)).collect();
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        reporting::confirm_reported(&self.app.state.db, &self.actor, &chosen)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("confirm waiting offers: {e:?}"))
+    }
+
+    async fn decline(&mut self) -> Result<(), String> {
+        let waiting = self.waiting_offers().await;
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let id = waiting[self.rng.random_range(0..waiting.len())];
+        reporting::decline(&self.app.state.db, &self.actor, id, "chose_work", None)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("decline a waiting offer: {e:?}"))
+    }
+
+    async fn close_reporting(&mut self) -> Result<(), String> {
+        let waiting = self.waiting_offers().await.len();
+        let closed = reporting::close_reporting(&self.app.state.db, &self.actor, YEAR, None)
+            .await
+            .map_err(|e| format!("close reporting: {e:?}"))?;
+        if closed != waiting {
+            return Err(format!("{waiting} offers waiting, {closed} made no-shows"));
+        }
+        Ok(())
+    }
+
     async fn step(&mut self) -> Result<(), String> {
-        let pick = self.rng.random_range(0..100);
+        let pick = self.rng.random_range(0..115);
         let name = match pick {
             0..=7 => "import new students",
             8..=15 => "import changed students",
@@ -388,7 +437,10 @@ impl World {
             71..=77 => "reinstate",
             78..=87 => "place directly",
             88..=95 => "change capacity",
-            _ => "hand-written offer",
+            96..=99 => "hand-written offer",
+            100..=105 => "confirm reporting",
+            106..=110 => "decline an offer",
+            _ => "close reporting",
         };
         self.log.push(name.to_string());
         match pick {
@@ -414,7 +466,10 @@ impl World {
             71..=77 => self.reinstate().await,
             78..=87 => self.place_directly().await,
             88..=95 => self.change_capacity().await,
-            _ => self.hand_written_offer().await,
+            96..=99 => self.hand_written_offer().await,
+            100..=105 => self.report().await,
+            106..=110 => self.decline().await,
+            _ => self.close_reporting().await,
         }
     }
 
@@ -430,7 +485,7 @@ impl World {
         let placed: Vec<placement::Model> = every.iter().filter(|p| p.released_at.is_none()).cloned().collect();
         let lines = self.lines().await;
         // Eligible: whom a committed run found eligible, and whoever was placed directly.
-        let mut eligible: HashSet<i32> = placed
+        let mut eligible: HashSet<i32> = every
             .iter()
             .filter(|p| p.run_id.is_none())
             .map(|p| p.student_id)
@@ -466,10 +521,11 @@ impl World {
         if let Some(s) = times.keys().find(|s| !eligible.contains(s)) {
             return Err(format!("student {s} is placed or on the ledger without being eligible"));
         }
-        let placed_ids: HashSet<i32> = placed.iter().map(|p| p.student_id).collect();
+        // A line closed as placed: the student was placed (the placement may since be released).
+        let ever_placed: HashSet<i32> = every.iter().map(|p| p.student_id).collect();
         if let Some(l) = lines
             .iter()
-            .find(|l| l.close_reason.as_deref() == Some("placed") && !placed_ids.contains(&l.student_id))
+            .find(|l| l.close_reason.as_deref() == Some("placed") && !ever_placed.contains(&l.student_id))
         {
             return Err(format!("ledger line {} closed as placed without a placement", l.id));
         }

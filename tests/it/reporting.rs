@@ -1,0 +1,177 @@
+//! From offer to classroom: reporting (报到) confirmed in bulk, declined offers and no-shows free
+//! their seats and put the student on the ledger, and closing reporting twice changes nothing more.
+
+use entity::enums::Role;
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::routing::{Setup, commit_run, dry_run, ledger_lines, prefer, setup};
+
+async fn offers(app: &TestApp, s: &Setup) -> Vec<Value> {
+    let r = app
+        .api(Method::GET, "/api/v1/placements?intake_year=2026", Some(&s.clerk), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["items"].as_array().expect("items").clone()
+}
+
+async fn post(app: &TestApp, s: &Setup, path: &str, body: Value) -> crate::helpers::Reply {
+    app.api(Method::POST, path, Some(&s.clerk), Some(body)).await
+}
+
+/// Two seats in P02, one in P01: three offers after round 1.
+async fn three_offers(app: &TestApp) -> (Setup, Vec<Value>) {
+    let s = setup(app).await;
+    for st in &s.students {
+        prefer(app, &s, *st, &[s.programmes[0], s.programmes[1]]).await;
+    }
+    commit_run(app, &s, 1).await;
+    let list = offers(app, &s).await;
+    assert_eq!(list.len(), 3, "{list:?}");
+    (s, list)
+}
+
+#[tokio::test]
+async fn reporting_is_confirmed_in_bulk_all_or_none_and_written_to_the_archive() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let ids: Vec<i64> = list.iter().map(|p| p["id"].as_i64().expect("id")).collect();
+    let empty = post(&app, &s, "/api/v1/placements/reported", json!({"placement_ids": []})).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", empty.body);
+    let ok = post(
+        &app,
+        &s,
+        "/api/v1/placements/reported",
+        json!({"placement_ids": [ids[0], ids[1]]}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // One already reported in the batch: nothing changes.
+    let again = post(
+        &app,
+        &s,
+        "/api/v1/placements/reported",
+        json!({"placement_ids": [ids[2], ids[0]]}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("placement_not_waiting"), "{}", again.body);
+    let now = offers(&app, &s).await;
+    let statuses: Vec<&str> = now.iter().map(|p| p["status"].as_str().expect("status")).collect();
+    assert_eq!(statuses, ["reported", "reported", "offered"]);
+    let student = list[0]["student_id"].as_i64().expect("sid");
+    let entries = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/students/{student}/entries"),
+            Some(&s.clerk),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        entries["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|e| e["kind"] == "enrolment"),
+        "{entries}"
+    );
+}
+
+#[tokio::test]
+async fn a_declined_offer_frees_the_seat_for_the_next_round_and_the_student_goes_on_the_ledger() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let p01 = list
+        .iter()
+        .find(|p| p["programme_id"] == s.programmes[0])
+        .expect("the P01 offer")
+        .clone();
+    let path = format!("/api/v1/placements/{}/decline", p01["id"]);
+    for (body, code) in [
+        (json!({"reason": "bored"}), "choice_invalid"),
+        (json!({"reason": "other"}), "ledger_note_required"),
+        (
+            json!({"reason": "other", "note": "外出\u{202E}务工"}),
+            "text_has_control",
+        ),
+    ] {
+        let r = post(&app, &s, &path, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(code), "{code}: {}", r.body);
+    }
+    assert_eq!(
+        offers(&app, &s)
+            .await
+            .iter()
+            .filter(|p| p["status"] == "offered")
+            .count(),
+        3
+    );
+    let ok = post(&app, &s, &path, json!({"reason": "chose_work"})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.json()["status"], "declined");
+    let again = post(&app, &s, &path, json!({"reason": "chose_work"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let lines = ledger_lines(&app, &s).await;
+    let line = lines
+        .iter()
+        .find(|l| l["student_id"] == p01["student_id"] && l["closed_at"].is_null())
+        .expect("an open line for the student who declined");
+    assert_eq!(line["opened_because"], "offer_declined");
+    // The seat is back for round 2.
+    let run = dry_run(&app, &s, 2).await;
+    let seats = run["result"]["programmes"]
+        .as_array()
+        .expect("programmes")
+        .iter()
+        .find(|p| p["code"] == "P01")
+        .expect("P01")["capacity"]
+        .clone();
+    assert_eq!(seats, 1, "{run}");
+    let mut admin = app.browser_as(Role::Admin).await;
+    let board = admin.get("/dashboard?year=2026").await;
+    assert!(board.body.contains("核对无误"), "the dashboard adds up");
+}
+
+#[tokio::test]
+async fn closing_reporting_makes_exactly_the_unreported_offers_no_shows_once() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let first = list[0]["id"].as_i64().expect("id");
+    let r = post(
+        &app,
+        &s,
+        "/api/v1/placements/reported",
+        json!({"placement_ids": [first]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let close = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
+    assert_eq!(close.status, StatusCode::OK, "{}", close.body);
+    assert_eq!(close.json()["no_shows"], 2);
+    let twice = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
+    assert_eq!(twice.json()["no_shows"], 0, "nothing doubled");
+    let statuses: Vec<String> = offers(&app, &s)
+        .await
+        .iter()
+        .map(|p| p["status"].as_str().expect("status").to_string())
+        .collect();
+    assert_eq!(statuses, ["reported", "no_show", "no_show"]);
+    let open: Vec<Value> = ledger_lines(&app, &s)
+        .await
+        .into_iter()
+        .filter(|l| l["opened_because"] == "offer_not_taken_up")
+        .collect();
+    assert_eq!(open.len(), 2, "{open:?}");
+    let placed = app
+        .api(Method::GET, "/api/v1/students?status=placed", Some(&s.clerk), None)
+        .await
+        .json();
+    assert_eq!(placed["total"], 0, "no-shows are no longer placed: {placed}");
+    let mut admin = app.browser_as(Role::Admin).await;
+    let board = admin.get("/dashboard?year=2026").await;
+    assert!(board.body.contains("核对无误"), "the dashboard adds up");
+}
