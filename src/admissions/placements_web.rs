@@ -53,10 +53,23 @@ pub(super) async fn direct_rows(state: &AppState, year: i32) -> Result<Vec<Value
 
 async fn show(state: &AppState, ctx: &PortalCtx, year: i32, form: Value, error: String) -> Result<Response, AppError> {
     let me = ctx.staff(Capability::ReadStudents)?;
+    // Each programme with its seats left, so a clerk picks one that can take the student.
+    let taken = placements::taken_per_programme(&state.db, year).await?;
     let choices: Vec<Value> = programmes::list_programmes(&state.db, Some(year), None)
         .await?
         .into_iter()
-        .map(|p| json!({ "id": p.id, "label": format!("{} {}（{}）", p.code, p.name, p.capacity) }))
+        .map(|p| {
+            let left = i64::from(p.capacity) - taken.get(&p.id).copied().unwrap_or(0);
+            let seats = state.i18n.render(
+                ctx.lang,
+                "direct.seats_left",
+                [
+                    ("left", left.to_string().as_str()),
+                    ("capacity", p.capacity.to_string().as_str()),
+                ],
+            );
+            json!({ "id": p.id, "label": format!("{} {}（{seats}）", p.code, p.name) })
+        })
         .collect();
     let vars = json!({
         "year": year,
