@@ -20,6 +20,7 @@ mod lists;
 mod mentor;
 mod outbox;
 mod placements;
+mod reporting;
 mod routing;
 mod security;
 mod training;
