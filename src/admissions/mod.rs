@@ -6,6 +6,8 @@ pub mod api;
 pub mod instance_builder;
 pub mod ledger;
 pub mod ledger_query;
+pub mod letters;
+pub mod letters_web;
 pub mod placements;
 pub mod placements_api;
 pub mod placements_web;

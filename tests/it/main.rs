@@ -16,6 +16,7 @@ mod import;
 mod import_limits;
 mod import_uploads;
 mod invariant;
+mod letters;
 mod lists;
 mod mentor;
 mod outbox;
