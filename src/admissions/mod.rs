@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod ledger_query;
 pub mod letters;
 pub mod letters_web;
+pub mod offers;
 pub mod placements;
 pub mod placements_api;
 pub mod placements_web;

@@ -19,6 +19,7 @@ mod invariant;
 mod letters;
 mod lists;
 mod mentor;
+mod offers;
 mod outbox;
 mod placements;
 mod reporting;
