@@ -173,6 +173,20 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             get(programmes_web::edit_page).post(programmes_web::update),
         )
         .at("/schools", post(programmes_web::create_school))
+        .at(
+            "/schools/:id/letters",
+            get(crate::admissions::letters_web::school_letters),
+        )
+        .at(
+            "/reporting-windows",
+            get(crate::admissions::reporting_web::windows_page).post(crate::admissions::reporting_web::set_window),
+        )
+        .at("/placements/:id/letter", get(crate::admissions::letters_web::letter))
+        .at("/letters/verify", get(crate::admissions::letters_web::verify))
+        .at(
+            "/letters/verify/:code",
+            get(crate::admissions::letters_web::verify_code),
+        )
         .at("/rule-sets", get(rule_sets_web::list_page).post(rule_sets_web::create))
         .at("/rule-sets/:id", get(rule_sets_web::show).post(rule_sets_web::update))
         .at("/rule-sets/:id/publish", post(rule_sets_web::publish))

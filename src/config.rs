@@ -84,6 +84,27 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// A separate address serving only `/metrics` (for a scraper on an internal network).
     pub metrics_bind: Option<SocketAddr>,
+    /// The aid a registered-household student is entitled to, as the county grants it; printed on
+    /// admission letters.
+    pub aid: AidConfig,
+}
+
+/// The aid a registered-household student placed in a vocational programme receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AidConfig {
+    /// Tuition is waived (免学费).
+    pub free_tuition: bool,
+    /// The national grant (国家助学金) in yuan per year; 0 when the county grants none.
+    pub grant_yuan: u32,
+}
+
+impl Default for AidConfig {
+    fn default() -> Self {
+        AidConfig {
+            free_tuition: true,
+            grant_yuan: 2000,
+        }
+    }
 }
 
 /// An HTTP SMS gateway: the request made for each text message. `{phone}` and `{message}` in the
@@ -254,6 +275,10 @@ impl Config {
             .unwrap_or_default();
         let rate_limits =
             RateLimits::parse(|name, default, min, max| parse_number(&get, name, default, min, max, &mut errors));
+        let aid = AidConfig {
+            free_tuition: parse_flag(&get, "VOCPATH_AID_FREE_TUITION", true, &mut errors),
+            grant_yuan: parse_number(&get, "VOCPATH_AID_GRANT_YUAN", 2000, 0, 100_000, &mut errors) as u32,
+        };
         let assets_dir = get("VOCPATH_ASSETS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
@@ -291,6 +316,7 @@ impl Config {
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             metrics_token,
             metrics_bind,
+            aid,
         })
     }
 
@@ -413,6 +439,19 @@ fn parse_number(
                 default
             }
         },
+    }
+}
+
+/// `true`/`false` (also `yes`/`no`, `1`/`0`), case-insensitive.
+fn parse_flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool, errors: &mut Vec<String>) -> bool {
+    match get(name).map(|v| v.to_ascii_lowercase()) {
+        None => default,
+        Some(v) if matches!(v.as_str(), "true" | "yes" | "1") => true,
+        Some(v) if matches!(v.as_str(), "false" | "no" | "0") => false,
+        Some(v) => {
+            errors.push(format!("{name}: `{v}` must be true or false"));
+            default
+        }
     }
 }
 
@@ -584,5 +623,33 @@ mod tests {
         let c = Config::from_vars(vars(&[("VOCPATH_BASE_URL", "https://vocpath.example.cn/")])).expect("valid");
         assert!(c.is_https());
         assert_eq!(c.base_url, "https://vocpath.example.cn");
+    }
+
+    #[test]
+    fn aid_defaults_to_free_tuition_and_a_2000_yuan_grant_and_bad_values_are_named() {
+        let c = Config::from_vars(vars(&[])).expect("valid");
+        assert_eq!(c.aid, AidConfig::default());
+        assert!(c.aid.free_tuition);
+        assert_eq!(c.aid.grant_yuan, 2000);
+        let c = Config::from_vars(vars(&[
+            ("VOCPATH_AID_FREE_TUITION", "False"),
+            ("VOCPATH_AID_GRANT_YUAN", "3300"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            c.aid,
+            AidConfig {
+                free_tuition: false,
+                grant_yuan: 3300
+            }
+        );
+        let err = Config::from_vars(vars(&[
+            ("VOCPATH_AID_FREE_TUITION", "maybe"),
+            ("VOCPATH_AID_GRANT_YUAN", "-5"),
+        ]))
+        .expect_err("invalid")
+        .to_string();
+        assert!(err.contains("VOCPATH_AID_FREE_TUITION: `maybe`"), "{err}");
+        assert!(err.contains("VOCPATH_AID_GRANT_YUAN"), "{err}");
     }
 }

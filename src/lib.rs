@@ -38,6 +38,7 @@ pub mod sms;
 pub mod state;
 pub mod student;
 pub mod training;
+pub mod verify;
 pub mod web;
 
 pub use app::{build_state, routes};

@@ -2,6 +2,7 @@
 //!
 //! Data only: no business rules live here. Services in the main crate own behaviour.
 
+pub mod admission_letter;
 pub mod api_token;
 pub mod archive_entry;
 pub mod audit_log;
@@ -22,6 +23,7 @@ pub mod preference;
 pub mod programme;
 pub mod public_attempt;
 pub mod registration;
+pub mod reporting_window;
 pub mod routing_run;
 pub mod rule_set;
 pub mod school;

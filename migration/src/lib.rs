@@ -26,6 +26,7 @@ mod m20261201_000001_add_device_to_login_failure;
 mod m20261202_000001_clear_import_batch_content;
 mod m20261204_000001_unique_open_ledger_line;
 mod m20261205_000001_create_placement;
+mod m20261205_000002_create_reporting_window;
 mod m20261205_000003_offer_follow_through;
 
 /// The ordered list of every migration.
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_clear_import_batch_content::Migration),
             Box::new(m20261204_000001_unique_open_ledger_line::Migration),
             Box::new(m20261205_000001_create_placement::Migration),
+            Box::new(m20261205_000002_create_reporting_window::Migration),
             Box::new(m20261205_000003_offer_follow_through::Migration),
         ]
     }

@@ -3,9 +3,13 @@
 //! pure `routing` module; this module owns the data, the transactions and the audit entries.
 
 pub mod api;
+pub mod follow_through;
 pub mod instance_builder;
 pub mod ledger;
 pub mod ledger_query;
+pub mod letters;
+pub mod letters_web;
+pub mod offers;
 pub mod placements;
 pub mod placements_api;
 pub mod placements_web;
@@ -15,6 +19,8 @@ pub mod programmes_api;
 pub mod programmes_web;
 pub mod recommendations;
 pub mod reporting;
+pub mod reporting_api;
+pub mod reporting_web;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;

@@ -238,6 +238,7 @@ pub async fn place_directly(
     let open: Vec<i32> = lines.iter().filter(|l| l.closed_at.is_none()).map(|l| l.id).collect();
     super::ledger::close_as_placed(&txn, &open, actor, Some(&req.reason)).await?;
     crate::student::students::refresh_statuses_of(&txn, &[pupil.id], now.date_naive()).await?;
+    super::offers::queue_offer_notices(&txn, &[placed.id]).await?;
     audit::record(
         &txn,
         actor,

@@ -10,8 +10,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
 use super::api::ApiTags;
+use super::follow_through;
 use super::placements::{self, DirectPlacement, PlacementFilter};
-use super::reporting;
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
 use crate::pagination::PageRequest;
@@ -188,7 +188,7 @@ impl PlacementsApi {
         body: Json<ReportedRequest>,
     ) -> ApiResult<Json<Vec<PlacementDto>>> {
         auth.0.require(Capability::RunRouting)?;
-        let done = reporting::confirm_reported(
+        let done = follow_through::confirm_reported(
             &state.db,
             &auth.0.actor(Some(state.client_ip(req))),
             &body.0.placement_ids,
@@ -211,7 +211,7 @@ impl PlacementsApi {
         auth.0.require(Capability::RunRouting)?;
         let b = body.0;
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let released = reporting::decline(&state.db, &actor, id.0, &b.reason, b.note.as_deref()).await?;
+        let released = follow_through::decline(&state.db, &actor, id.0, &b.reason, b.note.as_deref()).await?;
         Ok(Json(released.into()))
     }
 
@@ -228,7 +228,7 @@ impl PlacementsApi {
         auth.0.require(Capability::RunRouting)?;
         let b = body.0;
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let n = reporting::close_reporting(&state.db, &actor, b.intake_year, b.school_id).await?;
+        let n = follow_through::close_reporting(&state.db, &actor, b.intake_year, b.school_id).await?;
         Ok(Json(CloseReportingResult { no_shows: n as u64 }))
     }
 }

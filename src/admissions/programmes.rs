@@ -182,6 +182,11 @@ pub async fn list_schools(db: &impl ConnectionTrait) -> Result<Vec<school::Model
         .await?)
 }
 
+/// School names by id.
+pub async fn school_names(db: &impl ConnectionTrait) -> Result<std::collections::HashMap<i32, String>, AppError> {
+    Ok(list_schools(db).await?.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
 pub async fn get_school(db: &impl ConnectionTrait, id: i32) -> Result<school::Model, AppError> {
     school::Entity::find_by_id(id)
         .one(db)

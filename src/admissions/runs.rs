@@ -523,6 +523,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
         seats.len(),
         opened.len()
     );
+    super::offers::queue_offer_notices(&txn, &super::offers::placements_of_run(&txn, id).await?).await?;
     audit::record(&txn, actor, "routing.commit", Record::new("routing_run", id), text).await?;
     txn.commit().await?;
     get_run(db, id).await

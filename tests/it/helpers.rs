@@ -207,6 +207,17 @@ impl TestApp {
         b
     }
 
+    /// Outbox rows of one kind (e.g. `admission_offer`).
+    pub async fn count_outbox(&self, kind: &str) -> i64 {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let n = entity::outbox::Entity::find()
+            .filter(entity::outbox::Column::Kind.eq(kind))
+            .count(&self.state.db)
+            .await
+            .expect("count outbox");
+        i64::try_from(n).expect("count")
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};
         let backend = self.state.db.get_database_backend();

@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vocpath::admissions::placements::{self, DirectPlacement};
 use vocpath::admissions::programmes::{self, ProgrammeInput, ProgrammeRaw};
-use vocpath::admissions::{ledger, preferences, reporting, rule_sets, runs};
+use vocpath::admissions::{follow_through, ledger, preferences, rule_sets, runs};
 use vocpath::audit::Actor;
 use vocpath::error::AppError;
 use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
@@ -394,7 +394,7 @@ impl World {
         if chosen.is_empty() {
             return Ok(());
         }
-        reporting::confirm_reported(&self.app.state.db, &self.actor, &chosen)
+        follow_through::confirm_reported(&self.app.state.db, &self.actor, &chosen)
             .await
             .map(|_| ())
             .map_err(|e| format!("confirm waiting offers: {e:?}"))
@@ -406,7 +406,7 @@ impl World {
             return Ok(());
         }
         let id = waiting[self.rng.random_range(0..waiting.len())];
-        reporting::decline(&self.app.state.db, &self.actor, id, "chose_work", None)
+        follow_through::decline(&self.app.state.db, &self.actor, id, "chose_work", None)
             .await
             .map(|_| ())
             .map_err(|e| format!("decline a waiting offer: {e:?}"))
@@ -414,7 +414,7 @@ impl World {
 
     async fn close_reporting(&mut self) -> Result<(), String> {
         let waiting = self.waiting_offers().await.len();
-        let closed = reporting::close_reporting(&self.app.state.db, &self.actor, YEAR, None)
+        let closed = follow_through::close_reporting(&self.app.state.db, &self.actor, YEAR, None)
             .await
             .map_err(|e| format!("close reporting: {e:?}"))?;
         if closed != waiting {

@@ -254,6 +254,8 @@ async fn committing_a_dry_run_made_before_the_data_changed_is_refused() {
     assert!(r.body.contains("run_stale"), "{}", r.body);
     assert_eq!(placed_total(&app, &s).await, 0, "nothing written");
     assert!(ledger_lines(&app, &s).await.is_empty());
+    assert_eq!(app.count_outbox("admission_offer").await, 0, "no offer text queued");
+    assert_eq!(app.count("admission_letter").await, 0);
     let run = app
         .api(
             Method::GET,

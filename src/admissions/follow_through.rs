@@ -1,0 +1,228 @@
+//! From offer to classroom (报到): a school confirms that offered students reported (an `enrolment`
+//! entry in each archive); staff record a declined offer (the seat goes back to the programme, the
+//! student onto the ledger with the reason); closing the reporting window turns every offer not
+//! confirmed into a no-show (seat released, ledger line `offer_not_taken_up`). Each is one audited
+//! transaction; closing twice changes nothing the second time.
+
+use chrono::Utc;
+use entity::{ledger_entry, placement, programme, school};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use crate::audit::{self, Actor, Record};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::student::timeline::EntryDetails;
+
+/// Reasons an offer may be declined.
+pub const DECLINE_REASONS: &[&str] = &["parents_decision", "chose_work", "moved", "other"];
+
+/// Most placements confirmed in one request.
+pub const MAX_BULK: usize = 500;
+
+async fn school_and_programme(
+    db: &impl ConnectionTrait,
+    programme_id: i32,
+) -> Result<(String, programme::Model), AppError> {
+    let prog = programme::Entity::find_by_id(programme_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("programme"))?;
+    let school = school::Entity::find_by_id(prog.school_id)
+        .one(db)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    Ok((school, prog))
+}
+
+/// An offer still waiting for its student: in force and not yet reported.
+fn waiting(p: &placement::Model) -> bool {
+    p.released_at.is_none() && p.status == "offered"
+}
+
+/// Confirms that the students of `ids` reported to school, all or none: a placement unknown,
+/// released or already reported refuses the whole request, naming it.
+pub async fn confirm_reported(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ids: &[i32],
+) -> Result<Vec<placement::Model>, AppError> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(AppError::invalid(
+            "placement_ids",
+            Msg::new("error.report_bulk_size").arg("max", MAX_BULK),
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    let mut done = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let p = placement::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("placement"))?;
+        if !waiting(&p) {
+            return Err(AppError::Conflict(
+                Msg::new("error.placement_not_waiting").arg("id", id),
+            ));
+        }
+        let (school, prog) = school_and_programme(&txn, p.programme_id).await?;
+        let details = EntryDetails::Enrolment {
+            school,
+            programme: prog.name,
+            class_name: None,
+        };
+        crate::student::students::new_entry(p.student_id, now.date_naive(), &details, None, actor)?
+            .insert(&txn)
+            .await?;
+        let mut active: placement::ActiveModel = p.into();
+        active.status = Set("reported".into());
+        active.reported_at = Set(Some(now));
+        done.push(active.update(&txn).await?);
+    }
+    let students: Vec<i32> = done.iter().map(|p| p.student_id).collect();
+    crate::student::students::refresh_statuses_of(&txn, &students, now.date_naive()).await?;
+    audit::record(
+        &txn,
+        actor,
+        "placement.reported",
+        Record::new("placement", ids[0]),
+        format!("{} students reported to school", done.len()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// Releases a waiting offer's seat and puts the student on the ledger, in the caller's transaction.
+async fn release(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    p: placement::Model,
+    status: &str,
+    reason: &str,
+    note: Option<&str>,
+) -> Result<placement::Model, AppError> {
+    let now = Utc::now();
+    let opened_because = if status == "declined" {
+        "offer_declined"
+    } else {
+        "offer_not_taken_up"
+    };
+    ledger_entry::ActiveModel {
+        student_id: Set(p.student_id),
+        intake_year: Set(p.intake_year),
+        run_id: Set(p.run_id),
+        opened_at: Set(now),
+        why: Set("[]".into()),
+        opened_because: Set(opened_because.into()),
+        placement_id: Set(Some(p.id)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let details = EntryDetails::LedgerChange {
+        action: opened_because.into(),
+        reason: reason.into(),
+        note: note.map(str::to_string),
+    };
+    crate::student::students::new_entry(p.student_id, now.date_naive(), &details, None, actor)?
+        .insert(txn)
+        .await?;
+    let mut active: placement::ActiveModel = p.into();
+    active.status = Set(status.into());
+    active.released_at = Set(Some(now));
+    active.release_reason = Set(Some(reason.into()));
+    active.release_note = Set(note.map(str::to_string));
+    Ok(active.update(txn).await?)
+}
+
+/// Records that the student declined the offer: the seat goes back to the programme for the next
+/// round and the student onto the ledger with the reason (a note is required for `other`).
+pub async fn decline(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    reason: &str,
+    note: Option<&str>,
+) -> Result<placement::Model, AppError> {
+    let reason = reason.trim();
+    if !DECLINE_REASONS.contains(&reason) {
+        return Err(AppError::invalid(
+            "reason",
+            Msg::new("error.choice_invalid").arg("allowed", DECLINE_REASONS.join(", ")),
+        ));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if reason == "other" && note.is_none() {
+        return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
+    }
+    if let Some(n) = note {
+        super::check_note("note", n, 500)?;
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let p = placement::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("placement"))?;
+    if !waiting(&p) {
+        return Err(AppError::Conflict(
+            Msg::new("error.placement_not_waiting").arg("id", id),
+        ));
+    }
+    let student = p.student_id;
+    let released = release(&txn, actor, p, "declined", reason, note).await?;
+    crate::student::students::refresh_statuses_of(&txn, &[student], Utc::now().date_naive()).await?;
+    audit::record(
+        &txn,
+        actor,
+        "placement.declined",
+        Record::new("placement", id),
+        format!("student {student} declined the offer: {reason}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(released)
+}
+
+/// Closes reporting for the year (one school's programmes, or all): every offer still waiting
+/// becomes a no-show. Returns how many; a second close finds none.
+pub async fn close_reporting(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    intake_year: i32,
+    school_id: Option<i32>,
+) -> Result<usize, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut programmes = programme::Entity::find().filter(programme::Column::IntakeYear.eq(intake_year));
+    if let Some(s) = school_id {
+        programmes = programmes.filter(programme::Column::SchoolId.eq(s));
+    }
+    let ids: Vec<i32> = programmes.all(&txn).await?.into_iter().map(|p| p.id).collect();
+    let pending: Vec<placement::Model> = placement::Entity::find()
+        .filter(placement::Column::IntakeYear.eq(intake_year))
+        .filter(placement::Column::ProgrammeId.is_in(ids))
+        .filter(placement::Column::ReleasedAt.is_null())
+        .filter(placement::Column::Status.eq("offered"))
+        .all(&txn)
+        .await?;
+    let students: Vec<i32> = pending.iter().map(|p| p.student_id).collect();
+    for p in pending {
+        release(&txn, actor, p, "no_show", "no_show", None).await?;
+    }
+    crate::student::students::refresh_statuses_of(&txn, &students, Utc::now().date_naive()).await?;
+    audit::record(
+        &txn,
+        actor,
+        "reporting.closed",
+        Record::new("intake_year", intake_year),
+        format!(
+            "reporting closed for {intake_year}{}: {} offers not taken up",
+            school_id.map(|s| format!(", school {s}")).unwrap_or_default(),
+            students.len()
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(students.len())
+}
