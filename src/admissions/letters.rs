@@ -15,6 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::i18n::Msg;
 
 /// A date as a letter prints it: `2026年9月1日` in Chinese, `2026-09-01` otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,13 +93,17 @@ pub async fn letter(db: &impl ConnectionTrait, placement_id: i32) -> Result<Lett
         .one(db)
         .await?
         .ok_or(AppError::NotFound("placement"))?;
+    // A declined offer or a no-show has no letter any more.
+    if p.released_at.is_some() {
+        return Err(AppError::Conflict(Msg::new("error.letter_released")));
+    }
     build(db, vec![p])
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal(format!("letter of placement {placement_id} not built")))
 }
 
-/// The letters of every student placed in a school's programmes of the year, by programme code,
+/// The letters of every student placed (in force) in a school's programmes of the year, by programme code,
 /// then in the order they were placed. An unknown school is 404.
 pub async fn school_letters(
     db: &impl ConnectionTrait,
@@ -112,6 +117,7 @@ pub async fn school_letters(
         placed.extend(
             placement::Entity::find()
                 .filter(placement::Column::ProgrammeId.eq(p.id))
+                .filter(placement::Column::ReleasedAt.is_null())
                 .order_by_asc(placement::Column::Id)
                 .all(db)
                 .await?,
@@ -273,7 +279,12 @@ pub async fn verify(db: &impl ConnectionTrait, typed: &str) -> Result<Option<Ver
     else {
         return Ok(None);
     };
-    let Some(p) = placement::Entity::find_by_id(l.placement_id).one(db).await? else {
+    // The letter of a declined offer or a no-show no longer verifies.
+    let Some(p) = placement::Entity::find_by_id(l.placement_id)
+        .one(db)
+        .await?
+        .filter(|p| p.released_at.is_none())
+    else {
         return Ok(None);
     };
     let facts = Facts::load(db, std::slice::from_ref(&p)).await?;

@@ -115,6 +115,9 @@ async fn a_declined_offer_frees_the_seat_for_the_next_round_and_the_student_goes
     assert_eq!(ok.json()["status"], "declined");
     let again = post(&app, &s, &path, json!({"reason": "chose_work"})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+    let mut admin = app.browser_as(Role::Admin).await;
+    let letter = admin.get(&format!("/placements/{}/letter", p01["id"])).await;
+    assert_eq!(letter.status, StatusCode::CONFLICT, "a declined offer has no letter");
     let lines = ledger_lines(&app, &s).await;
     let line = lines
         .iter()
@@ -131,7 +134,6 @@ async fn a_declined_offer_frees_the_seat_for_the_next_round_and_the_student_goes
         .expect("P01")["capacity"]
         .clone();
     assert_eq!(seats, 1, "{run}");
-    let mut admin = app.browser_as(Role::Admin).await;
     let board = admin.get("/dashboard?year=2026").await;
     assert!(board.body.contains("核对无误"), "the dashboard adds up");
 }
