@@ -106,6 +106,65 @@ pub struct Figures {
     pub waves: Vec<Waves>,
     pub outcomes: Vec<Outcomes>,
     pub training: Training,
+    /// From offer to classroom, per school and per town.
+    pub reporting: Vec<ReportingRow>,
+}
+
+/// Offers of a school's programmes (or of a town's students) and what became of them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReportingRow {
+    /// `school` or `town`.
+    pub by: &'static str,
+    pub name: String,
+    pub offers: usize,
+    pub reported: usize,
+    pub waiting: usize,
+    pub declined: usize,
+    pub no_show: usize,
+}
+
+/// Every offer of the year (in force or released), counted by school and by the student's town.
+async fn reporting_rows(
+    db: &impl ConnectionTrait,
+    year: i32,
+    programmes: &[programme::Model],
+    schools: &HashMap<i32, String>,
+) -> Result<Vec<ReportingRow>, AppError> {
+    let offers = entity::placement::Entity::find()
+        .filter(entity::placement::Column::IntakeYear.eq(year))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = offers.iter().map(|p| p.student_id).collect();
+    let (students, households) = crate::student::students::students_with_households(db, &ids).await?;
+    let school_of: HashMap<i32, i32> = programmes.iter().map(|p| (p.id, p.school_id)).collect();
+    let mut rows: std::collections::BTreeMap<(&'static str, String), ReportingRow> = Default::default();
+    for p in &offers {
+        let school = school_of
+            .get(&p.programme_id)
+            .and_then(|s| schools.get(s))
+            .cloned()
+            .unwrap_or_default();
+        let town = students
+            .get(&p.student_id)
+            .and_then(|s| households.get(&s.household_id))
+            .map(|h| h.town.clone())
+            .unwrap_or_default();
+        for (by, name) in [("school", school), ("town", town)] {
+            let row = rows.entry((by, name.clone())).or_insert_with(|| ReportingRow {
+                by,
+                name,
+                ..Default::default()
+            });
+            row.offers += 1;
+            match p.status.as_str() {
+                "reported" => row.reported += 1,
+                "declined" => row.declined += 1,
+                "no_show" => row.no_show += 1,
+                _ => row.waiting += 1,
+            }
+        }
+    }
+    Ok(rows.into_values().collect())
 }
 
 /// Intake years that have programmes, newest first.
@@ -327,7 +386,9 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         certificates: regs.iter().filter(|r| r.certificate_code.is_some()).count(),
     };
 
+    let reporting = reporting_rows(db, filter.year, &programmes, &schools).await?;
     Ok(Figures {
+        reporting,
         filter,
         school: school_name,
         funnel,

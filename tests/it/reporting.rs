@@ -176,4 +176,21 @@ async fn closing_reporting_makes_exactly_the_unreported_offers_no_shows_once() {
     let mut admin = app.browser_as(Role::Admin).await;
     let board = admin.get("/dashboard?year=2026").await;
     assert!(board.body.contains("核对无误"), "the dashboard adds up");
+    // Offers → reported → waiting → declined → no-show, per school and per town.
+    let section = board
+        .body
+        .split("id=\"reporting\"")
+        .nth(1)
+        .expect("the reporting section");
+    let school_row = section
+        .split("<tr>")
+        .find(|r| r.contains("巩义市第一中等职业学校"))
+        .expect("the school's row");
+    let cells: Vec<&str> = school_row
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap_or_default())
+        .collect();
+    assert_eq!(cells, ["3", "1", "0", "0", "2"], "{school_row}");
+    assert!(section.contains("米河镇"), "a row per town");
 }
