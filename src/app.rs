@@ -198,6 +198,16 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             "/placements",
             get(crate::admissions::placements_web::placements_page).post(crate::admissions::placements_web::place),
         )
+        .at("/reporting", get(crate::admissions::follow_through_web::class_page))
+        .at(
+            "/reporting/confirm",
+            post(crate::admissions::follow_through_web::confirm),
+        )
+        .at("/reporting/close", post(crate::admissions::follow_through_web::close))
+        .at(
+            "/placements/:id/decline",
+            post(crate::admissions::follow_through_web::decline),
+        )
         .at("/routing-runs/:id", get(run_web::run_page))
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))

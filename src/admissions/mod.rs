@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod follow_through;
+pub mod follow_through_web;
 pub mod instance_builder;
 pub mod ledger;
 pub mod ledger_query;

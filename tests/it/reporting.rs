@@ -194,3 +194,56 @@ async fn closing_reporting_makes_exactly_the_unreported_offers_no_shows_once() {
     assert_eq!(cells, ["3", "1", "0", "0", "2"], "{school_row}");
     assert!(section.contains("米河镇"), "a row per town");
 }
+
+/// The class list on the portal: tick and confirm, decline with a reason, close reporting.
+#[tokio::test]
+async fn a_school_confirms_reporting_declines_and_closes_on_its_class_list() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/reporting?intake_year=2026").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        page.body.matches("name=\"ids\"").count(),
+        3,
+        "a checkbox per waiting offer"
+    );
+    let back = "intake_year=2026&school_id=1";
+    let confirmed = clerk
+        .post(
+            "/reporting/confirm",
+            &[("ids", list[0]["id"].to_string().as_str()), ("back", back)],
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.body);
+    let bad = clerk
+        .post(
+            &format!("/placements/{}/decline", list[1]["id"]),
+            &[("reason", "other"), ("note", ""), ("back", back)],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a note is needed for other"
+    );
+    assert!(bad.body.contains("role=\"alert\""), "the error is shown on the list");
+    let declined = clerk
+        .post(
+            &format!("/placements/{}/decline", list[1]["id"]),
+            &[("reason", "moved"), ("note", ""), ("back", back)],
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::SEE_OTHER, "{}", declined.body);
+    let closed = clerk.post("/reporting/close", &[("back", back)]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let statuses: Vec<String> = offers(&app, &s)
+        .await
+        .iter()
+        .map(|p| p["status"].as_str().expect("status").to_string())
+        .collect();
+    assert_eq!(statuses, ["reported", "declined", "no_show"]);
+    let page = clerk.get("/reporting?intake_year=2026&school_id=1").await;
+    assert!(page.body.contains("已报到") && page.body.contains("外出迁居") && page.body.contains("未报到"));
+    assert_eq!(page.body.matches("name=\"ids\"").count(), 0, "nothing left waiting");
+}
