@@ -185,10 +185,62 @@ pub async fn decline(
     Ok(released)
 }
 
+/// The no-show email to one mentor.
+#[derive(serde::Serialize)]
+struct NoShowEmail<'a> {
+    mentor_name: &'a str,
+    student_name: &'a str,
+    role: &'static str,
+    school: &'a str,
+    programme: &'a str,
+    student_url: String,
+}
+
+/// Tells each of the student's current mentors, once per placement and mentor (the outbox key),
+/// that the student did not report.
+async fn tell_mentors(
+    txn: &impl ConnectionTrait,
+    mailing: &crate::mentor::assignments::Mailing<'_>,
+    p: &placement::Model,
+) -> Result<(), AppError> {
+    use entity::{mentor_assignment, student, user};
+    let Some(pupil) = student::Entity::find_by_id(p.student_id).one(txn).await? else {
+        return Ok(());
+    };
+    let (school, prog) = school_and_programme(txn, p.programme_id).await?;
+    let mentors = mentor_assignment::Entity::find()
+        .filter(mentor_assignment::Column::StudentId.eq(p.student_id))
+        .filter(mentor_assignment::Column::InForce.is_not_null())
+        .all(txn)
+        .await?;
+    for a in mentors {
+        let Some(mentor) = user::Entity::find_by_id(a.mentor_id).one(txn).await? else {
+            continue;
+        };
+        if !mentor.active {
+            continue;
+        }
+        let ctx = NoShowEmail {
+            mentor_name: &mentor.name,
+            student_name: &pupil.name,
+            role: crate::mentor::assignments::role_zh(crate::mentor::assignments::role_of(&a)?),
+            school: &school,
+            programme: &prog.name,
+            student_url: format!("{}/students/{}", mailing.base_url, pupil.id),
+        };
+        let email = crate::mail::render(mailing.templates, "mentee_no_show", &ctx)?;
+        let key = format!("mentee_no_show:{}:{}", p.id, mentor.id);
+        crate::outbox::enqueue(txn, &key, "mentee_no_show", &mentor.email, email).await?;
+    }
+    Ok(())
+}
+
 /// Closes reporting for the year (one school's programmes, or all): every offer still waiting
-/// becomes a no-show. Returns how many; a second close finds none.
+/// becomes a no-show, and the student's mentors are told by email. Returns how many; a second
+/// close finds none.
 pub async fn close_reporting(
     db: &DatabaseConnection,
+    mailing: &crate::mentor::assignments::Mailing<'_>,
     actor: &Actor,
     intake_year: i32,
     school_id: Option<i32>,
@@ -208,6 +260,7 @@ pub async fn close_reporting(
         .await?;
     let students: Vec<i32> = pending.iter().map(|p| p.student_id).collect();
     for p in pending {
+        tell_mentors(&txn, mailing, &p).await?;
         release(&txn, actor, p, "no_show", "no_show", None).await?;
     }
     crate::student::students::refresh_statuses_of(&txn, &students, Utc::now().date_naive()).await?;

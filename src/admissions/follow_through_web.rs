@@ -180,6 +180,7 @@ pub async fn close(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Clo
         return Err(AppError::NotFound("school"));
     };
     let actor = me.actor(Some(ctx.client_ip.clone()));
-    let done = follow_through::close_reporting(&state.db, &actor, back.year(), Some(school)).await;
+    let mailing = crate::mentor::assignments::Mailing::of(&state);
+    let done = follow_through::close_reporting(&state.db, &mailing, &actor, back.year(), Some(school)).await;
     answer(&state, &ctx, &back, done).await
 }

@@ -228,7 +228,8 @@ impl PlacementsApi {
         auth.0.require(Capability::RunRouting)?;
         let b = body.0;
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let n = follow_through::close_reporting(&state.db, &actor, b.intake_year, b.school_id).await?;
+        let mailing = crate::mentor::assignments::Mailing::of(&state);
+        let n = follow_through::close_reporting(&state.db, &mailing, &actor, b.intake_year, b.school_id).await?;
         Ok(Json(CloseReportingResult { no_shows: n as u64 }))
     }
 }

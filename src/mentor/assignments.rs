@@ -74,7 +74,7 @@ pub fn role_zh(role: MentorRole) -> &'static str {
     }
 }
 
-fn role_of(row: &mentor_assignment::Model) -> Result<MentorRole, AppError> {
+pub(crate) fn role_of(row: &mentor_assignment::Model) -> Result<MentorRole, AppError> {
     parse_role(&row.role).ok_or_else(|| AppError::Internal(format!("assignment {} has role {}", row.id, row.role)))
 }
 

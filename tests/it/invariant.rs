@@ -414,7 +414,8 @@ impl World {
 
     async fn close_reporting(&mut self) -> Result<(), String> {
         let waiting = self.waiting_offers().await.len();
-        let closed = follow_through::close_reporting(&self.app.state.db, &self.actor, YEAR, None)
+        let mailing = vocpath::mentor::assignments::Mailing::of(&self.app.state);
+        let closed = follow_through::close_reporting(&self.app.state.db, &mailing, &self.actor, YEAR, None)
             .await
             .map_err(|e| format!("close reporting: {e:?}"))?;
         if closed != waiting {

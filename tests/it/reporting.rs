@@ -247,3 +247,39 @@ async fn a_school_confirms_reporting_declines_and_closes_on_its_class_list() {
     assert!(page.body.contains("已报到") && page.body.contains("外出迁居") && page.body.contains("未报到"));
     assert_eq!(page.body.matches("name=\"ids\"").count(), 0, "nothing left waiting");
 }
+
+/// A no-show's mentors get one email each, and closing again sends nothing more.
+#[tokio::test]
+async fn a_no_shows_mentors_are_told_once_each() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let student = list[0]["student_id"].as_i64().expect("sid") as i32;
+    for (i, role) in ["counsellor", "class_teacher", "subject_teacher"].iter().enumerate() {
+        let mentor = app.user(&format!("mentor{i}@school.test"), Role::Mentor).await;
+        entity::mentor_assignment::ActiveModel {
+            student_id: Set(student),
+            mentor_id: Set(mentor),
+            role: Set((*role).into()),
+            status: Set("assigned".into()),
+            in_force: Set(Some(1)),
+            assigned_at: Set(chrono::Utc::now()),
+            assigned_by: Set("test".into()),
+            answer_by: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("assignment");
+    }
+    let close = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
+    assert_eq!(close.status, StatusCode::OK, "{}", close.body);
+    assert_eq!(
+        app.count_outbox("mentee_no_show").await,
+        3,
+        "one email to each of the three mentors"
+    );
+    let again = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(app.count_outbox("mentee_no_show").await, 3, "nothing sent twice");
+}
