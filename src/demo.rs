@@ -364,6 +364,59 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         "{mentor_n} mentors; {} assignments confirmed for {} students",
         done.assignments, done.students
     ));
+    // From offer to classroom at the first school: most report, a few decline, reporting closes and
+    // the rest are no-shows (their mentors are told); one no-show is brought back directly.
+    let first_school: Vec<i32> = entity::programme::Entity::find()
+        .filter(entity::programme::Column::IntakeYear.eq(year))
+        .filter(entity::programme::Column::SchoolId.eq(school_ids[0]))
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let offers: Vec<entity::placement::Model> = entity::placement::Entity::find()
+        .filter(entity::placement::Column::ProgrammeId.is_in(first_school.clone()))
+        .all(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let reported: Vec<i32> = offers.iter().filter(|p| p.id % 20 != 0).map(|p| p.id).collect();
+    for chunk in reported.chunks(crate::admissions::follow_through::MAX_BULK) {
+        crate::admissions::follow_through::confirm_reported(db, &actor, chunk)
+            .await
+            .map_err(fail)?;
+    }
+    let mut declined = 0;
+    for p in offers.iter().filter(|p| p.id % 40 == 0) {
+        crate::admissions::follow_through::decline(db, &actor, p.id, "chose_work", None)
+            .await
+            .map_err(fail)?;
+        declined += 1;
+    }
+    let no_shows = crate::admissions::follow_through::close_reporting(db, &mailing, &actor, year, Some(school_ids[0]))
+        .await
+        .map_err(fail)?;
+    let back = entity::placement::Entity::find()
+        .filter(entity::placement::Column::ProgrammeId.is_in(first_school))
+        .filter(entity::placement::Column::Status.eq("no_show"))
+        .one(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(p) = back {
+        let req = crate::admissions::placements::DirectPlacement::parse(
+            p.student_id,
+            p.programme_id,
+            "班主任家访后学生愿意回校，9 月 12 日补报到",
+        )
+        .map_err(fail)?;
+        crate::admissions::placements::place_directly(db, &actor, req)
+            .await
+            .map_err(fail)?;
+    }
+    lines.push(format!(
+        "reporting at the first school: {} reported, {declined} declined, {no_shows} no-shows (one brought back directly)",
+        reported.len()
+    ));
     // Help sessions for most assignments; some mentees left without contact (overdue).
     let assignments = entity::mentor_assignment::Entity::find()
         .all(db)

@@ -176,6 +176,17 @@ async fn the_demo_county_fills_a_dashboard_whose_figures_add_up_with_charts_and_
     assert!(home.body.contains("统计看板"), "the dashboard is the home page");
     assert!(home.body.matches("<svg class=\"chart\"").count() >= 6, "six charts");
     assert!(home.body.contains("核对无误"), "the funnel adds up: {}", home.body);
+    // The demo tells the offer-to-classroom story: reports, declines, no-shows, one brought back.
+    let story = report
+        .lines
+        .iter()
+        .find(|l| l.contains("reporting at the first school"))
+        .expect("the reporting line");
+    assert!(story.contains("no-shows"), "{story}");
+    assert!(
+        home.body.contains("录取到报到") && home.body.contains("未报到"),
+        "the dashboard shows reporting"
+    );
     assert!(home.body.contains("数控技术应用"));
     for table in ["funnel", "fill", "loads", "waves", "outcomes", "training"] {
         let csv = b.get(&format!("/dashboard?export={table}&format=csv")).await;
