@@ -417,8 +417,8 @@ async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
 }
 
 /// Hourly: the mentors' weekly digests of overdue mentees (keyed by mentor and ISO week, so at most
-/// one a week whatever the number of instances) and the day-before training reminders (keyed by
-/// registration).
+/// one a week whatever the number of instances), the day-before training reminders (keyed by
+/// registration), and suspended students not back by their return date put on the ledger.
 async fn weekly_digests(state: AppState) {
     loop {
         let mailing = crate::mentor::assignments::Mailing::of(&state);
@@ -431,6 +431,13 @@ async fn weekly_digests(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "training reminders queued"),
             Err(e) => tracing::warn!(error = %e, "queuing training reminders failed; will retry"),
+        }
+        let system = crate::audit::Actor::system("return-date check");
+        let today = chrono::Utc::now().date_naive();
+        match crate::admissions::follow_through::overdue_returns(&state.db, &system, today).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(students = n, "suspended students not back put on the ledger"),
+            Err(e) => tracing::warn!(error = %e, "checking return dates failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

@@ -24,7 +24,8 @@ pub struct Model {
     pub direct_reason: Option<String>,
     pub placed_by: String,
     pub placed_at: DateTimeUtc,
-    /// `offered`, `reported` (报到 confirmed), `declined` or `no_show`.
+    /// `offered`, `reported` (报到 confirmed), `declined`, `no_show`, `dropped_out` (辍学),
+    /// `suspended` (休学) or `transferred` (转学).
     pub status: String,
     pub reported_at: Option<DateTimeUtc>,
     /// When the seat went back to the programme (declined, no-show); `None` while in force.
@@ -32,6 +33,8 @@ pub struct Model {
     /// Why the seat was released: a decline reason, or `no_show`.
     pub release_reason: Option<String>,
     pub release_note: Option<String>,
+    /// A suspended student's (休学) expected return date.
+    pub return_on: Option<Date>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -28,6 +28,7 @@ mod m20261204_000001_unique_open_ledger_line;
 mod m20261205_000001_create_placement;
 mod m20261205_000002_create_reporting_window;
 mod m20261205_000003_offer_follow_through;
+mod m20261205_000004_placement_return_on;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_create_placement::Migration),
             Box::new(m20261205_000002_create_reporting_window::Migration),
             Box::new(m20261205_000003_offer_follow_through::Migration),
+            Box::new(m20261205_000004_placement_return_on::Migration),
         ]
     }
 }

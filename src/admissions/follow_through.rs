@@ -104,10 +104,11 @@ async fn release(
     note: Option<&str>,
 ) -> Result<placement::Model, AppError> {
     let now = Utc::now();
-    let opened_because = if status == "declined" {
-        "offer_declined"
-    } else {
-        "offer_not_taken_up"
+    let opened_because = match status {
+        "declined" => "offer_declined",
+        "no_show" => "offer_not_taken_up",
+        "dropped_out" if reason == "suspension_overdue" => "suspension_overdue",
+        _ => "dropped_out",
     };
     ledger_entry::ActiveModel {
         student_id: Set(p.student_id),
@@ -276,6 +277,129 @@ pub async fn close_reporting(
         ),
     )
     .await?;
+    txn.commit().await?;
+    Ok(students.len())
+}
+
+/// How a reported student left their school.
+#[derive(Debug, Clone)]
+pub enum Leaving {
+    /// 辍学: the seat is released and the student goes onto the ledger.
+    Dropout,
+    /// 休学 until `return_on`: the placement stays; a student not back by then goes onto the ledger.
+    Suspension { return_on: chrono::NaiveDate },
+    /// 转学 to another school: the student goes on studying, the placement stays with the note.
+    Transfer { destination: String },
+}
+
+/// Records that a reported (or suspended) student left school.
+pub async fn record_leaving(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    leaving: Leaving,
+    note: Option<&str>,
+) -> Result<placement::Model, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(n) = note {
+        super::check_note("note", n, 500)?;
+    }
+    let today = Utc::now().date_naive();
+    match &leaving {
+        Leaving::Suspension { return_on } if *return_on <= today => {
+            return Err(AppError::invalid("return_on", Msg::new("error.return_in_past")));
+        }
+        Leaving::Transfer { destination } if destination.trim().is_empty() => {
+            return Err(AppError::invalid("destination", Msg::new("error.field_required")));
+        }
+        Leaving::Transfer { destination } => super::check_note("destination", destination.trim(), 100)?,
+        _ => {}
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let p = placement::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("placement"))?;
+    let studying = p.released_at.is_none() && (p.status == "reported" || p.status == "suspended");
+    if !studying {
+        return Err(AppError::Conflict(
+            Msg::new("error.placement_not_studying").arg("id", id),
+        ));
+    }
+    let student = p.student_id;
+    let (action, reason) = match &leaving {
+        Leaving::Dropout => ("dropped_out", "dropout".to_string()),
+        Leaving::Suspension { return_on } => ("suspended", return_on.to_string()),
+        Leaving::Transfer { destination } => ("transferred", destination.trim().to_string()),
+    };
+    let updated = match leaving {
+        Leaving::Dropout => release(&txn, actor, p, "dropped_out", "dropout", note).await?,
+        other => {
+            let details = EntryDetails::LedgerChange {
+                action: action.into(),
+                reason: reason.clone(),
+                note: note.map(str::to_string),
+            };
+            crate::student::students::new_entry(student, today, &details, None, actor)?
+                .insert(&txn)
+                .await?;
+            let mut active: placement::ActiveModel = p.into();
+            match other {
+                Leaving::Suspension { return_on } => {
+                    active.status = Set("suspended".into());
+                    active.return_on = Set(Some(return_on));
+                }
+                Leaving::Transfer { destination } => {
+                    active.status = Set("transferred".into());
+                    active.release_note = Set(Some(destination.trim().to_string()));
+                }
+                Leaving::Dropout => {}
+            }
+            active.update(&txn).await?
+        }
+    };
+    crate::student::students::refresh_statuses_of(&txn, &[student], today).await?;
+    audit::record(
+        &txn,
+        actor,
+        &format!("placement.{action}"),
+        Record::new("placement", id),
+        format!("student {student} {action}: {reason}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Suspended students not back by their return date go onto the ledger (`suspension_overdue`),
+/// their seat released. Returns how many; running again finds none.
+pub async fn overdue_returns(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    today: chrono::NaiveDate,
+) -> Result<usize, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let overdue: Vec<placement::Model> = placement::Entity::find()
+        .filter(placement::Column::Status.eq("suspended"))
+        .filter(placement::Column::ReleasedAt.is_null())
+        .filter(placement::Column::ReturnOn.lt(today))
+        .all(&txn)
+        .await?;
+    let students: Vec<i32> = overdue.iter().map(|p| p.student_id).collect();
+    for p in overdue {
+        release(&txn, actor, p, "dropped_out", "suspension_overdue", None).await?;
+    }
+    if !students.is_empty() {
+        crate::student::students::refresh_statuses_of(&txn, &students, today).await?;
+        audit::record(
+            &txn,
+            actor,
+            "placement.suspension_overdue",
+            Record::new("placement", students.len()),
+            format!("{} suspended students not back by their return date", students.len()),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(students.len())
 }

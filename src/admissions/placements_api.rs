@@ -45,13 +45,16 @@ pub struct PlacementDto {
     pub direct_reason: Option<String>,
     pub placed_by: String,
     pub placed_at: DateTime<Utc>,
-    /// `offered`, `reported` (报到 confirmed), `declined` or `no_show`.
+    /// `offered`, `reported` (报到 confirmed), `declined`, `no_show`, `dropped_out`, `suspended`
+    /// or `transferred`.
     pub status: String,
     pub reported_at: Option<DateTime<Utc>>,
     /// When the seat went back to the programme (declined or no-show).
     pub released_at: Option<DateTime<Utc>>,
     pub release_reason: Option<String>,
     pub release_note: Option<String>,
+    /// A suspended student's expected return date.
+    pub return_on: Option<chrono::NaiveDate>,
 }
 
 impl From<placement::Model> for PlacementDto {
@@ -78,6 +81,7 @@ impl From<placement::Model> for PlacementDto {
             released_at: p.released_at,
             release_reason: p.release_reason,
             release_note: p.release_note,
+            return_on: p.return_on,
         }
     }
 }
@@ -128,6 +132,29 @@ pub struct CloseReportingRequest {
 #[derive(Debug, Object)]
 pub struct CloseReportingResult {
     pub no_shows: u64,
+}
+
+/// How a reported student left school.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum LeavingKind {
+    /// 辍学: the seat is released and the student goes onto the ledger.
+    Dropout,
+    /// 休学 until `return_on`; not back by then: onto the ledger.
+    Suspension,
+    /// 转学 to `destination`.
+    Transfer,
+}
+
+/// A reported student leaving school.
+#[derive(Debug, Object)]
+pub struct LeavingRequest {
+    pub kind: LeavingKind,
+    /// For a suspension: the expected return date (after today).
+    pub return_on: Option<chrono::NaiveDate>,
+    /// For a transfer: the school the student moves to.
+    pub destination: Option<String>,
+    pub note: Option<String>,
 }
 
 pub struct PlacementsApi;
@@ -231,5 +258,35 @@ impl PlacementsApi {
         let mailing = crate::mentor::assignments::Mailing::of(&state);
         let n = follow_through::close_reporting(&state.db, &mailing, &actor, b.intake_year, b.school_id).await?;
         Ok(Json(CloseReportingResult { no_shows: n as u64 }))
+    }
+
+    /// Records that a reported student left school: `dropout` (辍学: seat released, ledger line
+    /// `dropped_out`), `suspension` (休学 with `return_on`; not back by then: onto the ledger) or
+    /// `transfer` (转学 with `destination`). 409 unless the student is at school.
+    #[oai(path = "/placements/:id/leave", method = "post", tag = "ApiTags::RoutingRuns")]
+    async fn leave(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<LeavingRequest>,
+    ) -> ApiResult<Json<PlacementDto>> {
+        auth.0.require(Capability::RunRouting)?;
+        let b = body.0;
+        let leaving = match b.kind {
+            LeavingKind::Dropout => follow_through::Leaving::Dropout,
+            LeavingKind::Suspension => follow_through::Leaving::Suspension {
+                return_on: b.return_on.ok_or_else(|| {
+                    crate::error::AppError::invalid("return_on", crate::i18n::Msg::new("error.field_required"))
+                })?,
+            },
+            LeavingKind::Transfer => follow_through::Leaving::Transfer {
+                destination: b.destination.unwrap_or_default(),
+            },
+        };
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let left = follow_through::record_leaving(&state.db, &actor, id.0, leaving, b.note.as_deref()).await?;
+        Ok(Json(left.into()))
     }
 }

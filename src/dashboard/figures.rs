@@ -157,7 +157,8 @@ async fn reporting_rows(
             });
             row.offers += 1;
             match p.status.as_str() {
-                "reported" => row.reported += 1,
+                // Reported, whatever happened after (a later dropout is counted on the ledger).
+                "reported" | "suspended" | "transferred" | "dropped_out" => row.reported += 1,
                 "declined" => row.declined += 1,
                 "no_show" => row.no_show += 1,
                 _ => row.waiting += 1,

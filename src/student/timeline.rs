@@ -233,6 +233,14 @@ fn junior_high_ends(graduation_year: i32) -> Option<NaiveDate> {
 }
 
 /// Derives the status from the register fields and the effective entries, as of `today`.
+/// Ledger changes that end an offer or an enrolment.
+const RELEASING: &[&str] = &[
+    "offer_declined",
+    "offer_not_taken_up",
+    "dropped_out",
+    "suspension_overdue",
+];
+
 pub fn current_status(
     graduation_year: i32,
     senior_high: SeniorHighStatus,
@@ -244,21 +252,21 @@ pub fn current_status(
     if let Some(grad) = last("graduation") {
         return status_after_graduation(grad.occurred_on, &live, today);
     }
-    if let Some(Entry {
-        details: EntryDetails::Enrolment { programme, .. },
-        ..
-    }) = last("enrolment")
+    // An offer or an enrolment counts until a later ledger change releases it: declined, not taken
+    // up, dropped out, or not back from a suspension.
+    let released = live.iter().rposition(|e| {
+        matches!(&e.details, EntryDetails::LedgerChange { action, .. }
+            if RELEASING.contains(&action.as_str()))
+    });
+    let enrolment = live.iter().rposition(|e| e.details.kind() == "enrolment");
+    if let Some(i) = enrolment.filter(|i| released.is_none_or(|r| r < *i))
+        && let EntryDetails::Enrolment { programme, .. } = &live[i].details
     {
         return CurrentStatus::Enrolled {
             programme: programme.clone(),
         };
     }
-    // An offer counts until it is declined or not taken up (a later ledger change saying so).
     let offer = live.iter().rposition(|e| e.details.kind() == "enrolment_offer");
-    let released = live.iter().rposition(|e| {
-        matches!(&e.details, EntryDetails::LedgerChange { action, .. }
-            if action == "offer_declined" || action == "offer_not_taken_up")
-    });
     if let Some(i) = offer.filter(|i| released.is_none_or(|r| r < *i))
         && let EntryDetails::EnrolmentOffer { programme, .. } = &live[i].details
     {

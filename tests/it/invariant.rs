@@ -2,7 +2,8 @@
 //! who entered regular senior high), choice changes, rule changes, dry runs, commits (also of stale
 //! dry runs), later rounds, cross-offs, reinstatements, direct placements, capacity changes,
 //! attempts to write an offer by hand, and from offer to classroom: reporting confirmed, offers
-//! declined, reporting closed (no-shows). After every step: each eligible student is exactly once in
+//! declined, reporting closed (no-shows), students dropping out, transferring or suspending their
+//! studies, and return dates passing. After every step: each eligible student is exactly once in
 //! placed ∪ open ledger ∪ crossed off; the dashboard's counts equal the tables'; every offer in the
 //! archive belongs to a placement and every placement has one; no programme holds more than its
 //! capacity.
@@ -424,8 +425,46 @@ impl World {
         Ok(())
     }
 
+    async fn leave_school(&mut self) -> Result<(), String> {
+        let studying: Vec<i32> = placement::Entity::find()
+            .filter(placement::Column::IntakeYear.eq(YEAR))
+            .filter(placement::Column::ReleasedAt.is_null())
+            .filter(placement::Column::Status.is_in(["reported", "suspended"]))
+            .all(&self.app.state.db)
+            .await
+            .expect("placements")
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        if studying.is_empty() {
+            return Ok(());
+        }
+        let id = studying[self.rng.random_range(0..studying.len())];
+        let leaving = match self.rng.random_range(0..3) {
+            0 => follow_through::Leaving::Dropout,
+            1 => follow_through::Leaving::Suspension {
+                return_on: Utc::now().date_naive() + chrono::Duration::days(30),
+            },
+            _ => follow_through::Leaving::Transfer {
+                destination: "郑州市第一中等职业学校".into(),
+            },
+        };
+        follow_through::record_leaving(&self.app.state.db, &self.actor, id, leaving, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("a student at school leaves: {e:?}"))
+    }
+
+    async fn return_dates_pass(&mut self) -> Result<(), String> {
+        let later = Utc::now().date_naive() + chrono::Duration::days(60);
+        follow_through::overdue_returns(&self.app.state.db, &self.actor, later)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("overdue returns: {e:?}"))
+    }
+
     async fn step(&mut self) -> Result<(), String> {
-        let pick = self.rng.random_range(0..115);
+        let pick = self.rng.random_range(0..127);
         let name = match pick {
             0..=7 => "import new students",
             8..=15 => "import changed students",
@@ -441,7 +480,9 @@ impl World {
             96..=99 => "hand-written offer",
             100..=105 => "confirm reporting",
             106..=110 => "decline an offer",
-            _ => "close reporting",
+            111..=114 => "close reporting",
+            115..=122 => "a student leaves school",
+            _ => "return dates pass",
         };
         self.log.push(name.to_string());
         match pick {
@@ -470,7 +511,9 @@ impl World {
             96..=99 => self.hand_written_offer().await,
             100..=105 => self.report().await,
             106..=110 => self.decline().await,
-            _ => self.close_reporting().await,
+            111..=114 => self.close_reporting().await,
+            115..=122 => self.leave_school().await,
+            _ => self.return_dates_pass().await,
         }
     }
 

@@ -283,3 +283,94 @@ async fn a_no_shows_mentors_are_told_once_each() {
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(app.count_outbox("mentee_no_show").await, 3, "nothing sent twice");
 }
+
+/// A reported student who drops out goes back on the ledger; a transfer keeps the placement; a
+/// suspended student not back by the return date goes onto the ledger once.
+#[tokio::test]
+async fn dropouts_transfers_and_suspensions_are_recorded_and_the_ledger_follows() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let ids: Vec<i64> = list.iter().map(|p| p["id"].as_i64().expect("id")).collect();
+    // Not reported yet: nobody can leave.
+    let early = post(
+        &app,
+        &s,
+        &format!("/api/v1/placements/{}/leave", ids[0]),
+        json!({"kind": "dropout"}),
+    )
+    .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    let r = post(&app, &s, "/api/v1/placements/reported", json!({"placement_ids": ids})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for (body, code) in [
+        (json!({"kind": "suspension"}), "field_required"),
+        (
+            json!({"kind": "suspension", "return_on": "2020-01-01"}),
+            "return_in_past",
+        ),
+        (json!({"kind": "transfer", "destination": " "}), "field_required"),
+        (json!({"kind": "expelled"}), "kind"),
+    ] {
+        let r = post(&app, &s, &format!("/api/v1/placements/{}/leave", ids[1]), body).await;
+        assert!(r.status.is_client_error(), "{}", r.body);
+        assert!(r.body.contains(code), "{code}: {}", r.body);
+    }
+    let drop = post(
+        &app,
+        &s,
+        &format!("/api/v1/placements/{}/leave", ids[0]),
+        json!({"kind": "dropout", "note": "随父母外出"}),
+    )
+    .await;
+    assert_eq!(drop.status, StatusCode::OK, "{}", drop.body);
+    assert_eq!(drop.json()["status"], "dropped_out");
+    let moved = post(
+        &app,
+        &s,
+        &format!("/api/v1/placements/{}/leave", ids[1]),
+        json!({"kind": "transfer", "destination": "郑州市第一中等职业学校"}),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.json()["status"], "transferred");
+    let back_on = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let pause = post(
+        &app,
+        &s,
+        &format!("/api/v1/placements/{}/leave", ids[2]),
+        json!({"kind": "suspension", "return_on": back_on}),
+    )
+    .await;
+    assert_eq!(pause.status, StatusCode::OK, "{}", pause.body);
+    let lines = ledger_lines(&app, &s).await;
+    let open: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["closed_at"].is_null() && l["opened_because"] != "unplaced")
+        .collect();
+    assert_eq!(
+        open.len(),
+        1,
+        "of the three at school, only the dropout is back on the ledger: {open:?}"
+    );
+    assert_eq!(open[0]["opened_because"], "dropped_out");
+    // The return date passes: once on the ledger, not twice.
+    let actor = vocpath::audit::Actor::system("test");
+    let later = chrono::Utc::now().date_naive() + chrono::Duration::days(31);
+    let n = vocpath::admissions::follow_through::overdue_returns(&app.state.db, &actor, later)
+        .await
+        .expect("check");
+    assert_eq!(n, 1);
+    let n = vocpath::admissions::follow_through::overdue_returns(&app.state.db, &actor, later)
+        .await
+        .expect("check");
+    assert_eq!(n, 0, "nothing doubled");
+    let lines = ledger_lines(&app, &s).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["opened_because"] == "suspension_overdue" && l["closed_at"].is_null())
+    );
+    let mut admin = app.browser_as(Role::Admin).await;
+    let board = admin.get("/dashboard?year=2026").await;
+    assert!(board.body.contains("核对无误"), "the dashboard adds up");
+}
