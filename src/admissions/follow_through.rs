@@ -198,11 +198,12 @@ struct NoShowEmail<'a> {
 }
 
 /// Tells each of the student's current mentors, once per placement and mentor (the outbox key),
-/// that the student did not report.
+/// that the student did not report (`mentee_no_show`) or dropped out (`mentee_dropped_out`).
 async fn tell_mentors(
     txn: &impl ConnectionTrait,
     mailing: &crate::mentor::assignments::Mailing<'_>,
     p: &placement::Model,
+    kind: &str,
 ) -> Result<(), AppError> {
     use entity::{mentor_assignment, student, user};
     let Some(pupil) = student::Entity::find_by_id(p.student_id).one(txn).await? else {
@@ -229,9 +230,9 @@ async fn tell_mentors(
             programme: &prog.name,
             student_url: format!("{}/students/{}", mailing.base_url, pupil.id),
         };
-        let email = crate::mail::render(mailing.templates, "mentee_no_show", &ctx)?;
-        let key = format!("mentee_no_show:{}:{}", p.id, mentor.id);
-        crate::outbox::enqueue(txn, &key, "mentee_no_show", &mentor.email, email).await?;
+        let email = crate::mail::render(mailing.templates, kind, &ctx)?;
+        let key = format!("{kind}:{}:{}", p.id, mentor.id);
+        crate::outbox::enqueue(txn, &key, kind, &mentor.email, email).await?;
     }
     Ok(())
 }
@@ -261,7 +262,7 @@ pub async fn close_reporting(
         .await?;
     let students: Vec<i32> = pending.iter().map(|p| p.student_id).collect();
     for p in pending {
-        tell_mentors(&txn, mailing, &p).await?;
+        tell_mentors(&txn, mailing, &p, "mentee_no_show").await?;
         release(&txn, actor, p, "no_show", "no_show", None).await?;
     }
     crate::student::students::refresh_statuses_of(&txn, &students, Utc::now().date_naive()).await?;
@@ -292,9 +293,10 @@ pub enum Leaving {
     Transfer { destination: String },
 }
 
-/// Records that a reported (or suspended) student left school.
+/// Records that a reported (or suspended) student left school; a dropout's mentors are told.
 pub async fn record_leaving(
     db: &DatabaseConnection,
+    mailing: &crate::mentor::assignments::Mailing<'_>,
     actor: &Actor,
     id: i32,
     leaving: Leaving,
@@ -333,7 +335,10 @@ pub async fn record_leaving(
         Leaving::Transfer { destination } => ("transferred", destination.trim().to_string()),
     };
     let updated = match leaving {
-        Leaving::Dropout => release(&txn, actor, p, "dropped_out", "dropout", note).await?,
+        Leaving::Dropout => {
+            tell_mentors(&txn, mailing, &p, "mentee_dropped_out").await?;
+            release(&txn, actor, p, "dropped_out", "dropout", note).await?
+        }
         other => {
             let details = EntryDetails::LedgerChange {
                 action: action.into(),

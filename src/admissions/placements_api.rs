@@ -286,7 +286,9 @@ impl PlacementsApi {
             },
         };
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let left = follow_through::record_leaving(&state.db, &actor, id.0, leaving, b.note.as_deref()).await?;
+        let mailing = crate::mentor::assignments::Mailing::of(&state);
+        let left =
+            follow_through::record_leaving(&state.db, &mailing, &actor, id.0, leaving, b.note.as_deref()).await?;
         Ok(Json(left.into()))
     }
 }

@@ -449,7 +449,8 @@ impl World {
                 destination: "郑州市第一中等职业学校".into(),
             },
         };
-        follow_through::record_leaving(&self.app.state.db, &self.actor, id, leaving, None)
+        let mailing = vocpath::mentor::assignments::Mailing::of(&self.app.state);
+        follow_through::record_leaving(&self.app.state.db, &mailing, &self.actor, id, leaving, None)
             .await
             .map(|_| ())
             .map_err(|e| format!("a student at school leaves: {e:?}"))

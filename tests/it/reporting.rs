@@ -251,27 +251,10 @@ async fn a_school_confirms_reporting_declines_and_closes_on_its_class_list() {
 /// A no-show's mentors get one email each, and closing again sends nothing more.
 #[tokio::test]
 async fn a_no_shows_mentors_are_told_once_each() {
-    use sea_orm::{ActiveModelTrait, Set};
     let app = TestApp::spawn().await;
     let (s, list) = three_offers(&app).await;
     let student = list[0]["student_id"].as_i64().expect("sid") as i32;
-    for (i, role) in ["counsellor", "class_teacher", "subject_teacher"].iter().enumerate() {
-        let mentor = app.user(&format!("mentor{i}@school.test"), Role::Mentor).await;
-        entity::mentor_assignment::ActiveModel {
-            student_id: Set(student),
-            mentor_id: Set(mentor),
-            role: Set((*role).into()),
-            status: Set("assigned".into()),
-            in_force: Set(Some(1)),
-            assigned_at: Set(chrono::Utc::now()),
-            assigned_by: Set("test".into()),
-            answer_by: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .expect("assignment");
-    }
+    give_mentors(&app, student).await;
     let close = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
     assert_eq!(close.status, StatusCode::OK, "{}", close.body);
     assert_eq!(
@@ -373,4 +356,49 @@ async fn dropouts_transfers_and_suspensions_are_recorded_and_the_ledger_follows(
     let mut admin = app.browser_as(Role::Admin).await;
     let board = admin.get("/dashboard?year=2026").await;
     assert!(board.body.contains("核对无误"), "the dashboard adds up");
+}
+
+/// Three mentors (one of each role) for `student`.
+async fn give_mentors(app: &TestApp, student: i32) {
+    use sea_orm::{ActiveModelTrait, Set};
+    for (i, role) in ["counsellor", "class_teacher", "subject_teacher"].iter().enumerate() {
+        let mentor = app
+            .user(&format!("mentor{i}-{student}@school.test"), Role::Mentor)
+            .await;
+        entity::mentor_assignment::ActiveModel {
+            student_id: Set(student),
+            mentor_id: Set(mentor),
+            role: Set((*role).into()),
+            status: Set("assigned".into()),
+            in_force: Set(Some(1)),
+            assigned_at: Set(chrono::Utc::now()),
+            assigned_by: Set("test".into()),
+            answer_by: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("assignment");
+    }
+}
+
+/// A dropout's mentors get one email each.
+#[tokio::test]
+async fn a_dropouts_mentors_are_told_once_each() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let student = list[0]["student_id"].as_i64().expect("sid") as i32;
+    give_mentors(&app, student).await;
+    let id = list[0]["id"].as_i64().expect("id");
+    let r = post(&app, &s, "/api/v1/placements/reported", json!({"placement_ids": [id]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = post(
+        &app,
+        &s,
+        &format!("/api/v1/placements/{id}/leave"),
+        json!({"kind": "dropout"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.count_outbox("mentee_dropped_out").await, 3);
 }
