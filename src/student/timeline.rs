@@ -232,7 +232,6 @@ fn junior_high_ends(graduation_year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(graduation_year, 7, 1)
 }
 
-/// Derives the status from the register fields and the effective entries, as of `today`.
 /// Ledger changes that end an offer or an enrolment.
 const RELEASING: &[&str] = &[
     "offer_declined",
@@ -241,6 +240,7 @@ const RELEASING: &[&str] = &[
     "suspension_overdue",
 ];
 
+/// Derives the status from the register fields and the effective entries, as of `today`.
 pub fn current_status(
     graduation_year: i32,
     senior_high: SeniorHighStatus,
@@ -465,6 +465,63 @@ mod tests {
         assert_eq!(
             current_status(2026, SeniorHighStatus::NotEntered, &ended, d(2030, 1, 1)),
             CurrentStatus::GraduatedNotEmployed
+        );
+    }
+
+    #[test]
+    fn a_declined_offer_or_a_dropout_no_longer_counts_as_placed_or_enrolled() {
+        let offer = entry(
+            1,
+            d(2026, 7, 20),
+            EntryDetails::EnrolmentOffer {
+                school: "一职专".into(),
+                programme: "数控".into(),
+                round: Some(1),
+                why_not_higher: None,
+                direct_reason: None,
+            },
+        );
+        let change = |id, action: &str| {
+            entry(
+                id,
+                d(2026, 9, 1),
+                EntryDetails::LedgerChange {
+                    action: action.into(),
+                    reason: "chose_work".into(),
+                    note: None,
+                },
+            )
+        };
+        let declined = [offer.clone(), change(2, "offer_declined")];
+        assert_eq!(
+            current_status(2026, SeniorHighStatus::NotEntered, &declined, d(2026, 9, 2)),
+            CurrentStatus::AwaitingPlacement
+        );
+        let enrolled = entry(
+            2,
+            d(2026, 9, 1),
+            EntryDetails::Enrolment {
+                school: "一职专".into(),
+                programme: "数控".into(),
+                class_name: None,
+            },
+        );
+        let dropped = [offer.clone(), enrolled.clone(), change(3, "dropped_out")];
+        assert_eq!(
+            current_status(2026, SeniorHighStatus::NotEntered, &dropped, d(2026, 10, 2)),
+            CurrentStatus::AwaitingPlacement
+        );
+        // Placed again after the decline: the newer offer counts.
+        let again = [
+            offer.clone(),
+            change(2, "offer_declined"),
+            entry(3, d(2026, 9, 5), offer.details.clone()),
+        ];
+        assert_eq!(
+            current_status(2026, SeniorHighStatus::NotEntered, &again, d(2026, 9, 6)),
+            CurrentStatus::Placed {
+                programme: "数控".into()
+            }
         );
     }
 
