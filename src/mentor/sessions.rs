@@ -308,9 +308,16 @@ pub struct Mentee {
     pub last_contact_on: Option<NaiveDate>,
     pub days: i64,
     pub overdue: bool,
+    /// Why the mentee is back on the ledger after an offer: `offer_not_taken_up` (did not report),
+    /// `dropped_out` or `suspension_overdue`; such mentees come first.
+    pub back_on_ledger: Option<String>,
 }
 
-/// The mentor's mentees in force, those waiting longest for contact first.
+/// Ledger lines that mean a mentee left school or never arrived.
+const LEFT_SCHOOL: &[&str] = &["offer_not_taken_up", "dropped_out", "suspension_overdue"];
+
+/// The mentor's mentees in force: those who did not report or left school first, then those
+/// waiting longest for contact.
 pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveDate) -> Result<Vec<Mentee>, AppError> {
     let tz = china();
     let rows = mentor_assignment::Entity::find()
@@ -318,6 +325,19 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
         .filter(mentor_assignment::Column::InForce.is_not_null())
         .all(db)
         .await?;
+    let students: Vec<i32> = rows.iter().map(|r| r.student_id).collect();
+    let mut left: std::collections::HashMap<i32, String> = Default::default();
+    for chunk in students.chunks(500) {
+        for l in entity::ledger_entry::Entity::find()
+            .filter(entity::ledger_entry::Column::StudentId.is_in(chunk.to_vec()))
+            .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+            .filter(entity::ledger_entry::Column::OpenedBecause.is_in(LEFT_SCHOOL.iter().copied()))
+            .all(db)
+            .await?
+        {
+            left.insert(l.student_id, l.opened_because);
+        }
+    }
     let mut out: Vec<Mentee> = with_names(db, rows)
         .await?
         .into_iter()
@@ -332,10 +352,11 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
                 last_contact_on: n.row.last_contact_on,
                 days,
                 overdue: days >= NO_CONTACT_DAYS,
+                back_on_ledger: left.get(&n.row.student_id).cloned(),
             }
         })
         .collect();
-    out.sort_by_key(|m| (std::cmp::Reverse(m.days), m.student_id));
+    out.sort_by_key(|m| (m.back_on_ledger.is_none(), std::cmp::Reverse(m.days), m.student_id));
     Ok(out)
 }
 

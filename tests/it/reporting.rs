@@ -265,6 +265,14 @@ async fn a_no_shows_mentors_are_told_once_each() {
     let again = post(&app, &s, "/api/v1/reporting/close", json!({"intake_year": 2026})).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(app.count_outbox("mentee_no_show").await, 3, "nothing sent twice");
+    // The no-show tops the mentor's list, saying why.
+    let mut mentor = crate::helpers::Browser::new(&app);
+    let signed_in = mentor
+        .login(&format!("mentor0-{student}@school.test"), crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    let page = mentor.get("/my-mentees").await;
+    assert!(page.body.contains("未到校报到，已回到台账"), "{}", page.body);
 }
 
 /// A reported student who drops out goes back on the ledger; a transfer keeps the placement; a
