@@ -35,9 +35,19 @@ async fn school_and_programme(
     Ok((school, prog))
 }
 
-/// An offer still waiting for its student: in force and not yet reported.
-fn waiting(p: &placement::Model) -> bool {
-    p.released_at.is_none() && p.status == "offered"
+/// The offer `id`, still waiting for its student (in force, not yet reported); 409 naming it
+/// otherwise.
+async fn waiting_offer(txn: &impl ConnectionTrait, id: i32) -> Result<placement::Model, AppError> {
+    let p = placement::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("placement"))?;
+    if p.released_at.is_some() || p.status != "offered" {
+        return Err(AppError::Conflict(
+            Msg::new("error.placement_not_waiting").arg("id", id),
+        ));
+    }
+    Ok(p)
 }
 
 /// Confirms that the students of `ids` reported to school, all or none: a placement unknown,
@@ -57,15 +67,7 @@ pub async fn confirm_reported(
     let now = Utc::now();
     let mut done = Vec::with_capacity(ids.len());
     for &id in ids {
-        let p = placement::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("placement"))?;
-        if !waiting(&p) {
-            return Err(AppError::Conflict(
-                Msg::new("error.placement_not_waiting").arg("id", id),
-            ));
-        }
+        let p = waiting_offer(&txn, id).await?;
         let (school, prog) = school_and_programme(&txn, p.programme_id).await?;
         let details = EntryDetails::Enrolment {
             school,
@@ -162,15 +164,7 @@ pub async fn decline(
         super::check_note("note", n, 500)?;
     }
     let txn = crate::db::begin_write(db).await?;
-    let p = placement::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("placement"))?;
-    if !waiting(&p) {
-        return Err(AppError::Conflict(
-            Msg::new("error.placement_not_waiting").arg("id", id),
-        ));
-    }
+    let p = waiting_offer(&txn, id).await?;
     let student = p.student_id;
     let released = release(&txn, actor, p, "declined", reason, note).await?;
     crate::student::students::refresh_statuses_of(&txn, &[student], Utc::now().date_naive()).await?;

@@ -309,7 +309,6 @@ async fn the_last_seat_is_taken_once_when_clerks_place_at_the_same_time() {
 #[tokio::test]
 async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it() {
     use migration::{Migrator, MigratorTrait};
-    use sea_orm::{EntityTrait, QueryOrder};
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
     for (i, st) in s.students.iter().enumerate() {
@@ -320,29 +319,7 @@ async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it
     }
     commit_run(&app, &s, 1).await;
     let db = &app.state.db;
-    let before: Vec<(i32, i32, Option<i32>, Value)> = entity::placement::Entity::find()
-        .order_by_asc(entity::placement::Column::StudentId)
-        .all(db)
-        .await
-        .expect("placements")
-        .into_iter()
-        .map(|p| {
-            (
-                p.student_id,
-                p.programme_id,
-                p.choice,
-                serde_json::from_str(&p.why_not_higher).expect("json"),
-            )
-        })
-        .collect();
-    let reasons: Vec<(i32, Value)> = entity::ledger_entry::Entity::find()
-        .order_by_asc(entity::ledger_entry::Column::Id)
-        .all(db)
-        .await
-        .expect("lines")
-        .into_iter()
-        .map(|l| (l.student_id, serde_json::from_str(&l.why).expect("json")))
-        .collect();
+    let (before, reasons) = placements_and_reasons(db).await;
     assert_eq!(before.len(), 1, "{before:?}");
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons.iter().any(|(_, why)| why != &json!([])), "{reasons:?}");
@@ -364,23 +341,28 @@ async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it
     Migrator::up(&own, None).await.expect("migrate again");
     own.close().await.expect("close");
 
-    let after: Vec<(i32, i32, Option<i32>, Value)> = entity::placement::Entity::find()
+    let (after, again) = placements_and_reasons(db).await;
+    assert_eq!(after, before);
+    assert_eq!(again, reasons);
+}
+
+/// Every placement (student, programme, choice, reasons) and ledger line (student, reasons).
+async fn placements_and_reasons(
+    db: &sea_orm::DatabaseConnection,
+) -> (Vec<(i32, i32, Option<i32>, Value)>, Vec<(i32, Value)>) {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let placements = entity::placement::Entity::find()
         .order_by_asc(entity::placement::Column::StudentId)
         .all(db)
         .await
         .expect("placements")
         .into_iter()
         .map(|p| {
-            (
-                p.student_id,
-                p.programme_id,
-                p.choice,
-                serde_json::from_str(&p.why_not_higher).expect("json"),
-            )
+            let why = serde_json::from_str(&p.why_not_higher).expect("json");
+            (p.student_id, p.programme_id, p.choice, why)
         })
         .collect();
-    assert_eq!(after, before);
-    let again: Vec<(i32, Value)> = entity::ledger_entry::Entity::find()
+    let lines = entity::ledger_entry::Entity::find()
         .order_by_asc(entity::ledger_entry::Column::Id)
         .all(db)
         .await
@@ -388,5 +370,5 @@ async fn the_migration_copies_placements_and_reasons_of_runs_committed_before_it
         .into_iter()
         .map(|l| (l.student_id, serde_json::from_str(&l.why).expect("json")))
         .collect();
-    assert_eq!(again, reasons);
+    (placements, lines)
 }
