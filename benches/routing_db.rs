@@ -55,7 +55,7 @@ async fn main() {
     let school = create_school(
         &state.db,
         &actor,
-        NewSchool::parse("巩义市第一中等职业学校", "孝义街道").expect("school"),
+        NewSchool::parse("巩义市第一中等职业学校", "孝义街道", None).expect("school"),
     )
     .await
     .expect("school");

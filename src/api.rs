@@ -190,6 +190,7 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::student::import_api::ImportsApi,
             crate::admissions::programmes_api::ProgrammesApi,
             crate::admissions::api::RoutingApi,
+            crate::admissions::ledger_api::LedgerApi,
             crate::admissions::run_api::RunResultsApi,
             crate::admissions::placements_api::PlacementsApi,
             crate::admissions::reporting_api::ReportingApi,

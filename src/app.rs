@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
 use crate::admissions::web as admissions_web;
-use crate::admissions::{programmes_web, rule_sets_web, run_web};
+use crate::admissions::{ledger_web, programmes_web, rule_sets_web, run_web};
 use crate::auth::web as auth_web;
 use crate::config::Config;
 use crate::error::AppError;
@@ -208,6 +208,10 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             "/placements/:id/decline",
             post(crate::admissions::follow_through_web::decline),
         )
+        .at(
+            "/placements/:id/leave",
+            post(crate::admissions::follow_through_web::leave),
+        )
         .at("/routing-runs/:id", get(run_web::run_page))
         .at("/routing-runs/:id/commit", post(admissions_web::commit_run))
         .at("/routing-runs/:id/diff", get(admissions_web::diff_page))
@@ -219,11 +223,13 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             "/recommendations/generate",
             post(admissions_web::generate_recommendations),
         )
-        .at("/ledger", get(admissions_web::ledger_page))
-        .at("/ledger/export", get(admissions_web::ledger_export))
-        .at("/ledger/cross-off", post(admissions_web::cross_off_selected))
-        .at("/ledger/:id/cross-off", post(admissions_web::cross_off))
-        .at("/ledger/:id/reinstate", post(admissions_web::reinstate))
+        .at("/ledger", get(ledger_web::ledger_page))
+        .at("/ledger/export", get(ledger_web::ledger_export))
+        .at("/ledger/cross-off", post(ledger_web::cross_off_selected))
+        .at("/ledger/:id", get(ledger_web::line_page))
+        .at("/ledger/:id/follow-ups", post(ledger_web::add_follow_up))
+        .at("/ledger/:id/cross-off", post(ledger_web::cross_off))
+        .at("/ledger/:id/reinstate", post(ledger_web::reinstate))
         .at("/imports", post(import_web::upload))
         .at("/imports/new", get(import_web::upload_page))
         .at("/imports/template", get(import_web::template))

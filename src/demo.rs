@@ -189,7 +189,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
     ];
     let mut school_ids = Vec::new();
     for (name, town) in schools_spec {
-        let s = create_school(db, &actor, NewSchool::parse(name, town).map_err(fail)?)
+        let s = create_school(db, &actor, NewSchool::parse(name, town, None).map_err(fail)?)
             .await
             .map_err(fail)?;
         school_ids.push(s.id);
@@ -308,11 +308,31 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         .all(db)
         .await
         .map_err(|e| e.to_string())?;
+    // Crossed off with the evidence each reason needs; a student under 16 is not crossed off as
+    // working (the service refuses), so the demo says where they moved to instead.
     for (i, l) in open.iter().take(12).enumerate() {
-        let reason = ["working", "moved_away", "senior_high_late"][i % 3];
-        crate::admissions::ledger::cross_off(db, &actor, l.id, reason, Some("电话核实"))
-            .await
-            .map_err(fail)?;
+        let (reason, evidence) = [
+            ("working", "郑州某电子厂，班主任电话核实"),
+            ("moved_away", "随父母迁往广东东莞，村委证明"),
+            ("senior_high_late", "补录巩义市第二高级中学"),
+        ][i % 3];
+        let done = crate::admissions::ledger::cross_off(db, &actor, l.id, reason, Some(evidence)).await;
+        match done {
+            Err(crate::error::AppError::Conflict(_)) if reason == "working" => {
+                crate::admissions::ledger::cross_off(
+                    db,
+                    &actor,
+                    l.id,
+                    "moved_away",
+                    Some("随父母迁往广东东莞，村委证明"),
+                )
+                .await
+                .map_err(fail)?;
+            }
+            other => {
+                other.map_err(fail)?;
+            }
+        }
     }
 
     // Mentors: ten per school, then the proposal confirmed.

@@ -5,7 +5,8 @@
 //! database, sends, and records the outcome: `sent`, or back to `queued` with exponential backoff,
 //! or `failed` after the last attempt (with the error). A row found still `sending` long after its
 //! claim means a worker stopped between sending and recording: it becomes `unknown` and is never
-//! resent automatically (it might have gone out); staff see it and can resend it.
+//! resent automatically (it might have gone out); staff see it and can resend it. A message made
+//! pointless before it went out (an offer released) is `withdrawn` and never sent.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -96,6 +97,20 @@ async fn insert(
         Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Withdraws a message not yet sent (still `queued`): it becomes `withdrawn` with `why` as its
+/// note and is never sent. In the caller's transaction; returns whether one was withdrawn (a
+/// message already sent or being sent is left alone).
+pub async fn withdraw(conn: &impl ConnectionTrait, key: &str, why: &str) -> Result<bool, AppError> {
+    let done = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("withdrawn"))
+        .col_expr(outbox::Column::LastError, Expr::value(why.to_string()))
+        .filter(outbox::Column::IdempotencyKey.eq(key))
+        .filter(outbox::Column::Status.eq("queued"))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected > 0)
 }
 
 /// What one delivery pass did.

@@ -30,7 +30,8 @@ pub struct EmailDto {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// `queued`, `sending`, `sent`, `failed` or `unknown` (a worker stopped mid-send).
+    /// `queued`, `sending`, `sent`, `failed`, `unknown` (a worker stopped mid-send) or `withdrawn`
+    /// (made pointless before it went out, e.g. an offer released; never sent).
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
@@ -66,6 +67,8 @@ pub enum OutboxStatusDto {
     Failed,
     /// The send may or may not have happened (the worker stopped mid-send).
     Unknown,
+    /// Made pointless before it went out (an offer released); never sent.
+    Withdrawn,
 }
 
 impl OutboxStatusDto {
@@ -77,6 +80,7 @@ impl OutboxStatusDto {
             OutboxStatusDto::Sent => "sent",
             OutboxStatusDto::Failed => "failed",
             OutboxStatusDto::Unknown => "unknown",
+            OutboxStatusDto::Withdrawn => "withdrawn",
         }
     }
 }
@@ -134,7 +138,7 @@ pub async fn outbox_page(
     let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)?).await?;
     let depth = outbox::queue_depth(&state.db).await?;
     let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": format!("status={}", q.0.status),
-                       "statuses": ["queued", "sending", "sent", "failed", "unknown"] });
+                       "statuses": ["queued", "sending", "sent", "failed", "unknown", "withdrawn"] });
     Ok(render(&state, &ctx, "outbox/list.html", vars)?.into_response())
 }
 

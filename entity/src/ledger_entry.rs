@@ -25,6 +25,9 @@ pub struct Model {
     pub opened_because: String,
     /// The placement declined or not taken up.
     pub placement_id: Option<i32>,
+    /// While open: the day the line becomes overdue for follow-up, 14 days after it was opened or
+    /// last followed up.
+    pub follow_up_due_on: Option<Date>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

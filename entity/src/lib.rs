@@ -14,6 +14,7 @@ pub mod import_batch;
 pub mod instructor;
 pub mod interest;
 pub mod ledger_entry;
+pub mod ledger_follow_up;
 pub mod login_failure;
 pub mod mentor_assignment;
 pub mod mentor_profile;

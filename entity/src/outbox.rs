@@ -1,5 +1,6 @@
 //! One outgoing email or text message, rendered when queued. `status`: `queued`, `sending`, `sent`, `failed`, or
-//! `unknown` (a worker stopped between sending and recording it: not resent automatically).
+//! `unknown` (a worker stopped between sending and recording it: not resent automatically), or
+//! `withdrawn` (made pointless before it went out, e.g. an offer released; never sent).
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]

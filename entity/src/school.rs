@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub town: String,
+    /// The admissions office's mailbox, for the weekly list of its former students' ledger lines
+    /// overdue for follow-up.
+    pub admissions_email: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,16 +1,15 @@
-//! API for rule sets, preferences, routing runs and the ledger.
+//! API for rule sets, preferences and routing runs (the ledger's is in [`super::ledger_api`]).
 
 use chrono::{DateTime, Utc};
-use entity::{ledger_entry, routing_run, rule_set};
+use entity::{routing_run, rule_set};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
-use super::ledger_query::{self, LedgerFilter, LineState};
 use super::recommendations::{self, RecommendationFilter};
 use super::rule_sets;
-use super::{ledger, preferences, runs};
+use super::{preferences, runs};
 use crate::api::PageDto;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
@@ -202,69 +201,6 @@ pub struct MoveDto {
     pub to: Option<String>,
     /// The second run's reasons for each higher choice not obtained.
     pub why: serde_json::Value,
-}
-
-/// A ledger line.
-#[derive(Debug, Object)]
-pub struct LedgerDto {
-    pub id: i32,
-    pub student_id: i32,
-    pub student_name: String,
-    pub national_id: String,
-    pub town: String,
-    pub village: String,
-    pub junior_high_school: String,
-    pub intake_year: i32,
-    /// The run that left the student unplaced or whose offer was declined or not taken up (absent
-    /// for a direct placement's offer).
-    pub run_id: Option<i32>,
-    /// `unplaced`, `offer_declined` or `offer_not_taken_up` (no-show).
-    pub opened_because: String,
-    pub opened_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
-    /// `placed`, `senior_high_late`, `moved_away`, `working`, `illness` or `other`.
-    pub close_reason: Option<String>,
-    pub close_note: Option<String>,
-    pub closed_by: Option<String>,
-    /// Why the run left the student unplaced: one `{programme, choice, reason, …}` per choice, as
-    /// in a run's result; empty when the student made no choice. Filled on list pages.
-    pub why: serde_json::Value,
-}
-
-fn ledger_dto(l: ledger::LedgerLine) -> LedgerDto {
-    let e: ledger_entry::Model = l.entry;
-    LedgerDto {
-        id: e.id,
-        student_id: e.student_id,
-        student_name: l.student_name,
-        national_id: l.national_id_masked,
-        town: l.town,
-        village: l.village,
-        junior_high_school: l.junior_high_school,
-        intake_year: e.intake_year,
-        run_id: e.run_id,
-        opened_because: e.opened_because,
-        opened_at: e.opened_at,
-        closed_at: e.closed_at,
-        close_reason: e.close_reason,
-        close_note: e.close_note,
-        closed_by: e.closed_by,
-        why: l.why,
-    }
-}
-
-/// Crossing a student off the ledger.
-#[derive(Debug, Object)]
-pub struct CrossOffRequest {
-    /// `senior_high_late`, `moved_away`, `working`, `illness` or `other` (then `note` is required).
-    pub reason: String,
-    pub note: Option<String>,
-}
-
-/// Why a crossed-off student goes back on the ledger.
-#[derive(Debug, Object)]
-pub struct ReinstateRequest {
-    pub reason: String,
 }
 
 pub struct RoutingApi;
@@ -569,97 +505,5 @@ impl RoutingApi {
             to: m.to,
             why: serde_json::to_value(m.why).unwrap_or_default(),
         })))
-    }
-
-    /// The ledger of eligible students left unplaced, a page at a time, oldest first, each line
-    /// with why the run left the student unplaced (`why`: the reason for each choice; empty when
-    /// the student made no choice).
-    #[oai(path = "/ledger", method = "get", tag = "ApiTags::Ledger")]
-    #[expect(clippy::too_many_arguments, reason = "one query parameter per filter")]
-    async fn ledger(
-        &self,
-        auth: BearerAuth,
-        state: poem::web::Data<&AppState>,
-        intake_year: Query<Option<i32>>,
-        /// `all` (default), `open`, `crossed_off` or `placed` (closed because a later round placed
-        /// the student).
-        #[oai(name = "state")]
-        line_state: Query<Option<String>>,
-        /// Only lines still open (the same as `state=open`; kept for existing clients).
-        open: Query<Option<bool>>,
-        /// The household's town, exactly.
-        town: Query<Option<String>>,
-        /// The junior-high school, exactly.
-        school: Query<Option<String>>,
-        /// A cross-off reason.
-        reason: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
-    ) -> ApiResult<Json<PageDto<LedgerDto>>> {
-        auth.0.require(Capability::ReadStudents)?;
-        let mut line_state = LineState::parse(line_state.0.as_deref())?;
-        if open.0 == Some(true) {
-            line_state = LineState::Open;
-        }
-        let filter = LedgerFilter {
-            intake_year: intake_year.0,
-            state: line_state,
-            town: town.0,
-            school: school.0,
-            reason: reason.0,
-        }
-        .checked()?;
-        let found = ledger_query::search(&state.db, &filter, PageRequest::new(page.0, per_page.0)?).await?;
-        Ok(Json(PageDto::from_page(found, ledger_dto)))
-    }
-
-    /// Crosses a student off the ledger with a reason (销号).
-    #[oai(path = "/ledger/:id/cross-off", method = "post", tag = "ApiTags::Ledger")]
-    async fn cross_off(
-        &self,
-        auth: BearerAuth,
-        state: poem::web::Data<&AppState>,
-        req: &Request,
-        id: Path<i32>,
-        body: Json<CrossOffRequest>,
-    ) -> ApiResult<Json<LedgerDto>> {
-        auth.0.require(Capability::RunRouting)?;
-        let b = body.0;
-        let closed = ledger::cross_off(
-            &state.db,
-            &auth.0.actor(Some(state.client_ip(req))),
-            id.0,
-            &b.reason,
-            b.note.as_deref(),
-        )
-        .await?;
-        let line = ledger::list(&state.db, Some(closed.intake_year), false)
-            .await?
-            .into_iter()
-            .find(|l| l.entry.id == closed.id)
-            .ok_or(AppError::NotFound("ledger_entry"))?;
-        Ok(Json(ledger_dto(line)))
-    }
-
-    /// Puts a crossed-off student back on the open ledger (so later rounds route them again), with
-    /// a reason; audited and written to the student's archive.
-    #[oai(path = "/ledger/:id/reinstate", method = "post", tag = "ApiTags::Ledger")]
-    async fn reinstate(
-        &self,
-        auth: BearerAuth,
-        state: poem::web::Data<&AppState>,
-        req: &Request,
-        id: Path<i32>,
-        body: Json<ReinstateRequest>,
-    ) -> ApiResult<Json<LedgerDto>> {
-        auth.0.require(Capability::RunRouting)?;
-        let actor = auth.0.actor(Some(state.client_ip(req)));
-        let reopened = ledger::reinstate(&state.db, &actor, id.0, &body.0.reason).await?;
-        let line = ledger::list(&state.db, Some(reopened.intake_year), false)
-            .await?
-            .into_iter()
-            .find(|l| l.entry.id == reopened.id)
-            .ok_or(AppError::NotFound("ledger_entry"))?;
-        Ok(Json(ledger_dto(line)))
     }
 }

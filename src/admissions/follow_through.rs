@@ -51,7 +51,8 @@ async fn waiting_offer(txn: &impl ConnectionTrait, id: i32) -> Result<placement:
 }
 
 /// Confirms that the students of `ids` reported to school, all or none: a placement unknown,
-/// released or already reported refuses the whole request, naming it.
+/// released or already reported refuses the whole request, naming it. A student on the ledger
+/// after an earlier offer (declined, no-show, dropout) is crossed off as brought back.
 pub async fn confirm_reported(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -69,6 +70,8 @@ pub async fn confirm_reported(
     for &id in ids {
         let p = waiting_offer(&txn, id).await?;
         let (school, prog) = school_and_programme(&txn, p.programme_id).await?;
+        let note = format!("{school} {}", prog.name);
+        super::ledger::close_as_brought_back(&txn, actor, p.intake_year, p.student_id, &note).await?;
         let details = EntryDetails::Enrolment {
             school,
             programme: prog.name,
@@ -112,18 +115,36 @@ async fn release(
         "dropped_out" if reason == "suspension_overdue" => "suspension_overdue",
         _ => "dropped_out",
     };
-    ledger_entry::ActiveModel {
-        student_id: Set(p.student_id),
-        intake_year: Set(p.intake_year),
-        run_id: Set(p.run_id),
-        opened_at: Set(now),
-        why: Set("[]".into()),
-        opened_because: Set(opened_because.into()),
-        placement_id: Set(Some(p.id)),
-        ..Default::default()
+    // A student already on the ledger (declined or left before, offered again and gone again)
+    // keeps the line they have: it records the effort to bring them back since.
+    let open = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::StudentId.eq(p.student_id))
+        .filter(ledger_entry::Column::IntakeYear.eq(p.intake_year))
+        .filter(ledger_entry::Column::ClosedAt.is_null())
+        .one(txn)
+        .await?;
+    match open {
+        Some(line) => {
+            let mut line: ledger_entry::ActiveModel = line.into();
+            line.placement_id = Set(Some(p.id));
+            line.update(txn).await?;
+        }
+        None => {
+            ledger_entry::ActiveModel {
+                student_id: Set(p.student_id),
+                intake_year: Set(p.intake_year),
+                run_id: Set(p.run_id),
+                opened_at: Set(now),
+                why: Set("[]".into()),
+                opened_because: Set(opened_because.into()),
+                placement_id: Set(Some(p.id)),
+                follow_up_due_on: Set(Some(super::ledger::follow_up_due(crate::clock::today()))),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+        }
     }
-    .insert(txn)
-    .await?;
     let details = EntryDetails::LedgerChange {
         action: opened_because.into(),
         reason: reason.into(),
@@ -132,6 +153,13 @@ async fn release(
     crate::student::students::new_entry(p.student_id, now.date_naive(), &details, None, actor)?
         .insert(txn)
         .await?;
+    // The guardian is not told of an offer that no longer stands.
+    crate::outbox::withdraw(
+        txn,
+        &super::offers::message_key(p.id),
+        &format!("placement {} released ({status}) before the message went out", p.id),
+    )
+    .await?;
     let mut active: placement::ActiveModel = p.into();
     active.status = Set(status.into());
     active.released_at = Set(Some(now));
@@ -285,6 +313,33 @@ pub enum Leaving {
     Suspension { return_on: chrono::NaiveDate },
     /// 转学 to another school: the student goes on studying, the placement stays with the note.
     Transfer { destination: String },
+}
+
+impl Leaving {
+    /// From a form: `kind` `dropout`, `suspension` (with `return_on`, `YYYY-MM-DD`) or `transfer`
+    /// (with `destination`); the other fields are ignored. Whether the date is ahead and the
+    /// destination well-formed is checked by [`record_leaving`].
+    pub fn parse(kind: &str, return_on: &str, destination: &str) -> Result<Leaving, AppError> {
+        match kind.trim() {
+            "dropout" => Ok(Leaving::Dropout),
+            "suspension" => {
+                let raw = return_on.trim();
+                if raw.is_empty() {
+                    return Err(AppError::invalid("return_on", Msg::new("error.field_required")));
+                }
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map(|return_on| Leaving::Suspension { return_on })
+                    .map_err(|_| AppError::invalid("return_on", Msg::new("error.date_invalid").arg("value", raw)))
+            }
+            "transfer" => Ok(Leaving::Transfer {
+                destination: destination.to_string(),
+            }),
+            _ => Err(AppError::invalid(
+                "kind",
+                Msg::new("error.choice_invalid").arg("allowed", "dropout, suspension, transfer"),
+            )),
+        }
+    }
 }
 
 /// Records that a reported (or suspended) student left school; a dropout's mentors are told.

@@ -1,6 +1,7 @@
 //! Portal page for reporting (报到): a school's offers of a year as a class list, 100 a page — tick
-//! the students who reported and confirm them at once, record a declined offer with its reason, and
-//! close reporting (every offer still waiting becomes a no-show). Moves parameters; the work is in
+//! the students who reported and confirm them at once, record a declined offer with its reason,
+//! record that a student at school left (辍学, 休学 with a return date, 转学 with the new school),
+//! and close reporting (every offer still waiting becomes a no-show). Moves parameters; the work is in
 //! [`follow_through`].
 
 use std::collections::HashMap;
@@ -79,6 +80,7 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
                 "programme": names.get(&p.programme_id).cloned().unwrap_or_default(),
                 "reason": p.release_reason,
                 "waiting": p.released_at.is_none() && p.status == "offered",
+                "studying": p.released_at.is_none() && (p.status == "reported" || p.status == "suspended"),
             })
         })
         .collect();
@@ -91,6 +93,7 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
         "query": ClassQuery { intake_year: year.to_string(), school_id: school.map(|s| s.to_string()).unwrap_or_default(), page: String::new() }.query_string(),
         "reasons": follow_through::DECLINE_REASONS,
         "can_edit": me.can(Capability::RunRouting),
+        "tomorrow": crate::clock::today() + chrono::Days::new(1),
         "error": error,
     });
     let status = if vars["error"].as_str().is_some_and(|e| !e.is_empty()) {
@@ -183,4 +186,25 @@ pub async fn close(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Clo
     let mailing = crate::mentor::assignments::Mailing::of(&state);
     let done = follow_through::close_reporting(&state.db, &mailing, &actor, back.year(), Some(school)).await;
     answer(&state, &ctx, &back, done).await
+}
+
+/// Records that a student at school left it: dropout, suspension with a return date, or transfer
+/// with the new school (the row's form on the class list).
+#[handler]
+pub async fn leave(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, body: poem::Body) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let pairs = pairs(body).await?;
+    let leaving = follow_through::Leaving::parse(
+        &value(&pairs, "kind"),
+        &value(&pairs, "return_on"),
+        &value(&pairs, "destination"),
+    );
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let mailing = crate::mentor::assignments::Mailing::of(&state);
+    let note = value(&pairs, "note");
+    let done = match leaving {
+        Ok(l) => follow_through::record_leaving(&state.db, &mailing, &actor, id.0, l, Some(&note)).await,
+        Err(e) => Err(e),
+    };
+    answer(&state, &ctx, &back(&pairs), done).await
 }

@@ -19,8 +19,52 @@ use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
-/// Reasons a student may be crossed off.
+/// Reasons a student may be crossed off, each with the evidence it needs in the note: the senior
+/// high school entered late, where the family moved to, the employer (and the student is 16 or
+/// older), the medical certificate, or what happened.
 pub const REASONS: &[&str] = &["senior_high_late", "moved_away", "working", "illness", "other"];
+
+/// Days an open line may go without a follow-up before it is overdue.
+pub const FOLLOW_UP_DAYS: u64 = 14;
+
+/// The day a line opened or followed up on `day` becomes overdue.
+pub fn follow_up_due(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    day + chrono::Days::new(FOLLOW_UP_DAYS)
+}
+
+/// The youngest a student may be crossed off as working (compulsory schooling runs to 16).
+pub const MIN_WORKING_AGE: u32 = 16;
+
+/// Close reasons that mean the student has a seat, not a cross-off: `placed` (a run or a direct
+/// placement gave a student the ledger was waiting for a seat) and `brought_back` (a student who
+/// declined, did not report or left school reported again, 劝返一个，销号一个).
+pub const SEATED: [&str; 2] = ["placed", "brought_back"];
+
+/// Whether a line is crossed off: closed for a reason other than a seat.
+pub fn is_crossed_off(line: &ledger_entry::Model) -> bool {
+    line.closed_at.is_some() && !line.close_reason.as_deref().is_some_and(|r| SEATED.contains(&r))
+}
+
+/// Whether a line counts its student (open or crossed off, not closed by a seat).
+pub fn counts_student(line: &ledger_entry::Model) -> bool {
+    !line.close_reason.as_deref().is_some_and(|r| SEATED.contains(&r))
+}
+
+/// The SQL form of [`is_crossed_off`].
+pub fn crossed_off_condition() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(ledger_entry::Column::ClosedAt.is_not_null())
+        .add(ledger_entry::Column::CloseReason.is_not_in(SEATED))
+}
+
+/// Why a student is back on the ledger after an offer (a line of any other kind, `unplaced`, is
+/// closed as placed by the offer; these stay open until the student reports again).
+pub const AFTER_AN_OFFER: [&str; 4] = [
+    "offer_declined",
+    "offer_not_taken_up",
+    "dropped_out",
+    "suspension_overdue",
+];
 
 /// A ledger line with what a clerk needs to follow it up.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +97,18 @@ pub async fn list(
     }
     let entries = q.order_by_asc(ledger_entry::Column::Id).all(db).await?;
     lines_of(db, entries).await
+}
+
+/// One line with its student's name, town and school.
+pub async fn line(db: &impl ConnectionTrait, id: i32) -> Result<LedgerLine, AppError> {
+    let entry = ledger_entry::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("ledger_entry"))?;
+    lines_of(db, vec![entry])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("ledger_entry"))
 }
 
 /// The entries with their students' names, towns and schools.
@@ -98,7 +154,8 @@ pub fn counts(lines: &[LedgerLine]) -> (BTreeMap<String, usize>, BTreeMap<String
 }
 
 /// Closes the lines `ids` because their students were placed (by a run, or directly with `note`
-/// saying why).
+/// saying why). Only for lines opened because a run left the student unplaced; a line opened after
+/// an offer stays open until the student reports ([`close_as_brought_back`]).
 pub async fn close_as_placed(
     txn: &impl ConnectionTrait,
     ids: &[i32],
@@ -119,7 +176,76 @@ pub async fn close_as_placed(
     Ok(())
 }
 
-/// Crosses a student off with a reason (and a note, required for `other`).
+/// Closes the student's open line of `intake_year` as brought back, if there is one: they reported
+/// to school (`note`: where) after declining, not reporting or leaving. Written to the archive, in
+/// the caller's transaction (the report's). Returns whether a line was closed.
+pub async fn close_as_brought_back(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    intake_year: i32,
+    student_id: i32,
+    note: &str,
+) -> Result<bool, AppError> {
+    let closed = ledger_entry::Entity::update_many()
+        .col_expr(ledger_entry::Column::ClosedAt, Expr::value(Utc::now()))
+        .col_expr(ledger_entry::Column::CloseReason, Expr::value("brought_back"))
+        .col_expr(ledger_entry::Column::CloseNote, Expr::value(note.to_string()))
+        .col_expr(ledger_entry::Column::ClosedBy, Expr::value(actor.label.clone()))
+        .filter(ledger_entry::Column::IntakeYear.eq(intake_year))
+        .filter(ledger_entry::Column::StudentId.eq(student_id))
+        .filter(ledger_entry::Column::ClosedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected
+        > 0;
+    if closed {
+        let details = crate::student::timeline::EntryDetails::LedgerChange {
+            action: "brought_back".into(),
+            reason: "reported".into(),
+            note: Some(note.to_string()),
+        };
+        crate::student::students::new_entry(student_id, crate::clock::today(), &details, None, actor)?
+            .insert(txn)
+            .await?;
+    }
+    Ok(closed)
+}
+
+/// Checks the evidence a cross-off reason needs (see [`REASONS`]); the note is trimmed, non-empty.
+fn check_evidence(reason: &str, note: Option<&str>) -> Result<(), AppError> {
+    if reason == "brought_back" {
+        return Err(AppError::invalid(
+            "reason",
+            Msg::new("error.ledger_brought_back_by_report"),
+        ));
+    }
+    if !REASONS.contains(&reason) {
+        return Err(AppError::invalid(
+            "reason",
+            Msg::new("error.choice_invalid").arg("allowed", REASONS.join(", ")),
+        ));
+    }
+    match note {
+        None => Err(AppError::invalid(
+            "note",
+            Msg::new(match reason {
+                "senior_high_late" => "error.evidence_senior_high",
+                "moved_away" => "error.evidence_moved",
+                "working" => "error.evidence_working",
+                "illness" => "error.evidence_illness",
+                _ => "error.ledger_note_required",
+            }),
+        )),
+        Some(n) => super::check_note("note", n, 500),
+    }
+}
+
+/// The student's age in whole years on `day`.
+fn age_on(birth: chrono::NaiveDate, day: chrono::NaiveDate) -> u32 {
+    day.years_since(birth).unwrap_or(0)
+}
+
+/// Crosses a student off with a reason and its evidence (see [`REASONS`]).
 pub async fn cross_off(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -131,8 +257,10 @@ pub async fn cross_off(
     closed.pop().ok_or(AppError::NotFound("ledger_entry"))
 }
 
-/// Crosses several students off with one reason, all or none: a line already closed or unknown
-/// refuses the whole request, naming it. At most [`MAX_BULK`] lines at once.
+/// Crosses several students off with one reason, all or none: a line already closed or unknown, a
+/// student holding an offer again (record the decline or wait for the report) or, for `working`,
+/// a student under [`MIN_WORKING_AGE`] refuses the whole request, naming it. At most [`MAX_BULK`]
+/// lines at once. A line is closed as brought back only by a confirmed report, never by hand.
 pub async fn cross_off_many(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -141,19 +269,8 @@ pub async fn cross_off_many(
     note: Option<&str>,
 ) -> Result<Vec<ledger_entry::Model>, AppError> {
     let reason = reason.trim();
-    if !REASONS.contains(&reason) {
-        return Err(AppError::invalid(
-            "reason",
-            Msg::new("error.choice_invalid").arg("allowed", REASONS.join(", ")),
-        ));
-    }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if reason == "other" && note.is_none() {
-        return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
-    }
-    if let Some(n) = note {
-        super::check_note("note", n, 500)?;
-    }
+    check_evidence(reason, note)?;
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(AppError::invalid(
             "ids",
@@ -169,6 +286,25 @@ pub async fn cross_off_many(
             .ok_or(AppError::NotFound("ledger_entry"))?;
         if entry.closed_at.is_some() {
             return Err(AppError::Conflict(Msg::new("error.ledger_closed_line").arg("id", id)));
+        }
+        if super::placements::of_student(&txn, entry.student_id, entry.intake_year)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(Msg::new("error.ledger_holds_offer").arg("id", id)));
+        }
+        if reason == "working" {
+            let pupil = entity::student::Entity::find_by_id(entry.student_id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound("student"))?;
+            if age_on(pupil.birth_date, crate::clock::today()) < MIN_WORKING_AGE {
+                return Err(AppError::Conflict(
+                    Msg::new("error.ledger_too_young_to_work")
+                        .arg("id", id)
+                        .arg("age", MIN_WORKING_AGE),
+                ));
+            }
         }
         let student_id = entry.student_id;
         let mut m = entry.into_active_model();
@@ -204,8 +340,7 @@ pub const MAX_BULK: usize = 500;
 pub async fn crossed_off_students(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashSet<i32>, AppError> {
     Ok(ledger_entry::Entity::find()
         .filter(ledger_entry::Column::IntakeYear.eq(intake_year))
-        .filter(ledger_entry::Column::ClosedAt.is_not_null())
-        .filter(ledger_entry::Column::CloseReason.ne("placed"))
+        .filter(crossed_off_condition())
         .all(db)
         .await?
         .into_iter()
@@ -214,8 +349,8 @@ pub async fn crossed_off_students(db: &impl ConnectionTrait, intake_year: i32) -
 }
 
 /// Puts a crossed-off student back on the open ledger (so later rounds route them again), with a
-/// reason; audited and written to the archive. A line closed because the student was placed cannot
-/// be reinstated.
+/// reason; audited and written to the archive. A line closed because the student was placed or
+/// brought back cannot be reinstated.
 pub async fn reinstate(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -234,7 +369,7 @@ pub async fn reinstate(
         .ok_or(AppError::NotFound("ledger_entry"))?;
     match entry.close_reason.as_deref() {
         None => return Err(AppError::Conflict(Msg::new("error.ledger_not_crossed_off"))),
-        Some("placed") => return Err(AppError::Conflict(Msg::new("error.ledger_placed"))),
+        Some(r) if SEATED.contains(&r) => return Err(AppError::Conflict(Msg::new("error.ledger_placed"))),
         Some(_) => {}
     }
     let student_id = entry.student_id;
@@ -244,6 +379,7 @@ pub async fn reinstate(
     m.close_reason = Set(None);
     m.close_note = Set(None);
     m.closed_by = Set(None);
+    m.follow_up_due_on = Set(Some(follow_up_due(crate::clock::today())));
     let reopened = m.update(&txn).await?;
     let summary = format!("reinstated (was crossed off: {was}): {reason}");
     record_change(

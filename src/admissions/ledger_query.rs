@@ -23,18 +23,24 @@ pub enum LineState {
     Open,
     CrossedOff,
     Placed,
+    BroughtBack,
+    /// Open, with no follow-up for 14 days (as of today).
+    Overdue,
 }
 
 impl LineState {
-    pub const CODES: [&'static str; 4] = ["all", "open", "crossed_off", "placed"];
+    pub const CODES: [&'static str; 6] = ["all", "open", "overdue", "crossed_off", "placed", "brought_back"];
 
-    /// `""`/`all`, `open`, `crossed_off`, `placed`; anything else is refused (422).
+    /// `""`/`all`, `open`, `overdue`, `crossed_off`, `placed`, `brought_back`; anything else is
+    /// refused (422).
     pub fn parse(raw: Option<&str>) -> Result<LineState, AppError> {
         match raw.map(str::trim).unwrap_or_default() {
             "" | "all" => Ok(LineState::All),
             "open" => Ok(LineState::Open),
             "crossed_off" => Ok(LineState::CrossedOff),
             "placed" => Ok(LineState::Placed),
+            "brought_back" => Ok(LineState::BroughtBack),
+            "overdue" => Ok(LineState::Overdue),
             _ => Err(AppError::invalid(
                 "state",
                 Msg::new("error.choice_invalid").arg("allowed", LineState::CODES.join(", ")),
@@ -78,10 +84,10 @@ impl LedgerFilter {
         c = match self.state {
             LineState::All => c,
             LineState::Open => c.add(ledger_entry::Column::ClosedAt.is_null()),
-            LineState::CrossedOff => c
-                .add(ledger_entry::Column::ClosedAt.is_not_null())
-                .add(ledger_entry::Column::CloseReason.ne("placed")),
+            LineState::CrossedOff => c.add(super::ledger::crossed_off_condition()),
             LineState::Placed => c.add(ledger_entry::Column::CloseReason.eq("placed")),
+            LineState::BroughtBack => c.add(ledger_entry::Column::CloseReason.eq("brought_back")),
+            LineState::Overdue => c.add(super::ledger_follow_ups::overdue_condition(crate::clock::today())),
         };
         if let Some(r) = &self.reason {
             c = c.add(ledger_entry::Column::CloseReason.eq(r.as_str()));

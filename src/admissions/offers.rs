@@ -12,6 +12,11 @@ use crate::error::AppError;
 /// The outbox kind of an offer text message.
 pub const KIND: &str = "admission_offer";
 
+/// The outbox key of a placement's offer text message.
+pub fn message_key(placement_id: i32) -> String {
+    format!("offer:{placement_id}")
+}
+
 /// Makes the admission letters (verify codes) of `placement_ids` and queues one offer text
 /// message for each placed student with a phone number, in the caller's transaction.
 pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i32]) -> Result<(), AppError> {
@@ -30,7 +35,7 @@ pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i3
             };
             let window = facts.windows.get(&(school.id, p.intake_year));
             let text = offer_text(&s.name, &school.name, &prog.name, p.intake_year, window);
-            crate::outbox::enqueue_sms(txn, &format!("offer:{}", p.id), KIND, phone, &text).await?;
+            crate::outbox::enqueue_sms(txn, &message_key(p.id), KIND, phone, &text).await?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Placements — the official record of who holds a seat. Only two things write one: committing a
 //! routing run (`runs::commit`) and a direct placement by staff (a late registration, an appeal),
 //! which needs a reason, takes a seat counted against the programme's capacity, closes the
-//! student's open ledger line, writes the offer into the archive and is audited. A student holds
+//! student's open ledger line if a run left them unplaced (a line opened after an earlier offer
+//! stays open until the student reports), writes the offer into the archive and is audited. A student holds
 //! at most one placement per intake year (a unique index).
 
 use std::collections::HashMap;
@@ -181,11 +182,7 @@ pub async fn place_directly(
         .filter(ledger_entry::Column::IntakeYear.eq(prog.intake_year))
         .all(&txn)
         .await?;
-    if lines
-        .iter()
-        .any(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
-        && !lines.iter().any(|l| l.closed_at.is_none())
-    {
+    if lines.iter().any(super::ledger::is_crossed_off) && !lines.iter().any(|l| l.closed_at.is_none()) {
         return Err(AppError::Conflict(Msg::new("error.direct_crossed_off")));
     }
     let seats = taken(&txn, prog.id).await?;
@@ -235,7 +232,11 @@ pub async fn place_directly(
     crate::student::students::new_entry(pupil.id, now.date_naive(), &details, None, actor)?
         .insert(&txn)
         .await?;
-    let open: Vec<i32> = lines.iter().filter(|l| l.closed_at.is_none()).map(|l| l.id).collect();
+    let open: Vec<i32> = lines
+        .iter()
+        .filter(|l| l.closed_at.is_none() && l.opened_because == "unplaced")
+        .map(|l| l.id)
+        .collect();
     super::ledger::close_as_placed(&txn, &open, actor, Some(&req.reason)).await?;
     crate::student::students::refresh_statuses_of(&txn, &[pupil.id], now.date_naive()).await?;
     super::offers::queue_offer_notices(&txn, &[placed.id]).await?;

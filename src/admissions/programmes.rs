@@ -21,6 +21,20 @@ pub const DEFAULT_RESERVED_RULE: &str = "student.registered_poor";
 pub struct NewSchool {
     pub name: String,
     pub town: String,
+    /// The admissions office's mailbox (weekly list of former students' overdue ledger lines).
+    pub admissions_email: Option<String>,
+}
+
+/// Checks an optional mailbox: empty is none; otherwise a valid address.
+pub fn parse_mailbox(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<String> {
+    let raw = raw.map(str::trim).filter(|e| !e.is_empty())?;
+    match crate::auth::user::parse_email(raw) {
+        Ok(e) => Some(e),
+        Err(msg) => {
+            errors.push(FieldError::new("admissions_email", msg));
+            None
+        }
+    }
 }
 
 fn text(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) -> String {
@@ -34,11 +48,12 @@ fn text(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) -> Strin
 }
 
 impl NewSchool {
-    pub fn parse(name: &str, town: &str) -> Result<NewSchool, AppError> {
+    pub fn parse(name: &str, town: &str, admissions_email: Option<&str>) -> Result<NewSchool, AppError> {
         let mut e = Vec::new();
         let s = NewSchool {
             name: text(&mut e, "name", name, 100),
             town: text(&mut e, "town", town, 100),
+            admissions_email: parse_mailbox(&mut e, admissions_email),
         };
         if e.is_empty() { Ok(s) } else { Err(AppError::Invalid(e)) }
     }
@@ -157,6 +172,7 @@ pub async fn create_school(db: &DatabaseConnection, actor: &Actor, new: NewSchoo
     let s = school::ActiveModel {
         name: Set(new.name),
         town: Set(new.town),
+        admissions_email: Set(new.admissions_email),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -173,6 +189,38 @@ pub async fn create_school(db: &DatabaseConnection, actor: &Actor, new: NewSchoo
     .await?;
     txn.commit().await?;
     Ok(s)
+}
+
+/// Sets or clears a school's admissions mailbox; audited.
+pub async fn set_admissions_email(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    raw: Option<&str>,
+) -> Result<school::Model, AppError> {
+    let mut errors = Vec::new();
+    let email = parse_mailbox(&mut errors, raw);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let txn = db.begin().await?;
+    let found = school::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("school"))?;
+    let mut m = found.into_active_model();
+    m.admissions_email = Set(email.clone());
+    let saved = m.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "school.admissions_email",
+        Record::new("school", id),
+        format!("admissions mailbox {}", email.as_deref().unwrap_or("cleared")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 pub async fn list_schools(db: &impl ConnectionTrait) -> Result<Vec<school::Model>, AppError> {

@@ -29,6 +29,9 @@ pub struct SchoolDto {
     pub id: i32,
     pub name: String,
     pub town: String,
+    /// The admissions office's mailbox: the weekly list of former students' ledger lines overdue
+    /// for follow-up goes there.
+    pub admissions_email: Option<String>,
 }
 
 impl From<school::Model> for SchoolDto {
@@ -37,6 +40,7 @@ impl From<school::Model> for SchoolDto {
             id: s.id,
             name: s.name,
             town: s.town,
+            admissions_email: s.admissions_email,
         }
     }
 }
@@ -46,6 +50,13 @@ impl From<school::Model> for SchoolDto {
 pub struct NewSchoolRequest {
     pub name: String,
     pub town: String,
+    pub admissions_email: Option<String>,
+}
+
+/// A school's admissions mailbox (absent or empty: none).
+#[derive(Debug, Object)]
+pub struct AdmissionsEmailRequest {
+    pub admissions_email: Option<String>,
 }
 
 /// A programme.
@@ -154,8 +165,24 @@ impl ProgrammesApi {
         body: Json<NewSchoolRequest>,
     ) -> ApiResult<Json<SchoolDto>> {
         auth.0.require(Capability::ManageProgrammes)?;
-        let new = NewSchool::parse(&body.0.name, &body.0.town)?;
+        let new = NewSchool::parse(&body.0.name, &body.0.town, body.0.admissions_email.as_deref())?;
         let s = programmes::create_school(&state.db, &auth.0.actor(Some(state.client_ip(req))), new).await?;
+        Ok(Json(s.into()))
+    }
+
+    /// Sets or clears the school's admissions mailbox (admins).
+    #[oai(path = "/schools/:id/admissions-email", method = "put", tag = "ApiTags::Schools")]
+    async fn set_admissions_email(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        req: &Request,
+        id: Path<i32>,
+        body: Json<AdmissionsEmailRequest>,
+    ) -> ApiResult<Json<SchoolDto>> {
+        auth.0.require(Capability::ManageProgrammes)?;
+        let actor = auth.0.actor(Some(state.client_ip(req)));
+        let s = programmes::set_admissions_email(&state.db, &actor, id.0, body.0.admissions_email.as_deref()).await?;
         Ok(Json(s.into()))
     }
 

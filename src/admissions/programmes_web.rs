@@ -195,12 +195,14 @@ pub struct SchoolForm {
     name: String,
     #[serde(default)]
     town: String,
+    #[serde(default)]
+    admissions_email: String,
 }
 
 #[handler]
 pub async fn create_school(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<SchoolForm>) -> PageResult {
     let me = ctx.staff(Capability::ManageProgrammes)?;
-    let result = match NewSchool::parse(&form.0.name, &form.0.town) {
+    let result = match NewSchool::parse(&form.0.name, &form.0.town, Some(&form.0.admissions_email)) {
         Ok(new) => programmes::create_school(&state.db, &me.actor(Some(ctx.client_ip.clone())), new).await,
         Err(e) => Err(e),
     };

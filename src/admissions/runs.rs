@@ -427,7 +427,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
         .filter(
             sea_orm::Condition::any()
                 .add(ledger_entry::Column::CloseReason.is_null())
-                .add(ledger_entry::Column::CloseReason.ne("placed")),
+                .add(ledger_entry::Column::CloseReason.is_not_in(super::ledger::SEATED)),
         )
         .all(&txn)
         .await?
@@ -484,6 +484,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                     why: Set(json_text(&p.not_placed_higher)?),
                     opened_because: Set("unplaced".into()),
                     placement_id: Set(None),
+                    follow_up_due_on: Set(Some(super::ledger::follow_up_due(crate::clock::today()))),
                     ..Default::default()
                 }),
                 Some(line) if line.closed_at.is_none() => still_open.push((line.id, json_text(&p.not_placed_higher)?)),
@@ -511,7 +512,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
     let placed_set: HashSet<i32> = placed_ids.iter().copied().collect();
     let to_close: Vec<i32> = lines
         .values()
-        .filter(|l| l.closed_at.is_none() && placed_set.contains(&l.student_id))
+        .filter(|l| l.closed_at.is_none() && l.opened_because == "unplaced" && placed_set.contains(&l.student_id))
         .map(|l| l.id)
         .collect();
     super::ledger::close_as_placed(&txn, &to_close, actor, None).await?;

@@ -49,6 +49,9 @@ pub enum Capability {
     RecordHelpSessions,
     /// Farmer training: bases, courses, instructors, sessions, rosters, attendance, proposals.
     ManageTraining,
+    /// Record efforts to bring a student on the ledger back (mentors, school staff, and staff
+    /// typing in what a town official reported).
+    FollowUpLedger,
 }
 
 impl Capability {
@@ -66,6 +69,7 @@ impl Capability {
             | Capability::ManageMentoring
             | Capability::ManageTraining => &[Admin, Admissions],
             Capability::RecordHelpSessions => &[Mentor],
+            Capability::FollowUpLedger => &[Admin, Admissions, Mentor],
             Capability::ManageProgrammes => &[Admin],
             Capability::ManageUsers | Capability::ReadAuditLog => &[Admin],
         }

@@ -30,6 +30,9 @@ pub struct Funnel {
     pub placed: usize,
     pub on_ledger: usize,
     pub crossed_off: usize,
+    /// Lines closed because the student reported again after declining, not reporting or leaving
+    /// (counted as placed, not as crossed off).
+    pub brought_back: usize,
     /// Eligible students neither placed, on the ledger nor crossed off: should be none.
     pub unaccounted: usize,
     /// Eligible students counted in more than one of placed, on the ledger, crossed off (or twice
@@ -203,7 +206,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     let by_id: HashMap<i32, &programme::Model> = programmes.iter().map(|p| (p.id, p)).collect();
     // Placed: the placement rows (runs and direct placements). Eligible: whom a committed run
     // found eligible, and whoever was placed directly.
-    let placed: HashMap<i32, i32> = crate::admissions::placements::in_force(db, filter.year).await?;
+    let seats: HashMap<i32, i32> = crate::admissions::placements::in_force(db, filter.year).await?;
     let mut eligible: HashSet<i32> = crate::admissions::placements::placed_directly(db, filter.year).await?;
     let mut cutoffs: HashMap<String, f64> = HashMap::new();
     for run in &runs {
@@ -226,14 +229,30 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     let on_ledger = ledger.iter().filter(|l| l.closed_at.is_none()).count();
     let crossed_off = ledger
         .iter()
-        .filter(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
+        .filter(|l| crate::admissions::ledger::is_crossed_off(l))
         .count();
+    let brought_back = ledger
+        .iter()
+        .filter(|l| l.close_reason.as_deref() == Some("brought_back"))
+        .count();
+    // A student offered a seat again after declining or leaving stays on the ledger until they
+    // report: counted there, not as placed.
+    let still_on_ledger: HashSet<i32> = ledger
+        .iter()
+        .filter(|l| l.closed_at.is_none())
+        .map(|l| l.student_id)
+        .collect();
+    let placed: HashMap<i32, i32> = seats
+        .iter()
+        .filter(|(s, _)| !still_on_ledger.contains(s))
+        .map(|(s, p)| (*s, *p))
+        .collect();
     // Where each eligible student is counted: exactly once is right.
     let mut times: HashMap<i32, usize> = eligible.iter().map(|s| (*s, 0)).collect();
     let counted = placed.keys().copied().chain(
         ledger
             .iter()
-            .filter(|l| l.close_reason.as_deref() != Some("placed"))
+            .filter(|l| crate::admissions::ledger::counts_student(l))
             .map(|l| l.student_id),
     );
     for sid in counted {
@@ -255,6 +274,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         },
         on_ledger,
         crossed_off,
+        brought_back,
         unaccounted,
         counted_twice,
         adds_up: unaccounted == 0 && counted_twice == 0,
@@ -263,7 +283,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
 
     // Programme fill.
     let mut counts: HashMap<i32, usize> = HashMap::new();
-    for pid in placed.values() {
+    for pid in seats.values() {
         *counts.entry(*pid).or_default() += 1;
     }
     let mut fill: Vec<Fill> = programmes
@@ -487,6 +507,7 @@ pub fn table(f: &Figures, name: &str) -> Option<ExportTable> {
                 vec!["已录取".into(), s(&f.funnel.placed)],
                 vec!["台账在册（未安置）".into(), s(&f.funnel.on_ledger)],
                 vec!["已销号".into(), s(&f.funnel.crossed_off)],
+                vec!["劝返复学（已计入已录取）".into(), s(&f.funnel.brought_back)],
                 vec!["未归类（应为 0）".into(), s(&f.funnel.unaccounted)],
                 vec!["重复计数（应为 0）".into(), s(&f.funnel.counted_twice)],
             ],

@@ -227,6 +227,9 @@ struct DigestEmail<'a> {
     week: String,
     days: i64,
     mentees: Vec<DigestLine>,
+    /// Mentees on the ledger (did not report, left school) with no follow-up for 14 days.
+    ledger: Vec<crate::admissions::ledger_follow_ups::DigestLine>,
+    ledger_days: u64,
     mentees_url: String,
 }
 
@@ -239,9 +242,10 @@ struct DigestLine {
     student_url: String,
 }
 
-/// Queues this week's digest for every mentor with overdue mentees. A mentor who already has this
-/// week's digest gets nothing more (the key is `mentor_digest:<mentor>:<ISO week>`). Returns how many
-/// digests were queued now.
+/// Queues this week's digest for every mentor with overdue mentees — no contact for a while, or on
+/// the ledger with no follow-up for 14 days — and the week's list of overdue ledger lines for each
+/// school with an admissions mailbox. A mentor who already has this week's digest gets nothing
+/// more (the key is `mentor_digest:<mentor>:<ISO week>`). Returns how many emails were queued now.
 pub async fn queue_weekly_digests(
     db: &DatabaseConnection,
     mailing: Mailing<'_>,
@@ -254,7 +258,13 @@ pub async fn queue_weekly_digests(
     for o in overdue(db, today, None).await? {
         by_mentor.entry(o.mentor_id).or_default().push(o);
     }
-    let mut queued = 0;
+    use crate::admissions::ledger_follow_ups as follow_ups;
+    let ledger_lines = follow_ups::overdue(db, today).await?;
+    let mut ledger_by_mentor = follow_ups::overdue_by_mentor(db, &ledger_lines).await?;
+    for m in ledger_by_mentor.keys() {
+        by_mentor.entry(*m).or_default();
+    }
+    let mut queued = follow_ups::queue_school_digests(db, &mailing, &ledger_lines, today).await?;
     for (mentor_id, lines) in by_mentor {
         let Some(mentor) = user::Entity::find_by_id(mentor_id).one(db).await? else {
             continue;
@@ -279,6 +289,13 @@ pub async fn queue_weekly_digests(
                     student_url: format!("{}/students/{}", mailing.base_url, o.student_id),
                 })
                 .collect(),
+            ledger: ledger_by_mentor
+                .remove(&mentor_id)
+                .unwrap_or_default()
+                .iter()
+                .map(|l| follow_ups::DigestLine::of(l, mailing.base_url))
+                .collect(),
+            ledger_days: crate::admissions::ledger::FOLLOW_UP_DAYS,
             mentees_url: format!("{}/my-mentees", mailing.base_url),
         };
         let email = crate::mail::render(mailing.templates, "mentor_digest", &ctx)?;

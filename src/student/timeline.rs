@@ -233,12 +233,7 @@ fn junior_high_ends(graduation_year: i32) -> Option<NaiveDate> {
 }
 
 /// Ledger changes that end an offer or an enrolment.
-const RELEASING: &[&str] = &[
-    "offer_declined",
-    "offer_not_taken_up",
-    "dropped_out",
-    "suspension_overdue",
-];
+const RELEASING: &[&str] = &crate::admissions::ledger::AFTER_AN_OFFER;
 
 /// Derives the status from the register fields and the effective entries, as of `today`.
 pub fn current_status(

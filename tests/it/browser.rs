@@ -95,7 +95,7 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
     let school = vocpath::admissions::programmes::create_school(
         db,
         &actor,
-        vocpath::admissions::programmes::NewSchool::parse("巩义市第一中等职业学校", "孝义街道").expect("school"),
+        vocpath::admissions::programmes::NewSchool::parse("巩义市第一中等职业学校", "孝义街道", None).expect("school"),
     )
     .await
     .expect("school");

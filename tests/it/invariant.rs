@@ -3,7 +3,8 @@
 //! dry runs), later rounds, cross-offs, reinstatements, direct placements, capacity changes,
 //! attempts to write an offer by hand, and from offer to classroom: reporting confirmed, offers
 //! declined, reporting closed (no-shows), students dropping out, transferring or suspending their
-//! studies, and return dates passing. After every step: each eligible student is exactly once in
+//! studies, return dates passing, follow-ups on open lines, and students offered a seat again after
+//! leaving (brought back only once they report). After every step: each eligible student is exactly once in
 //! placed ∪ open ledger ∪ crossed off; the dashboard's counts equal the tables'; every offer in the
 //! archive belongs to a placement and every placement has one; no programme holds more than its
 //! capacity.
@@ -101,7 +102,7 @@ impl World {
         let school = programmes::create_school(
             db,
             &actor,
-            programmes::NewSchool::parse("一职专", "米河镇").expect("school"),
+            programmes::NewSchool::parse("一职专", "米河镇", None).expect("school"),
         )
         .await
         .expect("school");
@@ -266,7 +267,42 @@ impl World {
             .expect("lines")
     }
 
+    /// Open lines of students not holding an offer again (those wait for their report).
+    async fn open_lines_without_offer(&self) -> Vec<i32> {
+        let seated: HashSet<i32> = placement::Entity::find()
+            .filter(placement::Column::IntakeYear.eq(YEAR))
+            .filter(placement::Column::ReleasedAt.is_null())
+            .all(&self.app.state.db)
+            .await
+            .expect("placements")
+            .into_iter()
+            .map(|p| p.student_id)
+            .collect();
+        self.lines()
+            .await
+            .into_iter()
+            .filter(|l| l.closed_at.is_none() && !seated.contains(&l.student_id))
+            .map(|l| l.id)
+            .collect()
+    }
+
     async fn cross_off(&mut self) -> Result<(), String> {
+        let open = self.open_lines_without_offer().await;
+        if open.is_empty() {
+            return Ok(());
+        }
+        let id = open[self.rng.random_range(0..open.len())];
+        let reason = ledger::REASONS[self.rng.random_range(0..ledger::REASONS.len() - 1)];
+        let r = ledger::cross_off(&self.app.state.db, &self.actor, id, reason, Some("依据")).await;
+        match r {
+            Ok(_) => Ok(()),
+            // The generated students turn 16 during 2026: some are too young to be working.
+            Err(AppError::Conflict(_)) if reason == "working" => Ok(()),
+            Err(e) => Err(format!("cross off an open line: {e:?}")),
+        }
+    }
+
+    async fn follow_up(&mut self) -> Result<(), String> {
         let open: Vec<i32> = self
             .lines()
             .await
@@ -278,9 +314,20 @@ impl World {
             return Ok(());
         }
         let id = open[self.rng.random_range(0..open.len())];
-        let reason = ledger::REASONS[self.rng.random_range(0..ledger::REASONS.len() - 1)];
-        let r = ledger::cross_off(&self.app.state.db, &self.actor, id, reason, None).await;
-        r.map(|_| ()).map_err(|e| format!("cross off an open line: {e:?}"))
+        let new = vocpath::admissions::ledger_follow_ups::FollowUpRaw {
+            followed_on: vocpath::clock::today().to_string(),
+            who: "town_official".into(),
+            who_name: "村支书".into(),
+            how: "through_village".into(),
+            outcome: "家长答应再商量".into(),
+            next_step: None,
+        }
+        .parse(vocpath::clock::today())
+        .map_err(|e| format!("{e:?}"))?;
+        vocpath::admissions::ledger_follow_ups::record(&self.app.state.db, &self.actor, id, new)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("follow up an open line: {e:?}"))
     }
 
     async fn reinstate(&mut self) -> Result<(), String> {
@@ -288,7 +335,7 @@ impl World {
             .lines()
             .await
             .into_iter()
-            .filter(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
+            .filter(ledger::is_crossed_off)
             .map(|l| l.id)
             .collect();
         if crossed.is_empty() {
@@ -465,7 +512,7 @@ impl World {
     }
 
     async fn step(&mut self) -> Result<(), String> {
-        let pick = self.rng.random_range(0..127);
+        let pick = self.rng.random_range(0..132);
         let name = match pick {
             0..=7 => "import new students",
             8..=15 => "import changed students",
@@ -483,7 +530,8 @@ impl World {
             106..=110 => "decline an offer",
             111..=114 => "close reporting",
             115..=122 => "a student leaves school",
-            _ => "return dates pass",
+            123..=126 => "return dates pass",
+            _ => "follow up an open line",
         };
         self.log.push(name.to_string());
         match pick {
@@ -514,7 +562,8 @@ impl World {
             106..=110 => self.decline().await,
             111..=114 => self.close_reporting().await,
             115..=122 => self.leave_school().await,
-            _ => self.return_dates_pass().await,
+            123..=126 => self.return_dates_pass().await,
+            _ => self.follow_up().await,
         }
     }
 
@@ -548,13 +597,39 @@ impl World {
                 }
             }
         }
+        // A student offered a seat again after declining or leaving stays on the ledger until they
+        // report: counted there, not as placed. Only while the offer waits.
+        let on_ledger: HashSet<i32> = lines
+            .iter()
+            .filter(|l| l.closed_at.is_none())
+            .map(|l| l.student_id)
+            .collect();
+        if let Some(p) = placed
+            .iter()
+            .find(|p| on_ledger.contains(&p.student_id) && p.status != "offered")
+        {
+            return Err(format!(
+                "student {} is on the ledger while their placement {} is {}",
+                p.student_id, p.id, p.status
+            ));
+        }
+        if let Some(l) = lines.iter().find(|l| {
+            l.closed_at.is_none()
+                && l.opened_because == "unplaced"
+                && placed.iter().any(|p| p.student_id == l.student_id)
+        }) {
+            return Err(format!(
+                "ledger line {} of a student left unplaced stays open after an offer",
+                l.id
+            ));
+        }
         let mut times: HashMap<i32, usize> = HashMap::new();
-        for s in placed.iter().map(|p| p.student_id).chain(
-            lines
-                .iter()
-                .filter(|l| l.close_reason.as_deref() != Some("placed"))
-                .map(|l| l.student_id),
-        ) {
+        for s in placed
+            .iter()
+            .map(|p| p.student_id)
+            .filter(|s| !on_ledger.contains(s))
+            .chain(lines.iter().filter(|l| ledger::counts_student(l)).map(|l| l.student_id))
+        {
             *times.entry(s).or_default() += 1;
         }
         for s in &eligible {
@@ -570,9 +645,28 @@ impl World {
         let ever_placed: HashSet<i32> = every.iter().map(|p| p.student_id).collect();
         if let Some(l) = lines
             .iter()
-            .find(|l| l.close_reason.as_deref() == Some("placed") && !ever_placed.contains(&l.student_id))
+            .find(|l| !ledger::counts_student(l) && !ever_placed.contains(&l.student_id))
         {
             return Err(format!("ledger line {} closed as placed without a placement", l.id));
+        }
+        // Brought back: only with a confirmed report.
+        let reported: HashSet<i32> = every
+            .iter()
+            .filter(|p| p.reported_at.is_some())
+            .map(|p| p.student_id)
+            .collect();
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.close_reason.as_deref() == Some("brought_back") && !reported.contains(&l.student_id))
+        {
+            return Err(format!("ledger line {} brought back without a confirmed report", l.id));
+        }
+        // Every open line has a due day for its follow-up.
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.closed_at.is_none() && l.follow_up_due_on.is_none())
+        {
+            return Err(format!("open ledger line {} has no follow-up due day", l.id));
         }
         // Offers: one in the archive per placement ever made (in force or released), none without one.
         let offers = archive_entry::Entity::find()
@@ -611,11 +705,9 @@ impl World {
             .map_err(|e| format!("dashboard: {e:?}"))?
             .funnel;
         let open = lines.iter().filter(|l| l.closed_at.is_none()).count();
-        let crossed = lines
-            .iter()
-            .filter(|l| l.closed_at.is_some() && l.close_reason.as_deref() != Some("placed"))
-            .count();
-        let want = (eligible.len(), placed.len(), open, crossed, true);
+        let crossed = lines.iter().filter(|l| ledger::is_crossed_off(l)).count();
+        let seated = placed.iter().filter(|p| !on_ledger.contains(&p.student_id)).count();
+        let want = (eligible.len(), seated, open, crossed, true);
         let got = (f.eligible, f.placed, f.on_ledger, f.crossed_off, f.adds_up);
         if want != got {
             return Err(format!(

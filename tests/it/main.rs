@@ -10,6 +10,7 @@ mod api_errors;
 mod archive;
 mod audit;
 mod auth;
+mod bringing_back;
 mod browser;
 mod entry_kinds;
 mod foundation;

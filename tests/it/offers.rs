@@ -119,3 +119,42 @@ async fn a_commit_queues_one_offer_sms_per_placed_student_with_a_phone_and_never
     assert!(direct.body_text.contains("护理"), "{}", direct.body_text);
     assert_eq!(app.count("admission_letter").await, 4);
 }
+
+/// An offer declined before its text message went out: the message is withdrawn (never sent), the
+/// others stay queued; one already sent is left as sent.
+#[tokio::test]
+async fn a_released_offers_unsent_message_is_withdrawn() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for st in &s.students {
+        prefer(&app, &s, *st, &[s.programmes[0], s.programmes[1]]).await;
+    }
+    commit_run(&app, &s, 1).await;
+    let placed = placements(&app, &s).await;
+    assert_eq!(offers(&app).await.len(), placed.len());
+    // The first message went out already.
+    let first = offers(&app).await[0].clone();
+    let mut sent = first.clone().into_active_model();
+    sent.status = Set("sent".into());
+    sent.update(&app.state.db).await.expect("update");
+    for p in &placed[..2] {
+        let r = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/placements/{}/decline", p["id"]),
+                Some(&s.clerk),
+                Some(json!({"reason": "parents_decision"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let after = offers(&app).await;
+    let statuses: Vec<&str> = after.iter().map(|m| m.status.as_str()).collect();
+    assert_eq!(statuses, ["sent", "withdrawn", "queued"], "{after:?}");
+    assert!(after[1].last_error.as_deref().unwrap_or_default().contains("released"));
+    let listed = app
+        .api(Method::GET, "/api/v1/outbox?status=withdrawn", Some(&s.admin), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json()["total"], 1);
+}

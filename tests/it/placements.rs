@@ -212,7 +212,7 @@ async fn a_crossed_off_student_is_reinstated_before_being_placed_directly() {
             Method::POST,
             &format!("/api/v1/ledger/{id}/cross-off"),
             Some(&s.clerk),
-            Some(json!({"reason": "moved_away"})),
+            Some(json!({"reason": "moved_away", "note": "迁往郑州"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::routing::{Setup, commit_run, dry_run, ledger_lines, prefer, setup};
 
-async fn offers(app: &TestApp, s: &Setup) -> Vec<Value> {
+pub(crate) async fn offers(app: &TestApp, s: &Setup) -> Vec<Value> {
     let r = app
         .api(Method::GET, "/api/v1/placements?intake_year=2026", Some(&s.clerk), None)
         .await;
@@ -16,12 +16,12 @@ async fn offers(app: &TestApp, s: &Setup) -> Vec<Value> {
     r.json()["items"].as_array().expect("items").clone()
 }
 
-async fn post(app: &TestApp, s: &Setup, path: &str, body: Value) -> crate::helpers::Reply {
+pub(crate) async fn post(app: &TestApp, s: &Setup, path: &str, body: Value) -> crate::helpers::Reply {
     app.api(Method::POST, path, Some(&s.clerk), Some(body)).await
 }
 
 /// Two seats in P02, one in P01: three offers after round 1.
-async fn three_offers(app: &TestApp) -> (Setup, Vec<Value>) {
+pub(crate) async fn three_offers(app: &TestApp) -> (Setup, Vec<Value>) {
     let s = setup(app).await;
     for st in &s.students {
         prefer(app, &s, *st, &[s.programmes[0], s.programmes[1]]).await;
@@ -248,6 +248,70 @@ async fn a_school_confirms_reporting_declines_and_closes_on_its_class_list() {
     assert_eq!(page.body.matches("name=\"ids\"").count(), 0, "nothing left waiting");
 }
 
+/// A school records on its class list that students left: each bad form is refused on the list
+/// with nothing written, then a suspension with its return date, a transfer and a dropout.
+#[tokio::test]
+async fn a_school_records_leaving_on_its_class_list() {
+    let app = TestApp::spawn().await;
+    let (s, list) = three_offers(&app).await;
+    let ids: Vec<i64> = list.iter().map(|p| p["id"].as_i64().expect("id")).collect();
+    let r = post(&app, &s, "/api/v1/placements/reported", json!({"placement_ids": ids})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/reporting?intake_year=2026&school_id=1").await;
+    assert_eq!(
+        page.body.matches("/leave\"").count(),
+        3,
+        "a leaving form per student at school"
+    );
+    let back = "intake_year=2026&school_id=1";
+    let path = |i: usize| format!("/placements/{}/leave", ids[i]);
+    let tomorrow = (vocpath::clock::today() + chrono::Days::new(1)).to_string();
+    for fields in [
+        vec![("kind", "expelled")],
+        vec![("kind", "suspension"), ("return_on", "")],
+        vec![("kind", "suspension"), ("return_on", "2026-13-01")],
+        vec![("kind", "suspension"), ("return_on", "2020-01-01")],
+        vec![("kind", "transfer"), ("destination", " ")],
+        vec![("kind", "dropout"), ("note", "外出\u{202E}务工")],
+    ] {
+        let mut f = fields.clone();
+        f.push(("back", back));
+        let r = clerk.post(&path(0), &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}: {}", r.status);
+        assert!(r.body.contains("role=\"alert\""), "the error is on the list");
+    }
+    let statuses = |list: Vec<Value>| -> Vec<String> {
+        list.iter()
+            .map(|p| p["status"].as_str().expect("status").to_string())
+            .collect()
+    };
+    assert_eq!(
+        statuses(offers(&app, &s).await),
+        ["reported", "reported", "reported"],
+        "nothing written"
+    );
+    for (i, fields) in [
+        vec![("kind", "suspension"), ("return_on", tomorrow.as_str())],
+        vec![("kind", "transfer"), ("destination", "郑州市第一中等职业学校")],
+        vec![("kind", "dropout"), ("note", "随父母外出")],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut f = fields.clone();
+        f.push(("back", back));
+        let r = clerk.post(&path(i), &f).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);
+    }
+    assert_eq!(
+        statuses(offers(&app, &s).await),
+        ["suspended", "transferred", "dropped_out"]
+    );
+    let page = clerk.get("/reporting?intake_year=2026&school_id=1").await;
+    assert!(page.body.contains("休学中") && page.body.contains("已转学") && page.body.contains("已辍学"));
+}
+
 /// A no-show's mentors get one email each, and closing again sends nothing more.
 #[tokio::test]
 async fn a_no_shows_mentors_are_told_once_each() {
@@ -367,7 +431,7 @@ async fn dropouts_transfers_and_suspensions_are_recorded_and_the_ledger_follows(
 }
 
 /// Three mentors (one of each role) for `student`.
-async fn give_mentors(app: &TestApp, student: i32) {
+pub(crate) async fn give_mentors(app: &TestApp, student: i32) {
     use sea_orm::{ActiveModelTrait, Set};
     for (i, role) in ["counsellor", "class_teacher", "subject_teacher"].iter().enumerate() {
         let mentor = app

@@ -414,7 +414,7 @@ async fn crossing_off_needs_a_reason_and_records_who_and_when() {
             Method::POST,
             &format!("/api/v1/ledger/{line}/cross-off"),
             Some(&s.clerk),
-            Some(json!({"reason": "working"})),
+            Some(json!({"reason": "working", "note": "县城饭店"})),
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -858,7 +858,7 @@ async fn a_crossed_off_student_stays_out_of_later_rounds_until_reinstated() {
             Method::POST,
             &format!("/api/v1/ledger/{line_id}/cross-off"),
             Some(&s.clerk),
-            Some(json!({"reason": "moved_away"})),
+            Some(json!({"reason": "moved_away", "note": "迁往郑州"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -1053,7 +1053,23 @@ async fn the_ledger_pages_filters_explains_exports_and_crosses_off_in_bulk() {
         .map(|l| l["id"].as_i64().expect("id").to_string())
         .collect();
     let mut fields: Vec<(&str, &str)> = ids.iter().map(|i| ("ids", i.as_str())).collect();
-    fields.extend([("reason", "working"), ("note", ""), ("back", "state=open")]);
+    let mut no_evidence = fields.clone();
+    no_evidence.extend([("reason", "moved_away"), ("note", " "), ("back", "state=open")]);
+    let refused = clerk.post("/ledger/cross-off", &no_evidence).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "evidence is required");
+    assert!(refused.body.contains("迁往何处"), "the page says what is missing");
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/ledger?state=crossed_off", Some(&s.clerk), None)
+            .await
+            .json()["total"],
+        0,
+        "nothing written"
+    );
+    fields.extend([
+        ("reason", "moved_away"),
+        ("note", "随父母迁往郑州"),
+        ("back", "state=open"),
+    ]);
     let done = clerk.post("/ledger/cross-off", &fields).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let crossed = app
@@ -1062,7 +1078,12 @@ async fn the_ledger_pages_filters_explains_exports_and_crosses_off_in_bulk() {
         .json();
     assert_eq!(crossed["total"], 3);
     // All or none: one already closed line refuses the whole request.
-    let again: Vec<(&str, &str)> = vec![("ids", ids[0].as_str()), ("ids", "999999"), ("reason", "working")];
+    let again: Vec<(&str, &str)> = vec![
+        ("ids", ids[0].as_str()),
+        ("ids", "999999"),
+        ("reason", "moved_away"),
+        ("note", "迁往郑州"),
+    ];
     clerk.get("/ledger").await;
     let refused = clerk.post("/ledger/cross-off", &again).await;
     assert!(refused.status.is_client_error(), "{}", refused.status);
@@ -1530,7 +1551,7 @@ async fn ledger_notes_with_control_characters_are_refused_and_nothing_changes() 
             Method::POST,
             &format!("/api/v1/ledger/{id}/cross-off"),
             Some(&s.clerk),
-            Some(json!({"reason": "moved_away"})),
+            Some(json!({"reason": "moved_away", "note": "迁往郑州"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -1,0 +1,406 @@
+//! Portal pages of the no-one-left-out ledger: the lines by filter with bulk crossing off, the
+//! export, and one line's page with its follow-up log, where staff and mentors record each effort
+//! to bring the student back and cross the line off with evidence.
+
+use poem::web::{Data, Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ledger::{self, LedgerLine};
+use super::ledger_follow_ups::{self, FollowUpRaw};
+use super::ledger_query::{self, LedgerFilter, LineState};
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::export::{self, ExportTable};
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::web::{PortalCtx, error_text, redirect, render};
+
+type PageResult = Result<Response, AppError>;
+
+/// The ledger page's filters, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct LedgerQuery {
+    #[serde(default)]
+    intake_year: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, deserialize_with = "crate::web::opt_number")]
+    page: Option<u64>,
+    #[serde(default)]
+    format: String,
+}
+
+impl LedgerQuery {
+    fn filter(&self) -> Result<LedgerFilter, AppError> {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        LedgerFilter {
+            intake_year: self.intake_year.trim().parse().ok(),
+            state: LineState::parse(Some(&self.state))?,
+            town: some(&self.town),
+            school: some(&self.school),
+            reason: some(&self.reason),
+        }
+        .checked()
+    }
+
+    /// The filters as a query string, for page links and the export.
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("intake_year", &self.intake_year),
+            ("state", &self.state),
+            ("town", &self.town),
+            ("school", &self.school),
+            ("reason", &self.reason),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+#[handler]
+pub async fn ledger_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<LedgerQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    show_ledger(&state, &ctx, &q.0, me.can(Capability::RunRouting), String::new()).await
+}
+
+/// Every line matching the filters as CSV or XLSX (`format=`), IDs and phones as the role may see them.
+#[handler]
+pub async fn ledger_export(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<LedgerQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let lines = ledger_query::all(&state.db, &q.0.filter()?).await?;
+    let t = |k: &str| state.i18n.render(ctx.lang, k, []);
+    let headers = [
+        "student.col.name",
+        "student.col.national_id",
+        "student.col.town",
+        "student.col.village",
+        "student.col.school",
+        "student.col.phone",
+        "ledger.state",
+        "ledger.why",
+    ]
+    .iter()
+    .map(|k| t(k))
+    .collect();
+    let rows = lines
+        .into_iter()
+        .map(|l| {
+            let state_text = match &l.entry.close_reason {
+                None => t("ledger.open"),
+                Some(r) => t(&format!("ledger.reason_{r}")),
+            };
+            vec![
+                l.student_name.clone(),
+                l.national_id_masked.clone(),
+                l.town.clone(),
+                l.village.clone(),
+                l.junior_high_school.clone(),
+                me.phone_view(l.phone.as_deref()).unwrap_or_default(),
+                state_text,
+                line_why(&state, ctx.lang, &l),
+            ]
+        })
+        .collect();
+    export::respond(&ExportTable { headers, rows }, "ledger", &q.0.format)
+}
+
+/// Why a student is on the ledger, in one line: the offer they declined, did not take up or left;
+/// or the run's reasons.
+fn line_why(state: &AppState, lang: crate::i18n::Lang, l: &LedgerLine) -> String {
+    if l.entry.opened_because == "unplaced" {
+        why_text(state, lang, &l.why)
+    } else {
+        state
+            .i18n
+            .render(lang, &format!("ledger.because_{}", l.entry.opened_because), [])
+    }
+}
+
+/// A run's reasons, in one line: no choice, or each choice and what kept them out.
+fn why_text(state: &AppState, lang: crate::i18n::Lang, why: &Value) -> String {
+    let list = why.as_array().map(Vec::as_slice).unwrap_or_default();
+    if list.is_empty() {
+        return state.i18n.get(lang, "ledger.why_no_choice");
+    }
+    list.iter()
+        .map(|r| {
+            let programme = r["programme"].as_str().unwrap_or_default();
+            let reason = match r["reason"].as_str() {
+                Some("full") => state.i18n.get(lang, "student_page.why_full"),
+                Some("requirement") => format!(
+                    "{}「{}」",
+                    state.i18n.get(lang, "student_page.why_requirement"),
+                    r["rule"].as_str().unwrap_or_default()
+                ),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            format!("{programme}: {reason}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_close: bool, error: String) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let (filter, mut error) = match q.filter() {
+        Ok(f) => (f, error),
+        Err(e) => (LedgerFilter::default(), error_text(state, ctx.lang, &e)),
+    };
+    let mut page = ledger_query::search(&state.db, &filter, PageRequest::new(q.page, Some(100))?).await?;
+    for l in &mut page.items {
+        l.phone = me.phone_view(l.phone.as_deref());
+        l.why = Value::String(line_why(state, ctx.lang, l));
+    }
+    let today = crate::clock::today();
+    let overdue = ledger_follow_ups::overdue_count(&state.db, filter.intake_year, today).await?;
+    let overdue_ids: Vec<i32> = page
+        .items
+        .iter()
+        .filter(|l| ledger_follow_ups::is_overdue(&l.entry, today))
+        .map(|l| l.entry.id)
+        .collect();
+    let (by_town, by_school, open) = ledger_query::open_counts(&state.db, filter.intake_year).await?;
+    if page.items.is_empty() && page.total > 0 && error.is_empty() {
+        error = state.i18n.get(ctx.lang, "ledger.past_last_page");
+    }
+    let vars = json!({
+        "page": page, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
+        "states": LineState::CODES, "open": open, "overdue": overdue, "can_close": can_close, "error": error,
+        "overdue_ids": overdue_ids,
+        "q": { "intake_year": q.intake_year, "state": q.state, "town": q.town, "school": q.school, "reason": q.reason },
+        "query": q.query_string(), "max_bulk": ledger::MAX_BULK,
+    });
+    let status = if !vars["error"].as_str().unwrap_or_default().is_empty() {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        poem::http::StatusCode::OK
+    };
+    Ok(render(state, ctx, "admissions/ledger.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+/// Crosses the selected lines off with one reason (the checkboxes of a ledger page).
+#[handler]
+pub async fn cross_off_selected(state: Data<&AppState>, ctx: Data<&PortalCtx>, body: poem::Body) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let bytes = body
+        .into_bytes()
+        .await
+        .map_err(|_| AppError::BadRequest(crate::i18n::Msg::new("error.body_unreadable")))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let value = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ids: Vec<i32> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let back: LedgerQuery = serde_urlencoded::from_str(&value("back")).unwrap_or_default();
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    match ledger::cross_off_many(&state.db, &actor, &ids, &value("reason"), Some(&value("note"))).await {
+        Ok(_) => Ok(redirect(&format!("/ledger?{}", back.query_string()))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            show_ledger(&state, &ctx, &back, true, error_text(&state, ctx.lang, &e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CrossOffForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[handler]
+pub async fn cross_off(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<CrossOffForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let result = ledger::cross_off(
+        &state.db,
+        &me.actor(Some(ctx.client_ip.clone())),
+        id.0,
+        &form.0.reason,
+        Some(&form.0.note),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!("/ledger/{}", id.0))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let error = error_text(&state, ctx.lang, &e);
+            show_line(&state, &ctx, id.0, FollowUpForm::default(), error, String::new()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// After a change from the ledger page: back to the ledger, or the ledger with the refusal shown.
+async fn after_ledger_change<T>(state: &AppState, ctx: &PortalCtx, result: Result<T, AppError>) -> PageResult {
+    match result {
+        Ok(_) => Ok(redirect("/ledger")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let error = error_text(state, ctx.lang, &e);
+            show_ledger(state, ctx, &LedgerQuery::default(), true, error).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReinstateForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Puts a crossed-off student back on the open ledger, with a reason.
+#[handler]
+pub async fn reinstate(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<ReinstateForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::RunRouting)?;
+    let result = ledger::reinstate(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &form.0.reason).await;
+    after_ledger_change(&state, &ctx, result).await
+}
+
+/// One line: who the student is, why they are on the ledger, the offer they hold again if any,
+/// the follow-up log with a form to add to it, and crossing off with evidence.
+#[handler]
+pub async fn line_page(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    q: Query<SavedQuery>,
+) -> PageResult {
+    let notice = if q.0.saved.is_some() {
+        state.i18n.get(ctx.lang, "ledger.follow_up_saved")
+    } else {
+        String::new()
+    };
+    show_line(&state, &ctx, id.0, FollowUpForm::default(), String::new(), notice).await
+}
+
+/// `?saved=1` after a follow-up was recorded.
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn show_line(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    form: FollowUpForm,
+    error: String,
+    notice: String,
+) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let mut line = ledger::line(&state.db, id).await?;
+    line.phone = me.phone_view(line.phone.as_deref());
+    let why = line_why(state, ctx.lang, &line);
+    let follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
+    let today = crate::clock::today();
+    let holds = match super::placements::of_student(&state.db, line.entry.student_id, line.entry.intake_year).await? {
+        Some(p) if line.entry.closed_at.is_none() => {
+            <entity::programme::Entity as sea_orm::EntityTrait>::find_by_id(p.programme_id)
+                .one(&state.db)
+                .await?
+                .map(|prog| prog.name)
+        }
+        _ => None,
+    };
+    let overdue = ledger_follow_ups::is_overdue(&line.entry, today);
+    let form = if form.followed_on.is_empty() {
+        FollowUpForm {
+            followed_on: today.to_string(),
+            ..form
+        }
+    } else {
+        form
+    };
+    let vars = json!({
+        "line": line, "why": why, "follow_ups": follow_ups, "holds": holds, "overdue": overdue,
+        "can_follow_up": me.can(Capability::FollowUpLedger), "can_close": me.can(Capability::RunRouting),
+        "reasons": ledger::REASONS, "who": ledger_follow_ups::WHO, "how": ledger_follow_ups::HOW,
+        "form": form, "error": error, "notice": notice, "today": today,
+    });
+    let status = if vars["error"].as_str().unwrap_or_default().is_empty() {
+        poem::http::StatusCode::OK
+    } else {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render(state, ctx, "admissions/ledger_line.html", vars)?
+        .with_status(status)
+        .into_response())
+}
+
+/// The follow-up form, as typed (kept on a refusal so nothing has to be typed again).
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    followed_on: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    who_name: String,
+    #[serde(default)]
+    how: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    next_step: String,
+}
+
+/// Records a follow-up from the line's page.
+#[handler]
+pub async fn add_follow_up(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    id: Path<i32>,
+    form: Form<FollowUpForm>,
+) -> PageResult {
+    let me = ctx.staff(Capability::FollowUpLedger)?;
+    let f = form.0;
+    let raw = FollowUpRaw {
+        followed_on: f.followed_on.clone(),
+        who: f.who.clone(),
+        who_name: f.who_name.clone(),
+        how: f.how.clone(),
+        outcome: f.outcome.clone(),
+        next_step: Some(f.next_step.clone()),
+    };
+    let result = match raw.parse(crate::clock::today()) {
+        Ok(new) => ledger_follow_ups::record(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, new).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(redirect(&format!("/ledger/{}?saved=1", id.0))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let error = error_text(&state, ctx.lang, &e);
+            show_line(&state, &ctx, id.0, f, error, String::new()).await
+        }
+        Err(e) => Err(e),
+    }
+}
