@@ -193,6 +193,7 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::admissions::run_api::RunResultsApi,
             crate::admissions::placements_api::PlacementsApi,
             crate::admissions::reporting_api::ReportingApi,
+            crate::admissions::roster_api::RosterApi,
             crate::outbox_http::OutboxApi,
             crate::mentor::api::MentorsApi,
             crate::mentor::api::MentorAssignmentsApi,
