@@ -204,6 +204,17 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
             post(crate::admissions::follow_through_web::confirm),
         )
         .at("/reporting/close", post(crate::admissions::follow_through_web::close))
+        .at("/reporting/roster", post(crate::admissions::roster_web::upload))
+        .at("/reporting/roster/new", get(crate::admissions::roster_web::upload_page))
+        .at(
+            "/reporting/roster/template",
+            get(crate::admissions::roster_web::template),
+        )
+        .at("/reporting/roster/:id", get(crate::admissions::roster_web::show))
+        .at(
+            "/reporting/roster/:id/confirm",
+            post(crate::admissions::roster_web::confirm),
+        )
         .at(
             "/placements/:id/decline",
             post(crate::admissions::follow_through_web::decline),

@@ -1,10 +1,11 @@
 //! Request body size limits, enforced as the outermost layer before anything reads a body.
 //!
 //! Two limits: a small one for every form and JSON request (`VOCPATH_MAX_FORM_KB`, 1 MiB by
-//! default) and a large one (`VOCPATH_MAX_BODY_MB`) only for a register upload by a signed-in
-//! user who may import. A declared `Content-Length` above the limit is refused without reading a
-//! byte; a body without one (chunked) is read up to the limit and refused as soon as it passes it,
-//! so no request can make the process hold more than the limit in memory.
+//! default) and a large one (`VOCPATH_MAX_BODY_MB`) only for an upload (a register import or a
+//! school's enrolment roster) by a signed-in user who may make it. A declared `Content-Length`
+//! above the limit is refused without reading a byte; a body without one (chunked) is read up to
+//! the limit and refused as soon as it passes it, so no request can make the process hold more
+//! than the limit in memory.
 //!
 //! A refused request does not reach its handler: the layer marks it with [`BodyRefused`] and an
 //! empty body, and the portal and API layers render the refusal in their own format (an error page
@@ -40,7 +41,7 @@ impl BodyRefused {
 pub struct Limits {
     /// Forms, JSON and everything else.
     pub form: usize,
-    /// Register uploads by a user who may import.
+    /// Register and enrolment-roster uploads by a user who may make them.
     pub upload: usize,
 }
 
@@ -53,11 +54,11 @@ pub async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Resu
         form: state.config.max_form_bytes,
         upload: state.config.max_body_bytes,
     };
-    let max = if is_upload(&req) && may_upload(&state, &req).await {
-        limits.upload
-    } else {
-        limits.form
+    let may = match upload_capability(&req) {
+        Some(cap) => may_upload(&state, &req, cap).await,
+        None => false,
     };
+    let max = if may { limits.upload } else { limits.form };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -106,14 +107,22 @@ async fn read_at_most(body: Body, max: usize) -> Option<Vec<u8>> {
     Some(buf)
 }
 
-/// The register upload routes: the portal form and the API.
-fn is_upload(req: &Request) -> bool {
-    req.method() == Method::POST && matches!(req.uri().path(), "/imports" | "/api/v1/imports")
+/// The upload routes (the register import and the enrolment roster, each a portal form and an API
+/// operation), with what an uploader must be allowed to do.
+fn upload_capability(req: &Request) -> Option<Capability> {
+    if req.method() != Method::POST {
+        return None;
+    }
+    match req.uri().path() {
+        "/imports" | "/api/v1/imports" => Some(Capability::ManageStudents),
+        "/reporting/roster" | "/api/v1/reporting/roster" => Some(Capability::RunRouting),
+        _ => None,
+    }
 }
 
-/// Whether the request comes from a live session or token of someone who may import. Checked here
+/// Whether the request comes from a live session or token of someone who may `cap`. Checked here
 /// so that nobody unauthenticated can make the service buffer the large limit.
-async fn may_upload(state: &AppState, req: &Request) -> bool {
+async fn may_upload(state: &AppState, req: &Request, cap: Capability) -> bool {
     let user: Option<CurrentUser> = if let Some(bearer) = req
         .header(header::AUTHORIZATION)
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -124,7 +133,7 @@ async fn may_upload(state: &AppState, req: &Request) -> bool {
     } else {
         None
     };
-    user.is_some_and(|u| !u.must_change_password && u.can(Capability::ManageStudents))
+    user.is_some_and(|u| !u.must_change_password && u.can(cap))
 }
 
 /// `1 MiB`, `512 KiB`, `300 bytes`.

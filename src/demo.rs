@@ -422,19 +422,83 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         .one(db)
         .await
         .map_err(|e| e.to_string())?;
+    // Bringing them back: the follow-up log of one no-show (a call, then a home visit), placed
+    // again and reported — the line closes as brought back; and a dropout still being followed up.
     if let Some(p) = back {
+        follow_up(
+            db,
+            &actor,
+            p.student_id,
+            "school_staff",
+            "班主任 刘老师",
+            "phone",
+            "家长说孩子想去打工，还在犹豫",
+            Some("本周家访"),
+        )
+        .await?;
+        follow_up(
+            db,
+            &actor,
+            p.student_id,
+            "mentor",
+            "帮扶导师 王老师",
+            "home_visit",
+            "讲清免学费和助学金政策后，学生愿意回校",
+            Some("补办入学"),
+        )
+        .await?;
         let req = crate::admissions::placements::DirectPlacement::parse(
             p.student_id,
             p.programme_id,
             "班主任家访后学生愿意回校，9 月 12 日补报到",
         )
         .map_err(fail)?;
-        crate::admissions::placements::place_directly(db, &actor, req)
+        let again = crate::admissions::placements::place_directly(db, &actor, req)
+            .await
+            .map_err(fail)?;
+        crate::admissions::follow_through::confirm_reported(db, &actor, &[again.id])
             .await
             .map_err(fail)?;
     }
+    if let Some(&leaver) = reported.get(3) {
+        crate::admissions::follow_through::record_leaving(
+            db,
+            &mailing,
+            &actor,
+            leaver,
+            crate::admissions::follow_through::Leaving::Dropout,
+            Some("开学一个月后随父母外出务工"),
+        )
+        .await
+        .map_err(fail)?;
+        let student = entity::placement::Entity::find_by_id(leaver)
+            .one(db)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|p| p.student_id)
+            .unwrap_or_default();
+        follow_up(
+            db,
+            &actor,
+            student,
+            "town_official",
+            "米河镇 李主任",
+            "through_village",
+            "村委联系上家长，家长说年后回来再商量",
+            Some("春节前家访"),
+        )
+        .await?;
+    }
+    crate::admissions::programmes::set_admissions_email(
+        db,
+        &actor,
+        school_ids[0],
+        Some("zhaosheng@school1.demo.vocpath"),
+    )
+    .await
+    .map_err(fail)?;
     lines.push(format!(
-        "reporting at the first school: {} reported, {declined} declined, {no_shows} no-shows (one brought back directly)",
+        "reporting at the first school: {} reported, {declined} declined, {no_shows} no-shows (one brought back after a call and a home visit), one dropout being followed up",
         reported.len()
     ));
     // Help sessions for most assignments; some mentees left without contact (overdue).
@@ -804,4 +868,41 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         accounts.join(", ")
     ));
     Ok(Report { lines })
+}
+
+/// Records a follow-up today on the student's open ledger line (the demo's bringing-back story).
+#[expect(clippy::too_many_arguments, reason = "one field each of the follow-up")]
+async fn follow_up(
+    db: &sea_orm::DatabaseConnection,
+    actor: &crate::audit::Actor,
+    student: i32,
+    who: &str,
+    who_name: &str,
+    how: &str,
+    outcome: &str,
+    next_step: Option<&str>,
+) -> Result<(), String> {
+    let Some(line) = entity::ledger_entry::Entity::find()
+        .filter(entity::ledger_entry::Column::StudentId.eq(student))
+        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+        .one(db)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let new = crate::admissions::ledger_follow_ups::FollowUpRaw {
+        followed_on: crate::clock::today().to_string(),
+        who: who.into(),
+        who_name: who_name.into(),
+        how: how.into(),
+        outcome: outcome.into(),
+        next_step: next_step.map(str::to_string),
+    }
+    .parse(crate::clock::today())
+    .map_err(|e| format!("demo: {e:?}"))?;
+    crate::admissions::ledger_follow_ups::record(db, actor, line.id, new)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("demo: {e:?}"))
 }

@@ -25,6 +25,7 @@ pub mod programme;
 pub mod public_attempt;
 pub mod registration;
 pub mod reporting_window;
+pub mod roster_preview;
 pub mod routing_run;
 pub mod rule_set;
 pub mod school;

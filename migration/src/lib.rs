@@ -29,6 +29,7 @@ mod m20261205_000001_create_placement;
 mod m20261205_000002_create_reporting_window;
 mod m20261205_000003_offer_follow_through;
 mod m20261205_000004_placement_return_on;
+mod m20261205_000010_create_roster_preview;
 mod m20261206_000001_ledger_follow_up;
 
 /// The ordered list of every migration.
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_create_reporting_window::Migration),
             Box::new(m20261205_000003_offer_follow_through::Migration),
             Box::new(m20261205_000004_placement_return_on::Migration),
+            Box::new(m20261205_000010_create_roster_preview::Migration),
             Box::new(m20261206_000001_ledger_follow_up::Migration),
         ]
     }

@@ -65,37 +65,64 @@ pub async fn confirm_reported(
         ));
     }
     let txn = crate::db::begin_write(db).await?;
+    let done = confirm_in(&txn, actor, ids).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// [`confirm_reported`] in the caller's transaction and without its bound on the count (an
+/// enrolment roster may name a whole school): an `enrolment` entry in each archive, the placement
+/// `reported`, the statuses refreshed, one audit row. The placement is claimed by a conditional
+/// update, so a concurrent confirm or decline of the same offer makes one of them fail whole.
+pub(crate) async fn confirm_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[i32],
+) -> Result<Vec<placement::Model>, AppError> {
     let now = Utc::now();
     let mut done = Vec::with_capacity(ids.len());
     for &id in ids {
-        let p = waiting_offer(&txn, id).await?;
-        let (school, prog) = school_and_programme(&txn, p.programme_id).await?;
+        let p = waiting_offer(txn, id).await?;
+        let claimed = placement::Entity::update_many()
+            .col_expr(placement::Column::Status, sea_orm::sea_query::Expr::value("reported"))
+            .col_expr(placement::Column::ReportedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(placement::Column::Id.eq(id))
+            .filter(placement::Column::Status.eq("offered"))
+            .filter(placement::Column::ReleasedAt.is_null())
+            .exec(txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(AppError::Conflict(
+                Msg::new("error.placement_not_waiting").arg("id", id),
+            ));
+        }
+        let (school, prog) = school_and_programme(txn, p.programme_id).await?;
         let note = format!("{school} {}", prog.name);
-        super::ledger::close_as_brought_back(&txn, actor, p.intake_year, p.student_id, &note).await?;
+        super::ledger::close_as_brought_back(txn, actor, p.intake_year, p.student_id, &note).await?;
         let details = EntryDetails::Enrolment {
             school,
             programme: prog.name,
             class_name: None,
         };
         crate::student::students::new_entry(p.student_id, now.date_naive(), &details, None, actor)?
-            .insert(&txn)
+            .insert(txn)
             .await?;
-        let mut active: placement::ActiveModel = p.into();
-        active.status = Set("reported".into());
-        active.reported_at = Set(Some(now));
-        done.push(active.update(&txn).await?);
+        done.push(placement::Model {
+            status: "reported".into(),
+            reported_at: Some(now),
+            ..p
+        });
     }
     let students: Vec<i32> = done.iter().map(|p| p.student_id).collect();
-    crate::student::students::refresh_statuses_of(&txn, &students, now.date_naive()).await?;
+    crate::student::students::refresh_statuses_of(txn, &students, now.date_naive()).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         "placement.reported",
-        Record::new("placement", ids[0]),
+        Record::new("placement", ids.first().copied().unwrap_or_default()),
         format!("{} students reported to school", done.len()),
     )
     .await?;
-    txn.commit().await?;
     Ok(done)
 }
 

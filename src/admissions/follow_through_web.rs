@@ -33,19 +33,21 @@ pub struct ClassQuery {
 }
 
 impl ClassQuery {
-    fn year(&self) -> i32 {
+    /// The intake year asked for, or this year.
+    pub(crate) fn year(&self) -> i32 {
         self.intake_year
             .trim()
             .parse()
             .unwrap_or_else(|_| chrono::Utc::now().year())
     }
 
-    fn school(&self) -> Option<i32> {
+    /// The school asked for, if any.
+    pub(crate) fn school(&self) -> Option<i32> {
         self.school_id.trim().parse().ok()
     }
 
     /// The year and school as a query string (the pager adds the page).
-    fn query_string(&self) -> String {
+    pub(crate) fn query_string(&self) -> String {
         serde_urlencoded::to_string([("intake_year", &self.intake_year), ("school_id", &self.school_id)])
             .unwrap_or_default()
     }

@@ -45,6 +45,18 @@ pub struct RowErrorDto {
     pub message: String,
 }
 
+impl RowErrorDto {
+    /// A stored row error, its reason in `lang`.
+    pub fn of(e: &import::ReportError, state: &AppState, lang: Lang) -> RowErrorDto {
+        RowErrorDto {
+            line: e.line as u64,
+            column: e.column.clone(),
+            code: e.key.rsplit('.').next().unwrap_or(&e.key).to_string(),
+            message: e.text(&state.i18n, lang),
+        }
+    }
+}
+
 /// An import: its preview, or after commit what was written.
 #[derive(Debug, Object)]
 pub struct ImportDto {
@@ -75,17 +87,19 @@ pub fn import_dto(id: i32, status: &str, r: &ImportReport, state: &AppState, lan
         rows: r.rows as u64,
         students: counts(&r.students),
         households: counts(&r.households),
-        errors: r
-            .errors
-            .iter()
-            .map(|e| RowErrorDto {
-                line: e.line as u64,
-                column: e.column.clone(),
-                code: e.key.rsplit('.').next().unwrap_or(&e.key).to_string(),
-                message: e.text(&state.i18n, lang),
-            })
-            .collect(),
+        errors: r.errors.iter().map(|e| RowErrorDto::of(e, state, lang)).collect(),
     }
+}
+
+/// An uploaded file's name (`upload` when the client gave none) and bytes (already bounded by
+/// `body_limit`).
+pub async fn read_upload(file: Upload) -> Result<(String, Vec<u8>), AppError> {
+    let file_name = file.file_name().unwrap_or("upload").to_string();
+    let bytes = file
+        .into_vec()
+        .await
+        .map_err(|e| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e)))?;
+    Ok((file_name, bytes))
 }
 
 pub struct ImportsApi;
@@ -103,12 +117,7 @@ impl ImportsApi {
         body: ImportUpload,
     ) -> ApiResult<Json<ImportDto>> {
         auth.0.require(Capability::ManageStudents)?;
-        let file_name = body.file.file_name().unwrap_or("upload").to_string();
-        let bytes = body
-            .file
-            .into_vec()
-            .await
-            .map_err(|e| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e)))?;
+        let (file_name, bytes) = read_upload(body.file).await?;
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let (batch, report) =
             import::create_batch(&state.db, &state.vault, &actor, &file_name, bytes, body.sheet).await?;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::import::{self, CommitOptions};
 use crate::auth::Capability;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::export::{self, ExportTable};
 use crate::i18n::Msg;
 use crate::state::AppState;
@@ -35,35 +35,61 @@ pub async fn template(ctx: Data<&PortalCtx>, format: poem::web::Query<super::web
     crate::export::respond(&table, "register-template", format.0.format())
 }
 
-#[handler]
-pub async fn upload(state: Data<&AppState>, ctx: Data<&PortalCtx>, mut form: Multipart) -> PageResult {
-    let me = ctx.staff(Capability::ManageStudents)?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut sheet: Option<String> = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e)))?
-    {
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e)))?;
-                file = Some((name, bytes));
+/// A posted upload form: the `file` field (name and bytes) and the other fields as text.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub file: Option<(String, Vec<u8>)>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl UploadForm {
+    /// Reads every field of a multipart form (the body is already bounded by `body_limit`).
+    pub async fn read(mut form: Multipart) -> Result<UploadForm, AppError> {
+        let unreadable =
+            |e: &dyn std::fmt::Display| AppError::invalid("file", Msg::new("error.upload_unreadable").arg("reason", e));
+        let mut read = UploadForm::default();
+        while let Some(field) = form.next_field().await.map_err(|e| unreadable(&e))? {
+            match field.name().map(str::to_owned) {
+                Some(name) if name == "file" => {
+                    let file_name = field.file_name().unwrap_or("upload").to_string();
+                    let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
+                    read.file = Some((file_name, bytes));
+                }
+                Some(name) => {
+                    let value = field.text().await.unwrap_or_default();
+                    read.fields.push((name, value.trim().to_string()));
+                }
+                None => {}
             }
-            Some("sheet") => {
-                let v = field.text().await.unwrap_or_default();
-                sheet = Some(v.trim().to_string()).filter(|s| !s.is_empty());
-            }
-            _ => {}
         }
+        Ok(read)
     }
-    let result = match file.filter(|(_, b)| !b.is_empty()) {
-        None => Err(AppError::invalid("file", Msg::new("error.upload_missing"))),
-        Some((name, bytes)) => {
+
+    /// A text field, `None` when absent or blank.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The uploaded file, refused when missing or empty.
+    pub fn take_file(&mut self) -> Result<(String, Vec<u8>), FieldError> {
+        self.file
+            .take()
+            .filter(|(_, b)| !b.is_empty())
+            .ok_or_else(|| FieldError::new("file", Msg::new("error.upload_missing")))
+    }
+}
+
+#[handler]
+pub async fn upload(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Multipart) -> PageResult {
+    let me = ctx.staff(Capability::ManageStudents)?;
+    let mut form = UploadForm::read(form).await?;
+    let sheet = form.field("sheet").map(str::to_owned);
+    let result = match form.take_file() {
+        Err(e) => Err(AppError::Invalid(vec![e])),
+        Ok((name, bytes)) => {
             import::create_batch(
                 &state.db,
                 &state.vault,

@@ -250,6 +250,12 @@ impl ColumnMap {
 /// Finds the register columns among a file's headers. Unknown columns are ignored; a column named
 /// twice, or any required column missing, is an error (all missing ones in one message).
 pub fn map_headers(headers: &[String]) -> Result<ColumnMap, Msg> {
+    map_headers_requiring(headers, &REQUIRED)
+}
+
+/// [`map_headers`] for another list read with the register's header names (Chinese, English and
+/// the aliases), which cannot do without `required`.
+pub fn map_headers_requiring(headers: &[String], required: &[Column]) -> Result<ColumnMap, Msg> {
     let mut positions = [None; COLUMN_COUNT];
     for (i, header) in headers.iter().enumerate() {
         let Some(col) = column_for_header(header) else { continue };
@@ -263,7 +269,7 @@ pub fn map_headers(headers: &[String]) -> Result<ColumnMap, Msg> {
         }
         positions[col as usize] = Some(i);
     }
-    let missing: Vec<&str> = REQUIRED
+    let missing: Vec<&str> = required
         .iter()
         .filter(|col| positions[**col as usize].is_none())
         .map(|col| header_of(*col))
@@ -518,7 +524,7 @@ fn nonempty(text: String) -> Option<String> {
 }
 
 /// An Excel error value (`#N/A`, `#REF!`, …) left in a cell by a broken formula.
-fn excel_error(cell: &str) -> Option<Msg> {
+pub(crate) fn excel_error(cell: &str) -> Option<Msg> {
     const ERRORS: [&str; 8] = [
         "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#DATA!",
     ];

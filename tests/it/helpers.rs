@@ -166,6 +166,13 @@ impl TestApp {
         self.request(method, path, &headers, body).await
     }
 
+    /// A GET on the API with `token` that must answer 200, as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let reply = self.api(Method::GET, path, Some(token), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        reply.json()
+    }
+
     /// Posts a register file to the import API with `token`, in Chinese.
     pub async fn api_upload(&self, token: &str, file_name: &str, bytes: &[u8]) -> Reply {
         let (content_type, body) = multipart(file_name, bytes);
@@ -263,8 +270,18 @@ impl Drop for TestApp {
 
 /// A multipart body with one `file` field: (content type, body).
 pub fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    multipart_with(&[], file_name, bytes)
+}
+
+/// A multipart body with text `fields` and then one `file` field: (content type, body).
+pub fn multipart_with(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "XyZvocpathBoundary";
     let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n")
             .as_bytes(),

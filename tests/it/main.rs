@@ -27,6 +27,7 @@ mod outbox;
 mod placements;
 mod reporting;
 mod reporting_windows;
+mod roster;
 mod routing;
 mod security;
 mod training;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::routing::{Setup, commit_run, dry_run, ledger_lines, prefer, setup};
 
+/// The year's placements, oldest first.
 pub(crate) async fn offers(app: &TestApp, s: &Setup) -> Vec<Value> {
     let r = app
         .api(Method::GET, "/api/v1/placements?intake_year=2026", Some(&s.clerk), None)
@@ -20,7 +21,7 @@ pub(crate) async fn post(app: &TestApp, s: &Setup, path: &str, body: Value) -> c
     app.api(Method::POST, path, Some(&s.clerk), Some(body)).await
 }
 
-/// Two seats in P02, one in P01: three offers after round 1.
+/// Two seats in P02, one in P01: three offers after round 1 (the fourth student is left out).
 pub(crate) async fn three_offers(app: &TestApp) -> (Setup, Vec<Value>) {
     let s = setup(app).await;
     for st in &s.students {
@@ -62,14 +63,8 @@ async fn reporting_is_confirmed_in_bulk_all_or_none_and_written_to_the_archive()
     assert_eq!(statuses, ["reported", "reported", "offered"]);
     let student = list[0]["student_id"].as_i64().expect("sid");
     let entries = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/students/{student}/entries"),
-            Some(&s.clerk),
-            None,
-        )
-        .await
-        .json();
+        .get_json(&format!("/api/v1/students/{student}/entries"), &s.clerk)
+        .await;
     assert!(
         entries["items"]
             .as_array()

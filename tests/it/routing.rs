@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-const IDS: [&str; 4] = [
+/// The national IDs of `Setup::students`, in order.
+pub(crate) const IDS: [&str; 4] = [
     "410181200602024058",
     "410181200704209707",
     "410181200707295452",

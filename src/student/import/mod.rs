@@ -46,7 +46,8 @@ pub struct ReportError {
 }
 
 impl ReportError {
-    fn from_row_error(e: &RowError) -> ReportError {
+    /// A row error as stored: any ID-like run in its arguments masked.
+    pub(crate) fn from_row_error(e: &RowError) -> ReportError {
         ReportError {
             line: e.line,
             column: e.column.clone(),
