@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
-use entity::{ledger_entry, ledger_follow_up, mentor_assignment, placement, programme, school, student, user};
+use entity::{ledger_entry, ledger_follow_up, mentor_assignment, placement, programme, school, student};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -176,36 +176,25 @@ pub async fn record(
     .await?;
     // A follow-up typed in late (an older day) does not pull the due day back.
     let due = follow_up_due(new.followed_on);
+    let student_id = line.student_id;
     if line.follow_up_due_on.is_none_or(|d| d < due) {
-        let student_id = line.student_id;
         let mut active: ledger_entry::ActiveModel = line.into();
         active.follow_up_due_on = Set(Some(due));
         active.update(&txn).await?;
-        audit_follow_up(&txn, actor, student_id, &saved).await?;
-    } else {
-        audit_follow_up(&txn, actor, line.student_id, &saved).await?;
     }
-    txn.commit().await?;
-    Ok(saved)
-}
-
-async fn audit_follow_up(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
-    student_id: i32,
-    f: &ledger_follow_up::Model,
-) -> Result<(), AppError> {
     audit::record(
-        txn,
+        &txn,
         actor,
         "ledger.follow_up",
         Record::new("student", student_id),
         format!(
-            "ledger line {} followed up on {} ({}, {})",
-            f.ledger_entry_id, f.followed_on, f.who, f.how
+            "ledger line {line_id} followed up on {} ({}, {})",
+            saved.followed_on, saved.who, saved.how
         ),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// A line's follow-ups, newest first.
@@ -457,19 +446,4 @@ pub async fn queue_school_digests(
         }
     }
     Ok(queued)
-}
-
-/// Active mentors by id (for the digests).
-pub async fn active_users(
-    db: &impl ConnectionTrait,
-    ids: impl Iterator<Item = i32>,
-) -> Result<BTreeMap<i32, user::Model>, AppError> {
-    Ok(
-        by_ids(db, ids, |ids| user::Entity::find().filter(user::Column::Id.is_in(ids)))
-            .await?
-            .into_iter()
-            .filter(|u: &user::Model| u.active)
-            .map(|u| (u.id, u))
-            .collect(),
-    )
 }
