@@ -328,6 +328,8 @@ pub struct Mentee {
     /// Why the mentee is back on the ledger after an offer: `offer_not_taken_up` (did not report),
     /// `dropped_out` or `suspension_overdue`; such mentees come first.
     pub back_on_ledger: Option<String>,
+    /// That ledger line, where the mentor records each effort to bring the mentee back.
+    pub ledger_line: Option<i32>,
 }
 
 /// Ledger lines that mean a mentee left school or never arrived.
@@ -343,7 +345,7 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
         .all(db)
         .await?;
     let students: Vec<i32> = rows.iter().map(|r| r.student_id).collect();
-    let mut left: std::collections::HashMap<i32, String> = Default::default();
+    let mut left: std::collections::HashMap<i32, (String, i32)> = Default::default();
     for chunk in students.chunks(500) {
         for l in entity::ledger_entry::Entity::find()
             .filter(entity::ledger_entry::Column::StudentId.is_in(chunk.to_vec()))
@@ -352,7 +354,7 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
             .all(db)
             .await?
         {
-            left.insert(l.student_id, l.opened_because);
+            left.insert(l.student_id, (l.opened_because, l.id));
         }
     }
     let mut out: Vec<Mentee> = with_names(db, rows)
@@ -369,7 +371,8 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
                 last_contact_on: n.row.last_contact_on,
                 days,
                 overdue: days >= NO_CONTACT_DAYS,
-                back_on_ledger: left.get(&n.row.student_id).cloned(),
+                back_on_ledger: left.get(&n.row.student_id).map(|(why, _)| why.clone()),
+                ledger_line: left.get(&n.row.student_id).map(|(_, id)| *id),
             }
         })
         .collect();

@@ -332,6 +332,20 @@ async fn a_no_shows_mentors_are_told_once_each() {
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
     let page = mentor.get("/my-mentees").await;
     assert!(page.body.contains("未到校报到，已回到台账"), "{}", page.body);
+    // With a link to the ledger line, where the mentor logs each effort to bring them back.
+    let line = ledger_lines(&app, &s)
+        .await
+        .into_iter()
+        .find(|l| l["student_id"] == student && l["closed_at"].is_null())
+        .expect("the no-show's line");
+    let link = format!("/ledger/{}", line["id"]);
+    assert!(page.body.contains(&link), "{}", page.body);
+    let line_page = mentor.get(&link).await;
+    assert_eq!(line_page.status, StatusCode::OK);
+    assert!(
+        line_page.body.contains("name=\"outcome\""),
+        "a mentor may log a follow-up"
+    );
 }
 
 /// A reported student who drops out goes back on the ledger; a transfer keeps the placement; a
