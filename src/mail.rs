@@ -100,6 +100,34 @@ pub fn render(templates: &tera::Tera, kind: &str, context: &impl Serialize) -> R
     })
 }
 
+/// The Message-ID of the outbox row `id` with idempotency key `key`, sent from `from`: valid under
+/// RFC 5322 (`<dot-atom@domain>`: the key's characters outside `atext` become dots, so
+/// `mentor_assignment:14` reads `mentor_assignment.14`), unique by the row id, and with the
+/// sender's own domain on the right, so receivers that de-duplicate by Message-ID see one message
+/// per outbox row however often it is retried.
+pub fn message_id(id: i64, key: &str, from: &str) -> String {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let mut left = format!("{id}.");
+    for c in key.chars() {
+        let c = if atext(c) { c } else { '.' };
+        if !(c == '.' && left.ends_with('.')) {
+            left.push(c);
+        }
+    }
+    let left = left.trim_end_matches('.');
+    let address = from
+        .rsplit_once('<')
+        .map_or(from, |(_, a)| a)
+        .trim_end_matches('>')
+        .trim();
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .unwrap_or("vocpath.local");
+    format!("<{left}@{domain}>")
+}
+
 /// Builds the multipart/alternative message (lettre encodes a Chinese subject per RFC 2047).
 pub fn build_message(
     from: &str,
@@ -158,5 +186,59 @@ mod tests {
             .collect();
         assert_eq!(files.len(), 1);
         assert_eq!(mode(&files[0]), 0o600);
+    }
+}
+
+#[cfg(test)]
+mod message_ids {
+    use super::message_id;
+
+    /// `<dot-atom@domain>` with only `atext` and single dots on the left (RFC 5322 §3.6.4).
+    fn valid(id: &str) -> bool {
+        let Some(inner) = id.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+            return false;
+        };
+        let Some((left, domain)) = inner.split_once('@') else {
+            return false;
+        };
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+        !left.is_empty()
+            && !domain.is_empty()
+            && left.split('.').all(|part| !part.is_empty() && part.chars().all(atext))
+            && domain.split('.').all(|part| !part.is_empty())
+    }
+
+    #[test]
+    fn message_ids_are_valid_and_carry_the_senders_domain() {
+        let id = message_id(14, "mentor_assignment:14", "招生办 <zs@jyedu.example.cn>");
+        assert_eq!(id, "<14.mentor_assignment.14@jyedu.example.cn>");
+        assert!(valid(&id), "{id}");
+        for key in [
+            "a::b",
+            ":lead",
+            "trail:",
+            "中文:键",
+            "a b<c>@d",
+            "mentor_batch:3:abcdef",
+            "",
+        ] {
+            let id = message_id(7, key, "noreply@vocpath.local");
+            assert!(valid(&id), "{key:?} -> {id}");
+        }
+        assert_eq!(message_id(1, "k", "not an address"), "<1.k@vocpath.local>");
+        let built = super::build_message(
+            "vocpath <noreply@vocpath.local>",
+            "x <y@z.cn>",
+            "s",
+            "t",
+            "<p>h</p>",
+            &message_id(3, "mentor_batch:3:abc", "noreply@vocpath.local"),
+        )
+        .expect("message");
+        let raw = String::from_utf8(built.formatted()).expect("utf8");
+        assert!(
+            raw.contains("Message-ID: <3.mentor_batch.3.abc@vocpath.local>"),
+            "{raw}"
+        );
     }
 }

@@ -161,7 +161,7 @@ pub async fn deliver_due_until(
                 break;
             }
             let Some(row) = claim(db, id).await? else { continue };
-            let message_id = format!("<{}@vocpath>", row.idempotency_key.replace(['<', '>', '@', ' '], "-"));
+            let message_id = crate::mail::message_id(row.id, &row.idempotency_key, from);
             let outcome = match build_message(
                 from,
                 &row.recipient,

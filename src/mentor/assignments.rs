@@ -388,7 +388,7 @@ pub struct Confirmed {
 }
 
 /// Writes the proposal staff previewed (identified by its digest): assignments, archive entries,
-/// one email per assignment and the audit record, in one transaction. When the data changed since
+/// one email per mentor listing all their new mentees, and the audit record, in one transaction. When the data changed since
 /// the preview (a new placement, a mentor's maximum, someone else confirmed first) nothing is
 /// written and staff are asked to look again.
 pub async fn confirm(
@@ -409,16 +409,14 @@ pub async fn confirm(
     }
     let now = Utc::now();
     let mut entries = Vec::new();
-    let mut emails = 0;
     let mut students = HashSet::new();
+    let mut by_mentor: BTreeMap<i32, Vec<(mentor_assignment::Model, &Placed)>> = BTreeMap::new();
     for a in &view.assignments {
         let (Some(p), Some(m)) = (placed.get(&a.student_id), mentors.get(&a.mentor_id)) else {
             continue;
         };
         let row = insert_assignment(&txn, a.student_id, a.mentor_id, a.role, actor, now).await?;
-        if queue_assignment_email(&txn, &row, p, m, mailing).await? {
-            emails += 1;
-        }
+        by_mentor.entry(m.id).or_default().push((row, p));
         students.insert(a.student_id);
         entries.push(new_entry(
             a.student_id,
@@ -431,6 +429,18 @@ pub async fn confirm(
             None,
             actor,
         )?);
+    }
+    // One email per mentor listing all their new mentees, keyed by mentor and proposal.
+    let mut emails = 0;
+    for (mentor_id, rows) in &by_mentor {
+        let Some(m) = mentors.get(mentor_id) else { continue };
+        let key = format!(
+            "mentor_assignments:{mentor_id}:{}",
+            view.digest.chars().take(16).collect::<String>()
+        );
+        if queue_batch_email(&txn, m, rows, &key, mailing).await? {
+            emails += 1;
+        }
     }
     for chunk in entries.chunks(400) {
         entity::archive_entry::Entity::insert_many(chunk.to_vec())
@@ -503,65 +513,81 @@ async fn insert_assignment(
     })
 }
 
-/// The typed context of the `mentor_assignment` email.
+/// One new mentee in the `mentor_assignments` email, with the answer links of that assignment.
 #[derive(Serialize)]
-struct AssignmentEmail<'a> {
-    mentor_name: &'a str,
+struct BatchLine<'a> {
     student_name: &'a str,
     sex: &'static str,
     town: &'a str,
     village: &'a str,
-    junior_high_school: &'a str,
     school: &'a str,
     programme: &'a str,
     role: &'static str,
     student_url: String,
     accept_url: String,
     decline_url: String,
-    answer_by: String,
 }
 
-/// Queues the assignment email (key `mentor_assignment:<id>`); `false` when it was queued before.
-async fn queue_assignment_email(
+/// The typed context of the `mentor_assignments` email: all of a mentor's new mentees at once.
+#[derive(Serialize)]
+struct BatchEmail<'a> {
+    mentor_name: &'a str,
+    mentees: Vec<BatchLine<'a>>,
+    answer_by: String,
+    mentees_url: String,
+}
+
+fn sex_zh(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Male => "男",
+        Sex::Female => "女",
+    }
+}
+
+fn answer_by_day(row: &mentor_assignment::Model) -> String {
+    row.answer_by
+        .with_timezone(&crate::clock::china())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Queues one email to the mentor listing new assignments, each with its own single-use accept
+/// and decline links, under the outbox key `key` (so a retry never doubles it); `false` when it
+/// was queued before.
+async fn queue_batch_email(
     conn: &impl ConnectionTrait,
-    row: &mentor_assignment::Model,
-    p: &Placed,
     m: &MentorCard,
+    rows: &[(mentor_assignment::Model, &Placed)],
+    key: &str,
     mailing: Mailing<'_>,
 ) -> Result<bool, AppError> {
-    let token = link_token(mailing.secret, row);
-    let link = format!("{}/mentor-links/{token}", mailing.base_url);
-    let ctx = AssignmentEmail {
-        mentor_name: &m.name,
-        student_name: &p.name,
-        sex: match p.sex {
-            Sex::Male => "男",
-            Sex::Female => "女",
-        },
-        town: &p.town,
-        village: &p.village,
-        junior_high_school: &p.junior_high_school,
-        school: &p.school,
-        programme: &p.programme,
-        role: role_zh(role_of(row)?),
-        student_url: format!("{}/students/{}", mailing.base_url, p.student_id),
-        accept_url: format!("{link}?answer=accept"),
-        decline_url: format!("{link}?answer=decline"),
-        answer_by: row
-            .answer_by
-            .with_timezone(&crate::clock::china())
-            .format("%Y-%m-%d")
-            .to_string(),
+    let Some((first, _)) = rows.first() else {
+        return Ok(false);
     };
-    let email = crate::mail::render(mailing.templates, "mentor_assignment", &ctx)?;
-    crate::outbox::enqueue(
-        conn,
-        &format!("mentor_assignment:{}", row.id),
-        "mentor_assignment",
-        &m.email,
-        email,
-    )
-    .await
+    let mut mentees = Vec::with_capacity(rows.len());
+    for (row, p) in rows {
+        let link = format!("{}/mentor-links/{}", mailing.base_url, link_token(mailing.secret, row));
+        mentees.push(BatchLine {
+            student_name: &p.name,
+            sex: sex_zh(p.sex),
+            town: &p.town,
+            village: &p.village,
+            school: &p.school,
+            programme: &p.programme,
+            role: role_zh(role_of(row)?),
+            student_url: format!("{}/students/{}", mailing.base_url, p.student_id),
+            accept_url: format!("{link}?answer=accept"),
+            decline_url: format!("{link}?answer=decline"),
+        });
+    }
+    let ctx = BatchEmail {
+        mentor_name: &m.name,
+        mentees,
+        answer_by: answer_by_day(first),
+        mentees_url: format!("{}/my-mentees", mailing.base_url),
+    };
+    let email = crate::mail::render(mailing.templates, "mentor_assignments", &ctx)?;
+    crate::outbox::enqueue(conn, key, "mentor_assignments", &m.email, email).await
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -866,7 +892,8 @@ pub async fn override_one(
     )?
     .insert(&txn)
     .await?;
-    queue_assignment_email(&txn, &row, p, m, mailing).await?;
+    let key = format!("mentor_assignment:{}", row.id);
+    queue_batch_email(&txn, m, &[(row.clone(), p)], &key, mailing).await?;
     audit::record(
         &txn,
         actor,

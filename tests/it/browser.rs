@@ -403,7 +403,26 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
         .filter(|t| t.contains("/mentor-links/"))
         .collect();
-    assert_eq!(emails.len() as i64, assigned, "one email file per assignment");
+    let mentors: std::collections::BTreeSet<i32> = entity::mentor_assignment::Entity::find()
+        .all(db)
+        .await
+        .expect("assignments")
+        .into_iter()
+        .map(|a| a.mentor_id)
+        .collect();
+    assert_eq!(emails.len(), mentors.len(), "one email file per mentor");
+    let links: usize = emails
+        .iter()
+        .map(|t| {
+            t.matches("answer=3Daccept")
+                .count()
+                .max(t.matches("answer=accept").count())
+        })
+        .sum();
+    assert!(
+        links as i64 >= assigned,
+        "an accept link per assignment: {links} for {assigned}"
+    );
 
     // 6. A farmer on a 360-px phone screen registers for a session.
     c.set_window_size(360, 740).await.expect("phone size");

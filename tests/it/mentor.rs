@@ -322,11 +322,16 @@ async fn confirming_the_proposal_emails_each_mentor_once_with_working_answer_lin
     // The commit's offer text messages are in the outbox too; the mail worker sends only email.
     let emails_before = outbox_before - app.count_outbox(vocpath::admissions::offers::KIND).await;
 
+    let mentors = mentors_in(&view);
     let done = confirm(&app, &p, &view["digest"]).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.json()["assignments"], 12);
     assert_eq!(app.count("mentor_assignment").await, 12);
-    assert_eq!(app.count("outbox").await, outbox_before + 12);
+    assert_eq!(
+        app.count("outbox").await,
+        outbox_before + mentors,
+        "one email per mentor, not one per mentee"
+    );
     // In the archive and the audit log.
     let record = app
         .api(
@@ -366,9 +371,14 @@ async fn confirming_the_proposal_emails_each_mentor_once_with_working_answer_lin
         .expect("deliver");
     assert_eq!(
         sent.sent as i64,
-        emails_before + 12,
-        "the 12 assignment emails and the earlier ones"
+        emails_before + mentors,
+        "one assignment email per mentor and the earlier ones"
     );
+    // Delivering again (a retry of the worker) sends nothing twice.
+    let again = outbox::deliver_due(&app.state.db, &mailer, "招生办 <zs@county.cn>", 100)
+        .await
+        .expect("deliver");
+    assert_eq!(again.sent, 0);
     let mut assignment_emails = Vec::new();
     for _ in 0..sent.sent {
         let m = tokio::time::timeout(Duration::from_secs(5), rx.recv())
@@ -380,18 +390,29 @@ async fn confirming_the_proposal_emails_each_mentor_once_with_working_answer_lin
             assignment_emails.push(v);
         }
     }
-    assert_eq!(assignment_emails.len(), 12, "exactly one per assignment");
+    assert_eq!(assignment_emails.len() as i64, mentors, "exactly one per mentor");
     let zhao: Vec<&Value> = assignment_emails
         .iter()
         .filter(|v| v.to_string().contains("zhao@school.cn"))
         .collect();
-    assert_eq!(zhao.len(), 4);
+    assert_eq!(zhao.len(), 1, "赵 teaches four mentees: one email");
     let first = zhao[0];
-    assert!(first["subject"].as_str().expect("s").contains("专任教师"), "{first}");
+    assert!(first["subject"].as_str().expect("s").contains("4 名"), "{first}");
     let text = first["text"].as_str().expect("text");
     let html = first["html"].as_str().expect("html");
+    assert_eq!(
+        text.matches("answer=accept").count(),
+        4,
+        "an accept link per mentee: {text}"
+    );
+    assert_eq!(text.matches("answer=decline").count(), 4);
+    assert_eq!(text.matches("/my-mentees").count(), 1, "one link to my mentees");
+    assert!(text.contains("专任教师") && html.contains("专任教师"));
     assert!(text.contains("数控技术应用") && html.contains("数控技术应用"));
     assert!(text.contains("/students/") && html.contains("接受"));
+    // A valid Message-ID with the sender's domain (no colon on the left of the @).
+    let raw = first.to_string();
+    assert!(!raw.contains("mentor_assignments:"), "{raw}");
     for id in IDS {
         assert!(!first.to_string().contains(id), "no full national ID in the email");
         assert!(!first.to_string().contains(&id[10..]), "not even its tail");
@@ -544,7 +565,22 @@ async fn two_clerks_confirming_at_once_write_and_email_each_assignment_once() {
         loser.body
     );
     assert_eq!(app.count("mentor_assignment").await, 12);
-    assert_eq!(app.count("outbox").await, outbox_before + 12);
+    assert_eq!(
+        app.count("outbox").await,
+        outbox_before + mentors_in(&view),
+        "one email per mentor, once"
+    );
+}
+
+/// How many mentors a proposal gives new mentees to.
+fn mentors_in(view: &Value) -> i64 {
+    let mentors: std::collections::BTreeSet<i64> = view["assignments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["mentor_id"].as_i64().expect("id"))
+        .collect();
+    mentors.len() as i64
 }
 
 #[tokio::test]
