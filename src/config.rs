@@ -87,6 +87,8 @@ pub struct Config {
     /// The aid a registered-household student is entitled to, as the county grants it; printed on
     /// admission letters.
     pub aid: AidConfig,
+    /// The county's policy: the most mentees one mentor may have in each role.
+    pub mentor_caps: MentorCaps,
 }
 
 /// The aid a registered-household student placed in a vocational programme receives.
@@ -103,6 +105,37 @@ impl Default for AidConfig {
         AidConfig {
             free_tuition: true,
             grant_yuan: 2000,
+        }
+    }
+}
+
+/// The most mentees a mentor may take in each role, by county policy (一对一帮扶 must stay
+/// one-to-one in practice): a profile's maximum above it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentorCaps {
+    pub counsellor: u32,
+    pub class_teacher: u32,
+    pub subject_teacher: u32,
+}
+
+impl Default for MentorCaps {
+    fn default() -> Self {
+        MentorCaps {
+            counsellor: 30,
+            class_teacher: 50,
+            subject_teacher: 40,
+        }
+    }
+}
+
+impl MentorCaps {
+    /// The cap of a role code (`counsellor`, `class_teacher`, `subject_teacher`).
+    pub fn of(&self, role: &str) -> Option<u32> {
+        match role {
+            "counsellor" => Some(self.counsellor),
+            "class_teacher" => Some(self.class_teacher),
+            "subject_teacher" => Some(self.subject_teacher),
+            _ => None,
         }
     }
 }
@@ -279,6 +312,11 @@ impl Config {
             free_tuition: parse_flag(&get, "VOCPATH_AID_FREE_TUITION", true, &mut errors),
             grant_yuan: parse_number(&get, "VOCPATH_AID_GRANT_YUAN", 2000, 0, 100_000, &mut errors) as u32,
         };
+        let mentor_caps = MentorCaps {
+            counsellor: parse_number(&get, "VOCPATH_MENTOR_MAX_COUNSELLOR", 30, 1, 200, &mut errors) as u32,
+            class_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_CLASS_TEACHER", 50, 1, 200, &mut errors) as u32,
+            subject_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_SUBJECT_TEACHER", 40, 1, 200, &mut errors) as u32,
+        };
         let assets_dir = get("VOCPATH_ASSETS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
@@ -317,6 +355,7 @@ impl Config {
             metrics_token,
             metrics_bind,
             aid,
+            mentor_caps,
         })
     }
 

@@ -24,6 +24,10 @@ use crate::state::AppState;
 use crate::student::students::new_entry;
 use crate::student::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome};
 
+/// Mentors per school in the demo: with the default caps, room for every placed student's three
+/// mentors (about 600 students a school).
+const MENTORS_PER_SCHOOL: usize = 24;
+
 /// Password of every demo account (printed by the command).
 pub const DEMO_PASSWORD: &str = "demo-2026-vocpath";
 
@@ -339,7 +343,9 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
     let mut mentor_n = 0;
     for (s, school_id) in school_ids.iter().enumerate() {
         let skills_here: Vec<&str> = programmes_spec.iter().filter(|p| p.2 == s).map(|p| p.1).collect();
-        for k in 0..10 {
+        // Enough mentors that every load stays under the county's caps (30 / 50 / 40): each
+        // teacher can take every role, a subject teacher in one of the school's skill areas.
+        for k in 0..MENTORS_PER_SCHOOL {
             mentor_n += 1;
             let email = format!("mentor{mentor_n:02}@demo.vocpath");
             let new = NewUser::parse(
@@ -352,15 +358,14 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             let (u, _) = create_user(db, &actor, new, state.config.argon2_memory_kib, None)
                 .await
                 .map_err(fail)?;
-            let role = match k {
-                0..=2 => "counsellor",
-                3..=5 => "class_teacher",
-                _ => "subject_teacher",
-            };
-            let roles = vec![crate::mentor::profiles::RoleCapacity {
-                role: role.into(),
-                max: if role == "subject_teacher" { 180 } else { 200 },
-            }];
+            let caps = state.config.mentor_caps;
+            let roles = ["counsellor", "class_teacher", "subject_teacher"]
+                .iter()
+                .map(|role| crate::mentor::profiles::RoleCapacity {
+                    role: (*role).into(),
+                    max: caps.of(role).unwrap_or(1),
+                })
+                .collect();
             let skill = vec![skills_here[k % skills_here.len()].to_string()];
             let input = crate::mentor::profiles::ProfileInput::parse(
                 *school_id,
@@ -368,6 +373,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
                 skill,
                 TOWNS[mentor_n % TOWNS.len()],
                 true,
+                &caps,
             )
             .map_err(fail)?;
             crate::mentor::profiles::save_profile(db, &actor, u.id, input)

@@ -115,7 +115,14 @@ impl MentorsApi {
                 max: r.max,
             })
             .collect();
-        let input = ProfileInput::parse(b.school_id, roles, b.skill_areas, &b.home_town, b.active)?;
+        let input = ProfileInput::parse(
+            b.school_id,
+            roles,
+            b.skill_areas,
+            &b.home_town,
+            b.active,
+            &state.config.mentor_caps,
+        )?;
         let saved =
             profiles::save_profile(&state.db, &auth.0.actor(Some(state.client_ip(req))), user_id.0, input).await?;
         Ok(Json(dto(saved)?))

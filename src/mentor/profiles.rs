@@ -44,6 +44,7 @@ impl ProfileInput {
         skill_areas: Vec<String>,
         home_town: &str,
         active: bool,
+        caps: &crate::config::MentorCaps,
     ) -> Result<ProfileInput, AppError> {
         let mut e = Vec::new();
         if roles.is_empty() {
@@ -62,11 +63,18 @@ impl ProfileInput {
                     Msg::new("error.mentor_role_repeated").arg("role", &r.role),
                 ));
             }
-            if r.max == 0 || r.max > 200 {
-                e.push(FieldError::new(
+            match caps.of(&r.role) {
+                Some(cap) if r.max > cap => e.push(FieldError::new(
+                    format!("roles.{i}.max"),
+                    Msg::new("error.mentor_max_over_policy")
+                        .arg("value", r.max)
+                        .arg("cap", cap),
+                )),
+                _ if r.max == 0 || r.max > 200 => e.push(FieldError::new(
                     format!("roles.{i}.max"),
                     Msg::new("error.number_range").arg("value", r.max).arg("max", 200),
-                ));
+                )),
+                _ => {}
             }
         }
         let skill_areas: Vec<String> = skill_areas

@@ -348,7 +348,7 @@ pub struct ProfileForm {
 }
 
 impl ProfileForm {
-    fn parse(&self) -> Result<ProfileInput, AppError> {
+    fn parse(&self, caps: &crate::config::MentorCaps) -> Result<ProfileInput, AppError> {
         let mut errors = Vec::new();
         let mut roles = Vec::new();
         for (name, value) in [
@@ -380,18 +380,34 @@ impl ProfileForm {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
+        let names: Vec<String> = roles.iter().map(|r| r.role.clone()).collect();
         let parsed = ProfileInput::parse(
             school_id.clone().unwrap_or(0),
             roles,
             skills,
             &self.home_town,
             self.active.is_some(),
+            caps,
         );
         match parsed {
             Ok(p) if errors.is_empty() => Ok(p),
             Ok(_) => Err(AppError::Invalid(errors)),
             Err(AppError::Invalid(more)) => {
-                errors.extend(more.into_iter().filter(|e| !e.field.starts_with("roles.")));
+                // `roles.<i>.max` is the form's field named after the role.
+                for mut e in more {
+                    if let Some(rest) = e.field.strip_prefix("roles.") {
+                        let Some(name) = rest
+                            .split('.')
+                            .next()
+                            .and_then(|i| i.parse::<usize>().ok())
+                            .and_then(|i| names.get(i))
+                        else {
+                            continue;
+                        };
+                        e.field = name.clone();
+                    }
+                    errors.push(e);
+                }
                 Err(AppError::Invalid(errors))
             }
             Err(e) => Err(e),
@@ -462,7 +478,7 @@ pub async fn save_profile(
     form: Form<ProfileForm>,
 ) -> PageResult {
     let me = ctx.staff(Capability::ManageUsers)?;
-    let saved = match form.0.parse() {
+    let saved = match form.0.parse(&state.config.mentor_caps) {
         Ok(input) => profiles::save_profile(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, input).await,
         Err(e) => Err(e),
     };

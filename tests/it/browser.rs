@@ -155,6 +155,7 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
             skills,
             "米河镇",
             true,
+            &vocpath::config::MentorCaps::default(),
         )
         .expect("profile");
         vocpath::mentor::profiles::save_profile(db, &actor, id, input)

@@ -6,6 +6,75 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
+/// The county's caps on a mentor's load per role (30 / 50 / 40 by default): above is refused,
+/// naming the role's field and the cap, on the API and on the portal form; nothing is written.
+#[tokio::test]
+async fn a_mentors_maximum_above_the_county_cap_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let school = app
+        .api(
+            Method::POST,
+            "/api/v1/schools",
+            Some(&admin),
+            Some(json!({"name": "一职专", "town": "孝义街道"})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let mentor = app.user("li@school.cn", Role::Mentor).await;
+    for (role, over) in [("counsellor", 31), ("class_teacher", 51), ("subject_teacher", 41)] {
+        let body = json!({"school_id": school, "roles": [{"role": role, "max": over}], "skill_areas": ["护理"], "home_town": "米河镇"});
+        let r = app
+            .api(
+                Method::PUT,
+                &format!("/api/v1/mentors/{mentor}"),
+                Some(&admin),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let f = &r.json()["fields"][0];
+        assert_eq!(f["field"], "roles.0.max", "{}", r.body);
+        assert_eq!(f["code"], "mentor_max_over_policy", "{}", r.body);
+        assert!(
+            f["message"].as_str().expect("m").contains(&(over - 1).to_string()),
+            "the cap is named"
+        );
+    }
+    assert_eq!(app.count("mentor_profile").await, 0, "nothing written");
+    let body = json!({"school_id": school, "roles": [{"role": "counsellor", "max": 30}, {"role": "class_teacher", "max": 50}, {"role": "subject_teacher", "max": 40}], "skill_areas": ["护理"], "home_town": "米河镇"});
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/mentors/{mentor}"),
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The portal form names the role's field.
+    let mut browser = app.browser_as(Role::Admin).await;
+    browser.get(&format!("/mentoring/mentors/{mentor}")).await;
+    let page = browser
+        .post(
+            &format!("/mentoring/mentors/{mentor}"),
+            &[
+                ("school_id", &school.to_string()),
+                ("counsellor", "200"),
+                ("class_teacher", ""),
+                ("subject_teacher", ""),
+                ("skill_areas", ""),
+                ("home_town", "米河镇"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.status);
+    assert!(page.body.contains("最多帮扶 30 名"), "{}", page.body);
+}
+
 #[tokio::test]
 async fn admins_save_mentor_profiles_and_bad_ones_are_refused_naming_each_field() {
     let app = TestApp::spawn().await;
