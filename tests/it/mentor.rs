@@ -6,23 +6,27 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
+/// Adds the school 一职专 and returns its id.
+async fn a_school(app: &TestApp, admin: &str) -> i64 {
+    app.api(
+        Method::POST,
+        "/api/v1/schools",
+        Some(admin),
+        Some(json!({"name": "一职专", "town": "孝义街道"})),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .expect("id")
+}
+
 /// The county's caps on a mentor's load per role (30 / 50 / 40 by default): above is refused,
 /// naming the role's field and the cap, on the API and on the portal form; nothing is written.
 #[tokio::test]
 async fn a_mentors_maximum_above_the_county_cap_is_refused() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
-    let school = app
-        .api(
-            Method::POST,
-            "/api/v1/schools",
-            Some(&admin),
-            Some(json!({"name": "一职专", "town": "孝义街道"})),
-        )
-        .await
-        .json()["id"]
-        .as_i64()
-        .expect("id");
+    let school = a_school(&app, &admin).await;
     let mentor = app.user("li@school.cn", Role::Mentor).await;
     for (role, over) in [("counsellor", 31), ("class_teacher", 51), ("subject_teacher", 41)] {
         let body = json!({"school_id": school, "roles": [{"role": role, "max": over}], "skill_areas": ["护理"], "home_town": "米河镇"});
@@ -79,17 +83,7 @@ async fn a_mentors_maximum_above_the_county_cap_is_refused() {
 async fn admins_save_mentor_profiles_and_bad_ones_are_refused_naming_each_field() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
-    let school = app
-        .api(
-            Method::POST,
-            "/api/v1/schools",
-            Some(&admin),
-            Some(json!({"name": "一职专", "town": "孝义街道"})),
-        )
-        .await
-        .json()["id"]
-        .as_i64()
-        .expect("id");
+    let school = a_school(&app, &admin).await;
     let mentor = app.user("wang@school.cn", Role::Mentor).await;
     let viewer = app.user("view@school.cn", Role::Viewer).await;
     let bad = json!({"school_id": school, "roles": [{"role": "coach", "max": 0}, {"role": "subject_teacher", "max": 3}], "home_town": " "});
