@@ -536,7 +536,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         let mode = ["home_visit", "phone", "at_school", "online"][rng.random_range(0..4)];
         let mentor_actor = Actor {
             user_id: Some(a.mentor_id),
-            label: format!("mentor #{}", a.mentor_id),
+            label: mentors.get(&a.mentor_id).cloned().unwrap_or_default(),
             client_ip: None,
         };
         entries.push(

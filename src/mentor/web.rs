@@ -527,14 +527,19 @@ async fn mentee_page_with(
         return Err(AppError::NotFound("mentee"));
     }
     let student = crate::student::students::get_student(&state.db, student_id).await?;
-    let past: Vec<Value> = crate::student::students::entries_of(&state.db, student_id)
+    let sessions: Vec<entity::archive_entry::Model> = crate::student::students::entries_of(&state.db, student_id)
         .await?
         .into_iter()
         .filter(|e| e.kind == "mentor_session")
         .rev()
+        .collect();
+    let names = crate::student::students::recorder_names(&state.db, &sessions).await?;
+    let past: Vec<Value> = sessions
+        .into_iter()
         .map(|e| {
             let details: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
-            json!({ "date": e.occurred_on, "details": details, "by": e.recorded_by_label })
+            let by = crate::student::students::recorder(&names, e.recorded_by, e.recorded_by_label);
+            json!({ "date": e.occurred_on, "details": details, "by": by })
         })
         .collect();
     let vars = json!({

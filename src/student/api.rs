@@ -303,7 +303,7 @@ impl StudentsApi {
             details: shown,
             supersedes_id: row.supersedes_id,
             superseded_by: None,
-            recorded_by: row.recorded_by_label,
+            recorded_by: auth.0.name.clone(),
             created_at: row.created_at,
         }))
     }

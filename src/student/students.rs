@@ -268,6 +268,34 @@ pub fn to_domain(rows: &[archive_entry::Model]) -> Result<Vec<Entry>, AppError> 
         .collect()
 }
 
+/// The names of the staff who recorded `rows` (user id → name), so the archive names people, not
+/// ids or sign-in addresses.
+pub async fn recorder_names(
+    db: &impl ConnectionTrait,
+    rows: &[archive_entry::Model],
+) -> Result<std::collections::HashMap<i32, String>, AppError> {
+    let mut ids: Vec<i32> = rows.iter().filter_map(|r| r.recorded_by).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(400) {
+        for u in entity::user::Entity::find()
+            .filter(entity::user::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            names.insert(u.id, u.name);
+        }
+    }
+    Ok(names)
+}
+
+/// Who recorded an entry, by name: the account's name, or the label kept with the entry (the
+/// system, an import, or an account that no longer exists).
+pub fn recorder(names: &std::collections::HashMap<i32, String>, user: Option<i32>, label: String) -> String {
+    user.and_then(|id| names.get(&id).cloned()).unwrap_or(label)
+}
+
 /// The full record of one student.
 pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<StudentRecord, AppError> {
     let s = get_student(db, id).await?;
@@ -283,6 +311,7 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
         .iter()
         .filter_map(|r| r.supersedes_id.map(|old| (old, r.id)))
         .collect();
+    let names = recorder_names(db, &rows).await?;
     let entries = rows
         .into_iter()
         .map(|r| EntryView {
@@ -292,7 +321,7 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
             kind: r.kind,
             occurred_on: r.occurred_on,
             supersedes_id: r.supersedes_id,
-            recorded_by: r.recorded_by_label,
+            recorded_by: recorder(&names, r.recorded_by, r.recorded_by_label),
             created_at: r.created_at,
         })
         .collect();

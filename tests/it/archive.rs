@@ -101,6 +101,13 @@ async fn entries_are_appended_corrections_supersede_and_the_status_follows() {
     let entries = timeline["items"].as_array().expect("entries");
     assert_eq!(entries.len(), 2, "both stay visible");
     assert!(entries[0]["superseded_by"].is_i64());
+    // The archive names the person who recorded it, not an id or a sign-in address.
+    assert_eq!(entries[0]["recorded_by"], "测试用户", "{timeline}");
+    assert_eq!(second.json()["recorded_by"], "测试用户");
+    let mut viewer = app.browser_as(Role::Viewer).await;
+    let page = viewer.get(&format!("/students/{id}")).await;
+    assert!(page.body.contains("测试用户"), "the student page names the recorder");
+    assert!(!page.body.contains("@test.cn"), "no sign-in address");
     let student = app
         .api(Method::GET, &format!("/api/v1/students/{id}"), Some(&token), None)
         .await
