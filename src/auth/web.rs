@@ -34,7 +34,16 @@ pub async fn home(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<NextQu
     if done.is_empty() && me.can(Capability::ReadStudents) && me.role != entity::enums::Role::Mentor {
         return crate::dashboard::web::render_dashboard(&state, &ctx, &Default::default(), false).await;
     }
-    Ok(render(&state, &ctx, "home.html", json!({ "done": done }))?.into_response())
+    // A mentor's home shows their load: mentees, overdue contacts, the next contact due.
+    let mentoring = if me.role == entity::enums::Role::Mentor {
+        let today = crate::clock::today();
+        let mentees = crate::mentor::sessions::my_mentees(&state.db, me.id, today).await?;
+        Some(crate::mentor::sessions::summary(&mentees, today))
+    } else {
+        None
+    };
+    let vars = json!({ "done": done, "mentoring": mentoring, "days": crate::mentor::sessions::NO_CONTACT_DAYS });
+    Ok(render(&state, &ctx, "home.html", vars)?.into_response())
 }
 
 /// A whitelisted confirmation message named in `?done=`.

@@ -314,8 +314,57 @@ pub async fn queue_weekly_digests(
     Ok(queued)
 }
 
+/// A mentor's load at a glance, for their home page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MentorSummary {
+    /// Students mentored (a student the mentor holds two roles for counts once).
+    pub students: usize,
+    /// Mentees without contact for [`NO_CONTACT_DAYS`].
+    pub overdue: usize,
+    /// Mentees back on the ledger (did not report, left school).
+    pub back_on_ledger: usize,
+    /// The next contact falling due (not yet overdue): who and by when.
+    pub next_due: Option<NextDue>,
+    /// The mentees to see first (back on the ledger, then longest without contact), at most five.
+    pub first: Vec<Mentee>,
+}
+
+/// The next mentee whose contact falls due.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NextDue {
+    pub student_id: i32,
+    pub student: String,
+    pub due_on: NaiveDate,
+}
+
+/// Sums up `mentees` (as [`my_mentees`] returns them, most urgent first) as of `today`.
+pub fn summary(mentees: &[Mentee], today: NaiveDate) -> MentorSummary {
+    let students: std::collections::HashSet<i32> = mentees.iter().map(|m| m.student_id).collect();
+    let next_due = mentees
+        .iter()
+        .filter(|m| !m.overdue)
+        .max_by_key(|m| (m.days, std::cmp::Reverse(m.student_id)))
+        .map(|m| NextDue {
+            student_id: m.student_id,
+            student: m.student.clone(),
+            due_on: today + chrono::Duration::days(NO_CONTACT_DAYS - m.days),
+        });
+    MentorSummary {
+        students: students.len(),
+        overdue: mentees.iter().filter(|m| m.overdue).count(),
+        back_on_ledger: mentees.iter().filter(|m| m.back_on_ledger.is_some()).count(),
+        next_due,
+        first: mentees
+            .iter()
+            .filter(|m| m.overdue || m.back_on_ledger.is_some())
+            .take(5)
+            .cloned()
+            .collect(),
+    }
+}
+
 /// A mentee as the mentor sees them on "my mentees".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Mentee {
     pub assignment_id: i32,
     pub student_id: i32,

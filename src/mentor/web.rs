@@ -492,11 +492,31 @@ pub async fn save_profile(
     }
 }
 
+/// The "my mentees" search: a name, and `only=overdue`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MenteeQuery {
+    q: String,
+    only: String,
+}
+
 #[handler]
-pub async fn my_mentees(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
+pub async fn my_mentees(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: poem::web::Query<MenteeQuery>) -> PageResult {
     let me = ctx.staff(Capability::RecordHelpSessions)?;
-    let rows = sessions::my_mentees(&state.db, me.id, today()).await?;
-    let vars = json!({ "rows": rows, "days": sessions::NO_CONTACT_DAYS });
+    let all = sessions::my_mentees(&state.db, me.id, today()).await?;
+    let total = all.len();
+    // A name typed in the search box (at most 20 characters, compared as typed, trimmed).
+    let wanted: String = q.0.q.trim().chars().filter(|c| !c.is_control()).take(20).collect();
+    let only_overdue = q.0.only == "overdue";
+    let rows: Vec<&sessions::Mentee> = all
+        .iter()
+        .filter(|m| wanted.is_empty() || m.student.contains(&wanted))
+        .filter(|m| !only_overdue || m.overdue || m.back_on_ledger.is_some())
+        .collect();
+    let vars = json!({
+        "rows": rows, "total": total, "days": sessions::NO_CONTACT_DAYS,
+        "q": wanted, "only": if only_overdue { "overdue" } else { "" },
+    });
     Ok(render(&state, &ctx, "mentor/my_mentees.html", vars)?.into_response())
 }
 

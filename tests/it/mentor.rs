@@ -981,3 +981,78 @@ async fn the_mentoring_pages_show_the_proposal_and_confirm_it() {
     assert!(home.body.contains("/my-mentees"));
     assert_eq!(clerk.get("/my-mentees").await.status, StatusCode::FORBIDDEN);
 }
+
+/// A mentor's home page shows their load — mentees, overdue contacts, the next contact due and who
+/// to contact first — and "my mentees" finds a mentee by name and shows the overdue only.
+#[tokio::test]
+async fn a_mentors_home_shows_their_load_and_my_mentees_can_be_searched() {
+    let app = TestApp::spawn().await;
+    let p = placed_school(&app).await;
+    let view = proposal(&app, &p).await;
+    confirm(&app, &p, &view["digest"]).await;
+    // 王 is class teacher of all four; two assignments are 40 days old, two 10 days.
+    let wang = p.mentors["王"];
+    let rows: Vec<entity::mentor_assignment::Model> = entity::mentor_assignment::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .filter(|a| a.mentor_id == wang)
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for (i, a) in rows.iter().enumerate() {
+        let days = if i < 2 { 40 } else { 10 };
+        let mut m: entity::mentor_assignment::ActiveModel = a.clone().into();
+        m.assigned_at = sea_orm::Set(chrono::Utc::now() - chrono::Duration::days(days));
+        sea_orm::ActiveModelTrait::update(m, &app.state.db).await.expect("age");
+    }
+    let mut b = crate::helpers::Browser::new(&app);
+    assert_eq!(
+        b.login("wang@school.cn", crate::helpers::PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+    let dd: Vec<&str> = home
+        .body
+        .split("<dd>")
+        .skip(1)
+        .map(|d| d.split("</dd>").next().unwrap_or_default())
+        .collect();
+    assert!(dd[0].contains(">4<"), "four mentees: {dd:?}");
+    assert!(dd[1].contains(">2<"), "two overdue: {dd:?}");
+    let due = (vocpath::clock::today() + chrono::Duration::days(20)).to_string();
+    assert!(
+        home.body.contains(&due),
+        "the next contact is due in 20 days: {}",
+        home.body
+    );
+    assert!(home.body.contains("请先联系"), "who to contact first");
+    // Search by name, overdue only, and a hostile query.
+    let names: Vec<String> = {
+        let page = b.get("/my-mentees").await;
+        page.body
+            .split("<strong>")
+            .skip(1)
+            .filter_map(|x| x.split("</strong>").next())
+            .filter(|x| x.starts_with("学生"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(names.len(), 4, "{names:?}");
+    let one = b.get(&format!("/my-mentees?q={}", urlencoding(&names[3]))).await;
+    assert_eq!(one.body.matches("class=\"card\"").count(), 1, "{}", one.body);
+    let overdue = b.get("/my-mentees?only=overdue").await;
+    assert_eq!(overdue.body.matches("class=\"card\"").count(), 2);
+    let odd = b.get("/my-mentees?q=%00%E2%80%AE%3Cscript%3E").await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert!(odd.body.contains("没有符合条件的学生"), "{}", odd.body);
+    assert!(!odd.body.contains("<script>"), "escaped");
+}
+
+fn urlencoding(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)])
+        .expect("encode")
+        .trim_start_matches("x=")
+        .to_string()
+}
