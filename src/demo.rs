@@ -842,7 +842,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
     }
     lines.push(format!(
         "2 training bases, 5 courses, 6 sessions (one in its second day), {farmers} farmer registrations, \
-         attendance per day, {certificates} certificates earned (one revoked after a correction)"
+         attendance per day, {certificates} certificates earned (in each finished session one revoked after a correction)"
     ));
 
     // The demo's mentor emails are not delivered (marked so); text messages go to the log.
