@@ -26,7 +26,7 @@ pub(super) enum ApiTags {
     Public,
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
+pub(super) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 

@@ -8,17 +8,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 
-use super::api::ApiTags;
+use super::api::{ApiTags, to_value};
 use super::attendance::{self, DayAttendance, DayEntry};
 use super::certificates;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
-use crate::error::AppError;
 use crate::state::AppState;
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
-    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
-}
 
 /// One farmer on the day.
 #[derive(Debug, Object)]

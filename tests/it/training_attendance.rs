@@ -79,6 +79,16 @@ pub(crate) async fn record(app: &TestApp, token: &str, s: i32, body: Value) -> c
     .await
 }
 
+async fn issue(app: &TestApp, token: &str, s: i32) -> crate::helpers::Reply {
+    app.api(
+        Method::POST,
+        &format!("/api/v1/training-sessions/{s}/certificates"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 fn day(n: i64) -> String {
     in_days(n).to_string()
 }
@@ -118,14 +128,7 @@ async fn three_of_four_six_hour_days_earn_nothing_and_four_of_four_earn_a_certif
         certificates(&app).await.is_empty(),
         "no certificate before the last day"
     );
-    let early = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/training-sessions/{s}/certificates"),
-            Some(&clerk),
-            None,
-        )
-        .await;
+    let early = issue(&app, &clerk, s).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     assert!(early.body.contains("certificates_too_early"), "{}", early.body);
 
@@ -169,14 +172,7 @@ async fn three_of_four_six_hour_days_earn_nothing_and_four_of_four_earn_a_certif
 
     // Issuing again, or saving the same day again, never makes a second certificate.
     for _ in 0..2 {
-        let again = app
-            .api(
-                Method::POST,
-                &format!("/api/v1/training-sessions/{s}/certificates"),
-                Some(&clerk),
-                None,
-            )
-            .await;
+        let again = issue(&app, &clerk, s).await;
         assert_eq!(again.status, StatusCode::OK, "{}", again.body);
         assert_eq!(again.json()["issued"], 0);
     }
