@@ -202,6 +202,7 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::mentor::api::MentorsApi,
             crate::mentor::api::MentorAssignmentsApi,
             crate::training::api::TrainingApi,
+            crate::training::attendance_api::AttendanceApi,
             crate::training::api::PublicApi,
         ),
         "vocpath API",

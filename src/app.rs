@@ -100,7 +100,11 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/training/sessions/:id/move", post(crate::training::web::move_session))
         .at(
             "/training/sessions/:id/attendance",
-            post(crate::training::web::attendance),
+            get(crate::training::attendance_web::day_page).post(crate::training::attendance_web::save_day),
+        )
+        .at(
+            "/training/sessions/:id/certificates",
+            post(crate::training::attendance_web::issue),
         )
         .at(
             "/training/registrations/:id/cancel",
@@ -108,7 +112,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at(
             "/training/registrations/:id/certificate",
-            get(crate::training::web::certificate),
+            get(crate::training::attendance_web::certificate),
         )
         .at("/training/farmers", get(crate::training::web::farmer))
         .at("/train", get(crate::training::public::sessions))

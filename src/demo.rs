@@ -733,6 +733,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             max_cohort: max.to_string(),
             household_first: true,
             description: String::new(),
+            completion_share: String::new(),
         };
         let c = crate::training::setup::create_course(db, &actor, f.parse().map_err(fail)?)
             .await
@@ -772,16 +773,18 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             .map(|i| i.id)
             .unwrap_or(0)
     };
-    // (course, venue, instructor, starts in days, days, capacity, registrations, held already)
+    // (course, venue, instructor, starts in days, days, capacity, registrations, moved back by
+    // `from` + this many days once registered: held last month, or in its second day today)
     let plan = [
-        (0, "日光温室大棚", "王建国", 12, 4, 40, 46, false),
-        (2, "多媒体教室", "李秀英", 19, 2, 60, 35, false),
-        (3, "实训车间", "张师傅", 26, 4, 30, 12, false),
-        (4, "烹饪教室", "赵师傅", 33, 3, 24, 24, false),
-        (1, "日光温室大棚", "王建国", 40, 3, 40, 38, true),
-        (2, "多媒体教室", "李秀英", 47, 2, 60, 52, true),
+        (0, "日光温室大棚", "王建国", 12, 4, 40, 46, None),
+        (2, "多媒体教室", "李秀英", 19, 2, 60, 35, None),
+        (3, "实训车间", "张师傅", 26, 4, 30, 12, Some(1)),
+        (4, "烹饪教室", "赵师傅", 33, 3, 24, 24, None),
+        (1, "日光温室大棚", "王建国", 40, 3, 40, 38, Some(20)),
+        (2, "多媒体教室", "李秀英", 47, 2, 60, 52, Some(20)),
     ];
     let mut farmers = 0;
+    let mut certificates = 0;
     for (k, (course, v, i, from, days, capacity, regs, held)) in plan.into_iter().enumerate() {
         let mut start = today + Duration::days(from);
         // Skip days the base is closed or blacked out (the scheduler would refuse them).
@@ -823,9 +826,10 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
             .map_err(fail)?;
             farmers += 1;
         }
-        if held {
-            // A session of last month: moved into the past, attendance taken.
-            let back = Duration::days(from + 20);
+        if let Some(back) = held {
+            // Moved into the past (last month's, or one in its second day today); attendance taken
+            // day by day up to today, certificates as earned.
+            let back = Duration::days(from + back);
             entity::training_session::Entity::update_many()
                 .col_expr(
                     entity::training_session::Column::StartsOn,
@@ -839,23 +843,12 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
                 .exec(db)
                 .await
                 .map_err(|e| e.to_string())?;
-            let confirmed: Vec<i32> = entity::registration::Entity::find()
-                .filter(entity::registration::Column::SessionId.eq(session.id))
-                .filter(entity::registration::Column::Status.eq("confirmed"))
-                .all(db)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|_| rng.random_bool(0.9))
-                .map(|r| r.id)
-                .collect();
-            crate::training::registrations::record_attendance(db, &actor, session.id, &confirmed)
-                .await
-                .map_err(fail)?;
+            certificates += take_attendance(db, &actor, &mut rng, session.id).await?;
         }
     }
     lines.push(format!(
-        "2 training bases, 5 courses, 6 sessions, {farmers} farmer registrations"
+        "2 training bases, 5 courses, 6 sessions (one in its second day), {farmers} farmer registrations, \
+         attendance per day, {certificates} certificates earned (in each finished session one revoked after a correction)"
     ));
 
     // The demo's mentor emails are not delivered (marked so); text messages go to the log.
@@ -911,4 +904,88 @@ async fn follow_up(
         .await
         .map(|_| ())
         .map_err(|e| format!("demo: {e:?}"))
+}
+
+/// Takes a session's attendance day by day up to today as a clerk would (most farmers every day,
+/// some missing a day or two, one leaving early), then, once the session is over, a correction
+/// found on the sign-in sheet that takes one farmer below the completion share (their certificate
+/// is revoked), and the certificates issued. Returns the certificates in force.
+async fn take_attendance(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    rng: &mut StdRng,
+    session_id: i32,
+) -> Result<usize, String> {
+    use crate::training::attendance::{DayAttendance, DayEntry, grid, record_day};
+    let g = grid(db, session_id).await.map_err(fail)?;
+    // Each farmer's habit: 0 = every day, 1 = misses one day, 2 = misses about half.
+    let habits: Vec<(i32, u8, usize)> = g
+        .rows
+        .iter()
+        .map(|r| {
+            let habit = match rng.random_range(0..100) {
+                0..80 => 0,
+                80..94 => 1,
+                _ => 2,
+            };
+            (r.registration_id, habit, rng.random_range(0..g.days.len().max(1)))
+        })
+        .collect();
+    for (i, d) in g.days.iter().enumerate().filter(|(_, d)| d.open && !d.today) {
+        let entries = habits
+            .iter()
+            .enumerate()
+            .map(|(k, (id, habit, missed))| {
+                let present = match habit {
+                    0 => true,
+                    1 => i != *missed,
+                    _ => (i + k) % 2 == 0,
+                };
+                // One farmer leaves early on the first day.
+                let hours = (present && i == 0 && k == 1).then(|| (d.hours / 2).max(1));
+                DayEntry {
+                    registration_id: *id,
+                    present,
+                    hours,
+                }
+            })
+            .collect();
+        let input = DayAttendance {
+            day: d.day,
+            entries,
+            note: None,
+        };
+        record_day(db, actor, session_id, input).await.map_err(fail)?;
+    }
+    let after = grid(db, session_id).await.map_err(fail)?;
+    if !after.finished {
+        return Ok(0);
+    }
+    crate::training::certificates::issue(db, actor, session_id)
+        .await
+        .map_err(fail)?;
+    let with_certificate = grid(db, session_id).await.map_err(fail)?;
+    if let (Some(r), Some(first)) = (
+        with_certificate.rows.iter().find(|r| r.certificate.is_some()),
+        with_certificate.days.first(),
+    ) && with_certificate.days.len() > 1
+    {
+        let input = DayAttendance {
+            day: first.day,
+            entries: vec![DayEntry {
+                registration_id: r.registration_id,
+                present: false,
+                hours: None,
+            }],
+            note: Some("核对签到表：当天请假，未参训".into()),
+        };
+        record_day(db, actor, session_id, input).await.map_err(fail)?;
+    }
+    Ok(grid(db, session_id)
+        .await
+        .map_err(fail)?
+        .rows
+        .iter()
+        .filter(|r| r.certificate.as_ref().is_some_and(|c| c.revoked_at.is_none()))
+        .count())
 }

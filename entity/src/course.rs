@@ -1,4 +1,5 @@
 //! A training course. `household_first`: registered-household farmers go ahead on its waitlists.
+//! `completion_share`: the percent of its hours a farmer must attend to earn the certificate (1–100).
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -13,6 +14,7 @@ pub struct Model {
     pub min_cohort: i32,
     pub max_cohort: i32,
     pub household_first: bool,
+    pub completion_share: i32,
     pub description: String,
     pub created_at: DateTimeUtc,
 }

@@ -5,8 +5,10 @@
 pub mod admission_letter;
 pub mod api_token;
 pub mod archive_entry;
+pub mod attendance_day;
 pub mod audit_log;
 pub mod blackout;
+pub mod certificate;
 pub mod course;
 pub mod enums;
 pub mod household;

@@ -23,8 +23,6 @@ pub struct Model {
     pub arrival: i32,
     pub priority: i32,
     pub active: Option<i32>,
-    pub attended: Option<bool>,
-    pub certificate_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub cancelled_by: Option<String>,

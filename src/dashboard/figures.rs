@@ -91,6 +91,7 @@ pub struct Training {
     pub held: usize,
     pub confirmed: usize,
     pub waitlisted: usize,
+    /// Confirmed farmers present on at least one teaching day.
     pub attended: usize,
     /// Attended ÷ confirmed of sessions already held, in percent.
     pub attendance_rate: Option<f64>,
@@ -396,7 +397,29 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .iter()
         .filter(|r| r.status == "confirmed" && held_ids.contains(&r.session_id))
         .count();
-    let attended = regs.iter().filter(|r| r.attended == Some(true)).count();
+    // Attended: confirmed farmers present on at least one day; certificates: those not revoked.
+    let reg_ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
+    let present: HashSet<i32> = if reg_ids.is_empty() {
+        HashSet::new()
+    } else {
+        entity::attendance_day::Entity::find()
+            .filter(entity::attendance_day::Column::RegistrationId.is_in(reg_ids.iter().copied()))
+            .filter(entity::attendance_day::Column::Present.eq(true))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.registration_id)
+            .collect()
+    };
+    let attended = regs
+        .iter()
+        .filter(|r| r.status == "confirmed" && present.contains(&r.id))
+        .count();
+    let certificates = crate::training::certificates::of_registrations(db, &reg_ids)
+        .await?
+        .values()
+        .filter(|c| c.revoked_at.is_none())
+        .count();
     let training = Training {
         sessions: sessions.len(),
         held: held_ids.len(),
@@ -404,7 +427,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
         attended,
         attendance_rate: (confirmed_held > 0).then(|| attended as f64 * 100.0 / confirmed_held as f64),
-        certificates: regs.iter().filter(|r| r.certificate_code.is_some()).count(),
+        certificates,
     };
 
     let reporting = reporting_rows(db, filter.year, &programmes, &schools).await?;

@@ -1,5 +1,6 @@
-//! API for farmer training: bases, courses, instructors, blackouts, sessions, proposals, rosters
-//! and attendance (staff, bearer token), and the public endpoints farmers' apps may use (no login).
+//! API for farmer training: bases, courses, instructors, blackouts, sessions, proposals and rosters
+//! (staff, bearer token; attendance and certificates are in `attendance_api`), and the public
+//! endpoints farmers' apps may use (no login).
 
 use chrono::NaiveDate;
 use poem::Request;
@@ -18,14 +19,14 @@ use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 #[derive(Tags)]
-enum ApiTags {
+pub(super) enum ApiTags {
     /// Farmer training: bases, courses, instructors, sessions (staff).
     Training,
     /// Public training endpoints: sessions, registration, check and cancel, interest, certificates.
     Public,
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
+pub(super) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
@@ -62,6 +63,9 @@ pub struct CourseRequest {
     pub household_first: bool,
     #[oai(default)]
     pub description: String,
+    /// Percent of the course's hours a farmer must attend to earn the certificate: 1 to 100
+    /// (default 80).
+    pub completion_share: Option<i32>,
 }
 
 /// An instructor.
@@ -107,12 +111,6 @@ pub struct MoveRequest {
 #[derive(Debug, Object)]
 pub struct CapacityRequest {
     pub capacity: i32,
-}
-
-/// Who attended (registration ids of confirmed farmers); the others did not.
-#[derive(Debug, Object)]
-pub struct AttendanceRequest {
-    pub attended: Vec<i32>,
 }
 
 pub struct TrainingApi;
@@ -174,6 +172,7 @@ impl TrainingApi {
             max_cohort: b.max_cohort.to_string(),
             household_first: b.household_first,
             description: b.description,
+            completion_share: b.completion_share.map(|n| n.to_string()).unwrap_or_default(),
         };
         let c = setup::create_course(&state.db, &auth.0.actor(Some(state.client_ip(req))), form.parse()?).await?;
         Ok(Json(to_value(&c)?))
@@ -343,27 +342,6 @@ impl TrainingApi {
         let req = PageRequest::new(page.0, per_page.0)?;
         let rows = registrations::roster(&state.db, id.0).await?;
         Ok(Json(to_value(&Page::slice(rows, req))?))
-    }
-
-    /// Records attendance; those who attended get a certificate code.
-    #[oai(path = "/training-sessions/:id/attendance", method = "post")]
-    async fn attendance(
-        &self,
-        auth: BearerAuth,
-        state: poem::web::Data<&AppState>,
-        req: &Request,
-        id: Path<i32>,
-        body: Json<AttendanceRequest>,
-    ) -> ApiResult<Json<Value>> {
-        auth.0.require(Capability::ManageTraining)?;
-        let n = registrations::record_attendance(
-            &state.db,
-            &auth.0.actor(Some(state.client_ip(req))),
-            id.0,
-            &body.0.attended,
-        )
-        .await?;
-        Ok(Json(json!({ "attended": n })))
     }
 
     /// Cancels a registration (staff); the farmer is told and the waitlist moves up.
@@ -541,7 +519,8 @@ impl PublicApi {
         Ok(Json(json!({
             "status": found.registration.status, "position": found.position, "code": found.registration.code,
             "name": found.registration.name, "session": to_value(&found.session)?,
-            "certificate_code": found.registration.certificate_code,
+            "hours_attended": found.hours_attended,
+            "certificate_code": found.certificate.as_ref().filter(|c| c.revoked_at.is_none()).map(|c| &c.code),
         })))
     }
 
@@ -595,15 +574,20 @@ impl PublicApi {
         Ok(Json(to_value(&r)?))
     }
 
-    /// Verifies a completion certificate.
+    /// Verifies a completion certificate: `valid` is true only while it is not revoked; `status`
+    /// is `valid` or `revoked` (with `revoked_on`, the day attendance was corrected below the
+    /// course's completion share); `hours` are the hours completed of `course_hours`. 404 when no
+    /// certificate has this code.
     #[oai(path = "/public/certificates/:code", method = "get")]
     async fn certificate(&self, state: poem::web::Data<&AppState>, code: Path<String>) -> ApiResult<Json<Value>> {
         let c = registrations::certificate(&state.db, &code.0)
             .await?
             .ok_or(AppError::NotFound("certificate"))?;
         Ok(Json(json!({
-            "valid": true, "code": c.code, "name": c.name_masked, "course": c.course, "hours": c.hours,
-            "base": c.base, "starts_on": c.starts_on, "ends_on": c.ends_on,
+            "valid": c.status == "valid", "status": c.status, "revoked_on": c.revoked_on,
+            "code": c.code, "name": c.name_masked, "course": c.course, "hours": c.hours,
+            "course_hours": c.course_hours, "school": c.school, "base": c.base,
+            "starts_on": c.starts_on, "ends_on": c.ends_on, "issued_on": c.issued_on,
         })))
     }
 }

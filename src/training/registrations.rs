@@ -1,5 +1,5 @@
-//! Registrations: the public form, the waitlist, cancellations, capacity changes, attendance and
-//! certificates, and the text messages each of them sends.
+//! Registrations: the public form, the waitlist, cancellations, capacity changes, and the text
+//! messages each of them sends; a farmer's training history (with hours attended and certificate).
 //!
 //! **Never overbooked.** Every change to who holds a place starts with an update of the session's
 //! row (`arrivals = arrivals + 1`, or a no-op update): on PostgreSQL that takes the row lock, on
@@ -274,7 +274,7 @@ fn new_code() -> String {
 
 /// Takes the session's row lock and numbers this arrival; `None` when the session does not exist or
 /// is not scheduled.
-async fn lock_session(
+pub(super) async fn lock_session(
     conn: &impl ConnectionTrait,
     session_id: i32,
     count_arrival: bool,
@@ -376,8 +376,6 @@ pub async fn register(
         arrival: Set(session.arrivals),
         priority: Set(priority),
         active: Set(Some(1)),
-        attended: Set(None),
-        certificate_code: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_by: Set(None),
@@ -462,6 +460,10 @@ pub struct Lookup {
     pub registration: registration::Model,
     pub session: SessionCard,
     pub position: Option<u64>,
+    /// Hours attended, once any day of it is recorded.
+    pub hours_attended: Option<i32>,
+    /// The certificate, valid or revoked.
+    pub certificate: Option<entity::certificate::Model>,
 }
 
 /// Finds a registration by phone + code (both must match). Rate-limited per phone and address,
@@ -493,7 +495,10 @@ pub async fn lookup(
     } else {
         None
     };
+    let (hours_attended, certificate) = attendance_of(db, &[found.id]).await?;
     Ok(Lookup {
+        hours_attended: hours_attended.get(&found.id).copied(),
+        certificate: certificate.get(&found.id).cloned(),
         registration: found,
         session,
         position,
@@ -741,108 +746,8 @@ pub async fn roster(db: &impl ConnectionTrait, session_id: i32) -> Result<Vec<re
     Ok(rows)
 }
 
-/// Records attendance for the confirmed farmers of a session (those listed attended, the others
-/// not). Those who attended get a certificate code; taken back when attendance is corrected.
-pub async fn record_attendance(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    session_id: i32,
-    attended: &[i32],
-) -> Result<usize, AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let Some(session) = lock_session(&txn, session_id, false).await? else {
-        return Err(AppError::NotFound("training session"));
-    };
-    if session.starts_on > today() {
-        return Err(AppError::Conflict(Msg::new("error.attendance_too_early")));
-    }
-    let confirmed = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq("confirmed"))
-        .all(&txn)
-        .await?;
-    if let Some(bad) = attended.iter().find(|id| !confirmed.iter().any(|r| r.id == **id)) {
-        return Err(AppError::invalid(
-            "attended",
-            Msg::new("error.not_on_roster").arg("id", bad),
-        ));
-    }
-    let mut present = 0;
-    for r in &confirmed {
-        let here = attended.contains(&r.id);
-        present += usize::from(here);
-        let certificate = match (here, &r.certificate_code) {
-            (true, Some(c)) => Some(c.clone()),
-            (true, None) => Some(crate::verify::new_code()),
-            (false, _) => None,
-        };
-        registration::Entity::update_many()
-            .col_expr(registration::Column::Attended, Expr::value(here))
-            .col_expr(registration::Column::CertificateCode, Expr::value(certificate))
-            .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(registration::Column::Id.eq(r.id))
-            .exec(&txn)
-            .await?;
-    }
-    audit::record(
-        &txn,
-        actor,
-        "training.attendance",
-        Record::new("training_session", session_id),
-        format!("{present} of {} attended", confirmed.len()),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(present)
-}
-
-/// A completion certificate, as the public verification page shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Certificate {
-    pub code: String,
-    pub name: String,
-    /// The name with the middle hidden, for the public check.
-    pub name_masked: String,
-    pub course: String,
-    pub skill_area: String,
-    pub hours: i32,
-    pub base: String,
-    pub starts_on: chrono::NaiveDate,
-    pub ends_on: chrono::NaiveDate,
-    pub registration_id: i32,
-}
-
-/// The certificate with this code, if it exists (attendance recorded).
-pub async fn certificate(db: &impl ConnectionTrait, code: &str) -> Result<Option<Certificate>, AppError> {
-    let code = code.trim().to_uppercase();
-    let Some(r) = registration::Entity::find()
-        .filter(registration::Column::CertificateCode.eq(&code))
-        .filter(registration::Column::Attended.eq(true))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(card) = session_cards(db, false, Some(&[r.session_id]))
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Certificate {
-        code,
-        name_masked: crate::verify::mask_name(&r.name),
-        name: r.name,
-        course: card.course,
-        skill_area: card.skill_area,
-        hours: card.hours,
-        base: card.base,
-        starts_on: card.starts_on,
-        ends_on: card.ends_on,
-        registration_id: r.id,
-    }))
-}
+/// The certificate with a code (valid or revoked), for verification.
+pub use super::certificates::{Certificate, find_certificate as certificate};
 
 /// A farmer's training history, by phone (all sessions, newest first).
 pub async fn history_by_phone(db: &impl ConnectionTrait, phone: &str) -> Result<Vec<Lookup>, AppError> {
@@ -871,17 +776,39 @@ async fn history(db: &impl ConnectionTrait, rows: Vec<registration::Model>) -> R
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.session_id).collect();
     let cards = session_cards(db, false, Some(&ids)).await?;
+    let regs: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let (hours, certificates) = attendance_of(db, &regs).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
             let session = cards.iter().find(|c| c.id == r.session_id)?.clone();
             Some(Lookup {
+                hours_attended: hours.get(&r.id).copied(),
+                certificate: certificates.get(&r.id).cloned(),
                 registration: r,
                 session,
                 position: None,
             })
         })
         .collect())
+}
+
+type Attendance = (
+    std::collections::HashMap<i32, i32>,
+    std::collections::HashMap<i32, entity::certificate::Model>,
+);
+
+/// Hours attended (by registrations with any day recorded) and certificates of some registrations.
+async fn attendance_of(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Attendance, AppError> {
+    let mut hours = std::collections::HashMap::new();
+    for a in entity::attendance_day::Entity::find()
+        .filter(entity::attendance_day::Column::RegistrationId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        *hours.entry(a.registration_id).or_insert(0) += if a.present { a.hours } else { 0 };
+    }
+    Ok((hours, super::certificates::of_registrations(db, ids).await?))
 }
 
 /// The text of each notification. It goes to a number the farmer typed, so it carries nothing the

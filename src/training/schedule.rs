@@ -612,6 +612,7 @@ mod tests {
                 max_cohort: 40,
                 household_first: true,
                 description: String::new(),
+                completion_share: 80,
                 created_at: now,
             },
             venue: venue::Model {

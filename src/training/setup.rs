@@ -204,6 +204,8 @@ pub struct CourseForm {
     pub max_cohort: String,
     pub household_first: bool,
     pub description: String,
+    /// Percent of the hours to attend for the certificate, 1–100; empty means 80.
+    pub completion_share: String,
 }
 
 /// A checked course.
@@ -216,6 +218,7 @@ pub struct CourseInput {
     pub max_cohort: i32,
     pub household_first: bool,
     pub description: String,
+    pub completion_share: i32,
 }
 
 impl CourseForm {
@@ -234,6 +237,11 @@ impl CourseForm {
                     .arg("max", max_cohort),
             ));
         }
+        let completion_share = if self.completion_share.trim().is_empty() {
+            super::days::DEFAULT_COMPLETION_SHARE
+        } else {
+            number(&mut e, "completion_share", &self.completion_share, 1, 100)
+        };
         let description = self.description.trim().chars().take(2000).collect();
         done(e, || CourseInput {
             title,
@@ -243,6 +251,7 @@ impl CourseForm {
             max_cohort,
             household_first: self.household_first,
             description,
+            completion_share,
         })
     }
 }
@@ -261,6 +270,7 @@ pub async fn create_course(
         max_cohort: Set(input.max_cohort),
         household_first: Set(input.household_first),
         description: Set(input.description),
+        completion_share: Set(input.completion_share),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -271,7 +281,10 @@ pub async fn create_course(
         actor,
         "training.course",
         Record::new("course", c.id),
-        format!("course {}", c.title),
+        format!(
+            "course {} ({} h, certificate at {} %)",
+            c.title, c.hours, c.completion_share
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -558,6 +571,25 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(fields(f.parse()), ["hours", "max_cohort"]);
+    }
+
+    #[test]
+    fn a_course_s_completion_share_defaults_to_80_and_must_be_1_to_100() {
+        let f = |share: &str| CourseForm {
+            title: "设施蔬菜种植".into(),
+            skill_area: "设施蔬菜".into(),
+            hours: "24".into(),
+            min_cohort: "3".into(),
+            max_cohort: "20".into(),
+            completion_share: share.into(),
+            ..Default::default()
+        };
+        assert_eq!(f("").parse().expect("default").completion_share, 80);
+        assert_eq!(f(" 75 ").parse().expect("75").completion_share, 75);
+        assert_eq!(f("100").parse().expect("100").completion_share, 100);
+        for bad in ["0", "101", "-5", "80%", "八十"] {
+            assert_eq!(fields(f(bad).parse()), ["completion_share"], "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Staff pages for farmer training: sessions and proposals, the set-up (bases, courses,
-//! instructors, blackouts), a session's roster with attendance, capacity and moves, printable
-//! certificates, and a farmer's history by phone.
+//! instructors, blackouts), a session's roster with its attendance grid, capacity and moves, and a
+//! farmer's history by phone. Recording attendance and certificates: `attendance_web`.
 
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
@@ -237,7 +237,14 @@ pub async fn add_course(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: For
     match r {
         Ok(()) => Ok(redirect("/training/setup#courses")),
         Err(e) if is_form_error(&e) => {
-            let fields = ["title", "skill_area", "hours", "min_cohort", "max_cohort"];
+            let fields = [
+                "title",
+                "skill_area",
+                "hours",
+                "min_cohort",
+                "max_cohort",
+                "completion_share",
+            ];
             let forms = SetupForms {
                 errors: form_error(&state, &ctx, "course", &fields, &e),
                 course: form.0,
@@ -313,6 +320,7 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
         .await?
         .ok_or(AppError::NotFound("training session"))?;
     let rows = registrations::roster(&state.db, id).await?;
+    let grid = super::attendance::grid(&state.db, id).await?;
     let mut position = 0;
     let rows: Vec<Value> = rows
         .into_iter()
@@ -320,11 +328,12 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
             if r.status == "waitlisted" {
                 position += 1;
             }
-            json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 } })
+            let att = grid.rows.iter().find(|g| g.registration_id == r.id);
+            json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 }, "att": att })
         })
         .collect();
     let vars = json!({
-        "s": card, "session": session, "rows": rows, "notice": notice,
+        "s": card, "session": session, "rows": rows, "notice": notice, "grid": grid,
         "can_attend": session.starts_on <= crate::clock::today(),
         "choices": choices(state).await?,
     });
@@ -337,10 +346,10 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
 pub async fn roster(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, q: Query<Notice>) -> PageResult {
     ctx.staff(Capability::ManageTraining)?;
     let notice = match q.0.done.as_deref() {
-        Some(k @ ("capacity" | "attendance" | "cancelled" | "moved")) => {
+        Some(k @ ("capacity" | "certificates" | "cancelled" | "moved")) => {
             json!({ "kind": "ok", "text": state.i18n.text(ctx.lang, &Msg::new(match k {
                 "capacity" => "training.done_capacity",
-                "attendance" => "training.done_attendance",
+                "certificates" => "attendance.done_certificates",
                 "moved" => "training.done_moved",
                 _ => "training.done_cancelled",
             })) })
@@ -350,7 +359,13 @@ pub async fn roster(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>
     roster_with(&state, &ctx, id.0, notice, StatusCode::OK).await
 }
 
-async fn after(state: &AppState, ctx: &PortalCtx, id: i32, r: Result<(), AppError>, done: &str) -> PageResult {
+pub(super) async fn after(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    r: Result<(), AppError>,
+    done: &str,
+) -> PageResult {
     match r {
         Ok(()) => Ok(redirect(&format!("/training/sessions/{id}?done={done}"))),
         Err(e) if is_form_error(&e) => {
@@ -418,26 +433,6 @@ pub async fn move_session(
 }
 
 #[handler]
-pub async fn attendance(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, body: poem::Body) -> PageResult {
-    let me = ctx.staff(Capability::ManageTraining)?;
-    // Checkboxes repeat the same name: read the pairs ourselves.
-    let text = body
-        .into_string()
-        .await
-        .map_err(|_| AppError::BadRequest(Msg::new("error.form_unreadable")))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
-    let attended: Vec<i32> = pairs
-        .iter()
-        .filter(|(k, _)| k == "attended")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    let r = registrations::record_attendance(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0, &attended)
-        .await
-        .map(|_| ());
-    after(&state, &ctx, id.0, r, "attendance").await
-}
-
-#[handler]
 pub async fn cancel_registration(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     let me = ctx.staff(Capability::ManageTraining)?;
     let actor = me.actor(Some(ctx.client_ip.clone()));
@@ -450,21 +445,6 @@ pub async fn cancel_registration(state: Data<&AppState>, ctx: Data<&PortalCtx>, 
     )
     .await?;
     Ok(redirect(&format!("/training/sessions/{}?done=cancelled", r.session_id)))
-}
-
-#[handler]
-pub async fn certificate(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
-    ctx.staff(Capability::ManageTraining)?;
-    let r = entity::registration::Entity::find_by_id(id.0)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("registration"))?;
-    let code = r.certificate_code.ok_or(AppError::NotFound("certificate"))?;
-    let c = registrations::certificate(&state.db, &code)
-        .await?
-        .ok_or(AppError::NotFound("certificate"))?;
-    let vars = json!({ "c": c, "verify_url": format!("{}/train/certificates/{}", state.config.base_url, c.code) });
-    Ok(render(&state, &ctx, "training/certificate.html", vars)?.into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -1,6 +1,8 @@
 //! End to end in a real headless Chromium, driven over WebDriver: a clerk logs in, imports a small
 //! register file, publishes the rules, dry-runs and commits routing, confirms mentor assignments
-//! (and the email file appears), and a farmer registers for a session on a 360-px phone screen.
+//! (and the email file appears), a farmer registers for a session on a 360-px phone screen, and on
+//! an 800-px tablet the clerk ticks today's attendance, reads the per-day roster and opens the
+//! certificate the farmer earned.
 //! Screenshots of each step go to `<target>/e2e/`. Without Chromium and chromedriver installed the
 //! test says it was skipped (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
 
@@ -9,7 +11,7 @@ use std::time::Duration;
 
 use entity::enums::Role;
 use fantoccini::{Client, ClientBuilder, Locator};
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vocpath::audit::Actor;
 
 use crate::helpers::{PASSWORD, TestApp};
@@ -194,7 +196,7 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         .expect("instructor");
     let venue = vocpath::training::setup::catalogue(db).await.expect("cat").venues[0].id;
     let start = vocpath::clock::today() + chrono::Duration::days(10);
-    vocpath::training::schedule::create_session(
+    let session = vocpath::training::schedule::create_session(
         db,
         &actor,
         vocpath::training::schedule::Plan {
@@ -487,6 +489,89 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         width.as_i64().unwrap_or(999) <= 360,
         "no sideways scrolling on a phone: {width}"
     );
+
+    // 7. On a tablet in the training room: the session ran yesterday and runs today (its last day).
+    // Yesterday is recorded; the clerk ticks today, the farmer has earned the certificate.
+    entity::training_session::Entity::update_many()
+        .col_expr(
+            entity::training_session::Column::StartsOn,
+            sea_orm::sea_query::Expr::value(vocpath::clock::today() - chrono::Duration::days(1)),
+        )
+        .col_expr(
+            entity::training_session::Column::EndsOn,
+            sea_orm::sea_query::Expr::value(vocpath::clock::today()),
+        )
+        .filter(entity::training_session::Column::Id.eq(session.id))
+        .exec(db)
+        .await
+        .expect("dates");
+    let farmer = entity::registration::Entity::find()
+        .filter(entity::registration::Column::Phone.eq("13800138000"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("the farmer's registration");
+    let yesterday = vocpath::training::attendance::DayAttendance {
+        day: vocpath::clock::today() - chrono::Duration::days(1),
+        entries: vec![vocpath::training::attendance::DayEntry {
+            registration_id: farmer.id,
+            present: true,
+            hours: None,
+        }],
+        note: None,
+    };
+    vocpath::training::attendance::record_day(db, &actor, session.id, yesterday)
+        .await
+        .expect("yesterday");
+    c.set_window_size(800, 1100).await.expect("tablet size");
+    c.goto(&url(&format!("/training/sessions/{}/attendance", session.id)))
+        .await
+        .expect("today's attendance");
+    c.find(Locator::Css("label.tick"))
+        .await
+        .expect("a big checkbox per farmer")
+        .click()
+        .await
+        .expect("tick");
+    shot(&c, "11-tablet-today").await;
+    c.find(Locator::Css(".save-bar button"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    c.wait().for_element(Locator::Css("p.notice.ok")).await.expect("saved");
+    c.goto(&url(&format!("/training/sessions/{}", session.id)))
+        .await
+        .expect("roster");
+    let roster = page_text(&c).await;
+    assert_eq!(roster.matches("<th class=\"day\">").count(), 2, "a column per day");
+    assert_eq!(roster.matches("class=\"present\"").count(), 2, "both days ticked");
+    let width: serde_json::Value = c
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("width");
+    assert!(
+        width.as_i64().unwrap_or(9999) <= 800,
+        "the roster fits a tablet: {width}"
+    );
+    shot(&c, "12-tablet-roster").await;
+    c.find(Locator::Css("a[href$='/certificate']"))
+        .await
+        .expect("the certificate earned")
+        .click()
+        .await
+        .expect("open");
+    c.wait()
+        .for_element(Locator::Css("article.cert svg"))
+        .await
+        .expect("the certificate with its QR code");
+    let cert = page_text(&c).await;
+    assert!(
+        cert.contains("结业证书") && cert.contains("王大明") && cert.contains("12 / 12 学时"),
+        "{cert}"
+    );
+    shot(&c, "13-certificate").await;
     c.close().await.expect("close");
     eprintln!("screenshots in {}", screenshot_dir().display());
 }

@@ -166,6 +166,18 @@ async fn the_demo_county_fills_a_dashboard_whose_figures_add_up_with_charts_and_
         "{:?}",
         report.lines
     );
+    // Training attendance is per day and certificates follow the rule: every certificate in force
+    // has at least 80 % of its hours; each finished session shows one revoked after a correction.
+    let certificates = <entity::certificate::Entity as sea_orm::EntityTrait>::find()
+        .all(&app.state.db)
+        .await
+        .expect("certificates");
+    let (revoked, valid): (Vec<_>, Vec<_>) = certificates.iter().partition(|c| c.revoked_at.is_some());
+    assert!(valid.len() > 20, "{} certificates", valid.len());
+    assert!(valid.iter().all(|c| c.hours * 100 >= 80 * c.course_hours));
+    assert_eq!(revoked.len(), 2, "{revoked:?}");
+    assert!(revoked.iter().all(|c| c.hours * 100 < 80 * c.course_hours));
+    assert!(app.count("attendance_day").await > 100);
     // A second run refuses: the database is no longer empty.
     assert!(vocpath::demo::load_sized(&app.state, 300).await.is_err());
     let mut b = crate::helpers::Browser::new(&app);

@@ -206,7 +206,7 @@ async fn a_letters_verify_code_shows_only_the_masked_name_school_programme_and_y
     );
 }
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     [
         std::env::var("VOCPATH_CHROMIUM").ok().map(PathBuf::from),
         Some(PathBuf::from("/usr/bin/chromium")),
@@ -219,7 +219,7 @@ fn chromium() -> Option<PathBuf> {
 
 /// Prints `html` to PDF in headless Chromium and counts its pages (`/Type /Page` objects, not the
 /// `/Pages` tree).
-fn pdf_pages(chromium: &Path, html: &str) -> usize {
+pub(crate) fn pdf_pages(chromium: &Path, html: &str) -> usize {
     let dir = tempfile::tempdir().expect("temp dir");
     let page = dir.path().join("letter.html");
     std::fs::write(&page, html).expect("write html");

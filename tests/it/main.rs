@@ -31,3 +31,4 @@ mod roster;
 mod routing;
 mod security;
 mod training;
+mod training_attendance;

@@ -23,7 +23,7 @@ pub(crate) struct World {
     pub(crate) other_instructor: i32,
 }
 
-fn in_days(n: i64) -> NaiveDate {
+pub(crate) fn in_days(n: i64) -> NaiveDate {
     vocpath::clock::today() + Days::days(n)
 }
 
@@ -59,6 +59,7 @@ pub(crate) async fn world(app: &TestApp) -> World {
             max_cohort: "40".into(),
             household_first: true,
             description: String::new(),
+            completion_share: String::new(),
         }
         .parse()
         .expect("course"),
@@ -535,7 +536,7 @@ async fn text_messages_reach_the_gateway_with_the_configured_body() {
     );
 }
 
-async fn set_dates(app: &TestApp, session: i32, from: i64, to: i64) {
+pub(crate) async fn set_dates(app: &TestApp, session: i32, from: i64, to: i64) {
     entity::training_session::Entity::update_many()
         .col_expr(
             entity::training_session::Column::StartsOn,
@@ -966,7 +967,7 @@ async fn enough_interest_proposes_a_session_that_staff_approve_and_the_farmers_a
 }
 
 #[tokio::test]
-async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_it() {
+async fn attendance_earns_certificates_anyone_can_verify_and_the_history_shows_it() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
     let s = session(&app, &w, 14, 5).await;
@@ -1004,29 +1005,43 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
     .await
     .expect("b");
     let mut clerk = app.browser_as(Role::Admissions).await;
+    let token = app.token(Role::Admissions).await;
+    let present = |id: i32, here: bool| json!({ "registration_id": id, "present": here });
     // Before the first day: no attendance.
-    let early = registrations::record_attendance(&app.state.db, &Actor::system("t"), s, &[a.id]).await;
-    assert!(early.is_err());
-    set_dates(&app, s, 0, 1).await;
+    let early = crate::training_attendance::record(
+        &app,
+        &token,
+        s,
+        json!({ "day": in_days(14).to_string(), "attendance": [present(a.id, true)] }),
+    )
+    .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", early.body);
+    // Held yesterday and today (6 h each): A both days, B only today (50 % < 80 %).
+    set_dates(&app, s, -1, 0).await;
     let roster = clerk.get(&format!("/training/sessions/{s}")).await;
     assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
     assert!(
-        roster.body.contains("保存考勤") && roster.body.contains("户主"),
+        roster.body.contains("登记今天的考勤") && roster.body.contains("户主"),
         "{}",
         roster.body
     );
-    let id = a.id.to_string();
-    let r = clerk
-        .post(&format!("/training/sessions/{s}/attendance"), &[("attended", &id)])
+    for (d, b_here) in [(-1, false), (0, true)] {
+        let r = crate::training_attendance::record(
+            &app,
+            &token,
+            s,
+            json!({ "day": in_days(d).to_string(), "attendance": [present(a.id, true), present(b.id, b_here)] }),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let rows = registrations::roster(&app.state.db, s).await.expect("roster");
-    let present = rows.iter().find(|r| r.id == a.id).expect("a");
-    let absent = rows.iter().find(|r| r.id == b.id).expect("b");
-    assert_eq!(present.attended, Some(true));
-    assert_eq!(absent.attended, Some(false));
-    assert!(absent.certificate_code.is_none());
-    let code = present.certificate_code.clone().expect("certificate");
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let certificates = entity::certificate::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("certificates");
+    assert_eq!(certificates.len(), 1, "only A completed the course");
+    assert_eq!((certificates[0].registration_id, certificates[0].hours), (a.id, 12));
+    let code = certificates[0].code.clone();
     // Once started: no online cancellation, no capacity change.
     let late = registrations::cancel(
         &app.state.db,
@@ -1058,7 +1073,25 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
         .api(Method::GET, &format!("/api/v1/public/certificates/{code}"), None, None)
         .await;
     assert_eq!(api.json()["valid"], true);
-    // The printable certificate (A4 print stylesheet) and the farmer's history.
+    // The farmer sees hours and certificate with phone + code.
+    let check = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/public/registrations/{}?phone=13900000001", a.code),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            check.json()["hours_attended"].as_i64(),
+            check.json()["certificate_code"].as_str()
+        ),
+        (Some(12), Some(code.as_str())),
+        "{}",
+        check.body
+    );
+    // The printable certificate and the farmer's history.
     let cert = clerk
         .get(&format!("/training/registrations/{}/certificate", a.id))
         .await;
@@ -1069,13 +1102,10 @@ async fn attendance_gives_certificates_anyone_can_verify_and_the_history_shows_i
     // Linked to a registered household: it shows in the student's archive page.
     let page = clerk.get(&format!("/students/{student}")).await;
     assert!(
-        page.body.contains("家庭成员参加的农民培训") && page.body.contains("户主"),
+        page.body.contains("家庭成员参加的农民培训") && page.body.contains("户主") && page.body.contains(&code),
         "{}",
         page.body
     );
-    // A bad attendance list is refused.
-    let r = registrations::record_attendance(&app.state.db, &Actor::system("t"), s, &[9999]).await;
-    assert!(r.is_err());
 }
 
 #[tokio::test]
