@@ -4,7 +4,12 @@
 //! attendance and certificates (`registrations`), and their HTTP faces (`api`, `web`, `public`).
 
 pub mod api;
+pub mod confirmation;
 pub mod interest;
+pub mod phase;
+pub mod proposal_view;
+pub mod proposals;
+pub mod propose;
 pub mod public;
 pub mod registrations;
 pub mod schedule;

@@ -31,3 +31,5 @@ mod roster;
 mod routing;
 mod security;
 mod training;
+mod training_finished;
+mod training_proposals;
