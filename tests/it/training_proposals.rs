@@ -276,6 +276,11 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
     interest_rows(&app, big, 50, "孝义街道").await;
     interest_rows(&app, long, 30, "回郭镇").await;
     interest_rows(&app, c.course, 10, "回郭镇").await;
+    // Written behind the service's back, nothing evaluated them yet: the page says a proposal can be
+    // made.
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    let page = clerk.get("/training").await;
+    assert!(page.body.contains("现在可以在回郭镇实训基地安排"), "{}", page.body);
     proposals::reevaluate_all(&app.state.db).await.expect("evaluate");
     let first = only_open(&app, c.course).await;
     for id in [machines, big, long] {
@@ -314,7 +319,6 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
         long_row["bases"][1]["reason"]["code"], "base_closed",
         "the school is shut at weekends"
     );
-    let mut clerk = app.browser_as(Role::Admissions).await;
     let page = clerk.get("/training").await;
     for text in [
         "没有能讲授“农机维修”的讲师",
@@ -343,6 +347,15 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
         "{}",
         page.body
     );
+    for (bad, status) in [
+        ("999999", StatusCode::NOT_FOUND),
+        ("x", StatusCode::BAD_REQUEST),
+        ("99999999999", StatusCode::BAD_REQUEST),
+    ] {
+        let r = clerk.post(&format!("/training/courses/{bad}/propose"), &[]).await;
+        assert_eq!(r.status, status, "{bad}: {}", r.body);
+    }
+    assert!(open_proposals(&app, c.course).await.is_empty(), "nothing written");
     let r = clerk
         .post(&format!("/training/courses/{}/propose", c.course), &[])
         .await;
@@ -383,9 +396,8 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
 }
 
 #[tokio::test]
-async fn adding_the_missing_instructor_or_venue_proposes_without_a_new_registration() {
+async fn adding_the_missing_instructor_base_or_venue_proposes_without_a_new_registration() {
     let app = TestApp::spawn().await;
-    base(&app, "回郭镇实训基地", "回郭镇", "1234567", "烹饪实训室: 24").await;
     let pastry = course(&app, "中式面点制作", "中式烹调", 18, 10, 24).await;
     interest(&app, pastry, 10, "回郭镇").await;
     assert!(open_proposals(&app, pastry).await.is_empty(), "nobody teaches it yet");
@@ -397,6 +409,10 @@ async fn adding_the_missing_instructor_or_venue_proposes_without_a_new_registrat
         .post("/training/instructors", &[("name", "赵师傅"), ("skills", "中式烹调")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(open_proposals(&app, pastry).await.is_empty(), "nowhere to teach it yet");
+    let page = clerk.get("/training").await;
+    assert!(page.body.contains("还没有培训基地"), "{}", page.body);
+    base(&app, "回郭镇实训基地", "回郭镇", "1234567", "烹饪实训室: 24").await;
     let p = only_open(&app, pastry).await;
     assert_eq!(p.interested, 10);
     // Evaluating again changes nothing.
