@@ -440,11 +440,14 @@ pub async fn approve_proposal(
         format!("approved as session #{}; {} farmers invited", session.id, invited.len()),
     )
     .await?;
+    // Farmers who registered interest while the proposal was open may now make the next one.
+    super::proposals::reevaluate(&txn, super::proposals::Scope::Course(p.course_id)).await?;
     txn.commit().await?;
     Ok(session)
 }
 
-/// Staff dismiss a proposal; its farmers wait for the next one.
+/// Staff dismiss a proposal; its farmers wait for the next one, which is not made automatically
+/// until more farmers register interest (or staff ask for it: `proposals::propose_now`).
 pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     let done = session_proposal::Entity::update_many()

@@ -73,10 +73,10 @@ fn villager(course: i32, n: usize, town: &str) -> RegistrationForm {
     }
 }
 
-/// `n` farmers of `town` register interest in `course` on the public form's service, each from
-/// their own address.
-async fn interest(app: &TestApp, course: i32, n: usize, town: &str) {
-    for k in 0..n {
+/// Farmers number `ks` of `town` register interest in `course` on the public form's service, each
+/// from their own address.
+async fn interest(app: &TestApp, course: i32, ks: std::ops::Range<usize>, town: &str) {
+    for k in ks {
         vocpath::training::interest::register_interest(
             &app.state.db,
             &app.state.config.rate_limits.public,
@@ -173,7 +173,7 @@ async fn county(app: &TestApp) -> County {
 async fn ten_farmers_of_huiguo_get_their_proposal_at_the_huiguo_base() {
     let app = TestApp::spawn().await;
     let c = county(&app).await;
-    interest(&app, c.course, 6, "回郭镇").await;
+    interest(&app, c.course, 0..6, "回郭镇").await;
     // Four more type the town without 镇, one with a space: the same town.
     for (k, town) in [(6, "回郭"), (7, "回郭"), (8, "回郭 镇"), (9, "回郭")] {
         vocpath::training::interest::register_interest(
@@ -234,7 +234,7 @@ async fn when_the_nearest_base_cannot_host_the_next_is_proposed_and_says_why() {
             .await
             .expect("session");
     }
-    interest(&app, c.course, 10, "回郭镇").await;
+    interest(&app, c.course, 0..10, "回郭镇").await;
     let p = only_open(&app, c.course).await;
     assert_eq!(p.venue_id, c.room, "the next base");
     assert_eq!(p.near, Some(0));
@@ -399,7 +399,7 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
 async fn adding_the_missing_instructor_base_or_venue_proposes_without_a_new_registration() {
     let app = TestApp::spawn().await;
     let pastry = course(&app, "中式面点制作", "中式烹调", 18, 10, 24).await;
-    interest(&app, pastry, 10, "回郭镇").await;
+    interest(&app, pastry, 0..10, "回郭镇").await;
     assert!(open_proposals(&app, pastry).await.is_empty(), "nobody teaches it yet");
     let mut clerk = app.browser_as(Role::Admissions).await;
     let page = clerk.get("/training").await;
@@ -452,7 +452,7 @@ async fn adding_the_missing_instructor_base_or_venue_proposes_without_a_new_regi
 async fn a_session_over_an_open_proposal_withdraws_it_and_the_farmers_get_another() {
     let app = TestApp::spawn().await;
     let c = county(&app).await;
-    interest(&app, c.course, 10, "回郭镇").await;
+    interest(&app, c.course, 0..10, "回郭镇").await;
     let first = only_open(&app, c.course).await;
     let teacher = instructor(&app, "钱师傅", "中式烹调").await;
     // A clerk books the kitchen on the proposal's days by hand.
@@ -478,6 +478,29 @@ async fn a_session_over_an_open_proposal_withdraws_it_and_the_farmers_get_anothe
         .await
         .expect("audit");
     assert_eq!(audits.len(), 1);
+}
+
+#[tokio::test]
+async fn farmers_who_come_while_a_proposal_is_open_get_the_next_one_once_it_is_approved() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    interest(&app, c.course, 0..10, "回郭镇").await;
+    let first = only_open(&app, c.course).await;
+    interest(&app, c.course, 10..20, "回郭镇").await;
+    assert_eq!(
+        only_open(&app, c.course).await,
+        first,
+        "the open proposal stays as it was"
+    );
+    let session = schedule::approve_proposal(&app.state.db, &Actor::system("test"), first.id)
+        .await
+        .expect("approved");
+    let next = only_open(&app, c.course).await;
+    assert_eq!(next.interested, 10, "the ten who came later");
+    assert!(
+        next.starts_on > session.ends_on,
+        "after the approved session in the same kitchen"
+    );
 }
 
 #[tokio::test]
