@@ -92,6 +92,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/training/blackouts", post(crate::training::web::add_blackout))
         .at("/training/proposals/:id/approve", post(crate::training::web::approve))
         .at("/training/proposals/:id/dismiss", post(crate::training::web::dismiss))
+        .at("/training/courses/:id/propose", post(crate::training::web::propose))
         .at("/training/sessions/:id", get(crate::training::web::roster))
         .at(
             "/training/sessions/:id/capacity",
@@ -116,6 +117,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         )
         .at("/training/farmers", get(crate::training::web::farmer))
         .at("/train", get(crate::training::public::sessions))
+        .at("/train/registered", get(crate::training::public::registered))
         .at(
             "/train/sessions/:id",
             get(crate::training::public::session).post(crate::training::public::register),
@@ -439,7 +441,8 @@ async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
 
 /// Hourly: the mentors' weekly digests of overdue mentees (keyed by mentor and ISO week, so at most
 /// one a week whatever the number of instances), the day-before training reminders (keyed by
-/// registration), and suspended students not back by their return date put on the ledger.
+/// registration), training proposals evaluated again (the horizon moves with the days), and
+/// suspended students not back by their return date put on the ledger.
 async fn weekly_digests(state: AppState) {
     loop {
         let mailing = crate::mentor::assignments::Mailing::of(&state);
@@ -452,6 +455,11 @@ async fn weekly_digests(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "training reminders queued"),
             Err(e) => tracing::warn!(error = %e, "queuing training reminders failed; will retry"),
+        }
+        match crate::training::proposals::reevaluate_all(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(proposed = n, "training sessions proposed from interest"),
+            Err(e) => tracing::warn!(error = %e, "evaluating training proposals failed; will retry"),
         }
         let system = crate::audit::Actor::system("return-date check");
         let today = chrono::Utc::now().date_naive();

@@ -850,6 +850,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         "2 training bases, 5 courses, 6 sessions (one in its second day), {farmers} farmer registrations, \
          attendance per day, {certificates} certificates earned (in each finished session one revoked after a correction)"
     ));
+    lines.push(training_interest(state, &actor, course_ids[1], &mut rng).await?);
 
     // The demo's mentor emails are not delivered (marked so); text messages go to the log.
     entity::outbox::Entity::update_many()
@@ -867,6 +868,56 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         accounts.join(", ")
     ));
     Ok(Report { lines })
+}
+
+/// Farmers' interest without a date: enough for 食用菌栽培技术, mostly from 米河镇, which the scheduler
+/// proposes at the 米河 base; and enough for a 家政服务员 course nobody can teach yet, which
+/// `/training` lists under "why no proposal".
+async fn training_interest(
+    state: &AppState,
+    actor: &crate::audit::Actor,
+    mushrooms: i32,
+    rng: &mut StdRng,
+) -> Result<String, String> {
+    let db = &state.db;
+    let f = crate::training::setup::CourseForm {
+        title: "家政服务员".into(),
+        skill_area: "家政服务".into(),
+        hours: "24".into(),
+        min_cohort: "10".into(),
+        max_cohort: "30".into(),
+        household_first: true,
+        description: String::new(),
+        completion_share: String::new(),
+    };
+    let care = crate::training::setup::create_course(db, actor, f.parse().map_err(fail)?)
+        .await
+        .map_err(fail)?;
+    let groups = [
+        (mushrooms, 14, ["米河镇", "米河镇", "鲁庄镇"]),
+        (care.id, 11, ["涉村镇"; 3]),
+    ];
+    for (k, (course, n, towns)) in groups.into_iter().enumerate() {
+        for i in 0..n {
+            let form = crate::training::registrations::RegistrationForm {
+                name: name(rng),
+                phone: format!("17{k}{i:08}"),
+                town: towns[i % towns.len()].into(),
+                village: "后寨村".into(),
+                ..Default::default()
+            };
+            crate::training::interest::register_interest(
+                db,
+                &state.config.rate_limits.public,
+                Some(course),
+                &form,
+                &format!("10.7.{k}.{i}"),
+            )
+            .await
+            .map_err(fail)?;
+        }
+    }
+    Ok("interest: 14 farmers for 食用菌栽培技术 (a proposal at 米河实训基地), 11 for 家政服务员 (no instructor yet: shown as why no proposal)".into())
 }
 
 /// Records a follow-up today on the student's open ledger line (the demo's bringing-back story).

@@ -1,5 +1,9 @@
 //! A session the scheduler proposes from registered interest; `status`: `proposed`, `approved`
-//! (then `session_id` is set) or `dismissed`. `why` explains the choice of base and date.
+//! (then `session_id` is set), `dismissed` (by staff) or `withdrawn` (by the scheduler, when it no
+//! longer fits: a blackout, a session or an absence added since). At most one is `proposed` per
+//! course. `why` explains the choice of base and date in Chinese, as it was made; `near` (interested
+//! farmers in the base's town) and `passed_over` (JSON: nearer bases that could not host, each with
+//! its typed reason) let pages explain it in any language. Both are empty on older proposals.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -16,6 +20,10 @@ pub struct Model {
     pub capacity: i32,
     pub interested: i32,
     pub why: String,
+    pub near: Option<i32>,
+    /// Decoded for readers by the service; not shown raw.
+    #[serde(skip_serializing)]
+    pub passed_over: String,
     pub status: String,
     pub session_id: Option<i32>,
     pub created_at: DateTimeUtc,

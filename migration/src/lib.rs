@@ -32,6 +32,7 @@ mod m20261205_000004_placement_return_on;
 mod m20261205_000010_create_roster_preview;
 mod m20261206_000001_ledger_follow_up;
 mod m20261206_000020_attendance_day;
+mod m20261207_000020_proposal_passed_over;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_create_roster_preview::Migration),
             Box::new(m20261206_000001_ledger_follow_up::Migration),
             Box::new(m20261206_000020_attendance_day::Migration),
+            Box::new(m20261207_000020_proposal_passed_over::Migration),
         ]
     }
 }

@@ -368,11 +368,18 @@ impl TrainingApi {
 
     /// Sessions the scheduler proposed from farmers' interest, open ones first, newest first, in the
     /// list shape `{items, page, per_page, total, pages}` (named from the catalogue; paged in memory).
+    /// Each item has `near` (interested farmers in the chosen base's town), `passed_over` (nearer
+    /// bases that could not host, each with a typed `reason`) and `explanation` (lines of text).
+    /// Beside the list, `without_proposal`: every course whose interested farmers reach its minimum
+    /// cohort but that has no open proposal, with a typed `reason` (`code`: `no_instructor`,
+    /// `no_base`, `too_long`, `no_venue`, `base_closed`, `no_free_days`, `dismissed` or `ready`), its
+    /// `message`, and each base tried with its own reason. Messages follow `Accept-Language`.
     #[oai(path = "/session-proposals", method = "get")]
     async fn proposals(
         &self,
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
+        request: &Request,
         /// 1-based page number (default 1).
         page: Query<Option<u64>>,
         /// Items a page: 1 to 200 (default 50).
@@ -380,8 +387,13 @@ impl TrainingApi {
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
         let req = PageRequest::new(page.0, per_page.0)?;
-        let proposals = super::interest::proposals(&state.db).await?;
-        Ok(Json(to_value(&Page::slice(proposals, req))?))
+        let lang = crate::api::api_lang(request);
+        let rows = super::proposal_view::proposals(&state.db).await?;
+        let rows = super::proposal_view::with_explanations(&state.i18n, lang, rows)?;
+        let missing = super::proposal_view::without_proposal(&state.db).await?;
+        let mut listed = to_value(&Page::slice(rows, req))?;
+        listed["without_proposal"] = json!(super::proposal_view::unproposed(&state.i18n, lang, &missing));
+        Ok(Json(listed))
     }
 
     /// Approves a proposal: the session is created (checked again) and the farmers invited.

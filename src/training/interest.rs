@@ -89,7 +89,10 @@ pub async fn register_interest(
         .filter(interest::Column::InvitedSessionId.is_null())
         .count(&txn)
         .await?;
-    let proposed = super::schedule::propose_for_course(&txn, course.id).await?.is_some();
+    let proposed = super::proposals::reevaluate(&txn, super::proposals::Scope::Course(course.id))
+        .await?
+        .iter()
+        .any(|(_, e)| matches!(e, super::proposals::Evaluation::Proposed(_)));
     txn.commit().await?;
     Ok(Registered {
         id: row.id,
@@ -98,53 +101,4 @@ pub async fn register_interest(
         min_cohort: course.min_cohort,
         proposed,
     })
-}
-
-/// A proposal with names, for staff.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProposalRow {
-    #[serde(flatten)]
-    pub proposal: entity::session_proposal::Model,
-    pub course: String,
-    pub venue: String,
-    pub instructor: String,
-}
-
-/// Proposals, open ones first, newest first.
-pub async fn proposals(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<ProposalRow>, AppError> {
-    use sea_orm::QueryOrder;
-    let rows = entity::session_proposal::Entity::find()
-        .order_by_desc(entity::session_proposal::Column::Id)
-        .all(db)
-        .await?;
-    let cat = super::setup::catalogue(db).await?;
-    let mut out: Vec<ProposalRow> = rows
-        .into_iter()
-        .map(|p| ProposalRow {
-            course: cat
-                .courses
-                .iter()
-                .find(|c| c.id == p.course_id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default(),
-            venue: cat
-                .venues
-                .iter()
-                .find(|v| v.id == p.venue_id)
-                .and_then(|v| {
-                    let b = cat.bases.iter().find(|b| b.id == v.base_id)?;
-                    Some(format!("{} {}", b.name, v.name))
-                })
-                .unwrap_or_default(),
-            instructor: cat
-                .instructors
-                .iter()
-                .find(|i| i.id == p.instructor_id)
-                .map(|i| i.name.clone())
-                .unwrap_or_default(),
-            proposal: p,
-        })
-        .collect();
-    out.sort_by_key(|p| p.proposal.status != "proposed");
-    Ok(out)
 }

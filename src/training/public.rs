@@ -1,17 +1,19 @@
 //! The farmers' pages (no account, Chinese, small, no JavaScript): upcoming sessions by town and
 //! course, registration, check or cancel with phone + code, interest in a course, and certificate
-//! verification. Every form answers on the same page with the problem next to the field.
+//! verification. Every form answers on the same page with the problem next to the field; a
+//! successful registration redirects to its confirmation page (`confirmation`).
 
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path, Query};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::confirmation;
 use super::registrations::{self, Canceller, RegistrationForm};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{PortalCtx, error_text, form_errors, is_form_error, no_errors, render};
+use crate::web::{PortalCtx, cookie, error_text, form_errors, is_form_error, no_errors, read_cookie, redirect, render};
 
 type PageResult = Result<Response, AppError>;
 
@@ -63,7 +65,7 @@ async fn session_page(
     let Some(card) = card else {
         return page(state, ctx, "train/missing.html", json!({}), StatusCode::NOT_FOUND);
     };
-    let open = card.status == "scheduled" && card.starts_on > crate::clock::today();
+    let open = card.phase == super::phase::Phase::Open;
     let vars = json!({ "s": card, "open": open, "form": form, "errors": errors });
     page(state, ctx, "train/session.html", vars, status)
 }
@@ -96,17 +98,14 @@ pub async fn register(
     };
     match result {
         Ok(done) => {
-            let card = registrations::session_cards(&state.db, false, Some(&[id.0]))
-                .await?
-                .into_iter()
-                .next();
-            page(
-                &state,
-                &ctx,
-                "train/registered.html",
-                json!({ "r": done, "s": card, "phone": form.0.phone.trim() }),
-                StatusCode::OK,
-            )
+            // POST-redirect-GET: the outcome is shown by the page the browser is sent to.
+            let value = confirmation::issue(state.config.secret(), done.id, chrono::Utc::now().timestamp());
+            let mut resp = redirect("/train/registered");
+            let set = cookie(&state, confirmation::COOKIE, &value, Some(confirmation::MAX_AGE_SECS));
+            if let Ok(v) = set.parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(resp)
         }
         Err(AppError::NotFound(_)) => page(&state, &ctx, "train/missing.html", json!({}), StatusCode::NOT_FOUND),
         Err(e) if is_form_error(&e) => {
@@ -116,6 +115,23 @@ pub async fn register(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The page after registering: the registration this browser just made (see `confirmation`), or
+/// a pointer to checking with phone and code once that is no longer known.
+#[handler]
+pub async fn registered(state: Data<&AppState>, ctx: Data<&PortalCtx>, req: &Request) -> PageResult {
+    let id = read_cookie(req, confirmation::COOKIE)
+        .and_then(|c| confirmation::verify(state.config.secret(), &c, chrono::Utc::now().timestamp()));
+    let shown = match id {
+        Some(id) => confirmation::load(&state.db, id).await?,
+        None => None,
+    };
+    let vars = match shown {
+        Some(c) => json!({ "r": c.r, "s": c.s }),
+        None => json!({ "r": null, "s": null }),
+    };
+    page(&state, &ctx, "train/registered.html", vars, StatusCode::OK)
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]

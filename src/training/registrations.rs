@@ -170,6 +170,9 @@ pub struct SessionCard {
     pub seats_left: i32,
     pub waitlisted: u64,
     pub status: String,
+    /// Open, running, finished or cancelled today: only an open session shows `seats_left` to
+    /// farmers and takes registrations and changes.
+    pub phase: super::phase::Phase,
 }
 
 /// Sessions with their course, base and venue, optionally only upcoming ones.
@@ -247,6 +250,7 @@ pub async fn session_cards(
             capacity: s.capacity,
             seats_left: Ord::max(s.capacity - s.confirmed, 0),
             waitlisted,
+            phase: super::phase::Phase::of(&s.status, s.starts_on, s.ends_on, today()),
             status: s.status,
         });
     }
@@ -667,6 +671,9 @@ pub async fn set_capacity(
     let Some(session) = lock_session(&txn, session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
+    if session.status != "scheduled" {
+        return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
+    }
     if session.starts_on <= today() {
         return Err(AppError::Conflict(Msg::new("error.session_started")));
     }

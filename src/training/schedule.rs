@@ -4,19 +4,13 @@
 //! [`create_session`] and [`move_session`] load what it needs inside the write transaction (which
 //! locks the venue and the instructor first, so two clerks cannot book them twice at once).
 //!
-//! Proposals from demand: when farmers' interest in a course (without a date) reaches its minimum
-//! cohort, [`propose_for_course`] picks the base nearest the interested farmers (the one in the town
-//! most of them live in; ties to the larger venue, then the lower id), a venue there, an instructor
-//! with the skill, and the first conflict-free days from a week ahead, over the next 8 weeks.
+//! Proposals from demand are chosen in `propose` and kept up to date in `proposals`; staff approve
+//! ([`approve_proposal`]: the session is created through the same checks) or dismiss them here.
 
-use std::collections::HashMap;
-
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use entity::{blackout, course, instructor, interest, session_proposal, training_base, training_session, venue};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use super::setup::decode_instructor;
@@ -39,6 +33,41 @@ pub struct Plan {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub capacity: i32,
+}
+
+impl From<&session_proposal::Model> for Plan {
+    /// The session a proposal proposes.
+    fn from(p: &session_proposal::Model) -> Plan {
+        Plan {
+            course_id: p.course_id,
+            venue_id: p.venue_id,
+            instructor_id: p.instructor_id,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            capacity: p.capacity,
+        }
+    }
+}
+
+impl Plan {
+    /// The plan as the scheduled session it would become (numbered `id`), to check other plans
+    /// against it.
+    pub fn as_session(&self, id: i32) -> training_session::Model {
+        training_session::Model {
+            id,
+            course_id: self.course_id,
+            venue_id: self.venue_id,
+            instructor_id: self.instructor_id,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            capacity: self.capacity,
+            confirmed: 0,
+            arrivals: 0,
+            status: "scheduled".into(),
+            created_by: String::new(),
+            created_at: Utc::now(),
+        }
+    }
 }
 
 /// What the checks look at.
@@ -243,7 +272,7 @@ async fn lock_resources(conn: &impl ConnectionTrait, plan: &Plan) -> Result<(), 
     Ok(())
 }
 
-/// Creates a session after every check.
+/// Creates a session after every check; proposals are evaluated again.
 pub async fn create_session(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -251,6 +280,8 @@ pub async fn create_session(
 ) -> Result<training_session::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let s = create_session_in(&txn, actor, plan).await?;
+    // The session may take days an open proposal counted on.
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -290,7 +321,8 @@ async fn create_session_in(
     Ok(s)
 }
 
-/// Moves a session (dates, venue, instructor) after the same checks, and tells its farmers.
+/// Moves a session (dates, venue, instructor) after the same checks, and tells its farmers;
+/// proposals are evaluated again.
 pub async fn move_session(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -345,138 +377,10 @@ pub async fn move_session(
         ),
     )
     .await?;
+    // The old days are free again, the new ones taken.
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
     txn.commit().await?;
     Ok(moved)
-}
-
-/// Looks for a session for the farmers interested in `course_id` (not yet invited or proposed) once
-/// they reach the course's minimum cohort, and stores it as a proposal. Returns it, or `None` when
-/// interest is still short, a proposal is already open, or no conflict-free slot exists in the next
-/// 8 weeks (then the reason is logged).
-pub async fn propose_for_course(
-    db: &impl ConnectionTrait,
-    course_id: i32,
-) -> Result<Option<session_proposal::Model>, AppError> {
-    let Some(course) = course::Entity::find_by_id(course_id).one(db).await? else {
-        return Ok(None);
-    };
-    let open = session_proposal::Entity::find()
-        .filter(session_proposal::Column::CourseId.eq(course_id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
-        .one(db)
-        .await?;
-    if open.is_some() {
-        return Ok(None);
-    }
-    let waiting: Vec<interest::Model> = interest::Entity::find()
-        .filter(interest::Column::CourseId.eq(course_id))
-        .filter(interest::Column::InvitedSessionId.is_null())
-        .filter(interest::Column::ProposalId.is_null())
-        .order_by_asc(interest::Column::Id)
-        .all(db)
-        .await?;
-    if (waiting.len() as i32) < course.min_cohort {
-        return Ok(None);
-    }
-    let mut by_town: HashMap<&str, i32> = HashMap::new();
-    for i in &waiting {
-        *by_town.entry(i.town.as_str()).or_default() += 1;
-    }
-    let bases = training_base::Entity::find().all(db).await?;
-    let venues = venue::Entity::find().all(db).await?;
-    let instructors = instructor::Entity::find().all(db).await?;
-    let blackouts = blackout::Entity::find().all(db).await?;
-    let from = today() + Duration::days(7);
-    let until = from + Duration::weeks(8);
-    let sessions = training_session::Entity::find()
-        .filter(training_session::Column::Status.eq("scheduled"))
-        .filter(training_session::Column::EndsOn.gte(from))
-        .all(db)
-        .await?;
-    let days = i64::from((course.hours + HOURS_PER_DAY - 1) / HOURS_PER_DAY).max(1);
-    let wanted = (waiting.len() as i32).min(course.max_cohort);
-    // Bases by nearness: farmers living in the base's town first (more is nearer).
-    let mut ranked: Vec<&training_base::Model> = bases.iter().collect();
-    ranked.sort_by_key(|b| {
-        (
-            std::cmp::Reverse(by_town.get(b.town.as_str()).copied().unwrap_or(0)),
-            b.id,
-        )
-    });
-    for base in ranked {
-        let mut base_venues: Vec<&venue::Model> = venues.iter().filter(|v| v.base_id == base.id).collect();
-        base_venues.sort_by_key(|v| (std::cmp::Reverse(v.seats.min(wanted)), v.id));
-        let mut day = from;
-        while day + Duration::days(days - 1) <= until {
-            let plan_days = (day, day + Duration::days(days - 1));
-            for v in &base_venues {
-                for i in &instructors {
-                    let (skills, away) = decode_instructor(i)?;
-                    let plan = Plan {
-                        course_id,
-                        venue_id: v.id,
-                        instructor_id: i.id,
-                        starts_on: plan_days.0,
-                        ends_on: plan_days.1,
-                        capacity: wanted.min(v.seats),
-                    };
-                    let world = World {
-                        course: &course,
-                        venue: v,
-                        base,
-                        instructor: i,
-                        instructor_skills: &skills,
-                        instructor_away: &away,
-                        blackouts: &blackouts,
-                        sessions: &sessions,
-                    };
-                    if plan.capacity >= course.min_cohort.min(wanted) && conflicts(&world, &plan, today()).is_empty() {
-                        let near = by_town.get(base.town.as_str()).copied().unwrap_or(0);
-                        let why = format!(
-                            "{} 人报名意向（{} 人在{}）；{} {}，{} 座；{}；{} 至 {} 无冲突",
-                            waiting.len(),
-                            near,
-                            base.town,
-                            base.name,
-                            v.name,
-                            v.seats,
-                            i.name,
-                            plan.starts_on,
-                            plan.ends_on
-                        );
-                        let p = session_proposal::ActiveModel {
-                            course_id: Set(course_id),
-                            venue_id: Set(v.id),
-                            instructor_id: Set(i.id),
-                            starts_on: Set(plan.starts_on),
-                            ends_on: Set(plan.ends_on),
-                            capacity: Set(plan.capacity),
-                            interested: Set(waiting.len() as i32),
-                            why: Set(why),
-                            status: Set("proposed".into()),
-                            session_id: Set(None),
-                            created_at: Set(Utc::now()),
-                            ..Default::default()
-                        }
-                        .insert(db)
-                        .await?;
-                        interest::Entity::update_many()
-                            .col_expr(interest::Column::ProposalId, Expr::value(p.id))
-                            .filter(interest::Column::Id.is_in(waiting.iter().map(|i| i.id)))
-                            .exec(db)
-                            .await?;
-                        return Ok(Some(p));
-                    }
-                }
-            }
-            day += Duration::days(1);
-        }
-    }
-    tracing::info!(
-        course_id,
-        "enough interest, but no conflict-free slot in the next 8 weeks"
-    );
-    Ok(None)
 }
 
 /// Staff approve a proposal: the session is created (checked again: things may have changed) and
@@ -501,19 +405,7 @@ pub async fn approve_proposal(
     if decided.rows_affected == 0 {
         return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
     }
-    let session = create_session_in(
-        &txn,
-        actor,
-        Plan {
-            course_id: p.course_id,
-            venue_id: p.venue_id,
-            instructor_id: p.instructor_id,
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
-            capacity: p.capacity,
-        },
-    )
-    .await?;
+    let session = create_session_in(&txn, actor, Plan::from(&p)).await?;
     session_proposal::Entity::update_many()
         .col_expr(session_proposal::Column::SessionId, Expr::value(session.id))
         .filter(session_proposal::Column::Id.eq(id))
@@ -548,11 +440,14 @@ pub async fn approve_proposal(
         format!("approved as session #{}; {} farmers invited", session.id, invited.len()),
     )
     .await?;
+    // Farmers who registered interest while the proposal was open may now make the next one.
+    super::proposals::reevaluate(&txn, super::proposals::Scope::Course(p.course_id)).await?;
     txn.commit().await?;
     Ok(session)
 }
 
-/// Staff dismiss a proposal; its farmers wait for the next one.
+/// Staff dismiss a proposal; its farmers wait for the next one, which is not made automatically
+/// until more farmers register interest (or staff ask for it: `proposals::propose_now`).
 pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     let done = session_proposal::Entity::update_many()

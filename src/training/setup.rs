@@ -1,5 +1,7 @@
 //! What training is planned with: bases and their venues, courses, instructors and blackout
-//! periods. Each input is checked whole (every bad field named) before anything is written.
+//! periods. Each input is checked whole (every bad field named) before anything is written. A new
+//! base, instructor or blackout can change what may be proposed, so proposals are evaluated again
+//! in the same transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{blackout, course, instructor, training_base, venue};
@@ -154,7 +156,7 @@ pub async fn create_base(
     actor: &Actor,
     input: BaseInput,
 ) -> Result<training_base::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(s) = input.school_id {
         crate::admissions::programmes::get_school(&txn, s)
             .await
@@ -189,6 +191,7 @@ pub async fn create_base(
         format!("base {}", base.name),
     )
     .await?;
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
     txn.commit().await?;
     Ok(base)
 }
@@ -375,7 +378,7 @@ pub async fn create_instructor(
     actor: &Actor,
     input: InstructorInput,
 ) -> Result<instructor::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let i = instructor::ActiveModel {
         name: Set(input.name),
         phone: Set(input.phone),
@@ -394,6 +397,7 @@ pub async fn create_instructor(
         format!("instructor {}", i.name),
     )
     .await?;
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
     txn.commit().await?;
     Ok(i)
 }
@@ -472,7 +476,7 @@ pub async fn create_blackout(
     actor: &Actor,
     (name, from, to): (String, NaiveDate, NaiveDate),
 ) -> Result<blackout::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let b = blackout::ActiveModel {
         name: Set(name),
         starts_on: Set(from),
@@ -489,6 +493,7 @@ pub async fn create_blackout(
         format!("blackout {} {}..{}", b.name, b.starts_on, b.ends_on),
     )
     .await?;
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
     txn.commit().await?;
     Ok(b)
 }

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::registrations::{self, Canceller};
 use super::schedule::{self, Plan};
 use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
+use super::{proposal_view, proposals};
 use crate::auth::Capability;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
@@ -104,7 +105,8 @@ async fn index_with(
     let (upcoming, past): (Vec<_>, Vec<_>) = cards.into_iter().partition(|c| c.ends_on >= today);
     let vars = json!({
         "upcoming": upcoming, "past": past.into_iter().rev().take(50).collect::<Vec<_>>(),
-        "proposals": super::interest::proposals(&state.db).await?,
+        "proposals": proposal_view::with_explanations(&state.i18n, ctx.lang, proposal_view::proposals(&state.db).await?)?,
+        "without_proposal": proposal_view::unproposed(&state.i18n, ctx.lang, &proposal_view::without_proposal(&state.db).await?),
         "choices": choices(state).await?, "form": form, "errors": errors,
     });
     Ok(render(state, ctx, "training/index.html", vars)?
@@ -159,6 +161,15 @@ pub async fn dismiss(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32
     let me = ctx.staff(Capability::ManageTraining)?;
     schedule::dismiss_proposal(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
     Ok(redirect("/training"))
+}
+
+/// Staff ask for a proposal for a course now (also after dismissing one); the page then shows the
+/// proposal or why there is none.
+#[handler]
+pub async fn propose(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
+    let me = ctx.staff(Capability::ManageTraining)?;
+    proposals::propose_now(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
+    Ok(redirect("/training#proposals"))
 }
 
 /// Forms on the set-up page, each with its own errors.

@@ -249,6 +249,13 @@ async fn the_demo_county_fills_a_dashboard_whose_figures_add_up_with_charts_and_
             r.status
         );
     }
+    // Farmers' interest: a proposal at the 米河 base, and a course nobody can teach yet, said so.
+    let training = b.get("/training").await;
+    assert!(
+        training.body.contains("米河实训基地") && training.body.contains("没有能讲授“家政服务”的讲师"),
+        "{}",
+        training.body
+    );
     let mut farmer = crate::helpers::Browser::new(&app);
     let list = farmer.get("/train").await;
     assert!(list.body.contains("日光温室蔬菜种植"), "{}", list.body);

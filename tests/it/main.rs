@@ -32,3 +32,5 @@ mod routing;
 mod security;
 mod training;
 mod training_attendance;
+mod training_finished;
+mod training_proposals;

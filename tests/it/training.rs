@@ -600,7 +600,8 @@ async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
         ("village", "新庄村"),
     ];
     let ok = phone.post(&format!("/train/sessions/{s}"), &fields).await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let ok = phone.get(ok.location()).await;
     assert!(ok.body.contains("报名成功"));
     let code = entity::registration::Entity::find()
         .one(&app.state.db)
@@ -636,6 +637,8 @@ async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
             ],
         )
         .await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    let second = phone.get(second.location()).await;
     assert!(second.body.contains("候补第 1 位"), "{}", second.body);
     // Check with phone + code; a wrong code says so.
     phone.get("/train/my").await;
@@ -921,7 +924,7 @@ async fn enough_interest_proposes_a_session_that_staff_approve_and_the_farmers_a
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let proposals = vocpath::training::interest::proposals(&app.state.db)
+    let proposals = vocpath::training::proposal_view::proposals(&app.state.db)
         .await
         .expect("proposals");
     assert_eq!(proposals.len(), 1, "the third farmer reached the minimum cohort of 3");
