@@ -967,7 +967,8 @@ async fn take_attendance(
     rng: &mut StdRng,
     session_id: i32,
 ) -> Result<usize, String> {
-    use crate::training::attendance::{DayAttendance, DayEntry, grid, record_day};
+    use crate::training::attendance::{DayAttendance, DayEntry, record_day};
+    use crate::training::grid::grid;
     let g = grid(db, session_id).await.map_err(fail)?;
     // Each farmer's habit: 0 = every day, 1 = misses one day, 2 = misses about half.
     let habits: Vec<(i32, u8, usize)> = g

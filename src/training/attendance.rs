@@ -1,5 +1,5 @@
 //! Attendance per teaching day: staff record a day for a list of the session's confirmed farmers
-//! (present, absent, or present for fewer hours), and read the roster's grid of days.
+//! (present, absent, or present for fewer hours).
 //!
 //! **All or nothing.** Every entry is checked before anything is written; the day's rows, the audit
 //! entries and the certificates that follow from them are written in one transaction under the
@@ -10,12 +10,12 @@
 //! already recorded, or recording a past day, is a correction: each corrected farmer gets its own
 //! audit entry (who, which day, before → after, the note). Once the session is finished, every
 //! save re-applies the certificate rule ([`super::certificates::reconcile`]), which revokes a
-//! certificate whose attendance fell below the share.
+//! certificate whose attendance fell below the share. The roster's grid is in [`super::grid`].
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
-use entity::{attendance_day, certificate, course, registration, training_session};
+use entity::{attendance_day, course, registration, training_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -160,6 +160,74 @@ fn mark(present: bool, hours: i32) -> String {
     }
 }
 
+/// Where one save writes: its author, the session and day, one timestamp, the note for the audit.
+struct DayWrite<'a> {
+    actor: &'a Actor,
+    session_id: i32,
+    day: NaiveDate,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    note: String,
+}
+
+impl DayWrite<'_> {
+    /// Writes one farmer's row when it changes; audits it when that is a correction (a recorded row
+    /// changed, or a past day recorded). Returns whether it was a correction.
+    async fn apply(
+        &self,
+        conn: &impl ConnectionTrait,
+        r: &registration::Model,
+        (present, hours): (bool, i32),
+        was: Option<&attendance_day::Model>,
+    ) -> Result<bool, AppError> {
+        match was {
+            Some(a) if a.present == present && a.hours == hours => return Ok(false),
+            Some(a) => {
+                attendance_day::Entity::update_many()
+                    .col_expr(attendance_day::Column::Present, Expr::value(present))
+                    .col_expr(attendance_day::Column::Hours, Expr::value(hours))
+                    .col_expr(
+                        attendance_day::Column::RecordedBy,
+                        Expr::value(self.actor.label.clone()),
+                    )
+                    .col_expr(attendance_day::Column::RecordedAt, Expr::value(self.now))
+                    .filter(attendance_day::Column::Id.eq(a.id))
+                    .exec(conn)
+                    .await?;
+            }
+            None => {
+                attendance_day::ActiveModel {
+                    registration_id: Set(r.id),
+                    session_id: Set(self.session_id),
+                    day: Set(self.day),
+                    present: Set(present),
+                    hours: Set(hours),
+                    recorded_by: Set(self.actor.label.clone()),
+                    recorded_at: Set(self.now),
+                    ..Default::default()
+                }
+                .insert(conn)
+                .await?;
+                if self.day >= self.today {
+                    return Ok(false);
+                }
+            }
+        }
+        let from = was.map_or("not recorded".to_string(), |a| mark(a.present, a.hours));
+        let summary = format!(
+            "session #{} {} {}: {from} → {}{}",
+            self.session_id,
+            self.day,
+            r.name,
+            mark(present, hours),
+            self.note
+        );
+        let record = Record::new("registration", r.id);
+        audit::record(conn, self.actor, "training.attendance_correction", record, summary).await?;
+        Ok(true)
+    }
+}
+
 /// Records one teaching day for the listed farmers (others on that day stay as they were).
 pub async fn record_day(
     db: &DatabaseConnection,
@@ -197,81 +265,37 @@ pub async fn record_day(
         .map(|a| (a.registration_id, a))
         .collect();
     let checked = check_entries(&input, &teaching, &confirmed, &before)?;
-    let now = Utc::now();
+    let write = DayWrite {
+        actor,
+        session_id,
+        day: input.day,
+        today,
+        now: Utc::now(),
+        note: input
+            .note
+            .as_deref()
+            .map(|n| format!("; note: {n}"))
+            .unwrap_or_default(),
+    };
     let mut done = Recorded {
         day: Some(input.day),
         ..Default::default()
     };
-    let note = input
-        .note
-        .as_deref()
-        .map(|n| format!("; note: {n}"))
-        .unwrap_or_default();
     for (r, present, hours) in checked {
-        if present {
-            done.present += 1;
-        } else {
-            done.absent += 1;
-        }
-        let was = before.get(&r.id);
-        let corrected = match was {
-            Some(a) => a.present != present || a.hours != hours,
-            None => input.day < today,
-        };
-        match was {
-            Some(a) if a.present == present && a.hours == hours => continue,
-            Some(a) => {
-                attendance_day::Entity::update_many()
-                    .col_expr(attendance_day::Column::Present, Expr::value(present))
-                    .col_expr(attendance_day::Column::Hours, Expr::value(hours))
-                    .col_expr(attendance_day::Column::RecordedBy, Expr::value(actor.label.clone()))
-                    .col_expr(attendance_day::Column::RecordedAt, Expr::value(now))
-                    .filter(attendance_day::Column::Id.eq(a.id))
-                    .exec(&txn)
-                    .await?;
-            }
-            None => {
-                attendance_day::ActiveModel {
-                    registration_id: Set(r.id),
-                    session_id: Set(session_id),
-                    day: Set(input.day),
-                    present: Set(present),
-                    hours: Set(hours),
-                    recorded_by: Set(actor.label.clone()),
-                    recorded_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-            }
-        }
-        if corrected {
-            done.corrections += 1;
-            let from = was.map_or("not recorded".to_string(), |a| mark(a.present, a.hours));
-            audit::record(
-                &txn,
-                actor,
-                "training.attendance_correction",
-                Record::new("registration", r.id),
-                format!(
-                    "session #{session_id} {} {}: {from} → {}{note}",
-                    input.day,
-                    r.name,
-                    mark(present, hours)
-                ),
-            )
-            .await?;
-        }
+        *(if present { &mut done.present } else { &mut done.absent }) += 1;
+        let corrected = write.apply(&txn, &r, (present, hours), before.get(&r.id)).await?;
+        done.corrections += usize::from(corrected);
     }
+    let summary = format!(
+        "{}: {} present, {} absent, {} corrected",
+        input.day, done.present, done.absent, done.corrections
+    );
     audit::record(
         &txn,
         actor,
         "training.attendance",
         Record::new("training_session", session_id),
-        format!(
-            "{}: {} present, {} absent, {} corrected",
-            input.day, done.present, done.absent, done.corrections
-        ),
+        summary,
     )
     .await?;
     let last_recorded = input.day == session.ends_on || last_day_recorded(&txn, &session).await?;
@@ -290,140 +314,4 @@ pub async fn last_day_recorded(conn: &impl ConnectionTrait, s: &training_session
         .one(conn)
         .await?
         .is_some())
-}
-
-/// One day in the roster's grid.
-#[derive(Debug, Clone, Serialize)]
-pub struct GridDay {
-    pub day: NaiveDate,
-    /// Month and day, for a column heading (`12-07`).
-    pub label: String,
-    pub hours: i32,
-    /// Someone's attendance on this day is recorded.
-    pub recorded: bool,
-    /// The day has come (attendance can be recorded).
-    pub open: bool,
-    pub today: bool,
-}
-
-/// One farmer's cell on one day: `None` until recorded.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Cell {
-    pub present: bool,
-    pub hours: i32,
-    /// Present for fewer than the day's hours.
-    pub partial: bool,
-}
-
-/// A confirmed farmer's row: a cell per day, the hours attended, the certificate if any.
-#[derive(Debug, Clone, Serialize)]
-pub struct GridRow {
-    pub registration_id: i32,
-    pub name: String,
-    pub village: String,
-    /// Still confirmed (a cancelled farmer keeps the days recorded before).
-    pub confirmed: bool,
-    pub cells: Vec<Option<Cell>>,
-    pub hours: i32,
-    pub completed: bool,
-    pub certificate: Option<certificate::Model>,
-}
-
-/// The attendance of a session: its days and a row per confirmed farmer (and per farmer with
-/// attendance recorded who was cancelled afterwards), in arrival order.
-#[derive(Debug, Clone, Serialize)]
-pub struct Grid {
-    pub session_id: i32,
-    pub days: Vec<GridDay>,
-    pub rows: Vec<GridRow>,
-    pub course_hours: i32,
-    pub completion_share: i32,
-    /// Hours a farmer needs for the certificate.
-    pub hours_needed: i32,
-    /// Certificates can be issued (the last day is over, or recorded).
-    pub finished: bool,
-    /// The teaching day that is today, if any.
-    pub today: Option<NaiveDate>,
-}
-
-/// The grid of a session's attendance.
-pub async fn grid(db: &impl ConnectionTrait, session_id: i32) -> Result<Grid, AppError> {
-    let session = training_session::Entity::find_by_id(session_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("training session"))?;
-    let course = course::Entity::find_by_id(session.course_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("course"))?;
-    let today = today();
-    let rows_of_days = attendance_day::Entity::find()
-        .filter(attendance_day::Column::SessionId.eq(session_id))
-        .all(db)
-        .await?;
-    let mut regs: Vec<registration::Model> = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|r| r.status == "confirmed" || rows_of_days.iter().any(|a| a.registration_id == r.id))
-        .collect();
-    regs.sort_by_key(|r| r.arrival);
-    let certs: HashMap<i32, certificate::Model> = certificate::Entity::find()
-        .filter(certificate::Column::RegistrationId.is_in(regs.iter().map(|r| r.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.registration_id, c))
-        .collect();
-    let teaching = teaching_days(session.starts_on, session.ends_on, course.hours);
-    let days: Vec<GridDay> = teaching
-        .iter()
-        .map(|t| GridDay {
-            day: t.day,
-            label: t.day.format("%m-%d").to_string(),
-            hours: t.hours,
-            recorded: rows_of_days.iter().any(|a| a.day == t.day),
-            open: t.day <= today,
-            today: t.day == today,
-        })
-        .collect();
-    let cell = |r: i32, t: &TeachingDay| {
-        rows_of_days
-            .iter()
-            .find(|a| a.registration_id == r && a.day == t.day)
-            .map(|a| Cell {
-                present: a.present,
-                hours: a.hours,
-                partial: a.present && a.hours < t.hours,
-            })
-    };
-    let rows = regs
-        .into_iter()
-        .map(|r| {
-            let cells: Vec<Option<Cell>> = teaching.iter().map(|t| cell(r.id, t)).collect();
-            let hours = cells.iter().flatten().filter(|c| c.present).map(|c| c.hours).sum();
-            GridRow {
-                registration_id: r.id,
-                confirmed: r.status == "confirmed",
-                village: format!("{} {}", r.town, r.village),
-                name: r.name,
-                cells,
-                hours,
-                completed: days::completed(hours, course.hours, course.completion_share),
-                certificate: certs.get(&r.id).cloned(),
-            }
-        })
-        .collect();
-    let last_recorded = days.last().is_some_and(|d| d.recorded);
-    Ok(Grid {
-        session_id,
-        today: teaching.iter().find(|t| t.day == today).map(|t| t.day),
-        days,
-        rows,
-        course_hours: course.hours,
-        completion_share: course.completion_share,
-        hours_needed: days::hours_needed(course.hours, course.completion_share),
-        finished: days::finished(session.ends_on, today, last_recorded),
-    })
 }

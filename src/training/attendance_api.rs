@@ -48,7 +48,7 @@ impl AttendanceApi {
     #[oai(path = "/training-sessions/:id/attendance", method = "get")]
     async fn grid(&self, auth: BearerAuth, state: poem::web::Data<&AppState>, id: Path<i32>) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
-        Ok(Json(to_value(&attendance::grid(&state.db, id.0).await?)?))
+        Ok(Json(to_value(&super::grid::grid(&state.db, id.0).await?)?))
     }
 
     /// Records one teaching day. Changing what was recorded, or recording a past day, is a
@@ -112,7 +112,7 @@ impl AttendanceApi {
     ) -> ApiResult<Json<Value>> {
         auth.0.require(Capability::ManageTraining)?;
         Ok(Json(to_value(
-            &certificates::get_for_registration(&state.db, id.0).await?,
+            &super::certificate_view::get_for_registration(&state.db, id.0).await?,
         )?))
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::attendance::{self, DayAttendance, DayEntry};
-use super::{certificates, registrations, setup};
+use super::{certificate_view, certificates, registrations, setup};
 use crate::admissions::letters::DateParts;
 use crate::auth::Capability;
 use crate::error::AppError;
@@ -48,7 +48,7 @@ async fn day_page_with(
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("training session"))?;
-    let grid = attendance::grid(&state.db, id).await?;
+    let grid = super::grid::grid(&state.db, id).await?;
     let day = view
         .day
         .or(grid.today)
@@ -196,14 +196,14 @@ pub async fn issue(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>)
 #[handler]
 pub async fn certificate(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     ctx.staff(Capability::ManageTraining)?;
-    let c = certificates::get_for_registration(&state.db, id.0).await?;
+    let c = certificate_view::get_for_registration(&state.db, id.0).await?;
     let verify_url = format!("{}/train/certificates/{}", state.config.base_url, c.code);
     let dates = json!({
         "from": DateParts::from(c.starts_on), "to": DateParts::from(c.ends_on),
         "issued": DateParts::from(c.issued_on),
     });
     let vars = json!({
-        "c": c, "dates": dates, "verify_url": verify_url, "qr": certificates::qr_svg(&verify_url)?,
+        "c": c, "dates": dates, "verify_url": verify_url, "qr": certificate_view::qr_svg(&verify_url)?,
     });
     Ok(render(&state, &ctx, "training/certificate.html", vars)?.into_response())
 }

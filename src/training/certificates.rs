@@ -2,12 +2,12 @@
 //! confirmed farmer whose hours reach the course's completion share; revoked (kept, with when and
 //! why) when a correction takes a farmer below it, and reinstated if a later correction brings the
 //! farmer back above it. One certificate per registration, ever (a unique key), so issuing again is
-//! harmless. Also what the certificate page and the public verification show, and its QR code.
+//! harmless. What a certificate page and the public verification show: `certificate_view`.
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
-use entity::{attendance_day, certificate, course, registration, school, training_base, training_session, venue};
+use chrono::Utc;
+use entity::{attendance_day, certificate, course, registration, training_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -72,6 +72,104 @@ fn revoke_reason(r: &registration::Model, hours: i32, c: &course::Model, note: O
     }
 }
 
+/// What the rule does to one registration's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Issue,
+    Reinstate,
+    Revoke,
+    /// Still valid (or still revoked), with other hours.
+    Hours,
+    Nothing,
+}
+
+/// Pure: the change for a registration that has `earned` the certificate (or not) with `hours`.
+fn change(earned: bool, hours: i32, cert: Option<&certificate::Model>) -> Change {
+    match (earned, cert) {
+        (true, None) => Change::Issue,
+        (false, None) => Change::Nothing,
+        (true, Some(c)) if c.revoked_at.is_some() => Change::Reinstate,
+        (false, Some(c)) if c.revoked_at.is_none() => Change::Revoke,
+        (_, Some(c)) if c.hours != hours => Change::Hours,
+        _ => Change::Nothing,
+    }
+}
+
+/// What one registration's certificate is measured against.
+struct Standing<'a> {
+    r: &'a registration::Model,
+    hours: i32,
+    cert: Option<&'a certificate::Model>,
+}
+
+/// Writes one change and audits it (not a mere change of hours, already audited as a correction).
+async fn apply(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    c: &course::Model,
+    x: &Standing<'_>,
+    what: Change,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    let (r, h) = (x.r, x.hours);
+    let now = Utc::now();
+    let update = |id: i32| {
+        certificate::Entity::update_many()
+            .col_expr(certificate::Column::Hours, Expr::value(h))
+            .filter(certificate::Column::Id.eq(id))
+    };
+    let code = x.cert.map(|cert| cert.code.clone()).unwrap_or_default();
+    let (action, summary) = match (what, x.cert) {
+        (Change::Issue, _) => {
+            let code = unused_code(conn).await?;
+            certificate::ActiveModel {
+                registration_id: Set(r.id),
+                code: Set(code.clone()),
+                hours: Set(h),
+                course_hours: Set(c.hours),
+                issued_at: Set(now),
+                issued_by: Set(actor.label.clone()),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+            (
+                "training.certificate_issue",
+                format!("{} {code}: {h} of {} h", r.name, c.hours),
+            )
+        }
+        (Change::Reinstate, Some(cert)) => {
+            update(cert.id)
+                .col_expr(
+                    certificate::Column::RevokedAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
+                .col_expr(certificate::Column::RevokedReason, Expr::value(Option::<String>::None))
+                .col_expr(certificate::Column::RevokedBy, Expr::value(Option::<String>::None))
+                .exec(conn)
+                .await?;
+            let summary = format!("{} {code}: {h} of {} h after a correction", r.name, c.hours);
+            ("training.certificate_reinstate", summary)
+        }
+        (Change::Revoke, Some(cert)) => {
+            let reason = revoke_reason(r, h, c, note);
+            update(cert.id)
+                .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))
+                .col_expr(certificate::Column::RevokedReason, Expr::value(Some(reason.clone())))
+                .col_expr(certificate::Column::RevokedBy, Expr::value(Some(actor.label.clone())))
+                .exec(conn)
+                .await?;
+            ("training.certificate_revoke", format!("{} {code}: {reason}", r.name))
+        }
+        (Change::Hours, Some(cert)) => {
+            update(cert.id).exec(conn).await?;
+            return Ok(());
+        }
+        _ => return Ok(()),
+    };
+    audit::record(conn, actor, action, Record::new("registration", r.id), summary).await
+}
+
 /// Applies the rule to every registration of a finished session. The caller holds the session's
 /// lock inside a write transaction and has checked that the session is finished.
 pub async fn reconcile(
@@ -86,78 +184,24 @@ pub async fn reconcile(
         .filter(registration::Column::SessionId.eq(s.id))
         .all(conn)
         .await?;
-    let certs: HashMap<i32, certificate::Model> = certificate::Entity::find()
-        .filter(certificate::Column::RegistrationId.is_in(regs.iter().map(|r| r.id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.registration_id, c))
-        .collect();
+    let ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
+    let certs = of_registrations(conn, &ids).await?;
     let mut done = Reconciled::default();
-    let now = Utc::now();
     for r in &regs {
-        let h = hours.get(&r.id).copied().unwrap_or(0);
-        let earned = r.status == "confirmed" && days::completed(h, c.hours, c.completion_share);
-        let update = || certificate::Entity::update_many().col_expr(certificate::Column::Hours, Expr::value(h));
-        let (action, summary) = match (earned, certs.get(&r.id)) {
-            (true, None) => {
-                let code = unused_code(conn).await?;
-                certificate::ActiveModel {
-                    registration_id: Set(r.id),
-                    code: Set(code.clone()),
-                    hours: Set(h),
-                    course_hours: Set(c.hours),
-                    issued_at: Set(now),
-                    issued_by: Set(actor.label.clone()),
-                    ..Default::default()
-                }
-                .insert(conn)
-                .await?;
-                done.issued += 1;
-                (
-                    "training.certificate_issue",
-                    format!("{} {code}: {h} of {} h", r.name, c.hours),
-                )
-            }
-            (true, Some(cert)) if cert.revoked_at.is_some() => {
-                update()
-                    .col_expr(
-                        certificate::Column::RevokedAt,
-                        Expr::value(Option::<chrono::DateTime<Utc>>::None),
-                    )
-                    .col_expr(certificate::Column::RevokedReason, Expr::value(Option::<String>::None))
-                    .col_expr(certificate::Column::RevokedBy, Expr::value(Option::<String>::None))
-                    .filter(certificate::Column::Id.eq(cert.id))
-                    .exec(conn)
-                    .await?;
-                done.reinstated += 1;
-                (
-                    "training.certificate_reinstate",
-                    format!("{} {}: {h} of {} h after a correction", r.name, cert.code, c.hours),
-                )
-            }
-            (false, Some(cert)) if cert.revoked_at.is_none() => {
-                let reason = revoke_reason(r, h, c, note);
-                update()
-                    .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))
-                    .col_expr(certificate::Column::RevokedReason, Expr::value(Some(reason.clone())))
-                    .col_expr(certificate::Column::RevokedBy, Expr::value(Some(actor.label.clone())))
-                    .filter(certificate::Column::Id.eq(cert.id))
-                    .exec(conn)
-                    .await?;
-                done.revoked += 1;
-                (
-                    "training.certificate_revoke",
-                    format!("{} {}: {reason}", r.name, cert.code),
-                )
-            }
-            (_, Some(cert)) if cert.hours != h => {
-                update().filter(certificate::Column::Id.eq(cert.id)).exec(conn).await?;
-                continue;
-            }
-            _ => continue,
+        let x = Standing {
+            r,
+            hours: hours.get(&r.id).copied().unwrap_or(0),
+            cert: certs.get(&r.id),
         };
-        audit::record(conn, actor, action, Record::new("registration", r.id), summary).await?;
+        let earned = r.status == "confirmed" && days::completed(x.hours, c.hours, c.completion_share);
+        let what = change(earned, x.hours, x.cert);
+        match what {
+            Change::Issue => done.issued += 1,
+            Change::Reinstate => done.reinstated += 1,
+            Change::Revoke => done.revoked += 1,
+            Change::Hours | Change::Nothing => {}
+        }
+        apply(conn, actor, c, &x, what, note).await?;
     }
     Ok(done)
 }
@@ -198,99 +242,6 @@ pub async fn issue(db: &DatabaseConnection, actor: &Actor, session_id: i32) -> R
     Ok(done)
 }
 
-/// A certificate as its page and the public verification show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Certificate {
-    pub code: String,
-    pub name: String,
-    /// The name with the middle hidden, for the public check.
-    pub name_masked: String,
-    pub course: String,
-    pub skill_area: String,
-    /// Hours completed.
-    pub hours: i32,
-    pub course_hours: i32,
-    pub school: Option<String>,
-    pub base: String,
-    pub address: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub issued_on: NaiveDate,
-    /// `valid` or `revoked`.
-    pub status: &'static str,
-    pub revoked_on: Option<NaiveDate>,
-    pub revoked_reason: Option<String>,
-    pub registration_id: i32,
-}
-
-/// The certificate with this code as typed (valid or revoked); `None` when there is none, or the
-/// text cannot be a code.
-pub async fn find_certificate(db: &impl ConnectionTrait, typed: &str) -> Result<Option<Certificate>, AppError> {
-    let Some(code) = crate::verify::normalise(typed) else {
-        return Ok(None);
-    };
-    let found = certificate::Entity::find()
-        .filter(certificate::Column::Code.eq(&code))
-        .one(db)
-        .await?;
-    match found {
-        Some(c) => describe(db, c).await,
-        None => Ok(None),
-    }
-}
-
-/// The certificate of a registration; NotFound when it has none.
-pub async fn get_for_registration(db: &impl ConnectionTrait, registration_id: i32) -> Result<Certificate, AppError> {
-    let c = certificate::Entity::find()
-        .filter(certificate::Column::RegistrationId.eq(registration_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("certificate"))?;
-    describe(db, c).await?.ok_or(AppError::NotFound("certificate"))
-}
-
-async fn describe(db: &impl ConnectionTrait, c: certificate::Model) -> Result<Option<Certificate>, AppError> {
-    let Some(r) = registration::Entity::find_by_id(c.registration_id).one(db).await? else {
-        return Ok(None);
-    };
-    let Some(s) = training_session::Entity::find_by_id(r.session_id).one(db).await? else {
-        return Ok(None);
-    };
-    let (Some(k), Some(v)) = (
-        course::Entity::find_by_id(s.course_id).one(db).await?,
-        venue::Entity::find_by_id(s.venue_id).one(db).await?,
-    ) else {
-        return Ok(None);
-    };
-    let Some(b) = training_base::Entity::find_by_id(v.base_id).one(db).await? else {
-        return Ok(None);
-    };
-    let school = match b.school_id {
-        Some(id) => school::Entity::find_by_id(id).one(db).await?.map(|x| x.name),
-        None => None,
-    };
-    let china = |t: chrono::DateTime<Utc>| t.with_timezone(&crate::clock::china()).date_naive();
-    Ok(Some(Certificate {
-        name_masked: crate::verify::mask_name(&r.name),
-        name: r.name,
-        course: k.title,
-        skill_area: k.skill_area,
-        hours: c.hours,
-        course_hours: c.course_hours,
-        school,
-        base: b.name,
-        address: b.address,
-        starts_on: s.starts_on,
-        ends_on: s.ends_on,
-        issued_on: china(c.issued_at),
-        status: if c.revoked_at.is_some() { "revoked" } else { "valid" },
-        revoked_on: c.revoked_at.map(china),
-        revoked_reason: c.revoked_reason,
-        registration_id: r.id,
-        code: c.code,
-    }))
-}
-
 /// The certificates of some registrations, by registration.
 pub async fn of_registrations(
     db: &impl ConnectionTrait,
@@ -308,29 +259,33 @@ pub async fn of_registrations(
         .collect())
 }
 
-/// The verify address as a QR code in SVG (scales to its box: it has a `viewBox`).
-pub fn qr_svg(url: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(160, 160)
-        .quiet_zone(true)
-        .build();
-    // Inline in HTML: without the XML declaration.
-    Ok(svg.find("<svg").map_or(svg.clone(), |at| svg[at..].to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn cert(hours: i32, revoked: bool) -> certificate::Model {
+        certificate::Model {
+            id: 1,
+            registration_id: 1,
+            code: "ABCDEFGHJK".into(),
+            hours,
+            course_hours: 24,
+            issued_at: Utc::now(),
+            issued_by: "t".into(),
+            revoked_at: revoked.then(Utc::now),
+            revoked_reason: None,
+            revoked_by: None,
+        }
+    }
+
     #[test]
-    fn the_qr_code_is_an_inline_svg_that_scales() {
-        let svg = qr_svg("https://train.example.cn/train/certificates/ABCDEFGHJK").expect("qr");
-        assert!(svg.starts_with("<svg"), "{svg}");
-        assert!(svg.contains("viewBox"));
-        assert!(svg.contains("<path"));
-        assert!(!svg.contains("<?xml"));
+    fn the_rule_issues_once_revokes_reinstates_and_keeps_hours_current() {
+        assert_eq!(change(true, 24, None), Change::Issue);
+        assert_eq!(change(false, 18, None), Change::Nothing);
+        assert_eq!(change(true, 24, Some(&cert(24, false))), Change::Nothing, "never twice");
+        assert_eq!(change(true, 20, Some(&cert(24, false))), Change::Hours);
+        assert_eq!(change(false, 18, Some(&cert(24, false))), Change::Revoke);
+        assert_eq!(change(false, 12, Some(&cert(18, true))), Change::Hours, "stays revoked");
+        assert_eq!(change(true, 24, Some(&cert(18, true))), Change::Reinstate);
     }
 }

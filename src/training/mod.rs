@@ -1,17 +1,19 @@
 //! New-type professional farmer training at the vocational schools' training bases: what it is
 //! planned with (`setup`), conflict-free scheduling and proposals from demand (`schedule`,
-//! `interest`), public registration with a waitlist that never overbooks, notifications,
-//! (`registrations`), attendance per teaching day (`days`, `attendance`) and the certificates it
-//! earns (`certificates`), and their HTTP faces (`api`, `web`, `public`, `attendance_web`,
-//! `attendance_api`).
+//! `interest`), public registration with a waitlist that never overbooks and its notifications
+//! (`registrations`), attendance per teaching day (`days`, `attendance`, `grid`) and the
+//! certificates it earns (`certificates`, `certificate_view`), and their HTTP faces (`api`, `web`, `public`,
+//! `attendance_web`, `attendance_api`).
 
 pub mod api;
 pub mod attendance;
 pub mod attendance_api;
 pub mod attendance_web;
+pub mod certificate_view;
 pub mod certificates;
 pub mod confirmation;
 pub mod days;
+pub mod grid;
 pub mod interest;
 pub mod phase;
 pub mod proposal_view;

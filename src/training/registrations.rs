@@ -754,7 +754,7 @@ pub async fn roster(db: &impl ConnectionTrait, session_id: i32) -> Result<Vec<re
 }
 
 /// The certificate with a code (valid or revoked), for verification.
-pub use super::certificates::{Certificate, find_certificate as certificate};
+pub use super::certificate_view::{Certificate, find_certificate as certificate};
 
 /// A farmer's training history, by phone (all sessions, newest first).
 pub async fn history_by_phone(db: &impl ConnectionTrait, phone: &str) -> Result<Vec<Lookup>, AppError> {

@@ -331,7 +331,7 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
         .await?
         .ok_or(AppError::NotFound("training session"))?;
     let rows = registrations::roster(&state.db, id).await?;
-    let grid = super::attendance::grid(&state.db, id).await?;
+    let grid = super::grid::grid(&state.db, id).await?;
     let mut position = 0;
     let rows: Vec<Value> = rows
         .into_iter()

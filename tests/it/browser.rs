@@ -572,6 +572,20 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         "{cert}"
     );
     shot(&c, "13-certificate").await;
+    // The day view also works on a phone.
+    c.set_window_size(360, 740).await.expect("phone size");
+    c.goto(&url(&format!("/training/sessions/{}/attendance", session.id)))
+        .await
+        .expect("today's attendance on a phone");
+    let width: serde_json::Value = c
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("width");
+    assert!(
+        width.as_i64().unwrap_or(9999) <= 360,
+        "the day view fits a phone: {width}"
+    );
+    shot(&c, "14-phone-today").await;
     c.close().await.expect("close");
     eprintln!("screenshots in {}", screenshot_dir().display());
 }

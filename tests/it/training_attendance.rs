@@ -365,6 +365,20 @@ async fn wrong_attendance_is_refused_with_a_clear_reason_and_nothing_is_written(
         assert_eq!(p["fields"][0]["code"], code, "{body}: {p}");
         assert!(p["fields"][0]["message"].as_str().is_some_and(|m| !m.is_empty()), "{p}");
     }
+    // Not a date, not a list: refused before the service, as problem details.
+    for body in [
+        json!({ "day": "2026-13-45", "attendance": [ok(a)] }),
+        json!({ "day": day(0), "attendance": "all" }),
+        json!({ "attendance": [ok(a)] }),
+    ] {
+        let r = record(&app, &clerk, s, body.clone()).await;
+        assert!(r.status.is_client_error(), "{body}: {} {}", r.status, r.body);
+        assert!(
+            r.content_type().starts_with("application/problem+json"),
+            "{body}: {}",
+            r.content_type()
+        );
+    }
     // A list with one bad entry writes none of the good ones.
     let r = record(
         &app,
@@ -387,34 +401,24 @@ async fn wrong_attendance_is_refused_with_a_clear_reason_and_nothing_is_written(
     );
 
     // A course's completion share is 1 to 100.
-    for share in [0, 101, -5] {
+    for (share, status) in [
+        (0, StatusCode::UNPROCESSABLE_ENTITY),
+        (101, StatusCode::UNPROCESSABLE_ENTITY),
+        (-5, StatusCode::UNPROCESSABLE_ENTITY),
+        (75, StatusCode::OK),
+    ] {
+        let course = json!({ "title": "食用菌栽培", "skill_area": "食用菌栽培", "hours": 18, "min_cohort": 5,
+                             "max_cohort": 30, "completion_share": share });
         let r = app
-            .api(
-                Method::POST,
-                "/api/v1/courses",
-                Some(&clerk),
-                Some(
-                    json!({ "title": "食用菌栽培", "skill_area": "食用菌栽培", "hours": 18, "min_cohort": 5,
-                              "max_cohort": 30, "completion_share": share }),
-                ),
-            )
+            .api(Method::POST, "/api/v1/courses", Some(&clerk), Some(course))
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{share}: {}", r.body);
-        assert_eq!(r.json()["fields"][0]["field"], "completion_share");
+        assert_eq!(r.status, status, "{share}: {}", r.body);
+        if status == StatusCode::OK {
+            assert_eq!(r.json()["completion_share"], 75);
+        } else {
+            assert_eq!(r.json()["fields"][0]["field"], "completion_share");
+        }
     }
-    let r = app
-        .api(
-            Method::POST,
-            "/api/v1/courses",
-            Some(&clerk),
-            Some(
-                json!({ "title": "食用菌栽培", "skill_area": "食用菌栽培", "hours": 18, "min_cohort": 5,
-                          "max_cohort": 30, "completion_share": 75 }),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["completion_share"], 75);
 
     // Today, then: fine; and no certificate on day 2 of 4.
     let r = record(&app, &clerk, s, json!({ "day": day(0), "attendance": [ok(a)] })).await;
