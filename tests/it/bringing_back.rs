@@ -22,6 +22,13 @@ async fn line_of(app: &TestApp, s: &Setup, student: &Value) -> Value {
         .expect("the student's line")
 }
 
+/// A GET of the API as the clerk, answered 200, as JSON.
+async fn get(app: &TestApp, s: &Setup, path: &str) -> Value {
+    let r = app.api(Method::GET, path, Some(&s.clerk), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    r.json()
+}
+
 async fn funnel(app: &TestApp) -> vocpath::dashboard::figures::Funnel {
     let filter = vocpath::dashboard::figures::Filter {
         year: 2026,
@@ -112,20 +119,9 @@ async fn a_dropout_is_crossed_off_as_brought_back_only_once_the_new_offer_is_rep
     let f = funnel(&app).await;
     assert!(f.adds_up, "{f:?}");
     assert_eq!((f.on_ledger, f.crossed_off, f.brought_back), (1, 0, 1), "{f:?}");
-    let listed = app
-        .api(Method::GET, "/api/v1/ledger?state=brought_back", Some(&s.clerk), None)
-        .await
-        .json();
+    let listed = get(&app, &s, "/api/v1/ledger?state=brought_back").await;
     assert_eq!(listed["total"], 1, "{listed}");
-    let entries = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/students/{}/entries", first["student_id"]),
-            Some(&s.clerk),
-            None,
-        )
-        .await
-        .json();
+    let entries = get(&app, &s, &format!("/api/v1/students/{}/entries", first["student_id"])).await;
     assert!(
         entries["items"]
             .as_array()
@@ -250,11 +246,10 @@ async fn age_line(app: &TestApp, id: i64, days: i64) {
 }
 
 async fn follow_ups(app: &TestApp, s: &Setup, id: &Value) -> Vec<Value> {
-    let r = app
-        .api(Method::GET, &format!("/api/v1/ledger/{id}"), Some(&s.clerk), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.json()["follow_ups"].as_array().expect("follow_ups").clone()
+    get(app, s, &format!("/api/v1/ledger/{id}")).await["follow_ups"]
+        .as_array()
+        .expect("follow_ups")
+        .clone()
 }
 
 #[tokio::test]
@@ -309,15 +304,7 @@ async fn follow_ups_are_checked_logged_and_move_the_due_day() {
     let log = follow_ups(&app, &s, &line["id"]).await;
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["who_name"], "王老师");
-    let now = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/ledger/{}", line["id"]),
-            Some(&s.clerk),
-            None,
-        )
-        .await
-        .json();
+    let now = get(&app, &s, &format!("/api/v1/ledger/{}", line["id"])).await;
     assert_eq!(
         now["line"]["follow_up_due_on"],
         (today + chrono::Days::new(14)).to_string(),
@@ -373,16 +360,10 @@ async fn overdue_lines_reach_the_mentors_digest_and_the_schools_mailbox_once_a_w
         .await
         .expect("digests");
     assert_eq!(app.count_outbox("school_ledger_digest").await, 0);
-    let listed = app
-        .api(Method::GET, "/api/v1/ledger?state=overdue", Some(&s.clerk), None)
-        .await
-        .json();
+    let listed = get(&app, &s, "/api/v1/ledger?state=overdue").await;
     assert_eq!(listed["total"], 0, "{listed}");
     age_line(&app, line["id"].as_i64().expect("id"), 20).await;
-    let listed = app
-        .api(Method::GET, "/api/v1/ledger?state=overdue", Some(&s.clerk), None)
-        .await
-        .json();
+    let listed = get(&app, &s, "/api/v1/ledger?state=overdue").await;
     assert_eq!(listed["total"], 1, "{listed}");
     let mailing = vocpath::mentor::assignments::Mailing::of(&app.state);
     vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
