@@ -322,14 +322,13 @@ async fn show_line(
     let why = line_why(state, ctx.lang, &line);
     let follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
     let today = crate::clock::today();
-    let holds = match super::placements::of_student(&state.db, line.entry.student_id, line.entry.intake_year).await? {
-        Some(p) if line.entry.closed_at.is_none() => {
-            <entity::programme::Entity as sea_orm::EntityTrait>::find_by_id(p.programme_id)
-                .one(&state.db)
-                .await?
-                .map(|prog| prog.name)
-        }
-        _ => None,
+    // The seat an open line's student holds again (they stay on the ledger until they report).
+    let holds = match line.entry.closed_at {
+        None => match super::placements::of_student(&state.db, line.entry.student_id, line.entry.intake_year).await? {
+            Some(p) => Some(super::programmes::get_programme(&state.db, p.programme_id).await?.name),
+            None => None,
+        },
+        Some(_) => None,
     };
     let overdue = ledger_follow_ups::is_overdue(&line.entry, today);
     let form = if form.followed_on.is_empty() {
