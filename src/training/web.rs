@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::registrations::{self, Canceller};
 use super::schedule::{self, Plan};
 use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
-use super::{proposal_view, proposals};
+use super::{proposal_view, proposals, setup_view};
 use crate::auth::Capability;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
@@ -76,21 +76,9 @@ impl SessionForm {
     }
 }
 
-async fn choices(state: &AppState) -> Result<Value, AppError> {
+async fn choices(state: &AppState, ctx: &PortalCtx) -> Result<Value, AppError> {
     let cat = setup::catalogue(&state.db).await?;
-    let venues: Vec<Value> = cat
-        .venues
-        .iter()
-        .filter_map(|v| {
-            let b = cat.bases.iter().find(|b| b.id == v.base_id)?;
-            Some(json!({ "id": v.id.to_string(), "name": format!("{} · {}（{} 座）", b.name, v.name, v.seats) }))
-        })
-        .collect();
-    Ok(json!({
-        "courses": cat.courses.iter().map(|c| json!({ "id": c.id.to_string(), "name": format!("{}（{}，{} 学时）", c.title, c.skill_area, c.hours) })).collect::<Vec<_>>(),
-        "venues": venues,
-        "instructors": cat.instructors.iter().map(|i| json!({ "id": i.id.to_string(), "name": i.name })).collect::<Vec<_>>(),
-    }))
+    Ok(setup_view::session_choices(&cat, &state.i18n, ctx.lang))
 }
 
 async fn index_with(
@@ -107,7 +95,7 @@ async fn index_with(
         "upcoming": upcoming, "past": past.into_iter().rev().take(50).collect::<Vec<_>>(),
         "proposals": proposal_view::with_explanations(&state.i18n, ctx.lang, proposal_view::proposals(&state.db).await?)?,
         "without_proposal": proposal_view::unproposed(&state.i18n, ctx.lang, &proposal_view::without_proposal(&state.db).await?),
-        "choices": choices(state).await?, "form": form, "errors": errors,
+        "choices": choices(state, ctx).await?, "form": form, "errors": errors,
     });
     Ok(render(state, ctx, "training/index.html", vars)?
         .with_status(status)
@@ -186,7 +174,7 @@ async fn setup_with(state: &AppState, ctx: &PortalCtx, forms: SetupForms, status
     let cat = setup::catalogue(&state.db).await?;
     let schools = crate::admissions::programmes::list_schools(&state.db).await?;
     let vars = json!({
-        "cat": cat, "schools": schools, "skills": setup::SKILL_AREAS,
+        "cat": setup_view::setup_lists(&cat, &state.i18n, ctx.lang), "schools": schools, "skills": setup::SKILL_AREAS,
         "base": forms.base, "course": forms.course, "instructor": forms.instructor, "blackout": forms.blackout,
         "errors": if forms.errors.is_null() { json!({}) } else { forms.errors },
     });
@@ -346,7 +334,7 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
     let vars = json!({
         "s": card, "session": session, "rows": rows, "notice": notice, "grid": grid,
         "can_attend": session.starts_on <= crate::clock::today(),
-        "choices": choices(state).await?,
+        "choices": choices(state, ctx).await?,
     });
     Ok(render(state, ctx, "training/roster.html", vars)?
         .with_status(status)

@@ -25,6 +25,7 @@ mod mentor;
 mod offers;
 mod outbox;
 mod placements;
+mod portal_pages;
 mod reporting;
 mod reporting_windows;
 mod roster;

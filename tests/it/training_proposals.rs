@@ -332,7 +332,7 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
     assert!(
         en["without_proposal"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("No instructor teaches “农机维修”")),
+            .is_some_and(|m| m.starts_with("No instructor teaches '农机维修'")),
         "{en}"
     );
     // Dismissed: not proposed straight back, and said so; staff can ask again.
