@@ -308,7 +308,18 @@ pub struct Notice {
     done: Option<String>,
 }
 
-async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, status: StatusCode) -> PageResult {
+/// The roster page's form fields (capacity and move), each shown with its own error.
+const ROSTER_FIELDS: &[&str] = &["capacity", "venue_id", "instructor_id", "starts_on", "ends_on"];
+
+/// What a roster page shows besides the session: a notice on top, field errors next to their
+/// field, and the move form as typed.
+struct RosterExtras {
+    notice: Value,
+    errors: Value,
+    typed: Option<SessionForm>,
+}
+
+async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, extras: RosterExtras, status: StatusCode) -> PageResult {
     let card = registrations::session_cards(&state.db, false, Some(&[id]))
         .await?
         .into_iter()
@@ -331,8 +342,17 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
             json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 }, "att": att })
         })
         .collect();
+    // The move form shows what was typed when it came back with an error.
+    let typed = extras.typed.unwrap_or_else(|| SessionForm {
+        venue_id: session.venue_id.to_string(),
+        instructor_id: session.instructor_id.to_string(),
+        starts_on: session.starts_on.to_string(),
+        ends_on: session.ends_on.to_string(),
+        ..Default::default()
+    });
     let vars = json!({
-        "s": card, "session": session, "rows": rows, "notice": notice, "grid": grid,
+        "s": card, "session": session, "rows": rows, "notice": extras.notice, "errors": extras.errors,
+        "typed": typed, "grid": grid,
         "can_attend": session.starts_on <= crate::clock::today(),
         "choices": choices(state, ctx).await?,
     });
@@ -355,7 +375,12 @@ pub async fn roster(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>
         }
         _ => Value::Null,
     };
-    roster_with(&state, &ctx, id.0, notice, StatusCode::OK).await
+    let extras = RosterExtras {
+        notice,
+        errors: no_errors(ROSTER_FIELDS),
+        typed: None,
+    };
+    roster_with(&state, &ctx, id.0, extras, StatusCode::OK).await
 }
 
 pub(super) async fn after(
@@ -365,11 +390,31 @@ pub(super) async fn after(
     r: Result<(), AppError>,
     done: &str,
 ) -> PageResult {
+    after_typed(state, ctx, id, r, done, None).await
+}
+
+/// Like [`after`], keeping the move form as typed when it comes back with an error.
+async fn after_typed(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    r: Result<(), AppError>,
+    done: &str,
+    typed: Option<SessionForm>,
+) -> PageResult {
     match r {
         Ok(()) => Ok(redirect(&format!("/training/sessions/{id}?done={done}"))),
         Err(e) if is_form_error(&e) => {
-            let notice = json!({ "kind": "error", "text": error_text(state, ctx.lang, &e) });
-            roster_with(state, ctx, id, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            // Field errors stand next to their field; only the rest is a notice on top.
+            let errors = form_errors(state, ctx.lang, ROSTER_FIELDS, &e);
+            let general = errors["_form"].as_str().unwrap_or_default();
+            let notice = if general.is_empty() {
+                Value::Null
+            } else {
+                json!({ "kind": "error", "text": general })
+            };
+            let extras = RosterExtras { notice, errors, typed };
+            roster_with(state, ctx, id, extras, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e),
     }
@@ -428,7 +473,7 @@ pub async fn move_session(
         .map(|_| ()),
         _ => Err(AppError::Invalid(e)),
     };
-    after(&state, &ctx, id.0, r, "moved").await
+    after_typed(&state, &ctx, id.0, r, "moved", Some(form.0)).await
 }
 
 #[handler]

@@ -404,6 +404,27 @@ async fn training_and_farmer_pages_in_english_show_no_chinese_outside_data_value
             problems.push(format!("POST {p}: …{bad}…"));
         }
     }
+    // The account pages and the administrator's pages for accounts.
+    let mut admin = app.browser_as(Role::Admin).await;
+    english(&mut admin).await;
+    let someone = app.user("someone@test.cn", Role::Mentor).await;
+    for p in [
+        "/account/password".to_string(),
+        "/account/tokens".to_string(),
+        "/admin/users".to_string(),
+        "/admin/users/new".to_string(),
+        format!("/admin/users/{someone}"),
+    ] {
+        let r = admin.get(&p).await;
+        assert_eq!(r.status, StatusCode::OK, "{p}");
+        for bad in not_english(&r.body, &c.data) {
+            problems.push(format!("{p}: …{bad}…"));
+        }
+    }
+    let r = admin.post("/account/tokens", &[("name", "")]).await;
+    for bad in not_english(&r.body, &c.data) {
+        problems.push(format!("POST /account/tokens: …{bad}…"));
+    }
     assert!(problems.is_empty(), "not English:\n{}", problems.join("\n"));
 }
 
@@ -545,4 +566,54 @@ async fn training_pages_list_everything_in_the_same_order_on_every_load() {
             assert_eq!(once, again, "{p} changed between two loads");
         }
     }
+}
+
+/// The HTML from the control with `id` to the next label: where its error must stand.
+fn after_control<'a>(body: &'a str, id: &str) -> &'a str {
+    let from = body.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}: {body}"));
+    let rest = &body[from..];
+    let to = rest[1..].find("<label").map_or(rest.len(), |i| i + 1);
+    &rest[..to]
+}
+
+#[tokio::test]
+async fn a_wrong_capacity_or_move_shows_its_error_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let mut clerk = app.browser_as(Role::Admissions).await;
+    clerk.get(&format!("/training/sessions/{}", c.open)).await;
+    let r = clerk
+        .post(&format!("/training/sessions/{}/capacity", c.open), &[("capacity", "2")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let next_to = after_control(&r.body, "capacity");
+    assert!(
+        next_to.contains("class=\"field-error\"") && next_to.contains("aria-invalid=\"true\""),
+        "{next_to}"
+    );
+    let from = in_days(20).to_string();
+    let to = in_days(19).to_string();
+    let session = entity::training_session::Entity::find_by_id(c.open)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("session");
+    let r = clerk
+        .post(
+            &format!("/training/sessions/{}/move", c.open),
+            &[
+                ("venue_id", session.venue_id.to_string().as_str()),
+                ("instructor_id", session.instructor_id.to_string().as_str()),
+                ("starts_on", from.as_str()),
+                ("ends_on", to.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let next_to = after_control(&r.body, "move_to");
+    assert!(next_to.contains("class=\"field-error\""), "{next_to}");
+    assert!(
+        next_to.contains(&format!("value=\"{to}\"")),
+        "what was typed stays: {next_to}"
+    );
 }
