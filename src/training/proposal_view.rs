@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::proposals;
-use super::setup_view::Words;
 use super::propose::{Outcome, PassedOver, Reason};
+use super::setup_view::Words;
 use crate::error::AppError;
 use crate::i18n::{Catalogues, Lang, Msg};
 

@@ -113,7 +113,11 @@ pub fn setup_lists(cat: &Catalogue, i18n: &Catalogues, lang: Lang) -> Value {
                 .filter(|v| v.base_id == b.id)
                 .map(|v| {
                     let seats = v.seats.to_string();
-                    i18n.render(lang, "training.venue_seats", [("venue", v.name.as_str()), ("seats", &seats)])
+                    i18n.render(
+                        lang,
+                        "training.venue_seats",
+                        [("venue", v.name.as_str()), ("seats", &seats)],
+                    )
                 })
                 .collect();
             BaseRow {
@@ -159,7 +163,11 @@ pub fn session_choices(cat: &Catalogue, i18n: &Catalogues, lang: Lang) -> Value 
             let name = i18n.render(
                 lang,
                 "training.course_choice",
-                [("title", c.title.as_str()), ("skill", c.skill_area.as_str()), ("hours", &hours)],
+                [
+                    ("title", c.title.as_str()),
+                    ("skill", c.skill_area.as_str()),
+                    ("hours", &hours),
+                ],
             );
             json!({ "id": c.id.to_string(), "name": name })
         })
@@ -177,8 +185,11 @@ mod tests {
     use super::*;
 
     fn words(lang: Lang) -> Words {
-        let i18n = Catalogues::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/i18n")))
-            .expect("catalogues");
+        let i18n = Catalogues::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates/i18n"
+        )))
+        .expect("catalogues");
         Words::new(&i18n, lang)
     }
 

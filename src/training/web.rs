@@ -319,7 +319,13 @@ struct RosterExtras {
     typed: Option<SessionForm>,
 }
 
-async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, extras: RosterExtras, status: StatusCode) -> PageResult {
+async fn roster_with(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    extras: RosterExtras,
+    status: StatusCode,
+) -> PageResult {
     let card = registrations::session_cards(&state.db, false, Some(&[id]))
         .await?
         .into_iter()

@@ -94,9 +94,15 @@ async fn county(app: &TestApp) -> County {
     let open = session(app, &w, 14, 3).await;
     let past = session(app, &w, 20, 5).await;
     for (n, s) in [(1, open), (2, open), (3, open), (4, open), (5, past)] {
-        registrations::register(&app.state.db, limits, s, farmer(n).parse().expect("farmer"), &format!("10.2.0.{n}"))
-            .await
-            .expect("register");
+        registrations::register(
+            &app.state.db,
+            limits,
+            s,
+            farmer(n).parse().expect("farmer"),
+            &format!("10.2.0.{n}"),
+        )
+        .await
+        .expect("register");
     }
     set_dates(app, past, -3, -2).await;
     let certified = entity::registration::Entity::find()
@@ -109,7 +115,8 @@ async fn county(app: &TestApp) -> County {
         .id;
     let token = app.token(Role::Admissions).await;
     for d in [-3, -2] {
-        let body = json!({ "day": in_days(d).to_string(), "attendance": [{ "registration_id": certified, "present": true }]});
+        let body =
+            json!({ "day": in_days(d).to_string(), "attendance": [{ "registration_id": certified, "present": true }]});
         assert_eq!(record(app, &token, past, body).await.status, StatusCode::OK);
     }
     vocpath::training::certificates::issue(&app.state.db, &actor, past)
@@ -313,10 +320,7 @@ async fn signing_in_comes_back_to_the_page_with_its_query() {
     let mut b = Browser::new(&app);
     let r = b.get("/training/farmers?phone=13900000001").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        r.location(),
-        "/login?next=%2Ftraining%2Ffarmers%3Fphone%3D13900000001"
-    );
+    assert_eq!(r.location(), "/login?next=%2Ftraining%2Ffarmers%3Fphone%3D13900000001");
     app.user("clerk@test.cn", Role::Admissions).await;
     b.get(r.location()).await;
     let r = b
@@ -378,9 +382,7 @@ async fn training_and_farmer_pages_in_english_show_no_chinese_outside_data_value
     let bad_form = phone
         .post(&format!("/train/sessions/{}", c.open), &[("name", ""), ("phone", "12")])
         .await;
-    let interest = phone
-        .post("/train/interest", &[("course_id", ""), ("name", "")])
-        .await;
+    let interest = phone.post("/train/interest", &[("course_id", ""), ("name", "")]).await;
     for (p, body) in [
         ("registered", done.body),
         ("checked", check.body),
@@ -436,7 +438,12 @@ async fn skills_opening_days_and_venues_read_as_text_in_both_languages() {
     let mut clerk = app.browser_as(Role::Admissions).await;
     let zh = clerk.get("/training/setup").await;
     assert_eq!(zh.status, StatusCode::OK);
-    for shown in ["设施蔬菜、食用菌栽培", "周一至周六", "每天", "实训车间 30 座、烹饪教室 24 座"] {
+    for shown in [
+        "设施蔬菜、食用菌栽培",
+        "周一至周六",
+        "每天",
+        "实训车间 30 座、烹饪教室 24 座",
+    ] {
         assert!(zh.body.contains(shown), "{shown} missing: {}", zh.body);
     }
     for raw in ["[\"", "123456", "1234567", "、<", "、 <", "、\n"] {
@@ -444,7 +451,12 @@ async fn skills_opening_days_and_venues_read_as_text_in_both_languages() {
     }
     english(&mut clerk).await;
     let en = clerk.get("/training/setup").await;
-    for shown in ["设施蔬菜, 食用菌栽培", "Mon–Sat", "Every day", "实训车间 30 seats, 烹饪教室 24 seats"] {
+    for shown in [
+        "设施蔬菜, 食用菌栽培",
+        "Mon–Sat",
+        "Every day",
+        "实训车间 30 seats, 烹饪教室 24 seats",
+    ] {
         assert!(en.body.contains(shown), "{shown} missing: {}", en.body);
     }
     for raw in ["[\"", "123456", "1234567", "、"] {
@@ -454,7 +466,10 @@ async fn skills_opening_days_and_venues_read_as_text_in_both_languages() {
 
 /// The tables of `body`, each as its HTML.
 fn tables(body: &str) -> Vec<&str> {
-    body.split("<table").skip(1).filter_map(|t| t.split("</table>").next()).collect()
+    body.split("<table")
+        .skip(1)
+        .filter_map(|t| t.split("</table>").next())
+        .collect()
 }
 
 #[tokio::test]
@@ -474,10 +489,19 @@ async fn training_tables_have_header_rows_right_aligned_figures_and_no_raw_codes
                 );
             }
             let between = r.body.split("<main>").nth(1).unwrap_or_default();
-            for raw in [">#", "#1<", ">true<", ">false<", "waitlisted<", "confirmed<", ">proposed<"] {
+            for raw in [
+                ">#",
+                "#1<",
+                ">true<",
+                ">false<",
+                "waitlisted<",
+                "confirmed<",
+                ">proposed<",
+            ] {
                 assert!(!between.contains(raw), "{p} shows {raw} raw");
             }
-            let tables_outside_scroll = between.matches("<table").count() - between.matches("<div class=\"scroll\"><table").count();
+            let tables_outside_scroll =
+                between.matches("<table").count() - between.matches("<div class=\"scroll\"><table").count();
             assert_eq!(tables_outside_scroll, 0, "{p}: a wide table must scroll inside its box");
         }
     }
@@ -494,7 +518,10 @@ fn unlabelled(body: &str) -> Vec<String> {
     for tag in ["<input", "<select", "<textarea"] {
         for (i, _) in body.match_indices(tag) {
             let el = &body[i..body[i..].find('>').map_or(body.len(), |e| i + e)];
-            if ["type=\"hidden\"", "type=\"submit\"", "aria-label="].iter().any(|a| el.contains(a)) {
+            if ["type=\"hidden\"", "type=\"submit\"", "aria-label="]
+                .iter()
+                .any(|a| el.contains(a))
+            {
                 continue;
             }
             let labelled_by_for = el
@@ -503,7 +530,9 @@ fn unlabelled(body: &str) -> Vec<String> {
                 .and_then(|s| s.split('"').next())
                 .is_some_and(|id| body.contains(&format!("for=\"{id}\"")));
             let before = &body[..i];
-            let wrapped = before.rfind("<label").is_some_and(|l| before.rfind("</label>").is_none_or(|c| c < l));
+            let wrapped = before
+                .rfind("<label")
+                .is_some_and(|l| before.rfind("</label>").is_none_or(|c| c < l));
             if !labelled_by_for && !wrapped {
                 out.push(el.to_string());
             }
@@ -550,7 +579,11 @@ async fn the_sign_in_page_says_what_the_portal_is_for_and_shows_farmers_the_way(
     for shown in ["href=\"/train\"", "vocational", "Sign in"] {
         assert!(en.body.contains(shown), "{shown} missing: {}", en.body);
     }
-    assert!(not_english(&en.body, &[]).is_empty(), "{:?}", not_english(&en.body, &[]));
+    assert!(
+        not_english(&en.body, &[]).is_empty(),
+        "{:?}",
+        not_english(&en.body, &[])
+    );
 }
 
 #[tokio::test]
@@ -571,7 +604,9 @@ async fn training_pages_list_everything_in_the_same_order_on_every_load() {
 
 /// The HTML from the control with `id` to the next label: where its error must stand.
 fn after_control<'a>(body: &'a str, id: &str) -> &'a str {
-    let from = body.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}: {body}"));
+    let from = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}: {body}"));
     let rest = &body[from..];
     let to = rest[1..].find("<label").map_or(rest.len(), |i| i + 1);
     &rest[..to]
@@ -677,7 +712,10 @@ async fn the_certificate_prints_on_one_a4_page_in_both_languages() {
                 .run(routes)
                 .await
         });
-        let url = format!("http://127.0.0.1:{port}/training/registrations/{}/certificate", c.certified);
+        let url = format!(
+            "http://127.0.0.1:{port}/training/registrations/{}/certificate",
+            c.certified
+        );
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 break;
