@@ -565,6 +565,16 @@ mod tests {
     }
 
     #[test]
+    fn a_page_and_its_query_become_one_query_value() {
+        assert_eq!(
+            encode_query_value("/train?town=米河镇&page=2"),
+            "%2Ftrain%3Ftown%3D%E7%B1%B3%E6%B2%B3%E9%95%87%26page%3D2"
+        );
+        assert_eq!(encode_query_value("/a%2Fb?x=1+2"), "%2Fa%252Fb%3Fx%3D1%2B2");
+        assert_eq!(encode_query_value("safe-._~"), "safe-._~");
+    }
+
+    #[test]
     fn csrf_tokens_depend_on_cookie_and_key() {
         let a = csrf_token_for(b"0123456789abcdef0123456789abcdef", "cookie-a");
         assert_ne!(a, csrf_token_for(b"0123456789abcdef0123456789abcdef", "cookie-b"));
