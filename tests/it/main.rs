@@ -27,6 +27,7 @@ mod offers;
 mod outbox;
 mod placements;
 mod portal;
+mod portal_pages;
 mod reporting;
 mod reporting_windows;
 mod roster;
