@@ -273,14 +273,23 @@ async fn report(demo: &Demo<'_>, schools: &Schools, k: usize) -> Result<(usize, 
 /// takes its students in; one no-show at the first school is brought back, one student drops out.
 pub async fn reporting(demo: &Demo<'_>, schools: &Schools) -> Result<String, String> {
     let (db, actor, c) = (demo.db(), &demo.actor, demo.cal);
-    let mut declined = 0;
-    for p in offers(demo, schools, 0).await?.iter().filter(|p| p.id % 40 == 0) {
-        on(db, c.term_at(-10 + declined % 5, 14), async {
-            ft::decline(db, actor, p.id, "chose_work", None).await.map_err(fail)
+    let declining: Vec<i32> = offers(demo, schools, 0)
+        .await?
+        .iter()
+        .filter(|p| p.id % 40 == 0)
+        .map(|p| p.id)
+        .collect();
+    // Over the five days from T−10, a few each day.
+    for (day, ids) in declining.chunks(declining.len().div_ceil(5).max(1)).enumerate() {
+        on(db, c.term_at(-10 + day as i64, 14), async {
+            for id in ids {
+                ft::decline(db, actor, *id, "chose_work", None).await.map_err(fail)?;
+            }
+            Ok(())
         })
         .await?;
-        declined += 1;
     }
+    let declined = declining.len();
     let (reported, no_shows) = report(demo, schools, 0).await?;
     let (mut others, mut others_missing) = (0, 0);
     for k in 1..schools.ids.len() {

@@ -125,42 +125,98 @@ pub async fn dropout(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), String
     follow_up(demo, p.student_id, c.day(44), village).await
 }
 
-/// What the people following up a line say (who, their name, how, the outcome, the next step).
-const EFFORTS: [[&str; 5]; 5] = [
+/// Three ways a line's follow-ups go, step by step (who, their name, how, the outcome, the next
+/// step); the last step repeats while the effort goes on.
+const THREADS: [[[&str; 5]; 4]; 3] = [
     [
-        "town_official",
-        "镇教办 李主任",
-        "phone",
-        "家长说孩子在家帮忙，愿意了解补录",
-        "告知补录时间",
+        [
+            "school_staff",
+            "班主任 陈老师",
+            "phone",
+            "电话联系家长，家长担心学费和生活费",
+            "安排家访",
+        ],
+        [
+            "school_staff",
+            "班主任 陈老师",
+            "home_visit",
+            "家访，讲解免学费和助学金政策，家长表示考虑",
+            "两周后再联系",
+        ],
+        [
+            "town_official",
+            "镇教办 李主任",
+            "phone",
+            "家长仍在犹豫，想让孩子先打工挣钱",
+            "请村委一起做工作",
+        ],
+        [
+            "town_official",
+            "村委 王书记",
+            "through_village",
+            "村委上门，家长同意春季学期前再谈入学",
+            "春季学期前再联系",
+        ],
     ],
     [
-        "school_staff",
-        "招生办 刘老师",
-        "phone",
-        "学生想学汽修，已推荐有空位的专业",
-        "带学生参观学校",
+        [
+            "town_official",
+            "村委 王书记",
+            "through_village",
+            "孩子在郑州亲戚家打零工，已联系家长",
+            "等家长回电",
+        ],
+        [
+            "school_staff",
+            "招生办 刘老师",
+            "phone",
+            "与孩子通电话，介绍汽修、烹饪等专业",
+            "寄送专业介绍",
+        ],
+        [
+            "school_staff",
+            "招生办 刘老师",
+            "phone",
+            "孩子对汽修有兴趣，担心跟不上课程",
+            "安排到校参观",
+        ],
+        [
+            "town_official",
+            "镇教办 李主任",
+            "phone",
+            "家长说孩子年底回家，回来后一起到学校看看",
+            "年底回家后家访",
+        ],
     ],
     [
-        "town_official",
-        "村委 王书记",
-        "through_village",
-        "孩子在郑州亲戚家打零工，已联系家长",
-        "等家长回电",
-    ],
-    [
-        "school_staff",
-        "班主任 陈老师",
-        "home_visit",
-        "家访：家长担心费用，讲解了资助政策",
-        "一周后电话回访",
-    ],
-    [
-        "other",
-        "驻村第一书记 张书记",
-        "home_visit",
-        "孩子身体原因暂缓入学，等复查结果",
-        "月底再联系",
+        [
+            "other",
+            "驻村第一书记 张书记",
+            "home_visit",
+            "孩子身体原因暂缓入学，等复查结果",
+            "复查后再联系",
+        ],
+        [
+            "other",
+            "驻村第一书记 张书记",
+            "phone",
+            "复查结果良好，医生建议再休养一段时间",
+            "月底再联系",
+        ],
+        [
+            "school_staff",
+            "班主任 陈老师",
+            "phone",
+            "家长希望下学期入学，已说明插班办法",
+            "下学期开学前联系",
+        ],
+        [
+            "other",
+            "驻村第一书记 张书记",
+            "phone",
+            "孩子身体恢复中，家长仍同意下学期入学",
+            "保持联系",
+        ],
     ],
 ];
 
@@ -203,8 +259,9 @@ pub async fn follow_ups(demo: &mut Demo<'_>) -> Result<String, String> {
         let days = follow_up_days(&mut demo.rng, opened, demo.cal.today);
         let due = crate::admissions::ledger::follow_up_due(days.last().copied().unwrap_or(opened));
         slipped += usize::from(due <= demo.cal.today);
-        for day in days {
-            let [who, who_name, how, outcome, next] = EFFORTS[demo.rng.random_range(0..EFFORTS.len())];
+        let thread = &THREADS[line.id as usize % THREADS.len()];
+        for (k, day) in days.into_iter().enumerate() {
+            let [who, who_name, how, outcome, next] = thread[k.min(thread.len() - 1)];
             rows.push(entity::ledger_follow_up::ActiveModel {
                 ledger_entry_id: Set(line.id),
                 followed_on: Set(day),
