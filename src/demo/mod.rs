@@ -9,8 +9,11 @@
 //!
 //! The demo is built relative to the real today (`clock::today()`, the day the pages use for
 //! "overdue", "due" and "this month"), in the calendar of this year's intake. The autumn term
-//! started on 1 September, or 96 days ago if that is later (a demo run before December still has
-//! a term behind it); every other date is counted from that first day of term, *T*:
+//! started on 1 September, or 60 days ago if that is later (a demo run in September or October
+//! still has a term behind it); every other date is counted from that first day of term, *T*.
+//! The story reads most naturally from November to December; run earlier in the year its dates
+//! keep their order and spacing but fall in other months (the intake year is always this year, as
+//! on every page).
 //!
 //! - T−120: the admissions office (招生办 刘老师, `zhaosheng@`) and the bureau's viewer get their
 //!   accounts; T−110: the schools publish this year's programmes.
@@ -76,6 +79,10 @@ fn db_fail(e: sea_orm::DbErr) -> String {
     format!("demo: {e}")
 }
 
+/// The fewest days of term the story needs behind it: the dropout's follow-up on T+44 and mentees
+/// gone quiet for more than 30 days since the assignment.
+const MIN_DAYS_OF_TERM: i64 = 60;
+
 /// The story's calendar (see the module documentation).
 #[derive(Clone, Copy, Debug)]
 pub struct Calendar {
@@ -93,7 +100,7 @@ impl Calendar {
     pub fn new(today: NaiveDate) -> Calendar {
         let year = today.year();
         let september = NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
-        let term = september.min(today - Duration::days(96));
+        let term = september.min(today - Duration::days(MIN_DAYS_OF_TERM));
         // The newest cohort's 6-month follow-up falls due in 20 days.
         let newest = today.checked_sub_months(Months::new(6)).unwrap_or(today) + Duration::days(20);
         let back = |m: u32| newest.checked_sub_months(Months::new(m)).unwrap_or(newest);
@@ -197,4 +204,36 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         c.day(-50)
     ));
     Ok(Report { lines })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn in_december_the_term_started_on_the_first_of_september() {
+        let c = Calendar::new(d(2026, 12, 6));
+        assert_eq!(c.term, d(2026, 9, 1));
+        assert_eq!(c.day(-50), d(2026, 7, 13));
+        assert_eq!(c.graduated, [d(2026, 6, 26), d(2025, 6, 26), d(2024, 6, 26)]);
+        assert_eq!(c.cohort_year(0), 2023);
+    }
+
+    #[test]
+    fn on_any_day_the_story_has_a_term_behind_it_and_a_follow_up_wave_due() {
+        let mut today = d(2026, 1, 1);
+        while today < d(2028, 1, 1) {
+            let c = Calendar::new(today);
+            assert!(c.day(MIN_DAYS_OF_TERM) <= today, "{today}");
+            let first_wave = c.graduated[0] + Months::new(6);
+            let window = Duration::days(crate::student::timeline::WAVE_WINDOW_DAYS);
+            assert!(first_wave - window < today && today < first_wave, "{today}");
+            assert!((0..3).all(|k| c.cohort_year(k) < c.year), "{today}");
+            today += Duration::days(1);
+        }
+    }
 }
