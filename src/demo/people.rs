@@ -18,6 +18,8 @@ pub const TOWNS: [&str; 8] = [
     "孝义街道",
     "紫荆路街道",
 ];
+/// Village names found in every town.
+pub const VILLAGES: [&str; 6] = ["新庄村", "北岭村", "东沟村", "南河村", "西坡村", "柏树村"];
 const SURNAMES: [char; 16] = [
     '王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭',
 ];
@@ -115,11 +117,11 @@ fn line(cal: &Calendar, rng: &mut StdRng, i: usize, total: usize) -> String {
     .iter()
     .collect();
     format!(
-        "{},,{},41018{household:011},{},{town},{}村,13{:09},巩义市第{}初级中学,{grad_year},{},{status},{},{}\n",
+        "{},,{},41018{household:011},{},{town},{},13{:09},巩义市第{}初级中学,{grad_year},{},{status},{},{}\n",
         name(rng),
         national_id(birth, i),
         head,
-        ["新庄", "北岭", "东沟", "南河", "西坡", "柏树"][household % 6],
+        VILLAGES[household % VILLAGES.len()],
         rng.random_range(0..1_000_000_000u32),
         1 + i % 9,
         rng.random_range(280..620),

@@ -8,7 +8,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::people::{TOWNS, name};
+use super::people::{TOWNS, VILLAGES, name};
 use super::retime::on;
 use super::{Demo, db_fail, fail};
 use crate::training::setup::{self, BaseForm, CourseForm, InstructorForm};
@@ -184,9 +184,9 @@ async fn register(demo: &mut Demo<'_>, session: i32, k: usize, n: usize) -> Resu
     for r in 0..n {
         let form = crate::training::registrations::RegistrationForm {
             name: name(&mut demo.rng),
-            phone: format!("15{k}{r:08}"),
+            phone: format!("15{k}{r:02}{:06}", demo.rng.random_range(0..1_000_000)),
             town: TOWNS[demo.rng.random_range(0..TOWNS.len())].into(),
-            village: "新庄村".into(),
+            village: VILLAGES[demo.rng.random_range(0..VILLAGES.len())].into(),
             ..Default::default()
         };
         crate::training::registrations::register(
