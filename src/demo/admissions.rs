@@ -124,12 +124,7 @@ async fn preferences(demo: &mut Demo<'_>, programme_ids: &[i32]) -> Result<(), S
             });
         }
     }
-    for chunk in prefs.chunks(1000) {
-        entity::preference::Entity::insert_many(chunk.to_vec())
-            .exec(demo.db())
-            .await
-            .map_err(db_fail)?;
-    }
+    super::insert_all(demo.db(), prefs).await?;
     Ok(())
 }
 

@@ -124,12 +124,7 @@ pub async fn archives(demo: &mut Demo<'_>) -> Result<String, String> {
             archive.push(row);
         }
     }
-    for chunk in archive.chunks(400) {
-        entity::archive_entry::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .map_err(db_fail)?;
-    }
+    super::insert_all(db, archive).await?;
     crate::student::students::refresh_all_statuses(db, demo.cal.today)
         .await
         .map_err(fail)?;

@@ -2,12 +2,11 @@
 //! the town is following up, and a history of follow-ups on every other open line since it opened
 //! (most within their 14 days, a few slipped) — so `/ledger` reads as a bureau doing its job.
 
-use chrono::{Duration, NaiveDate};
-use rand::Rng;
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::retime::on;
-use super::{Demo, db_fail, fail};
+use super::{Demo, Rhythm, db_fail, fail};
 use crate::admissions::follow_through as ft;
 use crate::admissions::ledger_follow_ups::{FollowUpRaw, record};
 
@@ -220,22 +219,14 @@ const THREADS: [[[&str; 5]; 4]; 3] = [
     ],
 ];
 
-/// The follow-up days of a line opened on `opened`: the first within ten days, then every 10–16
-/// days up to yesterday; on one line in seven the effort stopped a few weeks ago (overdue now).
-fn follow_up_days(rng: &mut rand::rngs::StdRng, opened: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
-    let stop = if rng.random_bool(0.15) {
-        today - Duration::days(rng.random_range(16..40))
-    } else {
-        today - Duration::days(1)
-    };
-    let mut days = Vec::new();
-    let mut d = opened + Duration::days(rng.random_range(3..10));
-    while d <= stop {
-        days.push(d);
-        d += Duration::days(rng.random_range(10..16));
-    }
-    days
-}
+/// The follow-ups of a line: the first within ten days of its opening, then every 10–16 days up to
+/// yesterday; on one line in seven the effort stopped a few weeks ago (overdue now).
+const FOLLOW_UPS: Rhythm = Rhythm {
+    first: 3..10,
+    every: 10..16,
+    lapse: 0.15,
+    quiet: 16..40,
+};
 
 /// A history of follow-ups on every open line that has none yet, written as the clerks typed them
 /// in on the evening of each day; each line's next due day follows its newest follow-up.
@@ -256,7 +247,7 @@ pub async fn follow_ups(demo: &mut Demo<'_>) -> Result<String, String> {
     let (mut rows, mut slipped) = (Vec::new(), 0);
     for line in lines.iter().filter(|l| !followed.contains(&l.id)) {
         let opened = line.opened_at.with_timezone(&crate::clock::china()).date_naive();
-        let days = follow_up_days(&mut demo.rng, opened, demo.cal.today);
+        let days = FOLLOW_UPS.days(&mut demo.rng, opened, demo.cal.today);
         let due = crate::admissions::ledger::follow_up_due(days.last().copied().unwrap_or(opened));
         slipped += usize::from(due <= demo.cal.today);
         let thread = &THREADS[line.id as usize % THREADS.len()];
@@ -286,12 +277,7 @@ pub async fn follow_ups(demo: &mut Demo<'_>) -> Result<String, String> {
             .map_err(db_fail)?;
     }
     let written = rows.len();
-    for chunk in rows.chunks(500) {
-        entity::ledger_follow_up::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .map_err(db_fail)?;
-    }
+    super::insert_all(db, rows).await?;
     Ok(format!(
         "ledger: {} open lines with {written} follow-ups since they opened, {slipped} overdue for the next one",
         lines.len()

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use entity::enums::Role;
 use rand::Rng;
 use sea_orm::sea_query::Expr;
@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::admissions::{PROGRAMMES, Schools};
 use super::people::{TOWNS, name};
 use super::retime::on;
-use super::{DEMO_PASSWORD, Demo, db_fail, fail};
+use super::{DEMO_PASSWORD, Demo, Rhythm, db_fail, fail};
 use crate::audit::Actor;
 use crate::auth::user::{NewUser, create_user};
 use crate::student::students::new_entry;
@@ -96,22 +96,15 @@ pub async fn assign(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, St
     ))
 }
 
-/// The days a mentor saw a mentee assigned on `assigned`: a first call before term, then every
-/// 16–28 days up to yesterday; one pair in twenty went quiet more than 30 days ago.
-fn contact_days(rng: &mut rand::rngs::StdRng, assigned: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
-    let stop = if rng.random_bool(0.05) {
-        today - Duration::days(rng.random_range(31..50))
-    } else {
-        today - Duration::days(1)
-    };
-    let mut days = Vec::new();
-    let mut d = assigned + Duration::days(rng.random_range(2..12));
-    while d <= stop {
-        days.push(d);
-        d += Duration::days(rng.random_range(16..29));
-    }
-    days
-}
+/// A mentor's contacts with a mentee: a first call within twelve days of the assignment (before
+/// term), then every 16–28 days up to yesterday; one pair in twenty went quiet more than 30 days
+/// ago.
+const CONTACTS: Rhythm = Rhythm {
+    first: 2..12,
+    every: 16..29,
+    lapse: 0.05,
+    quiet: 31..50,
+};
 
 /// How and what a help session was about: before term, at school, or bringing back a student who
 /// is not there.
@@ -170,7 +163,7 @@ pub async fn help_sessions(demo: &mut Demo<'_>) -> Result<String, String> {
     let mut last: BTreeMap<NaiveDate, Vec<i32>> = BTreeMap::new();
     for a in &assignments {
         let assigned = a.assigned_at.with_timezone(&crate::clock::china()).date_naive();
-        let days = contact_days(&mut demo.rng, assigned, demo.cal.today);
+        let days = CONTACTS.days(&mut demo.rng, assigned, demo.cal.today);
         let mentor = mentors.get(&a.mentor_id).cloned();
         let by = Actor {
             user_id: Some(a.mentor_id),
@@ -197,12 +190,7 @@ pub async fn help_sessions(demo: &mut Demo<'_>) -> Result<String, String> {
         }
     }
     let sessions = entries.len();
-    for chunk in entries.chunks(400) {
-        entity::archive_entry::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .map_err(db_fail)?;
-    }
+    super::insert_all(db, entries).await?;
     for (day, ids) in last {
         for chunk in ids.chunks(500) {
             entity::mentor_assignment::Entity::update_many()

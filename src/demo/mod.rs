@@ -20,16 +20,18 @@
 //! - T−80: the register of junior-high graduates is imported; T−62: students confirm three choices;
 //!   T−58/T−56: the rules are drafted and published; T−50: a dry run in the morning, committed in
 //!   the afternoon: offers in every archive, the unplaced on the ledger.
-//! - T−30 to T+10: a dozen ledger lines crossed off (working, moved away, late senior high).
+//! - T−30 to T+3: a dozen ledger lines crossed off (working, moved away, late senior high).
 //! - T−30: mentors' profiles; T−14: the mentor proposal confirmed (three mentors per placed
-//!   student), accepted within two days; T−10: a few offers declined.
+//!   student), accepted within two days; T−10 to T−6: a few offers declined.
 //! - T to T+2: students report at all three schools; T+5: reporting closes, the rest become
 //!   no-shows and their mentors are told. At the first school one no-show is called on T+6, visited
 //!   at home on T+9 and placed again and reported on T+12 (the line closes, brought back).
-//! - T+30: one student drops out; the town follows up. Every open ledger line has a history of
-//!   follow-ups since it opened; most are within their 14 days, a few have slipped.
-//! - From T+1 to yesterday: help sessions, each mentor seeing each mentee every three to four weeks;
-//!   a few mentor–student pairs have gone quiet for more than 30 days (overdue contacts).
+//! - T+30: one student drops out; the town follows up on T+44. Every other open ledger line has a
+//!   history of follow-ups since it opened, one thread of effort per line (money worries, work
+//!   away, illness); most are within their 14 days, one in seven has slipped.
+//! - From a first call before term to yesterday: help sessions, each mentor seeing each mentee
+//!   every two to four weeks (at school once the student reported, calls and home visits for one
+//!   who did not come or left); one pair in twenty has gone quiet for more than 30 days.
 //! - Three earlier cohorts graduated about 6, 18 and 30 months ago (their archives run from
 //!   enrolment to graduation, work and the 6/12/24-month follow-ups): most past waves done, some
 //!   overdue, the newest cohort's 6-month wave due within the month.
@@ -41,6 +43,8 @@
 //! → `/ledger` (who is not in school and who followed up) → one student (`/students/{id}`: offer,
 //! mentors assigned, reported, help sessions in date order) → their mentor (`mentor05@`, the
 //! mentee list and last contacts) → `/training` (the session today, last month's certificates).
+//! The student brought back is listed under direct placements on `/routing-runs`; every message
+//! the story sent is in the delivery log, marked sent when it was queued (nothing is delivered).
 //!
 //! It must not be pointed at a database in use: it refuses one that already holds students.
 
@@ -136,6 +140,51 @@ impl Calendar {
     /// school before it graduated).
     pub fn cohort_year(&self, k: usize) -> i32 {
         self.graduated[k.min(2)].year() - 3
+    }
+}
+
+/// Inserts rows the demo writes directly (help sessions, graduates' archives, ledger follow-ups,
+/// choices) a few hundred per statement, within every database's limit on bound values.
+async fn insert_all<A>(db: &DatabaseConnection, rows: Vec<A>) -> Result<usize, String>
+where
+    A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send + Sync + Clone,
+{
+    let n = rows.len();
+    for chunk in rows.chunks(400) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .map_err(db_fail)?;
+    }
+    Ok(n)
+}
+
+/// How often someone keeps in touch: a first contact `first` days after the start, then one every
+/// `every` days up to yesterday — except that in a share `lapse` of cases the contacts stopped
+/// `quiet` days ago (those are the overdue ones on the pages).
+pub struct Rhythm {
+    pub first: std::ops::Range<i64>,
+    pub every: std::ops::Range<i64>,
+    pub lapse: f64,
+    pub quiet: std::ops::Range<i64>,
+}
+
+impl Rhythm {
+    /// The days of contact from `start` up to yesterday.
+    pub fn days(&self, rng: &mut StdRng, start: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
+        use rand::Rng;
+        let stop = if rng.random_bool(self.lapse) {
+            today - Duration::days(rng.random_range(self.quiet.clone()))
+        } else {
+            today - Duration::days(1)
+        };
+        let mut days = Vec::new();
+        let mut d = start + Duration::days(rng.random_range(self.first.clone()));
+        while d <= stop {
+            days.push(d);
+            d += Duration::days(rng.random_range(self.every.clone()));
+        }
+        days
     }
 }
 
