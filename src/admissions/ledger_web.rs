@@ -168,6 +168,8 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
         .map(|l| l.entry.id)
         .collect();
     let (by_town, by_school, open) = ledger_query::open_counts(&state.db, filter.intake_year).await?;
+    let by_town = count_links(&by_town, "town", &q.intake_year);
+    let by_school = count_links(&by_school, "school", &q.intake_year);
     if page.items.is_empty() && page.total > 0 && error.is_empty() {
         error = state.i18n.get(ctx.lang, "ledger.past_last_page");
     }
@@ -186,6 +188,19 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
     Ok(render(state, ctx, "admissions/ledger.html", vars)?
         .with_status(status)
         .into_response())
+}
+
+/// The per-town (or per-school) counts in their order, each with the query of its open lines.
+fn count_links(counts: &[ledger::OpenCount], field: &str, intake_year: &str) -> Vec<Value> {
+    counts
+        .iter()
+        .map(|c| {
+            let query =
+                serde_urlencoded::to_string([("state", "open"), (field, &c.name), ("intake_year", intake_year)])
+                    .unwrap_or_default();
+            json!({ "name": c.name, "open": c.open, "query": query })
+        })
+        .collect()
 }
 
 /// Crosses the selected lines off with one reason (the checkboxes of a ledger page).

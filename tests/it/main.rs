@@ -24,6 +24,7 @@ mod lists;
 mod mentor;
 mod offers;
 mod outbox;
+mod pages;
 mod placements;
 mod reporting;
 mod reporting_windows;
