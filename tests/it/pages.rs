@@ -140,3 +140,39 @@ async fn a_rule_set_trial_lists_its_counts_per_rule_in_one_order() {
         );
     }
 }
+
+/// Every page of the delivery log, in the reader's language.
+async fn delivery_log(b: &mut Browser<'_>, app: &TestApp) -> String {
+    let pages = (app.count("outbox").await + 49) / 50;
+    let mut all = String::new();
+    for n in 1..=pages {
+        all.push_str(&page(b, &format!("/admin/outbox?page={n}")).await);
+    }
+    all
+}
+
+#[tokio::test]
+async fn the_delivery_log_names_its_channels_and_translates_subjects_and_notes() {
+    let app = demo().await;
+    assert!(
+        app.count_outbox("training_confirmed").await > 0,
+        "the demo texts farmers"
+    );
+    let mut b = app.browser_as(Role::Admin).await;
+    let zh = delivery_log(&mut b, &app).await;
+    assert!(zh.contains("<h1>消息发送记录</h1>"), "titled for emails and texts");
+    assert!(
+        zh.contains("<td>短信</td>") && zh.contains("<td>邮件</td>"),
+        "a channel column"
+    );
+    assert!(zh.contains("培训报名成功"), "a text's subject is readable");
+    assert!(
+        !zh.contains("training_confirmed") && !zh.contains("demo data"),
+        "no codes or English"
+    );
+    assert!(zh.contains("演示数据：标记为已发送，未实际投递"));
+    b.get("/lang/en?next=/").await;
+    let en = delivery_log(&mut b, &app).await;
+    assert!(en.contains("Training place confirmed") && en.contains("<td>Text message</td>"));
+    assert!(en.contains("Demo data: marked sent, not delivered"));
+}
