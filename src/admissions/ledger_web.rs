@@ -134,18 +134,27 @@ fn why_text(state: &AppState, lang: crate::i18n::Lang, why: &Value) -> String {
             let programme = r["programme"].as_str().unwrap_or_default();
             let reason = match r["reason"].as_str() {
                 Some("full") => state.i18n.get(lang, "student_page.why_full"),
-                Some("requirement") => format!(
-                    "{}「{}」",
-                    state.i18n.get(lang, "student_page.why_requirement"),
-                    r["rule"].as_str().unwrap_or_default()
+                Some("requirement") => state.i18n.render(
+                    lang,
+                    "student_page.why_requirement_rule",
+                    [("rule", r["rule"].as_str().unwrap_or_default())],
+                ),
+                Some("ineligible") => state.i18n.render(
+                    lang,
+                    "student_page.why_ineligible_rule",
+                    [("rule", r["rule"].as_str().unwrap_or_default())],
                 ),
                 Some(other) => other.to_string(),
                 None => String::new(),
             };
-            format!("{programme}: {reason}")
+            state.i18n.render(
+                lang,
+                "ledger.why_item",
+                [("programme", programme), ("reason", reason.as_str())],
+            )
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(&state.i18n.get(lang, "ledger.why_sep"))
 }
 
 async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_close: bool, error: String) -> PageResult {
@@ -155,9 +164,15 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
         Err(e) => (LedgerFilter::default(), error_text(state, ctx.lang, &e)),
     };
     let mut page = ledger_query::search(&state.db, &filter, PageRequest::new(q.page, Some(100))?).await?;
+    let names = crate::audit::names_by_label(
+        &state.db,
+        page.items.iter().filter_map(|l| l.entry.closed_by.as_deref()),
+    )
+    .await?;
     for l in &mut page.items {
         l.phone = me.phone_view(l.phone.as_deref());
         l.why = Value::String(line_why(state, ctx.lang, l));
+        l.entry.closed_by = l.entry.closed_by.as_deref().map(|by| crate::audit::name_of(&names, by));
     }
     let today = crate::clock::today();
     let overdue = ledger_follow_ups::overdue_count(&state.db, filter.intake_year, today).await?;
@@ -335,7 +350,17 @@ async fn show_line(
     let mut line = ledger::line(&state.db, id).await?;
     line.phone = me.phone_view(line.phone.as_deref());
     let why = line_why(state, ctx.lang, &line);
-    let follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
+    let mut follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
+    let labels = follow_ups.iter().map(|f| f.recorded_by.as_str());
+    let names = crate::audit::names_by_label(&state.db, labels.chain(line.entry.closed_by.as_deref())).await?;
+    for f in &mut follow_ups {
+        f.recorded_by = crate::audit::name_of(&names, &f.recorded_by);
+    }
+    line.entry.closed_by = line
+        .entry
+        .closed_by
+        .as_deref()
+        .map(|by| crate::audit::name_of(&names, by));
     let today = crate::clock::today();
     // The seat an open line's student holds again (they stay on the ledger until they report).
     let holds = match line.entry.closed_at {

@@ -68,7 +68,16 @@ async fn show(state: &AppState, ctx: &PortalCtx, year: i32, form: Value, error: 
                     ("capacity", p.capacity.to_string().as_str()),
                 ],
             );
-            json!({ "id": p.id, "label": format!("{} {}（{seats}）", p.code, p.name) })
+            let label = state.i18n.render(
+                ctx.lang,
+                "direct.programme_option",
+                [
+                    ("code", p.code.as_str()),
+                    ("name", p.name.as_str()),
+                    ("seats", seats.as_str()),
+                ],
+            );
+            json!({ "id": p.id, "label": label })
         })
         .collect();
     let vars = json!({

@@ -176,3 +176,133 @@ async fn the_delivery_log_names_its_channels_and_translates_subjects_and_notes()
     assert!(en.contains("Training place confirmed") && en.contains("<td>Text message</td>"));
     assert!(en.contains("Demo data: marked sent, not delivered"));
 }
+
+/// A demo student with an entry of `kind` in the archive.
+async fn student_with(app: &TestApp, kind: &str) -> i32 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::archive_entry::Entity::find()
+        .filter(entity::archive_entry::Column::Kind.eq(kind))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("a {kind} entry in the demo"))
+        .student_id
+}
+
+/// The visible text of a page's main part (tags dropped).
+fn main_text(body: &str) -> String {
+    strip_tags(part(body, "<main", "</main>"))
+}
+
+#[tokio::test]
+async fn an_english_archive_page_translates_roles_and_uses_ascii_punctuation() {
+    let app = demo().await;
+    let id = student_with(&app, "mentor_assigned").await;
+    let mut b = officer(&app).await;
+    b.get("/lang/en?next=/").await;
+    let body = page(&mut b, &format!("/students/{id}")).await;
+    let text = main_text(&body);
+    for role in ["班主任", "辅导员", "专任教师"] {
+        assert!(!text.contains(role), "{role} on an English page: {text}");
+    }
+    assert!(
+        text.contains("Class teacher: ") || text.contains("Counsellor: "),
+        "{text}"
+    );
+    for mark in ["：", "（", "）", "，"] {
+        let labels: String = body
+            .split("<dt>")
+            .skip(1)
+            .map(|d| &d[..d.find("</dt>").unwrap_or(0)])
+            .collect();
+        assert!(!labels.contains(mark), "{mark} in English labels: {labels}");
+    }
+    assert!(!text.contains("Recorded by：") && !text.contains("：（"), "{text}");
+}
+
+#[tokio::test]
+async fn empty_facts_show_a_dash_and_chinese_pages_use_full_width_marks() {
+    let app = demo().await;
+    let id = student_with(&app, "mentor_assigned").await;
+    let mut b = officer(&app).await;
+    let body = page(&mut b, &format!("/students/{id}")).await;
+    let facts = part(&body, "<dl class=\"facts\">", "</dl>");
+    assert!(!facts.contains("<dd></dd>"), "an empty fact shows —: {facts}");
+    assert!(body.contains("记录人："), "full-width colon in Chinese");
+    assert!(!body.contains("记录人: "));
+}
+
+#[tokio::test]
+async fn a_routing_run_is_headed_by_its_year_and_round_in_either_language() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    let zh = page(&mut b, "/routing-runs/1").await;
+    let h1 = strip_tags(part(&zh, "<h1>", "</h1>"));
+    assert!(h1.contains("第 1 轮") && !h1.contains("第几轮"), "{h1}");
+    b.get("/lang/en?next=/").await;
+    let en = page(&mut b, "/routing-runs/1").await;
+    let h1 = strip_tags(part(&en, "<h1>", "</h1>"));
+    assert!(h1.contains("round 1"), "{h1}");
+    // An eligibility refusal is repeated by the engine for each choice; the page says it once.
+    for row in rows(part(&en, "<th>Why not a higher choice</th>", "</table>")) {
+        if let Some(reasons) = row.last() {
+            let lines: Vec<&str> = reasons.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let mut unique = lines.clone();
+            unique.dedup();
+            assert_eq!(lines, unique, "a reason repeated");
+        }
+    }
+}
+
+#[tokio::test]
+async fn mentoring_pages_show_a_programme_once_when_its_skill_area_is_the_same() {
+    let app = demo().await;
+    let id = student_with(&app, "mentor_assigned").await;
+    let mut b = officer(&app).await;
+    let body = page(&mut b, &format!("/mentoring/students/{id}")).await;
+    use sea_orm::EntityTrait;
+    for p in entity::programme::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("programmes")
+    {
+        assert!(!body.contains(&format!("{0}（{0}）", p.name)), "{} doubled", p.name);
+    }
+}
+
+#[tokio::test]
+async fn ledger_pages_name_the_staff_member_who_crossed_a_line_off() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let open = entity::ledger_entry::Entity::find()
+        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("an open line");
+    let path = format!("/ledger/{}", open.id);
+    page(&mut b, &path).await;
+    let crossed = b
+        .post(
+            &format!("{path}/cross-off"),
+            &[("reason", "moved_away"), ("note", "迁往广东东莞")],
+        )
+        .await;
+    assert_eq!(crossed.status, StatusCode::SEE_OTHER, "{}", crossed.body);
+    let line = page(&mut b, &path).await;
+    assert!(
+        line.contains("招生办 刘老师") && !line.contains("· zhaosheng@demo.vocpath"),
+        "named, not an address"
+    );
+    assert!(
+        line.contains("已迁出本县（迁往广东东莞）"),
+        "full-width around the note"
+    );
+    b.get("/lang/en?next=/").await;
+    let line = page(&mut b, &path).await;
+    assert!(
+        line.contains("Moved away (迁往广东东莞)"),
+        "ASCII around the note in English"
+    );
+}
