@@ -188,12 +188,16 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
     if page.items.is_empty() && page.total > 0 && error.is_empty() {
         error = state.i18n.get(ctx.lang, "ledger.past_last_page");
     }
+    let filtered = [&q.intake_year, &q.state, &q.town, &q.school, &q.reason]
+        .iter()
+        .any(|v| !v.trim().is_empty());
     let vars = json!({
         "page": page, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
         "states": LineState::CODES, "open": open, "overdue": overdue, "can_close": can_close, "error": error,
         "overdue_ids": overdue_ids,
         "q": { "intake_year": q.intake_year, "state": q.state, "town": q.town, "school": q.school, "reason": q.reason },
         "query": q.query_string(), "max_bulk": ledger::MAX_BULK,
+        "filtered": filtered,
     });
     let status = if !vars["error"].as_str().unwrap_or_default().is_empty() {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY

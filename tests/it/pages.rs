@@ -306,3 +306,183 @@ async fn ledger_pages_name_the_staff_member_who_crossed_a_line_off() {
         "ASCII around the note in English"
     );
 }
+
+/// The pages of this area a demo county shows, for an admissions officer.
+async fn officer_pages(app: &TestApp) -> Vec<String> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let student = student_with(app, "mentor_assigned").await;
+    let employed = student_with(app, "employment").await;
+    let line = entity::ledger_entry::Entity::find()
+        .order_by_asc(entity::ledger_entry::Column::Id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("a ledger line")
+        .id;
+    [
+        "/ledger".to_string(),
+        format!("/ledger/{line}"),
+        "/students".into(),
+        format!("/students/{student}"),
+        format!("/students/{employed}"),
+        format!("/students/{student}/entries/new?kind=follow_up"),
+        "/follow-ups".into(),
+        "/imports/new".into(),
+        "/programmes".into(),
+        "/routing-runs".into(),
+        "/routing-runs/1".into(),
+        "/rule-sets".into(),
+        "/rule-sets/1".into(),
+        "/placements".into(),
+        "/reporting".into(),
+        "/reporting-windows".into(),
+        "/recommendations".into(),
+        "/mentoring".into(),
+        "/mentoring/assignments".into(),
+        "/mentoring/overdue".into(),
+        "/mentoring/mentors".into(),
+        format!("/mentoring/students/{student}"),
+    ]
+    .to_vec()
+}
+
+/// The attributes text of each opening `tag` on the page, with its byte offset.
+fn tags<'a>(body: &'a str, tag: &str) -> Vec<(usize, &'a str)> {
+    let open = format!("<{tag}");
+    body.match_indices(&open)
+        .filter(|(i, _)| body[i + open.len()..].starts_with([' ', '>']))
+        .map(|(i, _)| (i, &body[i..i + body[i..].find('>').unwrap_or(0)]))
+        .collect()
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let i = tag.find(&key)? + key.len();
+    Some(&tag[i..i + tag[i..].find('"')?])
+}
+
+/// Every form control is labelled, every table scrolls on its own, no raw booleans or JSON arrays.
+fn check_page(path: &str, body: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let main = part(body, "<main", "</main>");
+    for tag in ["input", "select", "textarea"] {
+        for (at, t) in tags(main, tag) {
+            if matches!(attr(t, "type"), Some("hidden" | "submit" | "button")) {
+                continue;
+            }
+            let wrapped = main[..at]
+                .rfind("<label")
+                .is_some_and(|l| main[..at].rfind("</label>").is_none_or(|c| c < l));
+            let for_id = attr(t, "id").is_some_and(|id| main.contains(&format!("for=\"{id}\"")));
+            if !(wrapped || for_id || attr(t, "aria-label").is_some()) {
+                problems.push(format!("{path}: unlabelled {t}"));
+            }
+        }
+    }
+    for (at, _) in tags(main, "table") {
+        let before = &main[..at];
+        let in_scroll = before
+            .rfind("<div class=\"scroll\"")
+            .is_some_and(|d| !before[d..].contains("</div>"));
+        if !in_scroll {
+            problems.push(format!("{path}: a table outside <div class=\"scroll\"> at {at}"));
+        }
+    }
+    for (at, t) in tags(main, "td") {
+        let inner = &main[at + t.len() + 1..];
+        let cell = &inner[..inner.find("</td>").unwrap_or(0)];
+        let text = strip_tags(cell);
+        // Figures, not identifiers: phone numbers, years and code samples stay as text.
+        let identifier = text.len() == 11 || (text.len() == 4 && text.starts_with("20")) || cell.starts_with("<code>");
+        let figure =
+            text.chars().any(|c| c.is_ascii_digit()) && text.chars().all(|c| c.is_ascii_digit() || "., /".contains(c));
+        if figure && !identifier && attr(t, "class") != Some("num") {
+            problems.push(format!("{path}: a figure not right-aligned: {t}>{text}"));
+        }
+    }
+    for raw in [
+        "<td>true</td>",
+        "<td>false</td>",
+        "<dd>true</dd>",
+        "<dd>false</dd>",
+        "[&quot;",
+        "<dd></dd>",
+    ] {
+        if main.contains(raw) {
+            problems.push(format!("{path}: raw value {raw}"));
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn every_page_of_the_area_labels_its_controls_and_scrolls_its_tables_in_both_languages() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    let paths = officer_pages(&app).await;
+    let mut problems = Vec::new();
+    for lang in ["zh", "en"] {
+        b.get(&format!("/lang/{lang}?next=/")).await;
+        for path in &paths {
+            let body = page(&mut b, path).await;
+            problems.extend(check_page(path, &body));
+        }
+    }
+    let mut admin = app.browser_as(Role::Admin).await;
+    for path in ["/admin/outbox", "/admin/audit"] {
+        let body = page(&mut admin, path).await;
+        problems.extend(check_page(path, &body));
+    }
+    let mut mentor = Browser::new(&app);
+    mentor
+        .login("mentor05@demo.vocpath", vocpath::demo::DEMO_PASSWORD)
+        .await;
+    let mine = page(&mut mentor, "/my-mentees").await;
+    problems.extend(check_page("/my-mentees", &mine));
+    let first = mine.split("href=\"/my-mentees/").nth(1).expect("a mentee");
+    let mentee = format!("/my-mentees/{}", &first[..first.find('"').unwrap_or(0)]);
+    let body = page(&mut mentor, &mentee).await;
+    problems.extend(check_page(&mentee, &body));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_english_catalogues_of_these_pages_use_ascii_punctuation() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/i18n/en");
+    for file in [
+        "admissions",
+        "archive",
+        "letters",
+        "mentor",
+        "outbox",
+        "roster",
+        "routing",
+        "student",
+    ] {
+        let text = std::fs::read_to_string(dir.join(format!("{file}.toml"))).expect("catalogue");
+        for (n, line) in text.lines().enumerate() {
+            let wide = line
+                .chars()
+                .find(|c| matches!(*c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF));
+            assert!(wide.is_none(), "en/{file}.toml line {}: {line}", n + 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_empty_list_says_what_to_do_next() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    let ledger = page(&mut b, "/ledger?town=%E6%97%A0%E6%AD%A4%E9%95%87").await;
+    let empty = part(&ledger, "<p class=\"empty\">", "</p>");
+    assert!(
+        empty.contains("href=\"/ledger\"") && empty.contains("清除筛选条件"),
+        "{empty}"
+    );
+    let students = page(&mut b, "/students?name=%E6%97%A0%E6%AD%A4%E4%BA%BA").await;
+    let empty = part(&students, "<p class=\"empty\">", "</p>");
+    assert!(
+        empty.contains("href=\"/imports/new\"") && empty.contains("href=\"/students\""),
+        "{empty}"
+    );
+}
