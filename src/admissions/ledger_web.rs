@@ -342,6 +342,18 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
+/// The follow-up form's fields, each of which may carry its own error.
+const FOLLOW_UP_FIELDS: &[&str] = &["followed_on", "who", "who_name", "how", "outcome", "next_step"];
+
+/// What a line's page shows besides the line: the follow-up form as typed, a notice or error, and
+/// the form's errors by field.
+struct LinePage {
+    form: FollowUpForm,
+    error: String,
+    notice: String,
+    errors: Value,
+}
+
 async fn show_line(
     state: &AppState,
     ctx: &PortalCtx,
@@ -350,6 +362,22 @@ async fn show_line(
     error: String,
     notice: String,
 ) -> PageResult {
+    let page = LinePage {
+        form,
+        error,
+        notice,
+        errors: json!({}),
+    };
+    show_line_with(state, ctx, id, page).await
+}
+
+async fn show_line_with(state: &AppState, ctx: &PortalCtx, id: i32, page: LinePage) -> PageResult {
+    let LinePage {
+        form,
+        error,
+        notice,
+        errors,
+    } = page;
     let me = ctx.staff(Capability::ReadStudents)?;
     let mut line = ledger::line(&state.db, id).await?;
     line.phone = me.phone_view(line.phone.as_deref());
@@ -387,9 +415,13 @@ async fn show_line(
         "line": line, "why": why, "follow_ups": follow_ups, "holds": holds, "overdue": overdue,
         "can_follow_up": me.can(Capability::FollowUpLedger), "can_close": me.can(Capability::RunRouting),
         "reasons": ledger::REASONS, "who": ledger_follow_ups::WHO, "how": ledger_follow_ups::HOW,
-        "form": form, "error": error, "notice": notice, "today": today,
+        "form": form, "error": error, "notice": notice, "today": today, "errors": errors,
     });
-    let status = if vars["error"].as_str().unwrap_or_default().is_empty() {
+    let refused = !vars["error"].as_str().unwrap_or_default().is_empty()
+        || vars["errors"]
+            .as_object()
+            .is_some_and(|m| m.values().any(|v| v.as_str().is_some_and(|e| !e.is_empty())));
+    let status = if !refused {
         poem::http::StatusCode::OK
     } else {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -441,8 +473,15 @@ pub async fn add_follow_up(
     match result {
         Ok(_) => Ok(redirect(&format!("/ledger/{}?saved=1", id.0))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let error = error_text(&state, ctx.lang, &e);
-            show_line(&state, &ctx, id.0, f, error, String::new()).await
+            let errors = crate::web::form_errors(&state, ctx.lang, FOLLOW_UP_FIELDS, &e);
+            let error = errors["_form"].as_str().unwrap_or_default().to_string();
+            let page = LinePage {
+                form: f,
+                error,
+                notice: String::new(),
+                errors,
+            };
+            show_line_with(&state, &ctx, id.0, page).await
         }
         Err(e) => Err(e),
     }

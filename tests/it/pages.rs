@@ -486,3 +486,35 @@ async fn an_empty_list_says_what_to_do_next() {
         "{empty}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_follow_up_shows_each_error_next_to_its_field() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let open = entity::ledger_entry::Entity::find()
+        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("an open line");
+    let path = format!("/ledger/{}", open.id);
+    page(&mut b, &path).await;
+    let fields = [
+        ("followed_on", "2999-01-01"),
+        ("who", "school_staff"),
+        ("who_name", "张老师"),
+        ("how", "phone"),
+        ("outcome", ""),
+    ];
+    let refused = b.post(&format!("{path}/follow-ups"), &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    let outcome = part(&refused.body, "id=\"outcome\"", "</p>");
+    assert!(
+        outcome.contains("aria-invalid=\"true\"") && outcome.contains("class=\"field-error\""),
+        "{outcome}"
+    );
+    let date = part(&refused.body, "id=\"followed_on\"", "</p>");
+    assert!(date.contains("class=\"field-error\""), "{date}");
+    assert!(refused.body.contains("value=\"张老师\""), "what was typed is kept");
+}
