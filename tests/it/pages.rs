@@ -229,6 +229,10 @@ async fn empty_facts_show_a_dash_and_chinese_pages_use_full_width_marks() {
     let facts = part(&body, "<dl class=\"facts\">", "</dl>");
     assert!(!facts.contains("<dd></dd>"), "an empty fact shows —: {facts}");
     assert!(body.contains("记录人："), "full-width colon in Chinese");
+    assert!(
+        body.contains("记录人：演示数据") && !body.contains("记录人：demo"),
+        "the service is named, not its label"
+    );
     assert!(!body.contains("记录人: "));
 }
 
