@@ -522,3 +522,19 @@ async fn a_refused_follow_up_shows_each_error_next_to_its_field() {
     assert!(date.contains("class=\"field-error\""), "{date}");
     assert!(refused.body.contains("value=\"张老师\""), "what was typed is kept");
 }
+
+#[tokio::test]
+async fn the_audit_log_names_record_kinds_and_actors_in_words() {
+    let app = demo().await;
+    let mut admin = app.browser_as(Role::Admin).await;
+    let zh = page(&mut admin, "/admin/audit?record_type=routing_run").await;
+    let table = part(&zh, "<tbody>", "</tbody>");
+    assert!(table.contains("分流运行 <a href=\"/routing-runs/"), "{table}");
+    assert!(
+        !table.contains("routing_run #") && !table.contains("<td>demo</td>"),
+        "{table}"
+    );
+    admin.get("/lang/en?next=/").await;
+    let en = page(&mut admin, "/admin/audit?record_type=routing_run").await;
+    assert!(en.contains("Routing run <a href=\"/routing-runs/"));
+}
