@@ -1,5 +1,6 @@
-//! The fields of an archive entry in the order a reader expects them (the order of
-//! [`super::timeline::EntryDetails`]'s declaration), for pages. Pure: no I/O, no translation.
+//! The fields of an archive entry in the order a reader expects them, for pages: the order of
+//! [`super::timeline::EntryDetails`]'s declaration, except that a mentor entry names the role and
+//! the mentor first and a follow-up its wave first. Pure: no I/O, no translation.
 //! Pages must never loop over the stored JSON object itself: a template map has no stable order.
 
 use serde::Serialize;
@@ -15,7 +16,7 @@ pub struct EntryField {
     pub value: Value,
 }
 
-/// The fields of each kind, in the order they are declared and entered.
+/// The fields of each kind, in the order they are shown.
 const ORDER: &[(&str, &[&str])] = &[
     ("enrolment_offer", &["school", "programme", "round", "direct_reason"]),
     ("enrolment", &["school", "programme", "class_name"]),

@@ -189,6 +189,19 @@ async fn student_with(app: &TestApp, kind: &str) -> i32 {
         .student_id
 }
 
+/// The first open line of the demo's ledger.
+async fn open_line(app: &TestApp) -> i32 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    entity::ledger_entry::Entity::find()
+        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
+        .order_by_asc(entity::ledger_entry::Column::Id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("an open line")
+        .id
+}
+
 /// The visible text of a page's main part (tags dropped).
 fn main_text(body: &str) -> String {
     strip_tags(part(body, "<main", "</main>"))
@@ -278,14 +291,7 @@ async fn mentoring_pages_show_a_programme_once_when_its_skill_area_is_the_same()
 async fn ledger_pages_name_the_staff_member_who_crossed_a_line_off() {
     let app = demo().await;
     let mut b = officer(&app).await;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let open = entity::ledger_entry::Entity::find()
-        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("an open line");
-    let path = format!("/ledger/{}", open.id);
+    let path = format!("/ledger/{}", open_line(&app).await);
     page(&mut b, &path).await;
     let crossed = b
         .post(
@@ -495,14 +501,7 @@ async fn an_empty_list_says_what_to_do_next() {
 async fn a_refused_follow_up_shows_each_error_next_to_its_field() {
     let app = demo().await;
     let mut b = officer(&app).await;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let open = entity::ledger_entry::Entity::find()
-        .filter(entity::ledger_entry::Column::ClosedAt.is_null())
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("an open line");
-    let path = format!("/ledger/{}", open.id);
+    let path = format!("/ledger/{}", open_line(&app).await);
     page(&mut b, &path).await;
     let fields = [
         ("followed_on", "2999-01-01"),
