@@ -537,3 +537,15 @@ async fn the_audit_log_names_record_kinds_and_actors_in_words() {
     let en = page(&mut admin, "/admin/audit?record_type=routing_run").await;
     assert!(en.contains("Routing run <a href=\"/routing-runs/"));
 }
+
+#[tokio::test]
+async fn direct_placements_name_who_placed_the_student_in_words() {
+    let app = demo().await;
+    let mut b = officer(&app).await;
+    let body = page(&mut b, "/placements?intake_year=2026").await;
+    let rows = rows(part(&body, "<table", "</table>"));
+    assert!(!rows.is_empty(), "the demo places one student directly");
+    for row in rows {
+        assert!(!row.iter().any(|c| c == "demo" || c.contains('@')), "{row:?}");
+    }
+}
