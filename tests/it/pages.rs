@@ -65,6 +65,27 @@ fn strip_tags(html: &str) -> String {
     out.trim().to_string()
 }
 
+/// Asserts that a table of (name, count) rows is ranked: largest count first, then by name.
+fn assert_ranked(table: &[Vec<String>], what: &str) {
+    let counts: Vec<(i64, String)> = table
+        .iter()
+        .map(|r| (-r[1].parse::<i64>().expect("a count"), r[0].clone()))
+        .collect();
+    let mut sorted = counts.clone();
+    sorted.sort();
+    assert_eq!(counts, sorted, "{what}: largest first, then by name");
+}
+
+/// Renders `path` again and asserts the part `id` is the same as in `first`.
+async fn assert_same_again(b: &mut Browser<'_>, path: &str, first: &str, id: &str) {
+    let again = page(b, path).await;
+    assert_eq!(
+        part(&again, id, "</table>"),
+        part(first, id, "</table>"),
+        "{id} changed order"
+    );
+}
+
 #[tokio::test]
 async fn the_ledger_counts_per_town_and_school_keep_one_order_largest_first() {
     let app = demo().await;
@@ -73,20 +94,9 @@ async fn the_ledger_counts_per_town_and_school_keep_one_order_largest_first() {
     for id in ["id=\"by-town\"", "id=\"by-school\""] {
         let table = rows(part(&first, id, "</table>"));
         assert!(table.len() > 1, "{id}: {table:?}");
-        let counts: Vec<(i64, String)> = table
-            .iter()
-            .map(|r| (-r[1].parse::<i64>().expect("a count"), r[0].clone()))
-            .collect();
-        let mut sorted = counts.clone();
-        sorted.sort();
-        assert_eq!(counts, sorted, "{id}: most open lines first, then by name");
+        assert_ranked(&table, id);
         for _ in 0..4 {
-            let again = page(&mut b, "/ledger").await;
-            assert_eq!(
-                part(&again, id, "</table>"),
-                part(&first, id, "</table>"),
-                "{id} changed order"
-            );
+            assert_same_again(&mut b, "/ledger", &first, id).await;
         }
     }
     assert!(first.contains("<th class=\"num\">"), "counts are right-aligned");
@@ -124,20 +134,8 @@ async fn a_rule_set_trial_lists_its_counts_per_rule_in_one_order() {
     let mut b = app.browser_as(Role::Admin).await;
     let first = page(&mut b, "/rule-sets/1?try_year=2026").await;
     for id in ["id=\"ineligible-by\"", "id=\"requirement-failures\""] {
-        let table = rows(part(&first, id, "</table>"));
-        let counts: Vec<(i64, String)> = table
-            .iter()
-            .map(|r| (-r[1].parse::<i64>().expect("a count"), r[0].clone()))
-            .collect();
-        let mut sorted = counts.clone();
-        sorted.sort();
-        assert_eq!(counts, sorted, "{id}");
-        let again = page(&mut b, "/rule-sets/1?try_year=2026").await;
-        assert_eq!(
-            part(&again, id, "</table>"),
-            part(&first, id, "</table>"),
-            "{id} changed order"
-        );
+        assert_ranked(&rows(part(&first, id, "</table>")), id);
+        assert_same_again(&mut b, "/rule-sets/1?try_year=2026", &first, id).await;
     }
 }
 
