@@ -233,10 +233,7 @@ pub async fn mark_sent(demo: &Demo<'_>) -> Result<(), String> {
             entity::outbox::Column::SentAt,
             Expr::col(entity::outbox::Column::CreatedAt),
         )
-        .col_expr(
-            entity::outbox::Column::LastError,
-            Expr::value(crate::outbox::DEMO_NOTE),
-        )
+        .col_expr(entity::outbox::Column::LastError, Expr::value(crate::outbox::DEMO_NOTE))
         .exec(demo.db())
         .await
         .map_err(db_fail)?;

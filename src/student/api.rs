@@ -221,6 +221,7 @@ impl StudentsApi {
             graduation_year: graduation_year.0,
             status: status.0.map(|s| s.code().to_string()),
             national_id_hash: None,
+            sort: students::StudentSort::default(),
         }
         .with_national_id(&state.vault, national_id.0.as_deref())?;
         let actor = auth.0.actor(Some(state.client_ip(req)));

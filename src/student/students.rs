@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use entity::{archive_entry, household, student};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -34,6 +34,81 @@ pub struct StudentFilter {
     pub status: Option<String>,
     /// The keyed look-up hash of a full national ID (see [`StudentFilter::with_national_id`]).
     pub national_id_hash: Option<String>,
+    /// The order of the list (by name unless asked otherwise).
+    pub sort: StudentSort,
+}
+
+/// A column a student list can be ordered by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortKey {
+    #[default]
+    Name,
+    School,
+    GraduationYear,
+    Status,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [SortKey::Name, SortKey::School, SortKey::GraduationYear, SortKey::Status];
+
+    /// The name in `?sort=` (and the catalogue's column key).
+    pub fn code(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::School => "school",
+            SortKey::GraduationYear => "graduation_year",
+            SortKey::Status => "status",
+        }
+    }
+
+    fn column(self) -> student::Column {
+        match self {
+            SortKey::Name => student::Column::Name,
+            SortKey::School => student::Column::JuniorHighSchool,
+            SortKey::GraduationYear => student::Column::GraduationYear,
+            SortKey::Status => student::Column::CurrentStatus,
+        }
+    }
+}
+
+/// The order of a student list: a column and a direction; `?sort=graduation_year` ascending,
+/// `?sort=-graduation_year` descending. Ties go by name, then by record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StudentSort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl StudentSort {
+    /// Reads `?sort=`; empty is the default (by name). Anything else is refused naming the choices.
+    pub fn parse(raw: &str) -> Result<StudentSort, AppError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(StudentSort::default());
+        }
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.code() == name)
+            .map(|key| StudentSort { key, descending })
+            .ok_or_else(|| {
+                let choices: Vec<&str> = SortKey::ALL.iter().map(|k| k.code()).collect();
+                AppError::invalid(
+                    "sort",
+                    Msg::new("error.sort_invalid")
+                        .arg("value", raw.chars().take(40).collect::<String>())
+                        .arg("choices", choices.join(", ")),
+                )
+            })
+    }
+
+    /// The value of `?sort=` for this order.
+    pub fn param(self) -> String {
+        format!("{}{}", if self.descending { "-" } else { "" }, self.key.code())
+    }
 }
 
 impl StudentFilter {
@@ -53,7 +128,7 @@ fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// One page of students matching `filter`, by name.
+/// One page of students matching `filter`, in its order (by name by default).
 /// The households of a town, as a subquery (a town can hold more than a query may bind).
 pub fn households_in_town(town: &str) -> sea_orm::sea_query::SelectStatement {
     household::Entity::find()
@@ -127,8 +202,14 @@ pub async fn search_students(
             .into_query();
         cond = cond.add(student::Column::HouseholdId.in_subquery(households));
     }
+    let order = if filter.sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     let paginator = student::Entity::find()
         .filter(cond)
+        .order_by(filter.sort.key.column(), order)
         .order_by_asc(student::Column::Name)
         .order_by_asc(student::Column::Id)
         .paginate(db, page.per_page);

@@ -40,6 +40,9 @@ pub struct SearchQuery {
     graduation_year: String,
     #[serde(default)]
     status: String,
+    /// The list's order: a column, `-` first for descending (see [`students::StudentSort`]).
+    #[serde(default)]
+    sort: String,
     page: Option<u64>,
 }
 
@@ -63,11 +66,27 @@ impl SearchQuery {
             graduation_year,
             status: some(&self.status),
             national_id_hash: None,
+            sort: students::StudentSort::parse(&self.sort)?,
         }
         .with_national_id(vault, Some(&self.national_id))
     }
 
+    /// The filters and the order, as the pager's and the exports' query.
     fn query_string(&self) -> String {
+        let filters = self.filter_string();
+        if self.sort.trim().is_empty() {
+            return filters;
+        }
+        let sort = serde_urlencoded::to_string([("sort", self.sort.trim())]).unwrap_or_default();
+        if filters.is_empty() {
+            sort
+        } else {
+            format!("{filters}&{sort}")
+        }
+    }
+
+    /// The filters alone, for the column headers that set the order.
+    fn filter_string(&self) -> String {
         serde_urlencoded::to_string([
             ("name", &self.name),
             ("id_last_digits", &self.id_last_digits),
@@ -109,7 +128,10 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
         ),
     };
     let page = page.map(|(s, h)| row_json(&s, &h, me));
+    let sort = students::StudentSort::parse(&q.sort).unwrap_or_default();
     let vars = json!({
+        "sort": { "key": sort.key.code(), "desc": sort.descending },
+        "filters": q.filter_string(),
         "page": page, "q": {
             "name": q.name, "id_last_digits": q.id_last_digits, "national_id": q.national_id, "household_number": q.household_number,
             "town": q.town, "school": q.school, "graduation_year": q.graduation_year, "status": q.status,

@@ -63,28 +63,46 @@ async fn page_text(c: &Client) -> String {
 pub(crate) struct Driver(std::process::Child, u16);
 
 impl Driver {
-    /// How many A4 pages the browser's current page prints on (WebDriver's print command, sent
-    /// by hand: fantoccini has no call for it).
+    /// How many A4 pages the browser's current page prints on (WebDriver's print command).
     pub(crate) async fn printed_pages(&self, c: &Client) -> usize {
         use base64::Engine;
+        let reply = self
+            .command(c, "print", r#"{"page":{"width":21.0,"height":29.7},"background":true}"#)
+            .await;
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(reply["value"].as_str().expect("a PDF"))
+            .expect("base64");
+        let pdf = String::from_utf8_lossy(&pdf);
+        pdf.matches("/Type /Page").count() - pdf.matches("/Type /Pages").count()
+    }
+
+    /// Lays the current page out for print (or back for the screen, `media` empty) through the
+    /// DevTools protocol, so checks that run in the page see what paper would get.
+    pub(crate) async fn emulate_media(&self, c: &Client, media: &str) {
+        let body = serde_json::json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } });
+        self.command(c, "goog/cdp/execute", &body.to_string()).await;
+    }
+
+    /// A session command fantoccini has no call for, sent to chromedriver by hand: POST
+    /// `/session/{id}/{path}` with `body`; the JSON reply.
+    async fn command(&self, c: &Client, path: &str, body: &str) -> serde_json::Value {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let session = c.session_id().await.expect("session").expect("a session id");
-        let body = r#"{"page":{"width":21.0,"height":29.7},"background":true}"#;
         // Asynchronous I/O: the page may still load from the app served on this same runtime.
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.1))
             .await
             .expect("chromedriver");
         let request = format!(
-            "POST /session/{session}/print HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST /session/{session}/{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        stream.write_all(request.as_bytes()).await.expect("send print");
+        stream.write_all(request.as_bytes()).await.expect("send the command");
         // Read the head, then exactly Content-Length bytes (chromedriver may keep the connection open).
         let mut reply = Vec::new();
         let mut chunk = [0u8; 65536];
         let (head_end, length) = loop {
-            let n = stream.read(&mut chunk).await.expect("read print");
-            assert!(n > 0, "chromedriver closed the print reply early");
+            let n = stream.read(&mut chunk).await.expect("read the reply");
+            assert!(n > 0, "chromedriver closed the reply early");
             reply.extend_from_slice(&chunk[..n]);
             if let Some(i) = reply.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&reply[..i]).to_ascii_lowercase();
@@ -97,16 +115,13 @@ impl Driver {
             }
         };
         while reply.len() < head_end + length {
-            let n = stream.read(&mut chunk).await.expect("read print");
-            assert!(n > 0, "chromedriver closed the print reply early");
+            let n = stream.read(&mut chunk).await.expect("read the reply");
+            assert!(n > 0, "chromedriver closed the reply early");
             reply.extend_from_slice(&chunk[..n]);
         }
         let json: serde_json::Value = serde_json::from_slice(&reply[head_end..head_end + length]).expect("JSON reply");
-        let pdf = base64::engine::general_purpose::STANDARD
-            .decode(json["value"].as_str().expect("a PDF"))
-            .expect("base64");
-        let pdf = String::from_utf8_lossy(&pdf);
-        pdf.matches("/Type /Page").count() - pdf.matches("/Type /Pages").count()
+        assert!(json["value"].get("error").is_none(), "{path}: {json}");
+        json
     }
 }
 

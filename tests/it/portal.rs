@@ -341,3 +341,52 @@ async fn the_pager_shows_the_total_and_page_numbers_around_the_current_page_keep
     let hostile = render_pager(&app, vocpath::i18n::Lang::En, 1, 2, 60, "q=\"><script>");
     assert!(!hostile.contains("<script>"), "{hostile}");
 }
+
+#[tokio::test]
+async fn the_student_list_sorts_by_a_column_both_ways_keeping_the_filters_and_refuses_an_unknown_order() {
+    let app = TestApp::spawn().await;
+    for (name, id, year) in [
+        ("甲同学", "410181200602024058", 2025),
+        ("乙同学", "410181200704209707", 2026),
+        ("丙同学", "410181200707295452", 2024),
+    ] {
+        app.seed_student(name, id, year).await;
+    }
+    let mut b = app.browser_as(Role::Admin).await;
+    let order = |body: &str| -> Vec<String> {
+        body.split("<tr><td><a href=\"/students/")
+            .skip(1)
+            .filter_map(|row| {
+                row.split('>')
+                    .nth(1)
+                    .and_then(|s| s.split('<').next())
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    let down = b
+        .get("/students?town=%E7%B1%B3%E6%B2%B3%E9%95%87&sort=-graduation_year")
+        .await;
+    assert_eq!(down.status, StatusCode::OK, "{}", down.body);
+    assert_eq!(order(&down.body), ["乙同学", "甲同学", "丙同学"]);
+    assert!(
+        down.body.contains("aria-sort=\"descending\""),
+        "the sorted column says so"
+    );
+    // The header of the sorted column turns the order round and keeps the filter.
+    assert!(
+        down.body
+            .contains("href=\"?name=&amp;id_last_digits=&amp;national_id=&amp;household_number=&amp;town=%E7%B1%B3%E6%B2%B3%E9%95%87&amp;school=&amp;graduation_year=&amp;status=&amp;sort=graduation_year\""),
+        "{}",
+        down.body
+    );
+    let up = b.get("/students?sort=graduation_year").await;
+    assert_eq!(order(&up.body), ["丙同学", "甲同学", "乙同学"]);
+    let wrong = b.get("/students?sort=national_id").await;
+    assert_eq!(wrong.status, StatusCode::OK);
+    assert!(wrong.body.contains("不能按“national_id”排序"), "{}", wrong.body);
+    assert!(
+        order(&wrong.body).is_empty(),
+        "nothing listed under an order it cannot keep"
+    );
+}
