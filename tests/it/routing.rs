@@ -1042,7 +1042,12 @@ async fn the_ledger_pages_filters_explains_exports_and_crosses_off_in_bulk() {
     assert!(page.body.len() < 150_000, "page size {} bytes", page.body.len());
     assert!(page.body.contains("未填报志愿"), "why each student is there");
     let town = clerk.get("/ledger?state=open&town=%E7%B1%B3%E6%B2%B3%E9%95%87").await;
-    assert!(town.body.contains("1 / 3 (249)"), "every seeded household is in 米河镇");
+    assert!(
+        town.body.contains("共 249 条")
+            && town.body.contains("<span aria-current=\"page\">1</span>")
+            && town.body.contains(">3</a>"),
+        "every seeded household is in 米河镇: page 1 of 3"
+    );
     let nowhere = clerk
         .get("/ledger?state=open&school=%E6%97%A0%E6%AD%A4%E5%AD%A6%E6%A0%A1")
         .await;
@@ -1328,7 +1333,7 @@ async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
         let expected = if query.ends_with("page=84") { 33 } else { 100 };
         assert_eq!(rows, expected, "{query}");
         assert!(
-            page.body.contains(&format!("({total})")),
+            page.body.contains(&format!("共 {total} 条")),
             "{query}: the pager counts {total}"
         );
     }
