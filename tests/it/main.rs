@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod bringing_back;
 mod browser;
+mod dashboard;
 mod entry_kinds;
 mod foundation;
 mod import;
