@@ -74,14 +74,16 @@ pub fn change_text(change: Option<i64>) -> String {
     }
 }
 
-/// The headline cards: label, value, change, where it leads.
-pub fn headline(f: &Figures, t: Tr, rights: Rights) -> Vec<Value> {
+/// The headline cards (label, value, change, where it leads) and the line saying what the
+/// changes compare with.
+pub fn headline(f: &Figures, t: Tr, rights: Rights) -> Value {
     let lists = Lists { f, rights };
-    let since = f
+    let caption = match f.headline.previous_round {
+        Some(r) => t("dash.since_round", &[("round", r.to_string())]),
+        None => t("dash.no_previous", &[]),
+    };
+    let cards: Vec<Value> = f
         .headline
-        .previous_round
-        .map(|r| t("dash.since_round", &[("round", r.to_string())]));
-    f.headline
         .kpis
         .iter()
         .map(|k: &Kpi| {
@@ -92,22 +94,21 @@ pub fn headline(f: &Figures, t: Tr, rights: Rights) -> Vec<Value> {
                 "mentors_overdue" => rights.mentoring.then(|| "/mentoring/overdue".to_string()),
                 _ => rights.training.then(|| "/training".to_string()),
             };
-            let note = match (&since, k.change) {
-                (Some(s), Some(_)) => s.clone(),
+            let note = match (f.headline.previous_round, k.change) {
                 (Some(_), None) => t("dash.no_history", &[]),
-                (None, _) => t("dash.no_previous", &[]),
+                _ => caption.clone(),
             };
             json!({
                 "key": k.key,
                 "label": t(&format!("dash.kpi_{}", k.key), &[]),
                 "value": k.value,
                 "change": change_text(k.change),
-                "direction": match k.change { Some(n) if n > 0 => "up", Some(n) if n < 0 => "down", _ => "" },
                 "note": note,
                 "href": href,
             })
         })
-        .collect()
+        .collect();
+    json!({ "cards": cards, "caption": caption })
 }
 
 /// The charts, their legends and the links under them.

@@ -16,7 +16,7 @@ use vocpath::audit::Actor;
 
 use crate::helpers::{PASSWORD, TestApp};
 
-fn chromedriver() -> Option<PathBuf> {
+pub(crate) fn chromedriver() -> Option<PathBuf> {
     let candidates = [
         std::env::var("VOCPATH_CHROMEDRIVER").ok().map(PathBuf::from),
         Some(PathBuf::from("/usr/bin/chromedriver")),
@@ -25,7 +25,7 @@ fn chromedriver() -> Option<PathBuf> {
     candidates.into_iter().flatten().find(|p| p.is_file())
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -33,7 +33,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn wait_for_port(port: u16) {
+pub(crate) async fn wait_for_port(port: u16) {
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return;
@@ -43,7 +43,7 @@ async fn wait_for_port(port: u16) {
     panic!("nothing listens on {port}");
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let dir = PathBuf::from(target).join("e2e");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
@@ -60,7 +60,7 @@ async fn page_text(c: &Client) -> String {
 }
 
 /// Kills chromedriver when the test ends, also on panic.
-struct Driver(std::process::Child);
+pub(crate) struct Driver(pub(crate) std::process::Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {

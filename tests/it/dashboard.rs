@@ -290,3 +290,146 @@ async fn dashboard_tables_align_numbers_right_and_every_chart_links_to_its_list_
     let two = b.get("/dashboard").await;
     assert_eq!(one.body, two.body);
 }
+
+/// The page's widest content against its viewport, and the smallest chart text in CSS pixels.
+async fn measure(c: &fantoccini::Client) -> (i64, i64, f64) {
+    let js = r#"
+        let min = 1e9;
+        for (const svg of document.querySelectorAll('svg.chart')) {
+            const vb = svg.viewBox.baseVal;
+            if (!vb || !vb.width) continue;
+            const scale = svg.getBoundingClientRect().width / vb.width;
+            for (const t of svg.querySelectorAll('text')) {
+                min = Math.min(min, parseFloat(t.getAttribute('font-size')) * scale);
+            }
+        }
+        return [document.documentElement.scrollWidth, window.innerWidth, min];"#;
+    let v = c.execute(js, vec![]).await.expect("measure");
+    (
+        v[0].as_i64().expect("scroll width"),
+        v[1].as_i64().expect("inner width"),
+        v[2].as_f64().expect("font"),
+    )
+}
+
+/// The current page printed by Chromium on A4 with 15-mm margins, as PDF bytes.
+async fn print_a4(dport: u16, c: &fantoccini::Client) -> Vec<u8> {
+    use base64::Engine as _;
+    let session = c.session_id().await.expect("session").expect("a session id");
+    let body = json!({"page": {"width": 21.0, "height": 29.7}, "margin": {"top": 1.5, "bottom": 1.5, "left": 1.5, "right": 1.5}, "background": true});
+    let reply: serde_json::Value = serde_json::from_str(
+        &reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{dport}/session/{session}/print"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("print")
+            .text()
+            .await
+            .expect("print reply"),
+    )
+    .expect("json");
+    base64::engine::general_purpose::STANDARD
+        .decode(reply["value"].as_str().expect("base64 PDF"))
+        .expect("PDF")
+}
+
+/// Pages in a PDF: `/Type /Page` objects, not the `/Type /Pages` tree.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+#[tokio::test]
+async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_charts_and_the_summary_prints_on_one_a4_page()
+ {
+    use crate::browser::{Driver, chromedriver, free_port, screenshot_dir, wait_for_port};
+    use fantoccini::{ClientBuilder, Locator};
+    let Some(driver_path) = chromedriver() else {
+        assert!(
+            std::env::var("VOCPATH_REQUIRE_BROWSER").is_err(),
+            "VOCPATH_REQUIRE_BROWSER is set but no chromedriver was found"
+        );
+        eprintln!("SKIPPED the dashboard in Chromium: no chromedriver found (see browser.rs)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
+    let email = "dash-e2e@test.cn";
+    app.user(email, Role::Admin).await;
+    let port = free_port();
+    let routes = vocpath::routes(app.state.clone());
+    tokio::spawn(async move {
+        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
+            .run(routes)
+            .await
+    });
+    wait_for_port(port).await;
+    let dport = free_port();
+    let _driver = Driver(
+        std::process::Command::new(&driver_path)
+            .arg(format!("--port={dport}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    wait_for_port(dport).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,900", "--lang=zh-CN"] }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{dport}"))
+        .await
+        .expect("connect to chromedriver");
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    c.goto(&url("/login")).await.expect("login page");
+    for (field, value) in [("email", email), ("password", crate::helpers::PASSWORD)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .expect("field")
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("svg.chart"))
+        .await
+        .expect("dashboard");
+    for lang in ["zh-CN", "en"] {
+        c.goto(&url(&format!("/lang/{lang}?next=/dashboard")))
+            .await
+            .expect("language");
+        for (w, h) in [(1366u32, 900u32), (360, 740)] {
+            c.set_window_size(w, h).await.expect("size");
+            c.goto(&url("/dashboard")).await.expect("dashboard");
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(screenshot_dir().join(format!("dashboard-{lang}-{w}.png")), png).expect("write");
+            let (scroll, inner, font) = measure(&c).await;
+            assert!(
+                scroll <= inner,
+                "{lang} at {w} px: the page is {scroll} px wide in {inner}"
+            );
+            if w == 1366 {
+                assert!(font >= 13.0, "{lang}: chart text of {font:.1} px at 1366 px");
+            }
+        }
+        c.set_window_size(1366, 900).await.expect("size");
+        c.goto(&url("/dashboard/summary")).await.expect("summary");
+        let pdf = print_a4(dport, &c).await;
+        std::fs::write(screenshot_dir().join(format!("summary-{lang}.pdf")), &pdf).expect("write");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        assert_eq!(pdf_pages(&pdf), 1, "{lang}: the one-page summary prints on one A4 page");
+    }
+    c.close().await.expect("close");
+}
