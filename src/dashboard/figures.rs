@@ -94,7 +94,7 @@ pub struct Training {
     pub waitlisted: usize,
     /// Confirmed farmers present on at least one teaching day.
     pub attended: usize,
-    /// Attended ÷ confirmed of sessions already held, in percent.
+    /// Attended ÷ confirmed, both of sessions already held, in percent.
     pub attendance_rate: Option<f64>,
     pub certificates: usize,
 }
@@ -413,6 +413,12 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .iter()
         .filter(|r| r.status == "confirmed" && present.contains(&r.id))
         .count();
+    // The rate compares like with like: farmers of sessions already over (one still running has
+    // farmers present too, but is not in the denominator).
+    let attended_held = regs
+        .iter()
+        .filter(|r| r.status == "confirmed" && present.contains(&r.id) && held_ids.contains(&r.session_id))
+        .count();
     let certificates = crate::training::certificates::of_registrations(db, &reg_ids)
         .await?
         .values()
@@ -424,7 +430,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         confirmed: regs.iter().filter(|r| r.status == "confirmed").count(),
         waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
         attended,
-        attendance_rate: (confirmed_held > 0).then(|| attended as f64 * 100.0 / confirmed_held as f64),
+        attendance_rate: (confirmed_held > 0).then(|| attended_held as f64 * 100.0 / confirmed_held as f64),
         certificates,
     };
 
