@@ -442,6 +442,15 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
             );
             if w == 1366 {
                 assert!(font >= 13.0, "{lang}: chart text of {font:.1} px at 1366 px");
+                // On a laptop every table fits its card (on a phone a wide one scrolls in its card).
+                let cut = c
+                    .execute(
+                        "return Array.from(document.querySelectorAll('.dash .scroll')).filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('.card').id)",
+                        vec![],
+                    )
+                    .await
+                    .expect("measure tables");
+                assert_eq!(cut, json!([]), "{lang}: tables wider than their card at 1366 px");
             }
         }
         c.set_window_size(1366, 900).await.expect("size");
