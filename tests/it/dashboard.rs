@@ -342,6 +342,12 @@ async fn print_a4(dport: u16, c: &fantoccini::Client) -> Vec<u8> {
         .expect("PDF")
 }
 
+/// The cards holding an element of `selector` wider than its box (cut off, or scrolling).
+async fn overflowing(c: &fantoccini::Client, selector: &str) -> serde_json::Value {
+    let js = "return Array.from(document.querySelectorAll(arguments[0])).filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('.card').id)";
+    c.execute(js, vec![json!(selector)]).await.expect("measure")
+}
+
 /// One Chrome DevTools command through chromedriver.
 async fn cdp(dport: u16, c: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
     let session = c.session_id().await.expect("session").expect("a session id");
@@ -443,13 +449,7 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
             if w == 1366 {
                 assert!(font >= 13.0, "{lang}: chart text of {font:.1} px at 1366 px");
                 // On a laptop every table fits its card (on a phone a wide one scrolls in its card).
-                let cut = c
-                    .execute(
-                        "return Array.from(document.querySelectorAll('.dash .scroll')).filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('.card').id)",
-                        vec![],
-                    )
-                    .await
-                    .expect("measure tables");
+                let cut = overflowing(&c, ".dash .scroll").await;
                 assert_eq!(cut, json!([]), "{lang}: tables wider than their card at 1366 px");
             }
         }
@@ -462,14 +462,8 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
         // Laid out for print on A4's 180 mm (680 px), no table is wider than its card or cut off.
         c.set_window_size(680, 1000).await.expect("size");
         cdp(dport, &c, "Emulation.setEmulatedMedia", json!({"media": "print"})).await;
-        let overflowing = c
-            .execute(
-                "return Array.from(document.querySelectorAll('.summary .card, .summary .scroll')).filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('.card').id)",
-                vec![],
-            )
-            .await
-            .expect("measure print");
-        assert_eq!(overflowing, json!([]), "{lang}: printed cards whose content overflows");
+        let cut = overflowing(&c, ".summary .card, .summary .scroll").await;
+        assert_eq!(cut, json!([]), "{lang}: printed cards whose content overflows");
         cdp(dport, &c, "Emulation.setEmulatedMedia", json!({"media": ""})).await;
     }
     c.close().await.expect("close");
