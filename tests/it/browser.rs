@@ -69,6 +69,77 @@ impl Drop for Driver {
     }
 }
 
+/// The app served on a free port of 127.0.0.1; its base URL.
+pub(crate) async fn serve(app: &TestApp) -> String {
+    let port = free_port();
+    let routes = vocpath::routes(app.state.clone());
+    tokio::spawn(async move {
+        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
+            .run(routes)
+            .await
+    });
+    wait_for_port(port).await;
+    format!("http://127.0.0.1:{port}")
+}
+
+/// chromedriver on a free port and a headless Chromium session with `args` added.
+pub(crate) async fn start_chromium(driver_path: &std::path::Path, args: &[&str]) -> (Client, Driver) {
+    let dport = free_port();
+    let driver = Driver(
+        std::process::Command::new(driver_path)
+            .arg(format!("--port={dport}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    wait_for_port(dport).await;
+    let mut all = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+    ];
+    all.extend_from_slice(args);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": all, "prefs": { "intl.accept_languages": "zh-CN,zh" } }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{dport}"))
+        .await
+        .expect("connect to chromedriver");
+    (c, driver)
+}
+
+/// Signs in through the login form and waits until the portal has left the login page.
+pub(crate) async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    for (field, value) in [("email", email), ("password", password)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .expect(field)
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..100 {
+        if !c.current_url().await.expect("url").path().starts_with("/login") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{email} could not sign in");
+}
+
 const IDS: [&str; 4] = [
     "410181200602024058",
     "410181200704209707",
@@ -214,59 +285,12 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
     app.user(clerk_email, Role::Admin).await;
 
     // The service on a real port, and chromedriver.
-    let port = free_port();
-    let routes = vocpath::routes(app.state.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
-            .run(routes)
-            .await
-    });
-    wait_for_port(port).await;
-    let dport = free_port();
-    let _driver = Driver(
-        std::process::Command::new(&driver_path)
-            .arg(format!("--port={dport}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    wait_for_port(dport).await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000", "--lang=zh-CN"],
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{dport}"))
-        .await
-        .expect("connect to chromedriver");
-    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let base = serve(&app).await;
+    let (c, _driver) = start_chromium(&driver_path, &["--window-size=1280,1000", "--lang=zh-CN"]).await;
+    let url = |path: &str| format!("{base}{path}");
 
     // 1. Log in: the dashboard is the home page.
-    c.goto(&url("/login")).await.expect("login page");
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .expect("email")
-        .send_keys(clerk_email)
-        .await
-        .expect("type");
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    sign_in(&c, &url(""), clerk_email, PASSWORD).await;
     c.wait()
         .for_element(Locator::Css("svg.chart"))
         .await

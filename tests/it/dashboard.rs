@@ -319,26 +319,34 @@ async fn measure(c: &fantoccini::Client) -> (i64, i64, f64) {
     )
 }
 
+/// A W3C WebDriver command fantoccini has no method for: `POST /session/{id}/{path}` with a
+/// JSON body (print to PDF, a Chrome DevTools command).
+#[derive(Debug)]
+struct SessionPost {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!("session/{}/{}", session_id.unwrap_or_default(), self.path))
+    }
+    fn method_and_body(&self, _: &reqwest::Url) -> (poem::http::Method, Option<String>) {
+        (poem::http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
 /// The current page printed by Chromium on A4 with 15-mm margins, as PDF bytes.
-async fn print_a4(dport: u16, c: &fantoccini::Client) -> Vec<u8> {
+async fn print_a4(c: &fantoccini::Client) -> Vec<u8> {
     use base64::Engine as _;
-    let session = c.session_id().await.expect("session").expect("a session id");
     let body = json!({"page": {"width": 21.0, "height": 29.7}, "margin": {"top": 1.5, "bottom": 1.5, "left": 1.5, "right": 1.5}, "background": true});
-    let reply: serde_json::Value = serde_json::from_str(
-        &reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{dport}/session/{session}/print"))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("print")
-            .text()
-            .await
-            .expect("print reply"),
-    )
-    .expect("json");
+    let pdf = c.issue_cmd(SessionPost { path: "print", body }).await.expect("print");
     base64::engine::general_purpose::STANDARD
-        .decode(reply["value"].as_str().expect("base64 PDF"))
+        .decode(pdf.as_str().expect("base64 PDF"))
         .expect("PDF")
 }
 
@@ -349,16 +357,13 @@ async fn overflowing(c: &fantoccini::Client, selector: &str) -> serde_json::Valu
 }
 
 /// One Chrome DevTools command through chromedriver.
-async fn cdp(dport: u16, c: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
-    let session = c.session_id().await.expect("session").expect("a session id");
-    let r = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{dport}/session/{session}/goog/cdp/execute"))
-        .header("content-type", "application/json")
-        .body(json!({"cmd": cmd, "params": params}).to_string())
-        .send()
-        .await
-        .expect("cdp");
-    assert!(r.status().is_success(), "{cmd}: {}", r.text().await.unwrap_or_default());
+async fn cdp(c: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
+    c.issue_cmd(SessionPost {
+        path: "goog/cdp/execute",
+        body: json!({"cmd": cmd, "params": params}),
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{cmd}: {e}"));
 }
 
 /// Pages in a PDF: `/Type /Page` objects, not the `/Type /Pages` tree.
@@ -370,8 +375,8 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 #[tokio::test]
 async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_charts_and_the_summary_prints_on_one_a4_page()
  {
-    use crate::browser::{Driver, chromedriver, free_port, screenshot_dir, wait_for_port};
-    use fantoccini::{ClientBuilder, Locator};
+    use crate::browser::{chromedriver, screenshot_dir, serve, sign_in, start_chromium};
+    use fantoccini::Locator;
     let Some(driver_path) = chromedriver() else {
         assert!(
             std::env::var("VOCPATH_REQUIRE_BROWSER").is_err(),
@@ -384,50 +389,10 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
     vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
     let email = "dash-e2e@test.cn";
     app.user(email, Role::Admin).await;
-    let port = free_port();
-    let routes = vocpath::routes(app.state.clone());
-    tokio::spawn(async move {
-        poem::Server::new(poem::listener::TcpListener::bind(format!("127.0.0.1:{port}")))
-            .run(routes)
-            .await
-    });
-    wait_for_port(port).await;
-    let dport = free_port();
-    let _driver = Driver(
-        std::process::Command::new(&driver_path)
-            .arg(format!("--port={dport}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    wait_for_port(dport).await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,900", "--lang=zh-CN"] }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{dport}"))
-        .await
-        .expect("connect to chromedriver");
-    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
-    c.goto(&url("/login")).await.expect("login page");
-    for (field, value) in [("email", email), ("password", crate::helpers::PASSWORD)] {
-        c.find(Locator::Css(&format!("input[name={field}]")))
-            .await
-            .expect("field")
-            .send_keys(value)
-            .await
-            .expect("type");
-    }
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    let base = serve(&app).await;
+    let (c, _driver) = start_chromium(&driver_path, &["--window-size=1366,900", "--lang=zh-CN"]).await;
+    let url = |path: &str| format!("{base}{path}");
+    sign_in(&c, &base, email, crate::helpers::PASSWORD).await;
     c.wait()
         .for_element(Locator::Css("svg.chart"))
         .await
@@ -455,16 +420,16 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
         }
         c.set_window_size(1366, 900).await.expect("size");
         c.goto(&url("/dashboard/summary")).await.expect("summary");
-        let pdf = print_a4(dport, &c).await;
+        let pdf = print_a4(&c).await;
         std::fs::write(screenshot_dir().join(format!("summary-{lang}.pdf")), &pdf).expect("write");
         assert!(pdf.starts_with(b"%PDF"), "a PDF");
         assert_eq!(pdf_pages(&pdf), 1, "{lang}: the one-page summary prints on one A4 page");
         // Laid out for print on A4's 180 mm (680 px), no table is wider than its card or cut off.
         c.set_window_size(680, 1000).await.expect("size");
-        cdp(dport, &c, "Emulation.setEmulatedMedia", json!({"media": "print"})).await;
+        cdp(&c, "Emulation.setEmulatedMedia", json!({"media": "print"})).await;
         let cut = overflowing(&c, ".summary .card, .summary .scroll").await;
         assert_eq!(cut, json!([]), "{lang}: printed cards whose content overflows");
-        cdp(dport, &c, "Emulation.setEmulatedMedia", json!({"media": ""})).await;
+        cdp(&c, "Emulation.setEmulatedMedia", json!({"media": ""})).await;
     }
     c.close().await.expect("close");
 }

@@ -240,6 +240,50 @@ impl TestApp {
             .expect("a row");
         row.try_get::<i64>("", "n").expect("count")
     }
+
+    /// Every value of every column of every table, as text (bytea as escaped text), one per line.
+    pub async fn every_value(&self) -> String {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let db = &self.state.db;
+        let backend = db.get_database_backend();
+        let columns_sql = match backend {
+            DbBackend::Postgres => {
+                "SELECT table_name AS t, column_name AS c, data_type AS d FROM information_schema.columns WHERE table_schema = current_schema()"
+            }
+            _ => {
+                "SELECT m.name AS t, p.name AS c, p.type AS d FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+            }
+        };
+        let columns = db
+            .query_all_raw(Statement::from_string(backend, columns_sql))
+            .await
+            .expect("columns");
+        let mut all = String::new();
+        for row in columns {
+            let (t, c, d): (String, String, String) = (
+                row.try_get("", "t").expect("t"),
+                row.try_get("", "c").expect("c"),
+                row.try_get("", "d").expect("d"),
+            );
+            let value = match (backend, d.as_str()) {
+                (DbBackend::Postgres, "bytea") => format!("encode(\"{c}\", 'escape')"),
+                (DbBackend::Postgres, _) => format!("\"{c}\"::text"),
+                _ => format!("CAST(\"{c}\" AS TEXT)"),
+            };
+            let sql = format!("SELECT {value} AS v FROM \"{t}\"");
+            for r in db
+                .query_all_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("values")
+            {
+                if let Ok(Some(v)) = r.try_get::<Option<String>>("", "v") {
+                    all.push_str(&v);
+                    all.push('\n');
+                }
+            }
+        }
+        all
+    }
 }
 
 impl Drop for TestApp {

@@ -3,7 +3,7 @@
 
 use entity::enums::Role;
 use poem::http::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use vocpath::audit::Actor;
 use vocpath::student::import::{self, CommitOptions};
 
@@ -28,49 +28,6 @@ fn all_ids() -> Vec<&'static str> {
     let mut ids = GOOD_IDS.to_vec();
     ids.extend([MISPLACED_ID, "410181200602024059"]);
     ids
-}
-
-/// Every value of every column of every table, as text (bytea as escaped text).
-async fn every_value(app: &TestApp) -> String {
-    let db = &app.state.db;
-    let backend = db.get_database_backend();
-    let columns_sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT table_name AS t, column_name AS c, data_type AS d FROM information_schema.columns WHERE table_schema = current_schema()"
-        }
-        _ => {
-            "SELECT m.name AS t, p.name AS c, p.type AS d FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
-        }
-    };
-    let columns = db
-        .query_all_raw(Statement::from_string(backend, columns_sql))
-        .await
-        .expect("columns");
-    let mut all = String::new();
-    for row in columns {
-        let (t, c, d): (String, String, String) = (
-            row.try_get("", "t").expect("t"),
-            row.try_get("", "c").expect("c"),
-            row.try_get("", "d").expect("d"),
-        );
-        let value = match (backend, d.as_str()) {
-            (DbBackend::Postgres, "bytea") => format!("encode(\"{c}\", 'escape')"),
-            (DbBackend::Postgres, _) => format!("\"{c}\"::text"),
-            _ => format!("CAST(\"{c}\" AS TEXT)"),
-        };
-        let sql = format!("SELECT {value} AS v FROM \"{t}\"");
-        for r in db
-            .query_all_raw(Statement::from_string(backend, sql))
-            .await
-            .expect("values")
-        {
-            if let Ok(Some(v)) = r.try_get::<Option<String>>("", "v") {
-                all.push_str(&v);
-                all.push('\n');
-            }
-        }
-    }
-    all
 }
 
 /// On SQLite, the raw bytes of the database file and its WAL after a checkpoint.
@@ -123,7 +80,7 @@ async fn after_preview_and_commit_no_national_id_of_the_file_is_left_in_the_data
     assert_eq!(app.count("student").await, 2);
     let (batch, _) = import::get_batch(&app.state.db, id as i32).await.expect("batch");
     assert!(batch.content.is_empty(), "the upload is deleted once committed");
-    let values = every_value(&app).await;
+    let values = app.every_value().await;
     let file = sqlite_file_bytes(&app).await;
     for id in all_ids() {
         assert!(!values.contains(id), "{id} is in a column");
