@@ -39,7 +39,7 @@ const NOTE_W: f64 = 80.0;
 /// so this stays at 13 px or more there.
 const FONT: f64 = 15.0;
 const ROW_H: f64 = 26.0;
-/// How wide a label may be, a CJK character counting two.
+/// How wide a label left of its bar may be, a CJK character counting two.
 const LABEL_WIDTH: usize = 18;
 
 fn escape(s: &str) -> String {
@@ -49,13 +49,13 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A label cut to the label column, with an ellipsis when cut.
-fn fit(label: &str) -> String {
+/// A label cut to `max` widths (a CJK character counting two), with an ellipsis when cut.
+fn fit(label: &str, max: usize) -> String {
     let mut width = 0;
     let mut out = String::new();
     for c in label.chars() {
         width += if c.is_ascii() { 1 } else { 2 };
-        if width > LABEL_WIDTH {
+        if width > max {
             out.push('…');
             return out;
         }
@@ -64,16 +64,60 @@ fn fit(label: &str) -> String {
     out
 }
 
-/// A horizontal bar chart.
+/// Where a chart's parts go, in its own units.
+struct Layout {
+    /// Extra CSS class (the narrow layout is shown on phones only).
+    class: &'static str,
+    label_w: f64,
+    bar_w: f64,
+    note_w: f64,
+    row_h: f64,
+    /// The label on its own line above the bar (narrow) or left of it (wide).
+    label_above: bool,
+    /// How wide a label may be, a CJK character counting two.
+    label_chars: usize,
+}
+
+/// Label left of the bar: on a laptop the chart is drawn at about its own size.
+const WIDE: Layout = Layout {
+    class: "chart",
+    label_w: LABEL_W,
+    bar_w: BAR_W,
+    note_w: NOTE_W,
+    row_h: ROW_H,
+    label_above: false,
+    label_chars: LABEL_WIDTH,
+};
+
+/// Label above the bar, 300 units wide: on a 360-px phone the text stays about 14 px.
+const NARROW: Layout = Layout {
+    class: "chart chart-narrow",
+    label_w: 0.0,
+    bar_w: 220.0,
+    note_w: 80.0,
+    row_h: 42.0,
+    label_above: true,
+    label_chars: 36,
+};
+
+/// A horizontal bar chart, twice: for wide screens and print (`chart`), and for phones
+/// (`chart chart-narrow`, hidden elsewhere by the style sheet).
 pub fn bars(title: &str, rows: &[Bar], scale: Scale) -> String {
-    let width = LABEL_W + BAR_W + NOTE_W;
-    let height = ROW_H * rows.len().max(1) as f64 + 8.0;
+    let mut svg = draw(&WIDE, title, rows, scale);
+    svg.push_str(&draw(&NARROW, title, rows, scale));
+    svg
+}
+
+fn draw(l: &Layout, title: &str, rows: &[Bar], scale: Scale) -> String {
+    let width = l.label_w + l.bar_w + l.note_w;
+    let height = l.row_h * rows.len().max(1) as f64 + 8.0;
     let total = |r: &Bar| r.segments.iter().map(|s| s.0).sum::<f64>();
     let largest = rows.iter().map(total).fold(0.0, f64::max);
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        r#"<svg class="{class}" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        class = l.class,
         t = escape(title)
     );
     if rows.is_empty() {
@@ -88,25 +132,32 @@ pub fn bars(title: &str, rows: &[Bar], scale: Scale) -> String {
             Scale::Own => total(r),
         }
         .max(1.0);
-        let y = 4.0 + i as f64 * ROW_H;
+        let top = 4.0 + i as f64 * l.row_h;
+        // The bar's top; the label's baseline.
+        let (y, label_x, label_y, anchor) = if l.label_above {
+            (top + 20.0, 0.0, top + 15.0, "start")
+        } else {
+            (top, l.label_w - 6.0, top + 16.0, "end")
+        };
         if let Some(href) = &r.href {
             let _ = write!(svg, r#"<a href="{}">"#, escape(href));
         }
+        let label = fit(&r.label, l.label_chars);
         let _ = write!(
             svg,
-            r##"<text x="{}" y="{}" font-size="{FONT}" text-anchor="end" fill="#1d2430">{}</text>"##,
-            LABEL_W - 6.0,
-            y + 16.0,
-            escape(&fit(&r.label))
+            r##"<text x="{label_x}" y="{label_y}" font-size="{FONT}" text-anchor="{anchor}" fill="#1d2430">{}</text>"##,
+            escape(&label)
         );
         let _ = write!(
             svg,
-            r##"<rect x="{LABEL_W}" y="{}" width="{BAR_W}" height="18" fill="#eef1f5"/>"##,
-            y + 2.0
+            r##"<rect x="{}" y="{}" width="{}" height="18" fill="#eef1f5"/>"##,
+            l.label_w,
+            y + 2.0,
+            l.bar_w
         );
-        let mut x = LABEL_W;
+        let mut x = l.label_w;
         for (value, colour) in &r.segments {
-            let w = (value / max * BAR_W).clamp(0.0, BAR_W - (x - LABEL_W));
+            let w = (value / max * l.bar_w).clamp(0.0, l.bar_w - (x - l.label_w));
             if w > 0.0 {
                 let _ = write!(
                     svg,
@@ -119,7 +170,7 @@ pub fn bars(title: &str, rows: &[Bar], scale: Scale) -> String {
         let _ = write!(
             svg,
             r##"<text x="{}" y="{}" font-size="{FONT}" fill="#1d2430">{}</text>"##,
-            LABEL_W + BAR_W + 6.0,
+            l.label_w + l.bar_w + 6.0,
             y + 16.0,
             escape(&r.note)
         );
@@ -169,6 +220,8 @@ mod tests {
             Scale::Largest,
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<svg class=\"chart\"").count(), 1);
+        assert_eq!(svg.matches("<svg class=\"chart chart-narrow\"").count(), 1);
         assert!(svg.contains("数控&lt;技术&gt;") && svg.contains("fill &lt;test&gt;"));
         assert!(!svg.contains("<技术>"));
         // The first bar's blue part is 30/40 of the width; the second bar half of it.
