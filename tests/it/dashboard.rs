@@ -438,3 +438,28 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
     }
     c.close().await.expect("close");
 }
+
+/// Not only the dashboard's: the students export (through the same helpers) holds birth dates as
+/// dates, years as numbers, phone numbers and masked IDs as text, under a frozen header.
+#[tokio::test]
+async fn the_student_list_spreadsheet_types_its_columns_and_keeps_phone_numbers_as_text() {
+    let app = TestApp::spawn().await;
+    let b = demo(&app).await;
+    let (status, ct, xlsx) = get_bytes(&app, &b, "/students/export?graduation_year=2026&format=xlsx").await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, vocpath::export::XLSX));
+    let rows = rows_of(&xlsx);
+    let col = |header: &str| {
+        rows[0]
+            .iter()
+            .position(|h| matches!(h, Data::String(s) if s == header))
+            .unwrap_or_else(|| panic!("no column {header}: {:?}", rows[0]))
+    };
+    let (birth, year, phone, id) = (col("出生日期"), col("毕业年份"), col("联系电话"), col("身份证号"));
+    for row in &rows[1..] {
+        assert!(matches!(row[birth], Data::DateTime(_)), "{:?}", row[birth]);
+        assert_eq!(row[year], Data::Float(2026.0));
+        assert!(matches!(row[phone], Data::String(_) | Data::Empty), "{:?}", row[phone]);
+        assert!(matches!(row[id], Data::String(_)), "{:?}", row[id]);
+    }
+    assert!(sheet_xml(&xlsx).contains("state=\"frozen\""));
+}
