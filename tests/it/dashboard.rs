@@ -111,6 +111,10 @@ async fn every_export_link_on_the_home_page_downloads_its_table() {
     // The address the issue names, on the home page itself.
     let (status, ct, _) = get_bytes(&app, &b, "/?year=2026&export=funnel&format=csv").await;
     assert_eq!((status, ct.starts_with("text/csv")), (StatusCode::OK, true), "{ct}");
+    // Not signed in: the sign-in page, no figures.
+    let anonymous = app.get("/?year=2026&export=funnel&format=csv").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.location().starts_with("/login"), "{}", anonymous.location());
 }
 
 #[tokio::test]
