@@ -29,6 +29,9 @@ pub struct PortalCtx {
     pub csrf_token: String,
     pub user: Option<CurrentUser>,
     pub path: String,
+    /// The path with its query (`/students?year=2026&page=2`): where the language switch and
+    /// signing in come back to.
+    pub here: String,
     pub client_ip: String,
     pub session_cookie: Option<String>,
 }
@@ -165,6 +168,8 @@ fn render_with_status(
     tctx.insert("csrf_token", &ctx.csrf_token);
     tctx.insert("user", &ctx.user);
     tctx.insert("path", &ctx.path);
+    // The page with its query, encoded as the value of the language switch's `next`.
+    tctx.insert("here_encoded", &encode_query_value(&ctx.here));
     let nav: Vec<NavLink> = match &ctx.user {
         Some(u) if !u.must_change_password => NAV
             .iter()
@@ -191,6 +196,20 @@ fn render_with_status(
         .templates
         .render(template, &tctx)
         .map_err(|e| AppError::Internal(format!("template {template}: {e}")))
+}
+
+/// `value` encoded to stand in a query string: every byte but `A–Z a–z 0–9 - . _ ~` as `%XX`
+/// (so `/`, `?`, `&`, `=` and `%` too), so it comes back whole as one parameter.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A 303 redirect (after a POST, or to the login page).
@@ -293,6 +312,10 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         csrf_token: csrf_token.clone(),
         user: None,
         path: req.uri().path().to_string(),
+        here: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_string(), |pq| pq.as_str().to_string()),
         client_ip: crate::api::client_ip(&req, &state.config.trusted_proxies, state.config.forwarded_header),
         session_cookie,
     };
@@ -390,7 +413,7 @@ fn page_error(err: poem::Error) -> AppError {
 fn error_page(state: &AppState, ctx: &PortalCtx, err: AppError) -> Response {
     match err {
         AppError::Unauthenticated => {
-            let next = serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();
+            let next = serde_urlencoded::to_string([("next", ctx.here.as_str())]).unwrap_or_default();
             return redirect(&format!("/login?{next}"));
         }
         AppError::PasswordChangeRequired => return redirect("/account/password"),
@@ -539,6 +562,16 @@ mod tests {
             "/students?town=%E7%B1%B3%E6%B2%B3%E9%95%87"
         );
         assert_eq!(safe_next(Some("/%C3%A9")), "/%C3%A9");
+    }
+
+    #[test]
+    fn a_page_and_its_query_become_one_query_value() {
+        assert_eq!(
+            encode_query_value("/train?town=米河镇&page=2"),
+            "%2Ftrain%3Ftown%3D%E7%B1%B3%E6%B2%B3%E9%95%87%26page%3D2"
+        );
+        assert_eq!(encode_query_value("/a%2Fb?x=1+2"), "%2Fa%252Fb%3Fx%3D1%2B2");
+        assert_eq!(encode_query_value("safe-._~"), "safe-._~");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! New-type professional farmer training at the vocational schools' training bases: what it is
-//! planned with (`setup`), conflict-free scheduling and proposals from demand (`schedule`,
+//! planned with (`setup`, read by staff through `setup_view`), conflict-free scheduling and proposals from demand (`schedule`,
 //! `interest`), public registration with a waitlist that never overbooks and its notifications
 //! (`registrations`), attendance per teaching day (`days`, `attendance`, `grid`) and the
 //! certificates it earns (`certificates`, `certificate_view`), and their HTTP faces (`api`, `web`, `public`,
@@ -23,4 +23,5 @@ pub mod public;
 pub mod registrations;
 pub mod schedule;
 pub mod setup;
+pub mod setup_view;
 pub mod web;

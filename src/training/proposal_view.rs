@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::proposals;
 use super::propose::{Outcome, PassedOver, Reason};
+use super::setup_view::Words;
 use crate::error::AppError;
 use crate::i18n::{Catalogues, Lang, Msg};
 
@@ -157,8 +158,26 @@ fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
             .arg("base", &b.base)
             .arg("town", &b.town)
             .arg("near", b.near)
-            .arg("reason", i18n.text(lang, &b.reason.msg())),
+            .arg("reason", reason_text(i18n, lang, &b.reason)),
     )
+}
+
+/// A reason in the reader's words: opening days named (周一至周五, Mon–Fri), blackouts listed
+/// with the language's separator.
+fn reason_text(i18n: &Catalogues, lang: Lang, reason: &Reason) -> String {
+    let msg = match reason {
+        Reason::BaseClosed { days, open_days } => Msg::new("proposal.reason_base_closed")
+            .arg("days", days)
+            .arg("open_days", Words::new(i18n, lang).open_days(open_days)),
+        Reason::NoFreeDays { from, until, blackouts } if !blackouts.is_empty() => {
+            Msg::new("proposal.reason_no_free_days_blackouts")
+                .arg("from", from)
+                .arg("until", until)
+                .arg("blackouts", Words::new(i18n, lang).list(blackouts))
+        }
+        other => other.msg(),
+    };
+    i18n.text(lang, &msg)
 }
 
 /// Proposals as a page or the API shows them: each row with its `explanation` lines.
@@ -180,7 +199,7 @@ pub fn unproposed(i18n: &Catalogues, lang: Lang, rows: &[Unproposed]) -> Vec<Val
         .map(|u| {
             json!({
                 "course_id": u.course_id, "course": u.course, "waiting": u.waiting, "min_cohort": u.min_cohort,
-                "reason": u.reason, "message": i18n.text(lang, &u.reason.msg()),
+                "reason": u.reason, "message": reason_text(i18n, lang, &u.reason),
                 "bases": u.bases.iter().map(|b| json!({
                     "base_id": b.base_id, "base": b.base, "town": b.town, "near": b.near, "reason": b.reason,
                     "message": passed_over(i18n, lang, b),

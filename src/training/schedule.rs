@@ -113,7 +113,8 @@ pub fn conflicts(w: &World, plan: &Plan, today: NaiveDate) -> Vec<FieldError> {
                 Msg::new("error.base_closed")
                     .arg("base", &w.base.name)
                     .arg("date", d)
-                    .arg("weekday", weekday_name(*d)),
+                    .arg("weekday", weekday_name(*d))
+                    .arg("weekday_en", d.format("%A")),
             ));
             break;
         }

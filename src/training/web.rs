@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::registrations::{self, Canceller};
 use super::schedule::{self, Plan};
 use super::setup::{self, BaseForm, BlackoutForm, CourseForm, InstructorForm};
-use super::{proposal_view, proposals};
+use super::{proposal_view, proposals, setup_view};
 use crate::auth::Capability;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
@@ -76,21 +76,9 @@ impl SessionForm {
     }
 }
 
-async fn choices(state: &AppState) -> Result<Value, AppError> {
+async fn choices(state: &AppState, ctx: &PortalCtx) -> Result<Value, AppError> {
     let cat = setup::catalogue(&state.db).await?;
-    let venues: Vec<Value> = cat
-        .venues
-        .iter()
-        .filter_map(|v| {
-            let b = cat.bases.iter().find(|b| b.id == v.base_id)?;
-            Some(json!({ "id": v.id.to_string(), "name": format!("{} · {}（{} 座）", b.name, v.name, v.seats) }))
-        })
-        .collect();
-    Ok(json!({
-        "courses": cat.courses.iter().map(|c| json!({ "id": c.id.to_string(), "name": format!("{}（{}，{} 学时）", c.title, c.skill_area, c.hours) })).collect::<Vec<_>>(),
-        "venues": venues,
-        "instructors": cat.instructors.iter().map(|i| json!({ "id": i.id.to_string(), "name": i.name })).collect::<Vec<_>>(),
-    }))
+    Ok(setup_view::session_choices(&cat, &state.i18n, ctx.lang))
 }
 
 async fn index_with(
@@ -107,7 +95,7 @@ async fn index_with(
         "upcoming": upcoming, "past": past.into_iter().rev().take(50).collect::<Vec<_>>(),
         "proposals": proposal_view::with_explanations(&state.i18n, ctx.lang, proposal_view::proposals(&state.db).await?)?,
         "without_proposal": proposal_view::unproposed(&state.i18n, ctx.lang, &proposal_view::without_proposal(&state.db).await?),
-        "choices": choices(state).await?, "form": form, "errors": errors,
+        "choices": choices(state, ctx).await?, "form": form, "errors": errors,
     });
     Ok(render(state, ctx, "training/index.html", vars)?
         .with_status(status)
@@ -186,7 +174,7 @@ async fn setup_with(state: &AppState, ctx: &PortalCtx, forms: SetupForms, status
     let cat = setup::catalogue(&state.db).await?;
     let schools = crate::admissions::programmes::list_schools(&state.db).await?;
     let vars = json!({
-        "cat": cat, "schools": schools, "skills": setup::SKILL_AREAS,
+        "cat": setup_view::setup_lists(&cat, &state.i18n, ctx.lang), "schools": schools, "skills": setup::SKILL_AREAS,
         "base": forms.base, "course": forms.course, "instructor": forms.instructor, "blackout": forms.blackout,
         "errors": if forms.errors.is_null() { json!({}) } else { forms.errors },
     });
@@ -320,7 +308,24 @@ pub struct Notice {
     done: Option<String>,
 }
 
-async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, status: StatusCode) -> PageResult {
+/// The roster page's form fields (capacity and move), each shown with its own error.
+const ROSTER_FIELDS: &[&str] = &["capacity", "venue_id", "instructor_id", "starts_on", "ends_on"];
+
+/// What a roster page shows besides the session: a notice on top, field errors next to their
+/// field, and the move form as typed.
+struct RosterExtras {
+    notice: Value,
+    errors: Value,
+    typed: Option<SessionForm>,
+}
+
+async fn roster_with(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    extras: RosterExtras,
+    status: StatusCode,
+) -> PageResult {
     let card = registrations::session_cards(&state.db, false, Some(&[id]))
         .await?
         .into_iter()
@@ -343,10 +348,19 @@ async fn roster_with(state: &AppState, ctx: &PortalCtx, id: i32, notice: Value, 
             json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 }, "att": att })
         })
         .collect();
+    // The move form shows what was typed when it came back with an error.
+    let typed = extras.typed.unwrap_or_else(|| SessionForm {
+        venue_id: session.venue_id.to_string(),
+        instructor_id: session.instructor_id.to_string(),
+        starts_on: session.starts_on.to_string(),
+        ends_on: session.ends_on.to_string(),
+        ..Default::default()
+    });
     let vars = json!({
-        "s": card, "session": session, "rows": rows, "notice": notice, "grid": grid,
+        "s": card, "session": session, "rows": rows, "notice": extras.notice, "errors": extras.errors,
+        "typed": typed, "grid": grid,
         "can_attend": session.starts_on <= crate::clock::today(),
-        "choices": choices(state).await?,
+        "choices": choices(state, ctx).await?,
     });
     Ok(render(state, ctx, "training/roster.html", vars)?
         .with_status(status)
@@ -367,7 +381,12 @@ pub async fn roster(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>
         }
         _ => Value::Null,
     };
-    roster_with(&state, &ctx, id.0, notice, StatusCode::OK).await
+    let extras = RosterExtras {
+        notice,
+        errors: no_errors(ROSTER_FIELDS),
+        typed: None,
+    };
+    roster_with(&state, &ctx, id.0, extras, StatusCode::OK).await
 }
 
 pub(super) async fn after(
@@ -377,11 +396,31 @@ pub(super) async fn after(
     r: Result<(), AppError>,
     done: &str,
 ) -> PageResult {
+    after_typed(state, ctx, id, r, done, None).await
+}
+
+/// Like [`after`], keeping the move form as typed when it comes back with an error.
+async fn after_typed(
+    state: &AppState,
+    ctx: &PortalCtx,
+    id: i32,
+    r: Result<(), AppError>,
+    done: &str,
+    typed: Option<SessionForm>,
+) -> PageResult {
     match r {
         Ok(()) => Ok(redirect(&format!("/training/sessions/{id}?done={done}"))),
         Err(e) if is_form_error(&e) => {
-            let notice = json!({ "kind": "error", "text": error_text(state, ctx.lang, &e) });
-            roster_with(state, ctx, id, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            // Field errors stand next to their field; only the rest is a notice on top.
+            let errors = form_errors(state, ctx.lang, ROSTER_FIELDS, &e);
+            let general = errors["_form"].as_str().unwrap_or_default();
+            let notice = if general.is_empty() {
+                Value::Null
+            } else {
+                json!({ "kind": "error", "text": general })
+            };
+            let extras = RosterExtras { notice, errors, typed };
+            roster_with(state, ctx, id, extras, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e),
     }
@@ -440,7 +479,7 @@ pub async fn move_session(
         .map(|_| ()),
         _ => Err(AppError::Invalid(e)),
     };
-    after(&state, &ctx, id.0, r, "moved").await
+    after_typed(&state, &ctx, id.0, r, "moved", Some(form.0)).await
 }
 
 #[handler]

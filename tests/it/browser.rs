@@ -59,8 +59,56 @@ async fn page_text(c: &Client) -> String {
     c.source().await.expect("page source")
 }
 
-/// Kills chromedriver when the test ends, also on panic.
-pub(crate) struct Driver(pub(crate) std::process::Child);
+/// Kills chromedriver when the test ends, also on panic. The second field is its port.
+pub(crate) struct Driver(std::process::Child, u16);
+
+impl Driver {
+    /// How many A4 pages the browser's current page prints on (WebDriver's print command, sent
+    /// by hand: fantoccini has no call for it).
+    pub(crate) async fn printed_pages(&self, c: &Client) -> usize {
+        use base64::Engine;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let session = c.session_id().await.expect("session").expect("a session id");
+        let body = r#"{"page":{"width":21.0,"height":29.7},"background":true}"#;
+        // Asynchronous I/O: the page may still load from the app served on this same runtime.
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.1))
+            .await
+            .expect("chromedriver");
+        let request = format!(
+            "POST /session/{session}/print HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.expect("send print");
+        // Read the head, then exactly Content-Length bytes (chromedriver may keep the connection open).
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 65536];
+        let (head_end, length) = loop {
+            let n = stream.read(&mut chunk).await.expect("read print");
+            assert!(n > 0, "chromedriver closed the print reply early");
+            reply.extend_from_slice(&chunk[..n]);
+            if let Some(i) = reply.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&reply[..i]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .expect("a Content-Length");
+                break (i + 4, length);
+            }
+        };
+        while reply.len() < head_end + length {
+            let n = stream.read(&mut chunk).await.expect("read print");
+            assert!(n > 0, "chromedriver closed the print reply early");
+            reply.extend_from_slice(&chunk[..n]);
+        }
+        let json: serde_json::Value = serde_json::from_slice(&reply[head_end..head_end + length]).expect("JSON reply");
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(json["value"].as_str().expect("a PDF"))
+            .expect("base64");
+        let pdf = String::from_utf8_lossy(&pdf);
+        pdf.matches("/Type /Page").count() - pdf.matches("/Type /Pages").count()
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -92,6 +140,7 @@ pub(crate) async fn start_chromium(driver_path: &std::path::Path, args: &[&str])
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start chromedriver"),
+        dport,
     );
     wait_for_port(dport).await;
     let mut all = vec![

@@ -6,7 +6,9 @@
 
 use entity::enums::Role;
 
-use crate::browser::{chromedriver, screenshot_dir, serve, sign_in, start_chromium};
+use fantoccini::Client;
+
+use crate::browser::{Driver, chromedriver, screenshot_dir, serve, sign_in, start_chromium};
 use crate::helpers::{Browser, PASSWORD, TestApp};
 
 /// The checks run in the page: returns a list of problems (empty when the page is right).
@@ -132,11 +134,15 @@ async fn every_page_fits_a_phone_and_a_laptop_in_both_languages_with_labels_cont
     std::fs::create_dir_all(&dir).expect("tour folder");
 
     let mut problems = Vec::new();
+    let mut printed = Vec::new();
     let mut visited = 0;
     for (who, email, password, pages) in &tours {
-        let (c, _driver) = start_chromium(&driver_path, &["--window-size=1366,900", "--hide-scrollbars"]).await;
+        let (c, driver) = start_chromium(&driver_path, &["--window-size=1366,900", "--hide-scrollbars"]).await;
         if !email.is_empty() {
             sign_in(&c, &base, email, password).await;
+        }
+        if *who == "admissions" {
+            printed.extend(print_checks(&c, &driver, &base, &app).await);
         }
         for lang in ["zh-CN", "en"] {
             c.goto(&format!("{base}/lang/{lang}?next=/login"))
@@ -164,10 +170,52 @@ async fn every_page_fits_a_phone_and_a_laptop_in_both_languages_with_labels_cont
         c.close().await.expect("close the browser");
     }
     assert!(visited > 100, "the tour saw {visited} pages");
+    assert!(printed.len() >= 6, "{printed:?}");
+    problems.extend(printed.into_iter().filter_map(|(what, pages, most)| {
+        (pages == 0 || pages > most).then(|| format!("{what} prints on {pages} A4 pages (at most {most})"))
+    }));
     assert!(
         problems.is_empty(),
         "{} problems on {visited} page views:\n{}",
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The pages made for paper, printed in both languages: (what, pages printed, most allowed).
+async fn print_checks(c: &Client, driver: &Driver, base: &str, app: &TestApp) -> Vec<(String, usize, usize)> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let year = chrono::Datelike::year(&vocpath::clock::today());
+    let certificate = entity::certificate::Entity::find()
+        .order_by_asc(entity::certificate::Column::Id)
+        .one(&app.state.db)
+        .await
+        .expect("certificates")
+        .expect("the demo issues certificates");
+    let student = entity::archive_entry::Entity::find()
+        .order_by_asc(entity::archive_entry::Column::Id)
+        .one(&app.state.db)
+        .await
+        .expect("archive")
+        .expect("the demo writes archives")
+        .student_id;
+    let paper = [
+        (format!("/dashboard/summary?year={year}"), 1),
+        (
+            format!("/training/registrations/{}/certificate", certificate.registration_id),
+            1,
+        ),
+        (format!("/students/{student}"), 3),
+    ];
+    let mut out = Vec::new();
+    for lang in ["zh-CN", "en"] {
+        c.goto(&format!("{base}/lang/{lang}?next=/login"))
+            .await
+            .expect("language");
+        for (path, most) in &paper {
+            c.goto(&format!("{base}{path}")).await.expect("page");
+            out.push((format!("{lang} {path}"), driver.printed_pages(c).await, *most));
+        }
+    }
+    out
 }

@@ -324,7 +324,7 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
     for text in [
         "没有能讲授“农机维修”的讲师",
         "没有能容纳最少开班人数（50 人）的场地，最大的场地只有 40 座",
-        "基地开放日（12345）凑不出连续 6 天",
+        "基地开放日（周一至周五）凑不出连续 6 天",
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
@@ -332,7 +332,7 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
     assert!(
         en["without_proposal"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("No instructor teaches “农机维修”")),
+            .is_some_and(|m| m.starts_with("No instructor teaches '农机维修'")),
         "{en}"
     );
     // Dismissed: not proposed straight back, and said so; staff can ask again.
