@@ -27,6 +27,27 @@ use crate::pagination::{Page, PageRequest};
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Emails a worker sends side by side (each lane claims its rows one by one).
 pub const LANES: usize = 8;
+/// The note `vocpath demo` leaves on the messages it marks sent without delivering them.
+pub const DEMO_NOTE: &str = "demo data: marked sent without delivery";
+
+/// The note on a message whose send was interrupted (status `unknown`).
+pub const ABANDONED_NOTE: &str = "the worker stopped while sending; it may or may not have gone out";
+
+/// The catalogue key that explains a message's note on the delivery log, when the note is one the
+/// service wrote itself (the demo's, a withdrawal's, an interrupted send's); `None` for an error
+/// from the mail or SMS gateway, which is shown as received.
+pub fn note_key(status: &str, note: &str) -> Option<&'static str> {
+    if note == DEMO_NOTE {
+        Some("outbox.note_demo")
+    } else if status == "withdrawn" {
+        Some("outbox.note_withdrawn")
+    } else if note == ABANDONED_NOTE {
+        Some("outbox.note_abandoned")
+    } else {
+        None
+    }
+}
+
 /// A claim older than this without an outcome means the worker stopped mid-send.
 pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 
@@ -287,10 +308,7 @@ async fn mark_abandoned_claims(db: &DatabaseConnection) -> Result<(), AppError> 
     let cutoff = Utc::now() - Duration::minutes(CLAIM_TIMEOUT_MINUTES);
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("unknown"))
-        .col_expr(
-            outbox::Column::LastError,
-            Expr::value("the worker stopped while sending; it may or may not have gone out"),
-        )
+        .col_expr(outbox::Column::LastError, Expr::value(ABANDONED_NOTE))
         .filter(outbox::Column::Status.eq("sending"))
         .filter(outbox::Column::ClaimedAt.lt(cutoff))
         .exec(db)
@@ -372,5 +390,16 @@ mod tests {
         assert_eq!(backoff(1), Duration::seconds(60));
         assert_eq!(backoff(3), Duration::seconds(240));
         assert_eq!(backoff(20), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn notes_the_service_wrote_are_explained_and_gateway_errors_are_not() {
+        assert_eq!(note_key("sent", DEMO_NOTE), Some("outbox.note_demo"));
+        assert_eq!(
+            note_key("withdrawn", "placement 5 released"),
+            Some("outbox.note_withdrawn")
+        );
+        assert_eq!(note_key("unknown", ABANDONED_NOTE), Some("outbox.note_abandoned"));
+        assert_eq!(note_key("failed", "550 mailbox unavailable"), None);
     }
 }

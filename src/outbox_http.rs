@@ -137,9 +137,26 @@ pub async fn outbox_page(
     ctx.staff(Capability::ManageOutbox)?;
     let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)?).await?;
     let depth = outbox::queue_depth(&state.db).await?;
-    let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": format!("status={}", q.0.status),
+    let page = page.map(|m| log_row(&state, &ctx, m));
+    let query = serde_urlencoded::to_string([("status", &q.0.status)]).unwrap_or_default();
+    let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": query,
                        "statuses": ["queued", "sending", "sent", "failed", "unknown", "withdrawn"] });
     Ok(render(&state, &ctx, "outbox/list.html", vars)?.into_response())
+}
+
+/// One message as the delivery log shows it: the note explained in the reader's language when the
+/// service wrote it, the time it was queued.
+fn log_row(state: &AppState, ctx: &PortalCtx, m: entity::outbox::Model) -> serde_json::Value {
+    let note = m.last_error.clone().unwrap_or_default();
+    let note = match outbox::note_key(&m.status, &note) {
+        Some(key) => state.i18n.get(ctx.lang, key),
+        None => note,
+    };
+    json!({
+        "id": m.id, "kind": m.kind, "channel": m.channel, "recipient": m.recipient, "subject": m.subject,
+        "status": m.status, "attempts": m.attempts, "note": note,
+        "queued_at": m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+    })
 }
 
 #[handler]

@@ -2,15 +2,13 @@
 //! why each student is on it (read from the run that left them unplaced), counts per town and
 //! school, and the rows of an export. Reads only; crossing off is in [`super::ledger`].
 
-use std::collections::BTreeMap;
-
 use entity::{ledger_entry, student};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
 };
 
-use super::ledger::{LedgerLine, REASONS, lines_of};
+use super::ledger::{LedgerLine, OpenCount, REASONS, lines_of};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
@@ -143,7 +141,7 @@ pub async fn all(db: &impl ConnectionTrait, filter: &LedgerFilter) -> Result<Vec
 pub async fn open_counts(
     db: &impl ConnectionTrait,
     intake_year: Option<i32>,
-) -> Result<(BTreeMap<String, usize>, BTreeMap<String, usize>, usize), AppError> {
+) -> Result<(Vec<OpenCount>, Vec<OpenCount>, usize), AppError> {
     let lines = super::ledger::list(db, intake_year, true).await?;
     let (by_town, by_school) = super::ledger::counts(&lines);
     Ok((by_town, by_school, lines.len()))

@@ -134,18 +134,27 @@ fn why_text(state: &AppState, lang: crate::i18n::Lang, why: &Value) -> String {
             let programme = r["programme"].as_str().unwrap_or_default();
             let reason = match r["reason"].as_str() {
                 Some("full") => state.i18n.get(lang, "student_page.why_full"),
-                Some("requirement") => format!(
-                    "{}「{}」",
-                    state.i18n.get(lang, "student_page.why_requirement"),
-                    r["rule"].as_str().unwrap_or_default()
+                Some("requirement") => state.i18n.render(
+                    lang,
+                    "student_page.why_requirement_rule",
+                    [("rule", r["rule"].as_str().unwrap_or_default())],
+                ),
+                Some("ineligible") => state.i18n.render(
+                    lang,
+                    "student_page.why_ineligible_rule",
+                    [("rule", r["rule"].as_str().unwrap_or_default())],
                 ),
                 Some(other) => other.to_string(),
                 None => String::new(),
             };
-            format!("{programme}: {reason}")
+            state.i18n.render(
+                lang,
+                "ledger.why_item",
+                [("programme", programme), ("reason", reason.as_str())],
+            )
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(&state.i18n.get(lang, "ledger.why_sep"))
 }
 
 async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_close: bool, error: String) -> PageResult {
@@ -155,9 +164,15 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
         Err(e) => (LedgerFilter::default(), error_text(state, ctx.lang, &e)),
     };
     let mut page = ledger_query::search(&state.db, &filter, PageRequest::new(q.page, Some(100))?).await?;
+    let names = crate::audit::names_by_label(
+        &state.db,
+        page.items.iter().filter_map(|l| l.entry.closed_by.as_deref()),
+    )
+    .await?;
     for l in &mut page.items {
         l.phone = me.phone_view(l.phone.as_deref());
         l.why = Value::String(line_why(state, ctx.lang, l));
+        l.entry.closed_by = l.entry.closed_by.as_deref().map(|by| crate::audit::name_of(&names, by));
     }
     let today = crate::clock::today();
     let overdue = ledger_follow_ups::overdue_count(&state.db, filter.intake_year, today).await?;
@@ -168,15 +183,21 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
         .map(|l| l.entry.id)
         .collect();
     let (by_town, by_school, open) = ledger_query::open_counts(&state.db, filter.intake_year).await?;
+    let by_town = count_links(&by_town, "town", &q.intake_year);
+    let by_school = count_links(&by_school, "school", &q.intake_year);
     if page.items.is_empty() && page.total > 0 && error.is_empty() {
         error = state.i18n.get(ctx.lang, "ledger.past_last_page");
     }
+    let filtered = [&q.intake_year, &q.state, &q.town, &q.school, &q.reason]
+        .iter()
+        .any(|v| !v.trim().is_empty());
     let vars = json!({
         "page": page, "by_town": by_town, "by_school": by_school, "reasons": ledger::REASONS,
         "states": LineState::CODES, "open": open, "overdue": overdue, "can_close": can_close, "error": error,
         "overdue_ids": overdue_ids,
         "q": { "intake_year": q.intake_year, "state": q.state, "town": q.town, "school": q.school, "reason": q.reason },
         "query": q.query_string(), "max_bulk": ledger::MAX_BULK,
+        "filtered": filtered,
     });
     let status = if !vars["error"].as_str().unwrap_or_default().is_empty() {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -186,6 +207,19 @@ async fn show_ledger(state: &AppState, ctx: &PortalCtx, q: &LedgerQuery, can_clo
     Ok(render(state, ctx, "admissions/ledger.html", vars)?
         .with_status(status)
         .into_response())
+}
+
+/// The per-town (or per-school) counts in their order, each with the query of its open lines.
+fn count_links(counts: &[ledger::OpenCount], field: &str, intake_year: &str) -> Vec<Value> {
+    counts
+        .iter()
+        .map(|c| {
+            let query =
+                serde_urlencoded::to_string([("state", "open"), (field, &c.name), ("intake_year", intake_year)])
+                    .unwrap_or_default();
+            json!({ "name": c.name, "open": c.open, "query": query })
+        })
+        .collect()
 }
 
 /// Crosses the selected lines off with one reason (the checkboxes of a ledger page).
@@ -308,6 +342,18 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
+/// The follow-up form's fields, each of which may carry its own error.
+const FOLLOW_UP_FIELDS: &[&str] = &["followed_on", "who", "who_name", "how", "outcome", "next_step"];
+
+/// What a line's page shows besides the line: the follow-up form as typed, a notice or error, and
+/// the form's errors by field.
+struct LinePage {
+    form: FollowUpForm,
+    error: String,
+    notice: String,
+    errors: Value,
+}
+
 async fn show_line(
     state: &AppState,
     ctx: &PortalCtx,
@@ -316,11 +362,37 @@ async fn show_line(
     error: String,
     notice: String,
 ) -> PageResult {
+    let page = LinePage {
+        form,
+        error,
+        notice,
+        errors: json!({}),
+    };
+    show_line_with(state, ctx, id, page).await
+}
+
+async fn show_line_with(state: &AppState, ctx: &PortalCtx, id: i32, page: LinePage) -> PageResult {
+    let LinePage {
+        form,
+        error,
+        notice,
+        errors,
+    } = page;
     let me = ctx.staff(Capability::ReadStudents)?;
     let mut line = ledger::line(&state.db, id).await?;
     line.phone = me.phone_view(line.phone.as_deref());
     let why = line_why(state, ctx.lang, &line);
-    let follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
+    let mut follow_ups = ledger_follow_ups::of_line(&state.db, id).await?;
+    let labels = follow_ups.iter().map(|f| f.recorded_by.as_str());
+    let names = crate::audit::names_by_label(&state.db, labels.chain(line.entry.closed_by.as_deref())).await?;
+    for f in &mut follow_ups {
+        f.recorded_by = crate::audit::name_of(&names, &f.recorded_by);
+    }
+    line.entry.closed_by = line
+        .entry
+        .closed_by
+        .as_deref()
+        .map(|by| crate::audit::name_of(&names, by));
     let today = crate::clock::today();
     // The seat an open line's student holds again (they stay on the ledger until they report).
     let holds = match line.entry.closed_at {
@@ -343,9 +415,13 @@ async fn show_line(
         "line": line, "why": why, "follow_ups": follow_ups, "holds": holds, "overdue": overdue,
         "can_follow_up": me.can(Capability::FollowUpLedger), "can_close": me.can(Capability::RunRouting),
         "reasons": ledger::REASONS, "who": ledger_follow_ups::WHO, "how": ledger_follow_ups::HOW,
-        "form": form, "error": error, "notice": notice, "today": today,
+        "form": form, "error": error, "notice": notice, "today": today, "errors": errors,
     });
-    let status = if vars["error"].as_str().unwrap_or_default().is_empty() {
+    let refused = !vars["error"].as_str().unwrap_or_default().is_empty()
+        || vars["errors"]
+            .as_object()
+            .is_some_and(|m| m.values().any(|v| v.as_str().is_some_and(|e| !e.is_empty())));
+    let status = if !refused {
         poem::http::StatusCode::OK
     } else {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -397,8 +473,15 @@ pub async fn add_follow_up(
     match result {
         Ok(_) => Ok(redirect(&format!("/ledger/{}?saved=1", id.0))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let error = error_text(&state, ctx.lang, &e);
-            show_line(&state, &ctx, id.0, f, error, String::new()).await
+            let errors = crate::web::form_errors(&state, ctx.lang, FOLLOW_UP_FIELDS, &e);
+            let error = errors["_form"].as_str().unwrap_or_default().to_string();
+            let page = LinePage {
+                form: f,
+                error,
+                notice: String::new(),
+                errors,
+            };
+            show_line_with(&state, &ctx, id.0, page).await
         }
         Err(e) => Err(e),
     }

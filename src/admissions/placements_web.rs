@@ -36,6 +36,7 @@ pub(super) async fn direct_rows(state: &AppState, year: i32) -> Result<Vec<Value
         .into_iter()
         .map(|p| (p.id, format!("{} {}", p.code, p.name)))
         .collect();
+    let staff = crate::audit::names_by_label(&state.db, list.iter().map(|p| p.placed_by.as_str())).await?;
     Ok(list
         .into_iter()
         .map(|p| {
@@ -44,7 +45,7 @@ pub(super) async fn direct_rows(state: &AppState, year: i32) -> Result<Vec<Value
                 "name": students.get(&p.student_id).map(|s| s.name.clone()).unwrap_or_default(),
                 "programme": names.get(&p.programme_id).cloned().unwrap_or_default(),
                 "reason": p.direct_reason,
-                "by": p.placed_by,
+                "by": crate::audit::name_of(&staff, &p.placed_by),
                 "at": p.placed_at.format("%Y-%m-%d %H:%M").to_string(),
             })
         })
@@ -68,7 +69,16 @@ async fn show(state: &AppState, ctx: &PortalCtx, year: i32, form: Value, error: 
                     ("capacity", p.capacity.to_string().as_str()),
                 ],
             );
-            json!({ "id": p.id, "label": format!("{} {}（{seats}）", p.code, p.name) })
+            let label = state.i18n.render(
+                ctx.lang,
+                "direct.programme_option",
+                [
+                    ("code", p.code.as_str()),
+                    ("name", p.name.as_str()),
+                    ("seats", seats.as_str()),
+                ],
+            );
+            json!({ "id": p.id, "label": label })
         })
         .collect();
     let vars = json!({

@@ -148,7 +148,7 @@ pub async fn show(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, 
     let rules = rule_sets::rules_of(&set)?;
     let (tried, try_error) = match q.0.try_year {
         Some(year) if me.can(Capability::ManageProgrammes) => match runs::try_rule_set(&state.db, set.id, year).await {
-            Ok(r) => (serde_json::to_value(r).unwrap_or_default(), String::new()),
+            Ok(r) => (tried_json(&r), String::new()),
             Err(e @ AppError::Invalid(_)) => (Value::Null, error_text(&state, ctx.lang, &e)),
             Err(e) => return Err(e),
         },
@@ -165,6 +165,22 @@ pub async fn show(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>, 
         try_error,
         q.0.try_year,
     )
+}
+
+/// A rule set's trial for the page: counts per rule as lists, most students first, then by rule
+/// name (a template map would change order on every load).
+fn tried_json(r: &runs::TryReport) -> Value {
+    let ranked = |counts: &std::collections::BTreeMap<String, u64>| {
+        let mut v: Vec<(&String, &u64)> = counts.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        v.into_iter()
+            .map(|(rule, count)| json!({ "rule": rule, "count": count }))
+            .collect::<Vec<_>>()
+    };
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["ineligible_by_rule"] = json!(ranked(&r.ineligible_by_rule));
+    v["requirement_failures"] = json!(ranked(&r.requirement_failures));
+    v
 }
 
 #[expect(clippy::too_many_arguments, reason = "the editor page's variables")]

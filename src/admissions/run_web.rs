@@ -78,10 +78,14 @@ pub(super) fn reason_text(state: &AppState, ctx: &PortalCtx, r: &NotPlaced) -> S
 }
 
 fn reasons(state: &AppState, ctx: &PortalCtx, row: &RunRow) -> Vec<String> {
-    row.not_placed_higher
-        .iter()
-        .map(|r| reason_text(state, ctx, r))
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    // The engine repeats an eligibility refusal on each choice: say it once.
+    for text in row.not_placed_higher.iter().map(|r| reason_text(state, ctx, r)) {
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
 }
 
 #[handler]

@@ -113,3 +113,35 @@ pub async fn list(
     let items = paginator.fetch_page(page.page - 1).await?;
     Ok(Page::new(items, page, total))
 }
+
+/// The names of the staff whose sign-in addresses appear among `labels` (an actor's label is the
+/// address of the account that acted), address → name, so pages name people rather than
+/// addresses. Labels that are no account's address (the system, an import, the demo) are left out.
+pub async fn names_by_label<'a>(
+    conn: &impl ConnectionTrait,
+    labels: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut wanted: Vec<String> = labels
+        .into_iter()
+        .filter(|l| l.contains('@'))
+        .map(str::to_string)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in wanted.chunks(400) {
+        for u in entity::user::Entity::find()
+            .filter(entity::user::Column::Email.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            names.insert(u.email, u.name);
+        }
+    }
+    Ok(names)
+}
+
+/// `label` as a name when it is an account's address in `names`, otherwise as recorded.
+pub fn name_of(names: &std::collections::HashMap<String, String>, label: &str) -> String {
+    names.get(label).cloned().unwrap_or_else(|| label.to_string())
+}

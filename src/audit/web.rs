@@ -104,6 +104,13 @@ pub async fn audit_page(
             .unwrap_or_default(),
     )
     .unwrap_or_default();
+    let names = super::names_by_label(&state.db, page.items.iter().map(|e| e.actor.as_str())).await?;
+    let page = page.map(|e| {
+        let name = super::name_of(&names, &e.actor);
+        let mut v = json!(e);
+        v["actor_name"] = json!(name);
+        v
+    });
     let vars = json!({ "page": page, "filters": filters, "error": error, "query": query_string });
     Ok(render(&state, &ctx, "audit/list.html", vars)?.into_response())
 }

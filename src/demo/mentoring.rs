@@ -224,8 +224,8 @@ async fn in_school(demo: &Demo<'_>) -> Result<HashMap<i32, (NaiveDate, Option<Na
         .collect())
 }
 
-/// The demo's messages are not delivered: each is marked sent when it was queued, with no error
-/// (the README says so; a note in one language would show on pages of the other).
+/// The demo's messages are not delivered: each is marked sent when it was queued, with the note the
+/// delivery log explains in the reader's language ([`crate::outbox::DEMO_NOTE`]).
 pub async fn mark_sent(demo: &Demo<'_>) -> Result<(), String> {
     entity::outbox::Entity::update_many()
         .col_expr(entity::outbox::Column::Status, Expr::value("sent"))
@@ -233,7 +233,10 @@ pub async fn mark_sent(demo: &Demo<'_>) -> Result<(), String> {
             entity::outbox::Column::SentAt,
             Expr::col(entity::outbox::Column::CreatedAt),
         )
-        .col_expr(entity::outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            entity::outbox::Column::LastError,
+            Expr::value(crate::outbox::DEMO_NOTE),
+        )
         .exec(demo.db())
         .await
         .map_err(db_fail)?;

@@ -155,7 +155,7 @@ async fn student_page_with(
     status: StatusCode,
 ) -> PageResult {
     let student = crate::student::students::get_student(&state.db, student_id).await?;
-    let history = assignments::list(
+    let mut history = assignments::list(
         &state.db,
         &AssignmentFilter {
             student_id: Some(student_id),
@@ -165,6 +165,10 @@ async fn student_page_with(
     )
     .await?
     .items;
+    let names = crate::audit::names_by_label(&state.db, history.iter().map(|a| a.row.assigned_by.as_str())).await?;
+    for a in &mut history {
+        a.row.assigned_by = crate::audit::name_of(&names, &a.row.assigned_by);
+    }
     let year = year_or_latest(state, year).await?;
     let placed = match year {
         Some(y) => assignments::placed_students(&state.db, y).await?.remove(&student_id),

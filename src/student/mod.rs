@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod entry_dto;
+pub mod entry_fields;
 pub mod entry_form;
 pub mod followup;
 pub mod ids;

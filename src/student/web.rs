@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::entry_form::{self, EntryForm};
 use super::followup;
@@ -205,6 +205,13 @@ impl ExportFormat {
     }
 }
 
+/// An archive entry for the page, with its fields as an ordered list (see [`super::entry_fields`]).
+fn entry_json(e: &students::EntryView) -> Value {
+    let mut v = json!(e);
+    v["fields"] = json!(super::entry_fields::entry_fields(&e.kind, &e.details));
+    v
+}
+
 #[handler]
 pub async fn student_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     ctx.staff(Capability::ReadStudents)?;
@@ -238,7 +245,7 @@ async fn show_student_with(
         "household": r.household,
         "status": r.status.code(),
         "programme": match &r.status { super::timeline::CurrentStatus::Placed { programme } | super::timeline::CurrentStatus::Enrolled { programme } => programme.clone(), _ => String::new() },
-        "entries": r.entries,
+        "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         "waves": r.waves,
         "revealed": revealed.unwrap_or_default(),
         "can_reveal": me.can(Capability::RevealNationalId),

@@ -27,6 +27,7 @@ mod lists;
 mod mentor;
 mod offers;
 mod outbox;
+mod pages;
 mod placements;
 mod portal;
 mod portal_pages;
