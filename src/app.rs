@@ -59,7 +59,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
     let static_dir = state.config.assets_dir.join("static");
     let headers = state.security_headers.clone();
     let portal = Route::new()
-        .at("/", get(auth_web::home))
+        .at("/", get(auth_web::home.around(crate::dashboard::web::exports_on_home)))
         .at("/login", get(auth_web::login_page).post(auth_web::login_submit))
         .at("/logout", post(auth_web::logout))
         .at(

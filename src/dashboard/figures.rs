@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::admissions::runs::{is_ineligible, result_of, student_of};
 use crate::error::AppError;
-use crate::export::ExportTable;
 use crate::student::timeline::{EntryDetails, FollowUpOutcome};
 
 /// Which figures.
@@ -47,6 +46,7 @@ pub struct Funnel {
 /// One programme's fill.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fill {
+    pub school_id: i32,
     pub code: String,
     pub name: String,
     pub school: String,
@@ -58,6 +58,7 @@ pub struct Fill {
 /// One mentor's load.
 #[derive(Debug, Clone, Serialize)]
 pub struct Load {
+    pub mentor_id: i32,
     pub name: String,
     pub school: String,
     pub mentees: u32,
@@ -93,7 +94,7 @@ pub struct Training {
     pub waitlisted: usize,
     /// Confirmed farmers present on at least one teaching day.
     pub attended: usize,
-    /// Attended ÷ confirmed of sessions already held, in percent.
+    /// Attended ÷ confirmed, both of sessions already held, in percent.
     pub attendance_rate: Option<f64>,
     pub certificates: usize,
 }
@@ -102,6 +103,7 @@ pub struct Training {
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
     pub filter: Filter,
+    pub headline: super::headline::Headline,
     pub school: Option<String>,
     pub funnel: Funnel,
     pub fill: Vec<Fill>,
@@ -291,6 +293,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .iter()
         .filter(|p| in_school(p))
         .map(|p| Fill {
+            school_id: p.school_id,
             code: p.code.clone(),
             name: p.name.clone(),
             school: schools.get(&p.school_id).cloned().unwrap_or_default(),
@@ -299,7 +302,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
             cutoff: cutoffs.get(&p.code).copied(),
         })
         .collect();
-    fill.sort_by(|a, b| a.code.cmp(&b.code));
+    fill.sort_by(|a, b| a.code.cmp(&b.code).then(a.school_id.cmp(&b.school_id)));
 
     // Mentor loads and overdue contacts.
     let mentors = crate::mentor::assignments::active_mentors(db).await?;
@@ -313,6 +316,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .values()
         .filter(|m| filter.school_id.is_none_or(|s| m.school_id == s))
         .map(|m| Load {
+            mentor_id: m.id,
             name: m.name.clone(),
             school: schools.get(&m.school_id).cloned().unwrap_or_default(),
             mentees: loads_now.get(&m.id).map(|l| l.iter().sum()).unwrap_or(0),
@@ -320,7 +324,12 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
             overdue: overdue_by_mentor.get(&m.id).copied().unwrap_or(0),
         })
         .collect();
-    loads.sort_by(|a, b| b.mentees.cmp(&a.mentees).then(a.name.cmp(&b.name)));
+    loads.sort_by(|a, b| {
+        b.mentees
+            .cmp(&a.mentees)
+            .then(a.name.cmp(&b.name))
+            .then(a.mentor_id.cmp(&b.mentor_id))
+    });
     let mentor_ids: HashSet<i32> = mentors
         .values()
         .filter(|m| filter.school_id.is_none_or(|s| m.school_id == s))
@@ -365,22 +374,11 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .filter(training_session::Column::Status.eq("scheduled"))
         .all(db)
         .await?;
-    if let Some(school_id) = filter.school_id {
-        // Sessions at the school's own training bases.
-        let bases: HashSet<i32> = entity::training_base::Entity::find()
-            .filter(entity::training_base::Column::SchoolId.eq(school_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|b| b.id)
-            .collect();
-        let venues: HashSet<i32> = entity::venue::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|v| bases.contains(&v.base_id))
-            .map(|v| v.id)
-            .collect();
+    let venues = match filter.school_id {
+        Some(school_id) => Some(school_venues(db, school_id).await?),
+        None => None,
+    };
+    if let Some(venues) = &venues {
         sessions.retain(|s| venues.contains(&s.venue_id));
     }
     let held_ids: HashSet<i32> = sessions.iter().filter(|s| s.ends_on < today).map(|s| s.id).collect();
@@ -415,6 +413,12 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .iter()
         .filter(|r| r.status == "confirmed" && present.contains(&r.id))
         .count();
+    // The rate compares like with like: farmers of sessions already over (one still running has
+    // farmers present too, but is not in the denominator).
+    let attended_held = regs
+        .iter()
+        .filter(|r| r.status == "confirmed" && present.contains(&r.id) && held_ids.contains(&r.session_id))
+        .count();
     let certificates = crate::training::certificates::of_registrations(db, &reg_ids)
         .await?
         .values()
@@ -426,12 +430,15 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         confirmed: regs.iter().filter(|r| r.status == "confirmed").count(),
         waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
         attended,
-        attendance_rate: (confirmed_held > 0).then(|| attended as f64 * 100.0 / confirmed_held as f64),
+        attendance_rate: (confirmed_held > 0).then(|| attended_held as f64 * 100.0 / confirmed_held as f64),
         certificates,
     };
 
     let reporting = reporting_rows(db, filter.year, &programmes, &schools).await?;
+    let mentors_overdue = loads.iter().filter(|l| l.overdue > 0).count();
+    let headline = super::headline::headline(db, filter, today, mentors_overdue, venues.as_ref()).await?;
     Ok(Figures {
+        headline,
         reporting,
         filter,
         school: school_name,
@@ -443,6 +450,24 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         outcomes,
         training,
     })
+}
+
+/// The venues of a school's own training bases.
+async fn school_venues(db: &impl ConnectionTrait, school_id: i32) -> Result<HashSet<i32>, AppError> {
+    let bases: HashSet<i32> = entity::training_base::Entity::find()
+        .filter(entity::training_base::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    Ok(entity::venue::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|v| bases.contains(&v.base_id))
+        .map(|v| v.id)
+        .collect())
 }
 
 /// Outcomes at 6, 12 and 24 months after graduation, for graduates whose wave has come: the
@@ -517,120 +542,4 @@ async fn outcomes(
         out.push(o);
     }
     Ok(out)
-}
-
-/// The tables behind the charts, by name, for export.
-pub fn table(f: &Figures, name: &str) -> Option<ExportTable> {
-    let s = |v: &dyn ToString| v.to_string();
-    Some(match name {
-        "funnel" => ExportTable {
-            headers: vec!["指标".into(), "人数".into()],
-            rows: vec![
-                vec!["应分流（符合条件）".into(), s(&f.funnel.eligible)],
-                vec!["已录取".into(), s(&f.funnel.placed)],
-                vec!["台账在册（未安置）".into(), s(&f.funnel.on_ledger)],
-                vec!["已销号".into(), s(&f.funnel.crossed_off)],
-                vec!["劝返复学（已计入已录取）".into(), s(&f.funnel.brought_back)],
-                vec!["未归类（应为 0）".into(), s(&f.funnel.unaccounted)],
-                vec!["重复计数（应为 0）".into(), s(&f.funnel.counted_twice)],
-            ],
-        },
-        "fill" => ExportTable {
-            headers: vec![
-                "专业代码".into(),
-                "专业".into(),
-                "学校".into(),
-                "计划数".into(),
-                "录取数".into(),
-                "最低录取分值".into(),
-            ],
-            rows: f
-                .fill
-                .iter()
-                .map(|x| {
-                    vec![
-                        x.code.clone(),
-                        x.name.clone(),
-                        x.school.clone(),
-                        s(&x.capacity),
-                        s(&x.placed),
-                        x.cutoff.map(|c| format!("{c:.1}")).unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        },
-        "loads" => ExportTable {
-            headers: vec![
-                "导师".into(),
-                "学校".into(),
-                "帮扶学生".into(),
-                "上限".into(),
-                "逾期未联系".into(),
-            ],
-            rows: f
-                .loads
-                .iter()
-                .map(|x| {
-                    vec![
-                        x.name.clone(),
-                        x.school.clone(),
-                        s(&x.mentees),
-                        s(&x.max),
-                        s(&x.overdue),
-                    ]
-                })
-                .collect(),
-        },
-        "waves" => ExportTable {
-            headers: vec!["回访批次（月）".into(), "待回访".into(), "已逾期".into()],
-            rows: f
-                .waves
-                .iter()
-                .map(|x| vec![s(&x.months), s(&x.due), s(&x.overdue)])
-                .collect(),
-        },
-        "outcomes" => ExportTable {
-            headers: vec![
-                "毕业后（月）".into(),
-                "已到期人数".into(),
-                "就业".into(),
-                "未就业".into(),
-                "升学".into(),
-                "情况不明".into(),
-            ],
-            rows: f
-                .outcomes
-                .iter()
-                .map(|x| {
-                    vec![
-                        s(&x.months),
-                        s(&x.reached),
-                        s(&x.employed),
-                        s(&x.not_employed),
-                        s(&x.further_study),
-                        s(&x.unknown),
-                    ]
-                })
-                .collect(),
-        },
-        "training" => ExportTable {
-            headers: vec!["指标".into(), "数量".into()],
-            rows: vec![
-                vec!["培训期数".into(), s(&f.training.sessions)],
-                vec!["已结束期数".into(), s(&f.training.held)],
-                vec!["报名（正式）".into(), s(&f.training.confirmed)],
-                vec!["候补".into(), s(&f.training.waitlisted)],
-                vec!["参训".into(), s(&f.training.attended)],
-                vec![
-                    "到课率（%）".into(),
-                    f.training
-                        .attendance_rate
-                        .map(|r| format!("{r:.1}"))
-                        .unwrap_or_default(),
-                ],
-                vec!["结业证书".into(), s(&f.training.certificates)],
-            ],
-        },
-        _ => return None,
-    })
 }

@@ -1,13 +1,17 @@
-//! The dashboard page (charts with their tables, CSV/XLSX export of each table) and the printable
-//! one-page summary per school and year.
+//! The dashboard page (headline figures, charts with their tables, CSV/XLSX export of each table)
+//! and the printable one-page summary per school and year. The home page shows the dashboard too,
+//! so its exports are answered there as well (`exports_on_home`). Handlers only; the figures are
+//! in `figures`, the drawing in `charts`.
+
+use std::sync::Arc;
 
 use poem::web::{Data, Query};
-use poem::{IntoResponse, Response, handler};
+use poem::{Endpoint, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::charts::{self, Rights};
 use super::figures::{self, Figures, Filter};
-use super::svg::{self, AMBER, BLUE, Bar, GREEN, GREY, RED};
 use crate::auth::Capability;
 use crate::clock::today;
 use crate::error::AppError;
@@ -44,147 +48,34 @@ async fn load(state: &AppState, q: &DashQuery) -> Result<(Figures, Vec<i32>), Ap
     Ok((f, years))
 }
 
-/// The charts, drawn from the figures.
-fn charts(f: &Figures) -> serde_json::Value {
-    let funnel = svg::bars(
-        "分流去向",
-        &[
-            Bar {
-                label: "应分流".into(),
-                segments: vec![(f.funnel.eligible as f64, BLUE)],
-                note: f.funnel.eligible.to_string(),
-            },
-            Bar {
-                label: "已录取".into(),
-                segments: vec![(f.funnel.placed as f64, GREEN)],
-                note: f.funnel.placed.to_string(),
-            },
-            Bar {
-                label: "台账在册".into(),
-                segments: vec![(f.funnel.on_ledger as f64, AMBER)],
-                note: f.funnel.on_ledger.to_string(),
-            },
-            Bar {
-                label: "已销号".into(),
-                segments: vec![(f.funnel.crossed_off as f64, GREY)],
-                note: f.funnel.crossed_off.to_string(),
-            },
-        ],
-        None,
-    );
-    let fill = svg::bars(
-        "专业录取情况",
-        &f.fill
-            .iter()
-            .map(|p| Bar {
-                label: p.name.clone(),
-                segments: vec![
-                    (p.placed as f64, BLUE),
-                    ((p.capacity as f64 - p.placed as f64).max(0.0), "#cfd8e3"),
-                ],
-                note: format!("{}/{}", p.placed, p.capacity),
-            })
-            .collect::<Vec<_>>(),
-        None,
-    );
-    let loads = svg::bars(
-        "导师帮扶负担",
-        &f.loads
-            .iter()
-            .take(20)
-            .map(|l| Bar {
-                label: l.name.clone(),
-                segments: vec![
-                    ((l.mentees as f64 - l.overdue as f64).max(0.0), GREEN),
-                    (l.overdue as f64, RED),
-                ],
-                note: format!("{}/{}", l.mentees, l.max),
-            })
-            .collect::<Vec<_>>(),
-        None,
-    );
-    let outcomes = svg::bars(
-        "毕业生就业情况",
-        &f.outcomes
-            .iter()
-            .map(|o| Bar {
-                label: format!("{} 个月", o.months),
-                segments: vec![
-                    (o.employed as f64, GREEN),
-                    (o.further_study as f64, BLUE),
-                    (o.not_employed as f64, RED),
-                    (o.unknown as f64, GREY),
-                ],
-                note: o.reached.to_string(),
-            })
-            .collect::<Vec<_>>(),
-        None,
-    );
-    let waves = svg::bars(
-        "跟踪回访",
-        &f.waves
-            .iter()
-            .map(|w| Bar {
-                label: format!("{} 个月", w.months),
-                segments: vec![(w.due as f64, AMBER), (w.overdue as f64, RED)],
-                note: format!("{} + {}", w.due, w.overdue),
-            })
-            .collect::<Vec<_>>(),
-        None,
-    );
-    let t = &f.training;
-    let training = svg::bars(
-        "农民培训",
-        &[
-            Bar {
-                label: "报名".into(),
-                segments: vec![(t.confirmed as f64, BLUE)],
-                note: t.confirmed.to_string(),
-            },
-            Bar {
-                label: "候补".into(),
-                segments: vec![(t.waitlisted as f64, AMBER)],
-                note: t.waitlisted.to_string(),
-            },
-            Bar {
-                label: "参训".into(),
-                segments: vec![(t.attended as f64, GREEN)],
-                note: t.attended.to_string(),
-            },
-            Bar {
-                label: "结业证书".into(),
-                segments: vec![(t.certificates as f64, GREEN)],
-                note: t.certificates.to_string(),
-            },
-        ],
-        None,
-    );
-    json!({
-        "funnel": funnel, "fill": fill, "loads": loads, "outcomes": outcomes, "waves": waves, "training": training,
-        "loads_legend": svg::legend(&[("按时联系", GREEN), ("逾期未联系", RED)]),
-        "outcomes_legend": svg::legend(&[("就业", GREEN), ("升学", BLUE), ("未就业", RED), ("情况不明", GREY)]),
-        "waves_legend": svg::legend(&[("待回访", AMBER), ("已逾期", RED)]),
-    })
-}
-
-/// Renders the dashboard (also the home page of staff who read students).
+/// Renders the dashboard (also the home page of staff who read students), or one of its tables
+/// when `export=` is asked for.
 pub async fn render_dashboard(
     state: &AppState,
     ctx: &PortalCtx,
     q: &DashQuery,
     print: bool,
 ) -> Result<Response, AppError> {
-    ctx.staff(Capability::ReadStudents)?;
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let rights = Rights {
+        mentoring: me.can(Capability::ManageMentoring),
+        training: me.can(Capability::ManageTraining),
+    };
     let (f, years) = load(state, q).await?;
+    let tr = |key: &str, args: &[(&str, String)]| {
+        state
+            .i18n
+            .render(ctx.lang, key, args.iter().map(|(k, v)| (*k, v.as_str())))
+    };
     if let Some(name) = &q.export {
-        let table = figures::table(&f, name).ok_or(AppError::NotFound("table"))?;
+        let sheet = super::tables::table(&f, name, &|k| tr(k, &[])).ok_or(AppError::NotFound("table"))?;
         let scope = f
             .filter
             .school_id
             .map(|s| format!("school{s}"))
             .unwrap_or_else(|| "county".into());
-        return crate::export::respond(
-            &table,
+        return crate::export::respond_sheet(
+            &sheet,
             &format!("{name}-{}-{scope}", f.filter.year),
             q.format.as_deref().unwrap_or("csv"),
         );
@@ -195,8 +86,10 @@ pub async fn render_dashboard(
         f.filter.year,
         f.filter.school_id.map(|s| format!("&school={s}")).unwrap_or_default()
     );
-    let vars =
-        json!({ "f": f, "years": years, "schools": schools, "charts": charts(&f), "query": query, "print": print });
+    let vars = json!({
+        "f": f, "years": years, "schools": schools, "query": query, "print": print,
+        "charts": charts::charts(&f, &tr, rights), "headline": charts::headline(&f, &tr, rights),
+    });
     let template = if print {
         "dashboard/summary.html"
     } else {
@@ -217,4 +110,15 @@ pub async fn dashboard(
 #[handler]
 pub async fn summary(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<DashQuery>) -> Result<Response, AppError> {
     render_dashboard(&state, &ctx, &q.0, true).await
+}
+
+/// Around the home page: `/?export=…&format=…` downloads the table as `/dashboard` does (the
+/// dashboard is shown on the home page, so its links may point here); anything else goes on to
+/// the home page.
+pub async fn exports_on_home<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let q: DashQuery = req.params().unwrap_or_default();
+    let (Some(_), Some(state), Some(ctx)) = (&q.export, req.data::<AppState>(), req.data::<PortalCtx>()) else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    render_dashboard(state, ctx, &q, false).await.map_err(Into::into)
 }

@@ -1,0 +1,118 @@
+use std::io::Read;
+
+use calamine::{Data, Reader, Xlsx};
+
+use super::*;
+
+fn read_back(bytes: &[u8]) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("sheet");
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn sheet_xml(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .expect("sheet1")
+        .read_to_string(&mut xml)
+        .expect("utf8");
+    xml
+}
+
+#[test]
+fn csv_has_a_bom_and_defuses_formulas() {
+    let t = ExportTable {
+        headers: vec!["姓名".into(), "备注".into()],
+        rows: vec![vec!["张三".into(), "=HYPERLINK(1)".into()]],
+    };
+    let bytes = to_csv(&t).expect("csv");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf8");
+    assert!(text.contains("'=HYPERLINK(1)"));
+    assert!(text.starts_with("姓名,备注"));
+}
+
+#[test]
+fn xlsx_is_a_zip() {
+    let t = ExportTable {
+        headers: vec!["a".into()],
+        rows: vec![vec!["-5".into()]],
+    };
+    assert!(to_xlsx("students", &t).expect("xlsx").starts_with(b"PK"));
+}
+
+#[test]
+fn text_columns_are_typed_as_numbers_and_dates_but_identifiers_stay_text() {
+    let t = ExportTable {
+        headers: vec![
+            "姓名".into(),
+            "人数".into(),
+            "分值".into(),
+            "出生日期".into(),
+            "电话".into(),
+            "代码".into(),
+        ],
+        rows: vec![
+            vec![
+                "张三".into(),
+                "12".into(),
+                "523.5".into(),
+                "2010-03-04".into(),
+                "13800138000".into(),
+                "0101".into(),
+            ],
+            vec![
+                "李四".into(),
+                "".into(),
+                "-1".into(),
+                "2011-12-31".into(),
+                "13900139000".into(),
+                "12".into(),
+            ],
+        ],
+    };
+    let rows = read_back(&to_xlsx("t", &t).expect("xlsx"));
+    assert_eq!(rows[1][0], Data::String("张三".into()));
+    assert_eq!(rows[1][1], Data::Float(12.0));
+    assert_eq!(rows[2][1], Data::Empty);
+    assert_eq!(rows[1][2], Data::Float(523.5));
+    assert!(matches!(rows[1][3], Data::DateTime(_)), "{:?}", rows[1][3]);
+    assert_eq!(rows[1][4], Data::String("13800138000".into()), "phones stay text");
+    assert_eq!(
+        rows[1][5],
+        Data::String("0101".into()),
+        "a code with a leading zero stays text"
+    );
+    assert_eq!(rows[2][5], Data::String("12".into()), "the whole column is text");
+}
+
+#[test]
+fn a_sheet_keeps_its_header_visible_and_is_wide_enough_for_chinese() {
+    let sheet = Sheet {
+        headers: vec!["专业".into(), "录取数".into(), "日期".into()],
+        rows: vec![vec![
+            "数控技术应用与维修专业".into(),
+            Cell::from(260usize),
+            Cell::from(NaiveDate::from_ymd_opt(2026, 9, 1).expect("date")),
+        ]],
+    };
+    let bytes = to_xlsx_sheet("fill", &sheet).expect("xlsx");
+    let xml = sheet_xml(&bytes);
+    assert!(xml.contains(r#"state="frozen""#), "{xml}");
+    assert!(xml.contains(r#"ySplit="1""#), "{xml}");
+    // Eleven CJK characters are 22 widths, plus the margin.
+    assert!(xml.contains(r#"width="24.7"#), "{xml}");
+    let rows = read_back(&bytes);
+    assert_eq!(rows[1][1], Data::Float(260.0));
+    assert!(matches!(rows[1][2], Data::DateTime(_)), "{:?}", rows[1][2]);
+    let csv = String::from_utf8(sheet_to_csv(&sheet).expect("csv")[3..].to_vec()).expect("utf8");
+    assert!(csv.ends_with("数控技术应用与维修专业,260,2026-09-01\n"), "{csv}");
+}
+
+#[test]
+fn display_width_counts_cjk_and_full_width_as_two() {
+    assert_eq!(display_width("abc"), 3);
+    assert_eq!(display_width("数控（1）"), 9);
+}
