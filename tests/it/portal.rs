@@ -257,7 +257,6 @@ async fn visit_all(findings: &mut Findings, who: &str, b: &mut Browser<'_>, star
 }
 
 #[tokio::test]
-#[ignore = "issue 15: turned on when the page fixes land (same series of commits)"]
 async fn every_page_answers_renders_the_same_twice_and_english_pages_show_no_chinese_but_data() {
     let app = TestApp::spawn().await;
     vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
