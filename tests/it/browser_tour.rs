@@ -95,7 +95,6 @@ fn file_name(who: &str, lang: &str, width: u32, url: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "issue 15: turned on when the page fixes land (same series of commits)"]
 async fn every_page_fits_a_phone_and_a_laptop_in_both_languages_with_labels_contrast_and_focus() {
     let Some(driver_path) = chromedriver() else {
         assert!(
