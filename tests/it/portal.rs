@@ -94,7 +94,7 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// The text a reader sees: text between tags plus `title`, `placeholder`, `aria-label` and `alt`,
-/// without scripts, styles and comments, entities decoded.
+/// without scripts, styles, comments and what text areas hold, entities decoded.
 fn visible_text(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
@@ -109,6 +109,9 @@ fn visible_text(html: &str) -> String {
             Some("</script>")
         } else if lower_start.starts_with("<style") {
             Some("</style>")
+        } else if lower_start.starts_with("<textarea") {
+            // What a form holds for editing is data, laid out as the form parses it.
+            Some("</textarea>")
         } else {
             None
         };
@@ -161,6 +164,11 @@ fn decode(s: &str) -> String {
 /// Chinese characters and full-width punctuation.
 fn is_cjk(ch: char) -> bool {
     matches!(ch as u32, 0x3000..=0x303F | 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+/// Full-width punctuation (the CJK block's marks and the full-width forms).
+fn is_cjk_mark(ch: char) -> bool {
+    matches!(ch as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
 }
 
 /// Maximal runs of CJK characters in `text`.
@@ -218,6 +226,26 @@ impl Findings {
             ));
         }
         if lang != "en" {
+            let text = visible_text(first);
+            let mut half: Vec<String> = text
+                .lines()
+                .filter(|line| !data.contains(line.trim()))
+                .filter(|line| {
+                    let chars: Vec<char> = line.chars().collect();
+                    chars
+                        .windows(2)
+                        .any(|w| is_cjk(w[0]) && !is_cjk_mark(w[0]) && matches!(w[1], ':' | '(' | ';'))
+                })
+                .map(|line| line.trim().chars().take(40).collect())
+                .collect();
+            half.sort();
+            half.dedup();
+            if !half.is_empty() {
+                self.problems.push(format!(
+                    "{who} {lang} {url}: half-width marks after Chinese (use the catalogue's mark.*): {}",
+                    half.join(" | ")
+                ));
+            }
             return;
         }
         let mut foreign: Vec<String> = cjk_runs(&visible_text(first))
