@@ -401,6 +401,8 @@ fn page_error(err: poem::Error) -> AppError {
         Err(other) => match status {
             StatusCode::NOT_FOUND => AppError::NotFound("page"),
             StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            // serde's own words ("invalid digit found in string") help nobody at a counter.
+            s if other.is::<poem::error::ParseQueryError>() => AppError::Protocol(s, Msg::new("error.query_invalid")),
             s if s.is_client_error() => {
                 AppError::Protocol(s, Msg::new("error.bad_request").arg("reason", other.to_string()))
             }

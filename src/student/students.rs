@@ -99,7 +99,10 @@ impl StudentSort {
                 AppError::invalid(
                     "sort",
                     Msg::new("error.sort_invalid")
-                        .arg("value", raw.chars().take(40).collect::<String>())
+                        .arg(
+                            "value",
+                            raw.chars().filter(|c| !c.is_control()).take(40).collect::<String>(),
+                        )
                         .arg("choices", choices.join(", ")),
                 )
             })

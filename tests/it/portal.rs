@@ -417,3 +417,32 @@ async fn the_student_list_sorts_by_a_column_both_ways_keeping_the_filters_and_re
         "nothing listed under an order it cannot keep"
     );
 }
+
+#[tokio::test]
+async fn a_page_past_the_end_or_a_bad_page_number_says_what_to_do_in_the_readers_words() {
+    let app = TestApp::spawn().await;
+    app.seed_student("甲同学", "410181200602024058", 2026).await;
+    let mut b = app.browser_as(Role::Admin).await;
+    let past = b.get("/students?page=99&town=%E7%B1%B3%E6%B2%B3%E9%95%87").await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert!(past.body.contains("没有第 99 页：共 1 条，1 页。"), "{}", past.body);
+    assert!(
+        past.body.contains("href=\"?page=1&amp;name=&amp;"),
+        "the last page keeps the filters"
+    );
+    for bad in ["-1", "18446744073709551616", "x"] {
+        let r = b.get(&format!("/students?page={bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "page={bad}");
+        assert!(r.body.contains("网址里的参数不对"), "{}", r.body);
+        assert!(
+            !r.body.contains("invalid digit") && !r.body.contains("too large"),
+            "no serde words"
+        );
+    }
+    let nul = b.get("/students?sort=%00%1B").await;
+    assert!(nul.body.contains("不能按“”排序"), "{}", nul.body);
+    assert!(
+        !nul.body.contains('\u{0}') && !nul.body.contains('\u{1b}'),
+        "control characters are not echoed"
+    );
+}
