@@ -20,7 +20,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::assignment::{self, Existing, MentorInfo, MentorRole, StudentNeed, UncoveredReason};
+use super::optimiser::{self, Existing, MentorInfo, MentorRole, StudentNeed, UncoveredReason};
 use super::profiles;
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
@@ -324,7 +324,7 @@ async fn compute(
         .keys()
         .filter(|id| held.get(id).copied().unwrap_or(0) >= 3)
         .count();
-    let result = assignment::propose(&infos, &needs, &existing);
+    let result = optimiser::propose(&infos, &needs, &existing);
 
     let mut hasher = Sha256::new();
     hasher.update(intake_year.to_string());

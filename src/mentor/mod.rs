@@ -2,8 +2,8 @@
 //! their emails and answer links, help sessions and contact reminders.
 
 pub mod api;
-pub mod assignment;
 pub mod assignments;
+pub mod optimiser;
 pub mod profiles;
 pub mod sessions;
 pub mod web;

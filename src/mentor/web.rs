@@ -9,8 +9,8 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::assignment::MentorRole;
 use super::assignments::{self, Answer, AssignmentFilter, LinkProblem, Mailing, Override, role_code};
+use super::optimiser::MentorRole;
 use super::profiles::{self, ProfileInput, RoleCapacity};
 use super::sessions::{self, MODES, SessionInput};
 use crate::auth::Capability;

@@ -6,8 +6,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::mentor::assignment::MentorRole;
 use crate::mentor::assignments::{role_code, role_zh};
+use crate::mentor::optimiser::MentorRole;
 
 /// One shown field of an entry: its stable name (the label's key) and its value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
