@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use poem::endpoint::StaticFilesEndpoint;
 use poem::http::StatusCode;
 use poem::listener::TcpListener;
 use poem::web::Json;
@@ -25,11 +24,13 @@ use crate::{api, audit, db, web};
 
 /// Loads templates and message catalogues and bundles them with the database.
 pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, String> {
-    let templates_dir = config.assets_dir.join("templates");
+    let assets = crate::assets::Assets::load(config.assets_dir.as_deref())?;
+    let templates = assets.texts_under("templates/", &["html", "txt"])?;
     let mut tera = tera::Tera::new();
-    tera.load_from_glob(&format!("{}/**/*.{{html,txt}}", templates_dir.display()))
-        .map_err(|e| format!("templates in {}: {e}", templates_dir.display()))?;
-    let i18n = Catalogues::load(&templates_dir.join("i18n"))?;
+    tera.add_raw_templates(templates.iter().copied())
+        .map_err(|e| format!("templates in {}: {e}", assets.source()))?;
+    let i18n = Catalogues::from_files(assets.texts_under("templates/i18n/", &["toml"])?)
+        .map_err(|e| format!("message catalogues in {}: {e}", assets.source()))?;
     let data_key = config
         .data_key_bytes()
         .ok_or("VOCPATH_DATA_KEY is not set and no data.key was prepared")?;
@@ -39,8 +40,11 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         config.data_dir.join("mail"),
     )?;
     let sms = crate::sms::SmsSender::from_config(config.sms.as_ref())?;
-    let security_headers = crate::security_headers::SecurityHeaders::from_templates(&templates_dir, config.is_https())?;
+    let security_headers =
+        crate::security_headers::SecurityHeaders::from_templates(templates.iter().copied(), config.is_https())?;
+    let static_files = crate::static_files::StaticFiles::new(&assets);
     Ok(AppState {
+        static_files: Arc::new(static_files),
         security_headers: Arc::new(security_headers),
         sms,
         db,
@@ -56,7 +60,7 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
 
 /// All routes with their middleware, ready to serve.
 pub fn routes(state: AppState) -> impl Endpoint + use<> {
-    let static_dir = state.config.assets_dir.join("static");
+    let static_files = state.static_files.clone();
     let headers = state.security_headers.clone();
     let portal = Route::new()
         .at("/", get(auth_web::home))
@@ -259,7 +263,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::protected))
         .nest("/api", api::routes(&state.config.base_url))
-        .nest("/static", StaticFilesEndpoint::new(static_dir))
+        .nest("/static", static_files)
         .nest("/", portal)
         .around(crate::body_limit::limit_body)
         .around(move |ep, req| crate::security_headers::add(ep, req, headers.clone()))

@@ -9,6 +9,7 @@
 pub mod admissions;
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod body_limit;
@@ -36,6 +37,7 @@ pub mod routing;
 pub mod security_headers;
 pub mod sms;
 pub mod state;
+pub mod static_files;
 pub mod student;
 pub mod training;
 pub mod verify;

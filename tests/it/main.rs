@@ -25,6 +25,7 @@ mod list_queries;
 mod lists;
 mod mentor;
 mod offers;
+mod ops;
 mod outbox;
 mod placements;
 mod portal;
