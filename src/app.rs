@@ -4,10 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use poem::http::StatusCode;
 use poem::listener::TcpListener;
-use poem::web::Json;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler, post};
+use poem::{Endpoint, EndpointExt, Request, Response, Route, Server, get, post};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
@@ -45,6 +43,7 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
     let static_files = crate::static_files::StaticFiles::new(&assets);
     Ok(AppState {
         static_files: Arc::new(static_files),
+        outbox_heartbeat: Arc::default(),
         security_headers: Arc::new(security_headers),
         sms,
         db,
@@ -260,7 +259,7 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/lang/:code", get(web::switch_language))
         .around(web::portal_context);
     Route::new()
-        .at("/healthz", get(healthz))
+        .at("/healthz", get(crate::health::healthz))
         .at("/metrics", get(crate::metrics::protected))
         .nest("/api", api::routes(&state.config.base_url))
         .nest("/static", static_files)
@@ -269,20 +268,6 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .around(move |ep, req| crate::security_headers::add(ep, req, headers.clone()))
         .around(log_request)
         .data(state)
-}
-
-/// `/healthz`: 200 when the database answers, 503 when it does not.
-#[handler]
-async fn healthz(state: poem::web::Data<&AppState>) -> Response {
-    match db::ping(&state.db).await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
-                .with_status(StatusCode::SERVICE_UNAVAILABLE)
-                .into_response()
-        }
-    }
 }
 
 /// Gives every request an id (reusing a sane incoming `X-Request-Id`), logs it with method, path,
@@ -409,6 +394,8 @@ async fn refresh_statuses_daily(db: DatabaseConnection) {
 /// several instances can run it at once without sending anything twice.
 async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::SeqCst) {
+        // For `/healthz`: a worker stuck in a round shows as an ageing heartbeat.
+        state.outbox_heartbeat.beat();
         match crate::outbox::deliver_due_until(&state.db, &state.mailer, &state.config.mail_from, 200, &stop).await {
             Ok(d) if d.sent + d.retried + d.failed > 0 => {
                 tracing::info!(

@@ -22,6 +22,14 @@ async fn the_binary_run_from_an_empty_folder_serves_every_kind_of_page() {
     )
     .await;
     let mut c = Client::new(&served.base);
+    let health = c.get("/healthz").await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    let health: serde_json::Value = serde_json::from_str(&health.body).expect("json");
+    assert_eq!(health["migrations"]["current"], true, "{health}");
+    assert_eq!(
+        health["outbox_worker"]["alive"], true,
+        "the worker started with serve: {health}"
+    );
 
     let login = c.get("/login").await;
     assert_eq!(login.status, 200, "{}", served.log());
