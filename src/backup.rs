@@ -121,7 +121,7 @@ fn sqlite_file(config: &Config) -> Result<PathBuf, String> {
 }
 
 /// The data key: `VOCPATH_DATA_KEY`, or `data.key` in the data folder (never generated here).
-fn kept_data_key(config: &Config) -> Result<[u8; 32], String> {
+pub(crate) fn kept_data_key(config: &Config) -> Result<[u8; 32], String> {
     if let Some(key) = config.data_key_bytes() {
         return Ok(key);
     }

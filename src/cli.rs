@@ -35,6 +35,9 @@ pub enum Command {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// Re-encrypt every stored national ID (and re-key its look-up hash) under a new data key, in
+    /// batches; stop the service first. Run it again to resume an interrupted rotation.
+    RotateDataKey,
     /// Restore a backup into an empty data folder (holding at most data.key and secret.key), after
     /// checking that the data key reads its national IDs.
     Restore { file: std::path::PathBuf },
@@ -87,7 +90,7 @@ impl Command {
     pub fn needs_data_dir(&self) -> bool {
         !matches!(
             self,
-            Command::Route { .. } | Command::Backup { .. } | Command::Restore { .. }
+            Command::Route { .. } | Command::Backup { .. } | Command::Restore { .. } | Command::RotateDataKey
         )
     }
 }
@@ -110,6 +113,7 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
         Command::Route { input, output } => return route_file(input, output.as_deref()),
         Command::Backup { output } => return backup(config, output).await,
         Command::Restore { file } => return restore(config, file).await,
+        Command::RotateDataKey => return crate::key_rotation::cli::run(config).await,
         _ => {}
     }
     let conn = db::connect(config.database_url.expose())
@@ -120,9 +124,11 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
     }
     db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
     match command {
-        Command::Serve | Command::Route { .. } | Command::Backup { .. } | Command::Restore { .. } => {
-            Err("not run through the database".into())
-        }
+        Command::Serve
+        | Command::Route { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::RotateDataKey => Err("not run through the database".into()),
         Command::Migrate { .. } => Ok(Outcome::from("migrations applied".to_string())),
         Command::Demo => {
             let state = crate::app::build_state(config.clone(), conn)?;

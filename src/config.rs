@@ -368,6 +368,13 @@ impl Config {
         let dir = &self.data_dir;
         let io = |e: std::io::Error| format!("cannot prepare the data folder {}: {e}", dir.display());
         let mut warnings: Vec<String> = crate::files::private_dir(dir).map_err(io)?.into_iter().collect();
+        if crate::key_rotation::in_progress(dir) {
+            return Err(format!(
+                "a data-key rotation is unfinished ({} exists): run `vocpath rotate-data-key` again to finish it. \
+                 If it finished with VOCPATH_DATA_KEY set, put the new key there and delete that file.",
+                dir.join(crate::key_rotation::NEW_KEY_FILE).display()
+            ));
+        }
         if self.secret_key.is_none() {
             let path = dir.join("secret.key");
             let (key, warning) = load_or_generate_key(&path, "VOCPATH_SECRET_KEY", |k| k.len() >= 32)?;

@@ -27,6 +27,7 @@ pub mod export;
 pub mod files;
 pub mod health;
 pub mod i18n;
+pub mod key_rotation;
 pub mod limits;
 pub mod mail;
 pub mod mentor;

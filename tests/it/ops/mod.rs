@@ -5,3 +5,4 @@ mod binary;
 mod deploy;
 mod health;
 mod process;
+mod rotation;
