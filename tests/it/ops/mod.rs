@@ -6,3 +6,4 @@ mod deploy;
 mod health;
 mod process;
 mod rotation;
+mod upgrade;
