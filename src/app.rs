@@ -4,11 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use poem::endpoint::StaticFilesEndpoint;
-use poem::http::StatusCode;
 use poem::listener::TcpListener;
-use poem::web::Json;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler, post};
+use poem::{Endpoint, EndpointExt, Request, Response, Route, Server, get, post};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
@@ -25,11 +22,13 @@ use crate::{api, audit, db, web};
 
 /// Loads templates and message catalogues and bundles them with the database.
 pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, String> {
-    let templates_dir = config.assets_dir.join("templates");
+    let assets = crate::assets::Assets::load(config.assets_dir.as_deref())?;
+    let templates = assets.texts_under("templates/", &["html", "txt"])?;
     let mut tera = tera::Tera::new();
-    tera.load_from_glob(&format!("{}/**/*.{{html,txt}}", templates_dir.display()))
-        .map_err(|e| format!("templates in {}: {e}", templates_dir.display()))?;
-    let i18n = Catalogues::load(&templates_dir.join("i18n"))?;
+    tera.add_raw_templates(templates.iter().copied())
+        .map_err(|e| format!("templates in {}: {e}", assets.source()))?;
+    let i18n = Catalogues::from_files(assets.texts_under("templates/i18n/", &["toml"])?)
+        .map_err(|e| format!("message catalogues in {}: {e}", assets.source()))?;
     let data_key = config
         .data_key_bytes()
         .ok_or("VOCPATH_DATA_KEY is not set and no data.key was prepared")?;
@@ -39,8 +38,12 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
         config.data_dir.join("mail"),
     )?;
     let sms = crate::sms::SmsSender::from_config(config.sms.as_ref())?;
-    let security_headers = crate::security_headers::SecurityHeaders::from_templates(&templates_dir, config.is_https())?;
+    let security_headers =
+        crate::security_headers::SecurityHeaders::from_templates(templates.iter().copied(), config.is_https())?;
+    let static_files = crate::static_files::StaticFiles::new(&assets);
     Ok(AppState {
+        static_files: Arc::new(static_files),
+        outbox_heartbeat: Arc::default(),
         security_headers: Arc::new(security_headers),
         sms,
         db,
@@ -56,7 +59,7 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
 
 /// All routes with their middleware, ready to serve.
 pub fn routes(state: AppState) -> impl Endpoint + use<> {
-    let static_dir = state.config.assets_dir.join("static");
+    let static_files = state.static_files.clone();
     let headers = state.security_headers.clone();
     let portal = Route::new()
         .at("/", get(auth_web::home.around(crate::dashboard::web::exports_on_home)))
@@ -256,29 +259,15 @@ pub fn routes(state: AppState) -> impl Endpoint + use<> {
         .at("/lang/:code", get(web::switch_language))
         .around(web::portal_context);
     Route::new()
-        .at("/healthz", get(healthz))
+        .at("/healthz", get(crate::health::healthz))
         .at("/metrics", get(crate::metrics::protected))
         .nest("/api", api::routes(&state.config.base_url))
-        .nest("/static", StaticFilesEndpoint::new(static_dir))
+        .nest("/static", static_files)
         .nest("/", portal)
         .around(crate::body_limit::limit_body)
         .around(move |ep, req| crate::security_headers::add(ep, req, headers.clone()))
         .around(log_request)
         .data(state)
-}
-
-/// `/healthz`: 200 when the database answers, 503 when it does not.
-#[handler]
-async fn healthz(state: poem::web::Data<&AppState>) -> Response {
-    match db::ping(&state.db).await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
-                .with_status(StatusCode::SERVICE_UNAVAILABLE)
-                .into_response()
-        }
-    }
 }
 
 /// Gives every request an id (reusing a sane incoming `X-Request-Id`), logs it with method, path,
@@ -405,6 +394,8 @@ async fn refresh_statuses_daily(db: DatabaseConnection) {
 /// several instances can run it at once without sending anything twice.
 async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::SeqCst) {
+        // For `/healthz`: a worker stuck in a round shows as an ageing heartbeat.
+        state.outbox_heartbeat.beat();
         match crate::outbox::deliver_due_until(&state.db, &state.mailer, &state.config.mail_from, 200, &stop).await {
             Ok(d) if d.sent + d.retried + d.failed > 0 => {
                 tracing::info!(

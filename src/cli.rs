@@ -23,8 +23,24 @@ pub struct Cli {
 pub enum Command {
     /// Serve the portal and the API (the default).
     Serve,
-    /// Apply pending database migrations and exit.
-    Migrate,
+    /// Apply pending database migrations and exit; with --status, only list applied and pending ones.
+    Migrate {
+        /// List every migration as applied or pending; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Write a consistent snapshot of the SQLite database to a new file while the service runs
+    /// (PostgreSQL: use pg_dump). The data key is not in it: keep data.key apart.
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Re-encrypt every stored national ID (and re-key its look-up hash) under a new data key, in
+    /// batches; stop the service first. Run it again to resume an interrupted rotation.
+    RotateDataKey,
+    /// Restore a backup into an empty data folder (holding at most data.key and secret.key), after
+    /// checking that the data key reads its national IDs.
+    Restore { file: std::path::PathBuf },
     /// Create a staff account. The password is read from the terminal or VOCPATH_NEW_USER_PASSWORD.
     CreateUser {
         #[arg(long)]
@@ -69,8 +85,13 @@ pub enum Command {
 
 impl Command {
     /// Whether the command needs the data folder and its keys (everything but the pure `route`).
+    /// `backup` and `restore` read the keys but never create them (a generated key would not open
+    /// the data), so they prepare nothing either.
     pub fn needs_data_dir(&self) -> bool {
-        !matches!(self, Command::Route { .. })
+        !matches!(
+            self,
+            Command::Route { .. } | Command::Backup { .. } | Command::Restore { .. } | Command::RotateDataKey
+        )
     }
 }
 
@@ -88,16 +109,27 @@ impl From<String> for Outcome {
 
 /// Runs a command other than `serve`. Returns the text to print and the exit status.
 pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
-    if let Command::Route { input, output } = &command {
-        return route_file(input, output.as_deref());
+    match &command {
+        Command::Route { input, output } => return route_file(input, output.as_deref()),
+        Command::Backup { output } => return backup(config, output).await,
+        Command::Restore { file } => return restore(config, file).await,
+        Command::RotateDataKey => return crate::key_rotation::cli::run(config).await,
+        _ => {}
     }
     let conn = db::connect(config.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
+    if let Command::Migrate { status: true } = command {
+        return migration_status(&conn).await;
+    }
     db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
     match command {
-        Command::Serve | Command::Route { .. } => Err("not run through the database".into()),
-        Command::Migrate => Ok(Outcome::from("migrations applied".to_string())),
+        Command::Serve
+        | Command::Route { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::RotateDataKey => Err("not run through the database".into()),
+        Command::Migrate { .. } => Ok(Outcome::from("migrations applied".to_string())),
         Command::Demo => {
             let state = crate::app::build_state(config.clone(), conn)?;
             let report = crate::demo::load(&state).await?;
@@ -142,6 +174,55 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
             Ok(plain.into())
         }
     }
+}
+
+/// `vocpath migrate --status`: one line a migration, then a summary.
+async fn migration_status(conn: &sea_orm::DatabaseConnection) -> Result<Outcome, String> {
+    let status = crate::health::migration_status(conn).await.map_err(|e| {
+        format!("cannot read the migration status: {e} (a database upgraded by a newer vocpath needs that version)")
+    })?;
+    let mut lines: Vec<String> = status.applied.iter().map(|m| format!("applied  {m}")).collect();
+    lines.extend(status.pending.iter().map(|m| format!("pending  {m}")));
+    lines.push(if status.pending.is_empty() {
+        format!(
+            "{} applied, none pending: the database is current",
+            status.applied.len()
+        )
+    } else {
+        format!(
+            "{} applied, {} pending: run `vocpath migrate` (serve also applies them at start)",
+            status.applied.len(),
+            status.pending.len()
+        )
+    });
+    Ok(lines.join("\n").into())
+}
+
+/// `vocpath backup`: the file written, what it holds, and the reminder about the key.
+async fn backup(config: &Config, output: &std::path::Path) -> Result<Outcome, String> {
+    let report = crate::backup::backup(config, output).await?;
+    Ok(format!(
+        "backup written to {} ({} students, their IDs readable with the current data key; schema {})\n{}",
+        report.file.display(),
+        report.students,
+        report.migration.as_deref().unwrap_or("empty"),
+        crate::backup::KEY_REMINDER
+    )
+    .into())
+}
+
+/// `vocpath restore`: where the database now is and what to do next.
+async fn restore(config: &Config, file: &std::path::Path) -> Result<Outcome, String> {
+    let report = crate::backup::restore(config, file).await?;
+    Ok(format!(
+        "restored {} into {} ({} students, every national ID readable with the data key; schema {}).\n\
+         Start the service (`vocpath serve`): migrations newer than the backup are applied at start.",
+        file.display(),
+        report.file.display(),
+        report.students,
+        report.migration.as_deref().unwrap_or("empty"),
+    )
+    .into())
 }
 
 /// `vocpath route`: the result JSON to stdout, or to `output` (then a one-line summary).

@@ -70,8 +70,9 @@ pub struct Config {
     /// Largest form or JSON body (everything but a register upload).
     pub max_form_bytes: usize,
     pub session_hours: i64,
-    /// Where `templates/` and `static/` are read from.
-    pub assets_dir: PathBuf,
+    /// A folder whose `templates/` and `static/` replace the ones built into the binary (for template
+    /// development); `None` serves the built-in assets.
+    pub assets_dir: Option<PathBuf>,
     /// Reverse proxies whose forwarding header names the client.
     pub trusted_proxies: TrustedProxies,
     /// The one header those proxies write the client into; the other is ignored.
@@ -317,13 +318,12 @@ impl Config {
             class_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_CLASS_TEACHER", 50, 1, 200, &mut errors) as u32,
             subject_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_SUBJECT_TEACHER", 40, 1, 200, &mut errors) as u32,
         };
-        let assets_dir = get("VOCPATH_ASSETS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-        if !assets_dir.join("templates").is_dir() {
+        let assets_dir = get("VOCPATH_ASSETS_DIR").map(PathBuf::from);
+        if let Some(dir) = assets_dir.as_ref().filter(|d| !d.join("templates").is_dir()) {
             errors.push(format!(
-                "VOCPATH_ASSETS_DIR: `{}` has no templates/ folder; point it at the folder holding templates/ and static/",
-                assets_dir.display()
+                "VOCPATH_ASSETS_DIR: `{}` has no templates/ folder; point it at the folder holding templates/ and static/ \
+                 (a source checkout), or unset it to use the templates built into vocpath",
+                dir.display()
             ));
         }
 
@@ -368,6 +368,13 @@ impl Config {
         let dir = &self.data_dir;
         let io = |e: std::io::Error| format!("cannot prepare the data folder {}: {e}", dir.display());
         let mut warnings: Vec<String> = crate::files::private_dir(dir).map_err(io)?.into_iter().collect();
+        if crate::key_rotation::in_progress(dir) {
+            return Err(format!(
+                "a data-key rotation is unfinished ({} exists): run `vocpath rotate-data-key` again to finish it. \
+                 If it finished with VOCPATH_DATA_KEY set, put the new key there and delete that file.",
+                dir.join(crate::key_rotation::NEW_KEY_FILE).display()
+            ));
+        }
         if self.secret_key.is_none() {
             let path = dir.join("secret.key");
             let (key, warning) = load_or_generate_key(&path, "VOCPATH_SECRET_KEY", |k| k.len() >= 32)?;
@@ -397,7 +404,7 @@ impl Config {
     }
 
     /// The SQLite database file, when the database is a SQLite file.
-    fn sqlite_file(&self) -> Option<PathBuf> {
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
         let url = self.database_url.0.as_str();
         let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or_default();

@@ -66,29 +66,53 @@ pub struct Catalogues {
 impl Catalogues {
     /// Loads every `*.toml` in `dir/zh-CN/` and `dir/en/`; a key defined twice is an error.
     pub fn load(dir: &Path) -> Result<Catalogues, String> {
-        let mut flat = BTreeMap::new();
-        let mut nested = BTreeMap::new();
+        let mut files = Vec::new();
         for lang in Lang::ALL {
             let lang_dir = dir.join(lang.code());
-            let mut files: Vec<_> = std::fs::read_dir(&lang_dir)
-                .map_err(|e| format!("{}: {e}", lang_dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect();
+            for entry in std::fs::read_dir(&lang_dir).map_err(|e| format!("{}: {e}", lang_dir.display()))? {
+                let path = entry.map_err(|e| format!("{}: {e}", lang_dir.display()))?.path();
+                if path.extension().is_some_and(|x| x == "toml") {
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    files.push((format!("{}/{name}", lang.code()), text));
+                }
+            }
+        }
+        Catalogues::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
+    /// Builds the catalogues from `(name, text)` pairs named `<lang>/<file>.toml` (`zh-CN/core.toml`);
+    /// files of each language are merged in name order, and a key defined twice is an error.
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalogues, String> {
+        let mut by_lang: BTreeMap<Lang, Vec<(&str, &str)>> = Lang::ALL.iter().map(|l| (*l, Vec::new())).collect();
+        for (name, text) in files {
+            if let Some(lang) = Lang::ALL
+                .into_iter()
+                .find(|l| name.starts_with(&format!("{}/", l.code())))
+                && let Some(list) = by_lang.get_mut(&lang)
+            {
+                list.push((name, text));
+            }
+        }
+        let mut flat = BTreeMap::new();
+        let mut nested = BTreeMap::new();
+        for (lang, mut files) in by_lang {
+            if files.is_empty() {
+                return Err(format!("i18n/{}: no message catalogue (*.toml) found", lang.code()));
+            }
             files.sort();
             let mut merged = serde_json::Map::new();
-            for path in files {
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let value: toml::Value = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-                let json = serde_json::to_value(&value).map_err(|e| format!("{}: {e}", path.display()))?;
+            for (path, text) in files {
+                let value: toml::Value = toml::from_str(text).map_err(|e| format!("i18n/{path}: {e}"))?;
+                let json = serde_json::to_value(&value).map_err(|e| format!("i18n/{path}: {e}"))?;
                 let mut entries = Vec::new();
                 flatten("", &json, &mut entries);
                 for (k, v) in entries {
                     if flat.insert((lang, k.clone()), v).is_some() {
-                        return Err(format!(
-                            "{}: key `{k}` is already defined in another file",
-                            path.display()
-                        ));
+                        return Err(format!("i18n/{path}: key `{k}` is already defined in another file"));
                     }
                 }
                 if let serde_json::Value::Object(map) = json {

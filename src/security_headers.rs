@@ -7,7 +7,6 @@
 //! start-up, and no other inline style. The Swagger UI page (`/api/docs`) runs its own inline
 //! script, so it alone gets a policy that allows it. This module must not change a response body.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -40,11 +39,17 @@ impl SecurityHeaders {
         })
     }
 
-    /// Hashes every inline `<style>` block of the page templates under `templates_dir` (emails,
-    /// which browsers do not load from us, are left out).
-    pub fn from_templates(templates_dir: &Path, https: bool) -> Result<SecurityHeaders, String> {
-        let mut hashes = Vec::new();
-        collect_style_hashes(templates_dir, &mut hashes).map_err(|e| format!("{}: {e}", templates_dir.display()))?;
+    /// Hashes every inline `<style>` block of the page templates, given as (name, text) with names
+    /// relative to `templates/` (emails, which browsers do not load from us, are left out).
+    pub fn from_templates<'a>(
+        templates: impl IntoIterator<Item = (&'a str, &'a str)>,
+        https: bool,
+    ) -> Result<SecurityHeaders, String> {
+        let mut hashes: Vec<String> = templates
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".html") && !name.starts_with("email/") && !name.contains("/email/"))
+            .flat_map(|(_, text)| inline_styles(text).map(style_hash))
+            .collect();
         hashes.sort();
         hashes.dedup();
         SecurityHeaders::new(&hashes, https)
@@ -81,20 +86,6 @@ pub async fn add<E: Endpoint>(ep: Arc<E>, req: Request, headers: Arc<SecurityHea
 /// The CSP source hash of one inline block, as browsers compute it.
 pub fn style_hash(content: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(content.as_bytes()))
-}
-
-fn collect_style_hashes(dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "email") {
-                collect_style_hashes(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "html") {
-            out.extend(inline_styles(&std::fs::read_to_string(&path)?).map(style_hash));
-        }
-    }
-    Ok(())
 }
 
 /// The contents of each `<style>…</style>` block.

@@ -26,6 +26,10 @@ pub struct AppState {
     /// Import commits running in this instance, by batch id (for the progress page).
     /// Content-Security-Policy and the other security headers, built once from the templates.
     pub security_headers: Arc<crate::security_headers::SecurityHeaders>,
+    /// The files under `/static`, from the built-in assets or `VOCPATH_ASSETS_DIR`.
+    pub static_files: Arc<crate::static_files::StaticFiles>,
+    /// When the outbox worker last went round its loop (for `/healthz`).
+    pub outbox_heartbeat: Arc<crate::health::Heartbeat>,
     pub imports_running: Arc<std::sync::Mutex<std::collections::HashMap<i32, Arc<crate::student::import::Progress>>>>,
 }
 

@@ -4,6 +4,8 @@
 //! `entity` crate, so old migrations keep compiling as the entities evolve.
 
 pub use sea_orm_migration::prelude::*;
+/// For `vocpath migrate --status` and `/healthz`: each migration with whether it is applied.
+pub use sea_orm_migration::{Migration as MigrationEntry, MigrationStatus};
 
 mod m20261129_000001_create_user;
 mod m20261129_000002_create_session;

@@ -26,6 +26,7 @@ mod list_queries;
 mod lists;
 mod mentor;
 mod offers;
+mod ops;
 mod outbox;
 mod pages;
 mod placements;
