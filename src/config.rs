@@ -53,6 +53,8 @@ pub struct Config {
     pub base_url: String,
     /// At least 32 bytes; signs CSRF tokens and email links. `None` until the data folder is prepared.
     pub secret_key: Option<Secret>,
+    /// The secret key before the last change, accepted for checking signatures only.
+    pub secret_key_previous: Option<Secret>,
     /// 32 bytes (64 hex digits) encrypting national IDs at rest and keying their look-up hash.
     /// `None` until the data folder is prepared (then read from or generated into `data.key`).
     pub data_key: Option<Secret>,
@@ -232,6 +234,10 @@ impl Config {
                     .into(),
             );
         }
+        let secret_key_previous = get("VOCPATH_SECRET_KEY_PREVIOUS").map(Secret);
+        if secret_key_previous.as_ref().is_some_and(|s| s.0.len() < 32) {
+            errors.push("VOCPATH_SECRET_KEY_PREVIOUS: must be at least 32 characters (the key used before)".into());
+        }
         let data_key = get("VOCPATH_DATA_KEY").map(Secret);
         if data_key.as_ref().is_some_and(|k| decode_data_key(&k.0).is_none()) {
             errors.push("VOCPATH_DATA_KEY: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`".into());
@@ -336,6 +342,7 @@ impl Config {
             bind,
             base_url,
             secret_key,
+            secret_key_previous,
             data_key,
             smtp_url,
             mail_from,
@@ -419,6 +426,15 @@ impl Config {
     /// The secret key bytes. Start-up guarantees it is set before the app is built.
     pub fn secret(&self) -> &[u8] {
         self.secret_key.as_ref().map(|s| s.0.as_bytes()).unwrap_or_default()
+    }
+
+    /// The keys a signature is checked against: the current one, then the previous one while a
+    /// rotation of `VOCPATH_SECRET_KEY` is under way (links, cookies and forms signed before the
+    /// change stay valid until they expire). New signatures always use [`Config::secret`].
+    pub fn verifying_secrets(&self) -> Vec<&[u8]> {
+        std::iter::once(self.secret())
+            .chain(self.secret_key_previous.as_ref().map(|s| s.0.as_bytes()))
+            .collect()
     }
 
     /// True when links and cookies are served over TLS.

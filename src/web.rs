@@ -329,7 +329,15 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
         }
         (Ok(user), None) => {
             ctx.user = user;
-            match check_csrf(&mut req, existing_csrf.is_some(), &csrf_token).await {
+            // Forms rendered before a change of the secret key still post while the previous
+            // key is configured.
+            let accepted: Vec<String> = state
+                .config
+                .verifying_secrets()
+                .into_iter()
+                .map(|secret| csrf_token_for(secret, &csrf_cookie))
+                .collect();
+            match check_csrf(&mut req, existing_csrf.is_some(), &accepted).await {
                 Err(e) => Err(e),
                 Ok(()) => {
                     req.extensions_mut().insert(ctx.clone());
@@ -359,7 +367,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
     Ok(resp)
 }
 
-async fn check_csrf(req: &mut Request, had_cookie: bool, expected: &str) -> Result<(), AppError> {
+async fn check_csrf(req: &mut Request, had_cookie: bool, accepted: &[String]) -> Result<(), AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -387,7 +395,10 @@ async fn check_csrf(req: &mut Request, had_cookie: bool, expected: &str) -> Resu
         None
     };
     let given = from_header.or(from_query).or(from_form).unwrap_or_default();
-    if had_cookie && !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+    let genuine = accepted
+        .iter()
+        .any(|expected| bool::from(given.as_bytes().ct_eq(expected.as_bytes())));
+    if had_cookie && !given.is_empty() && genuine {
         Ok(())
     } else {
         Err(AppError::Protocol(StatusCode::FORBIDDEN, Msg::new("error.csrf")))

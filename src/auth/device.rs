@@ -45,14 +45,17 @@ pub fn issue(secret: &[u8], account: Account<'_>) -> String {
 }
 
 /// The device's id (its nonce) when `cookie` was issued for `account`, with its current password,
-/// under this secret.
-pub fn verify(secret: &[u8], account: Account<'_>, cookie: &str) -> Option<String> {
+/// under one of these secrets (the current key, or the previous one during a rotation).
+pub fn verify(secrets: &[&[u8]], account: Account<'_>, cookie: &str) -> Option<String> {
     let (nonce, mac) = cookie.split_once('.')?;
     if nonce.is_empty() || nonce.len() > 64 {
         return None;
     }
-    let expected = sign(secret, PURPOSE, &account.message(nonce));
-    bool::from(expected.as_bytes().ct_eq(mac.as_bytes())).then(|| nonce.to_string())
+    let message = account.message(nonce);
+    secrets
+        .iter()
+        .any(|secret| bool::from(sign(secret, PURPOSE, &message).as_bytes().ct_eq(mac.as_bytes())))
+        .then(|| nonce.to_string())
 }
 
 #[cfg(test)]
@@ -69,10 +72,10 @@ mod tests {
     #[test]
     fn a_cookie_is_valid_only_for_its_account_and_key() {
         let c = issue(b"secret", account("a@b.cn"));
-        let id = verify(b"secret", account("a@b.cn"), &c).expect("valid");
+        let id = verify(&[b"secret"], account("a@b.cn"), &c).expect("valid");
         assert!(c.starts_with(&id));
-        assert!(verify(b"secret", account("other@b.cn"), &c).is_none());
-        assert!(verify(b"another secret", account("a@b.cn"), &c).is_none());
+        assert!(verify(&[b"secret"], account("other@b.cn"), &c).is_none());
+        assert!(verify(&[b"another secret"], account("a@b.cn"), &c).is_none());
         assert_ne!(issue(b"secret", account("a@b.cn")), c, "a fresh nonce each time");
     }
 
@@ -83,8 +86,8 @@ mod tests {
             password_hash: "$argon2id$v=19$m=256,t=2,p=1$bmV3$bmV3aGFzaA",
             ..account("a@b.cn")
         };
-        assert!(verify(b"secret", reset, &c).is_none());
-        assert!(verify(b"secret", reset, &issue(b"secret", reset)).is_some());
+        assert!(verify(&[b"secret"], reset, &c).is_none());
+        assert!(verify(&[b"secret"], reset, &issue(b"secret", reset)).is_some());
     }
 
     #[test]
@@ -92,9 +95,9 @@ mod tests {
         let a = account("a@b.cn");
         let c = issue(b"secret", a);
         let (nonce, mac) = c.split_once('.').expect("dot");
-        assert!(verify(b"secret", a, &format!("x{nonce}.{mac}")).is_none());
+        assert!(verify(&[b"secret"], a, &format!("x{nonce}.{mac}")).is_none());
         for bad in ["", ".", "nodot", &format!(".{mac}"), &format!("{nonce}.")] {
-            assert!(verify(b"secret", a, bad).is_none(), "{bad}");
+            assert!(verify(&[b"secret"], a, bad).is_none(), "{bad}");
         }
     }
 }

@@ -49,7 +49,7 @@ pub async fn login(db: &DatabaseConnection, config: &Config, req: LoginRequest<'
     let device = found
         .as_ref()
         .zip(req.device_cookie)
-        .and_then(|(u, cookie)| device::verify(config.secret(), device_account(&email, u), cookie));
+        .and_then(|(u, cookie)| device::verify(&config.verifying_secrets(), device_account(&email, u), cookie));
     let attempt = ratelimit::Attempt {
         email: &email,
         client_ip: req.client_ip,

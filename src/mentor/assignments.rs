@@ -626,7 +626,7 @@ pub enum LinkProblem {
 /// The assignment an answer link is for, checked: signature, deadline, still unanswered.
 pub async fn check_link(
     db: &impl ConnectionTrait,
-    secret: &[u8],
+    secrets: &[&[u8]],
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<mentor_assignment::Model, (LinkProblem, Option<mentor_assignment::Model>)>, AppError> {
@@ -639,8 +639,11 @@ pub async fn check_link(
     let Some(row) = mentor_assignment::Entity::find_by_id(id).one(db).await? else {
         return Ok(Err((LinkProblem::Invalid, None)));
     };
-    let expected = link_signature(secret, row.id, row.answer_by);
-    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(sig.as_bytes())) {
+    let genuine = secrets.iter().any(|secret| {
+        let expected = link_signature(secret, row.id, row.answer_by);
+        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()))
+    });
+    if !genuine {
         return Ok(Err((LinkProblem::Invalid, None)));
     }
     if row.status != "assigned" || row.in_force.is_none() {
@@ -676,7 +679,7 @@ impl Answer {
 /// with a replacement (never the same mentor again).
 pub async fn answer(
     db: &DatabaseConnection,
-    secret: &[u8],
+    secrets: &[&[u8]],
     token: &str,
     answer: Answer,
     reason: Option<String>,
@@ -684,7 +687,7 @@ pub async fn answer(
 ) -> Result<Result<mentor_assignment::Model, LinkProblem>, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let row = match check_link(&txn, secret, token, now).await? {
+    let row = match check_link(&txn, secrets, token, now).await? {
         Ok(row) => row,
         Err((problem, _)) => return Ok(Err(problem)),
     };

@@ -667,7 +667,7 @@ pub async fn link_page(
     token: Path<String>,
     q: Query<LinkQuery>,
 ) -> PageResult {
-    let checked = assignments::check_link(&state.db, state.config.secret(), &token.0, Utc::now()).await?;
+    let checked = assignments::check_link(&state.db, &state.config.verifying_secrets(), &token.0, Utc::now()).await?;
     let (vars, status) = match checked {
         Ok(row) => (
             json!({ "token": token.0, "answer": q.0.answer, "a": link_view(&state, &ctx, &row).await?, "problem": null, "done": null }),
@@ -712,7 +712,7 @@ pub async fn answer(
     let reason = Some(form.0.reason.clone());
     let result = assignments::answer(
         &state.db,
-        state.config.secret(),
+        &state.config.verifying_secrets(),
         &token.0,
         answer,
         reason,

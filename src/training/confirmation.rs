@@ -32,12 +32,14 @@ pub fn issue(secret: &[u8], id: i32, now: i64) -> String {
 }
 
 /// The registration id a cookie was issued for, when it is genuine and not yet expired at `now`.
-pub fn verify(secret: &[u8], cookie: &str, now: i64) -> Option<i32> {
+pub fn verify(secrets: &[&[u8]], cookie: &str, now: i64) -> Option<i32> {
     let (message, mac) = cookie.rsplit_once('.')?;
     let (id, expires) = message.split_once('.')?;
     let (id, expires) = (id.parse::<i32>().ok()?, expires.parse::<i64>().ok()?);
-    let expected = sign(secret, PURPOSE, message);
-    let genuine = !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(mac.as_bytes()));
+    let genuine = secrets.iter().any(|secret| {
+        let expected = sign(secret, PURPOSE, message);
+        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(mac.as_bytes()))
+    });
     (genuine && now <= expires).then_some(id)
 }
 
@@ -84,16 +86,29 @@ mod tests {
     #[test]
     fn a_cookie_names_its_registration_until_it_expires_and_cannot_be_altered() {
         let c = issue(b"secret", 42, 1_000);
-        assert_eq!(verify(b"secret", &c, 1_000), Some(42));
-        assert_eq!(verify(b"secret", &c, 1_000 + MAX_AGE_SECS), Some(42));
-        assert_eq!(verify(b"secret", &c, 1_001 + MAX_AGE_SECS), None, "expired");
-        assert_eq!(verify(b"another secret", &c, 1_000), None);
+        assert_eq!(verify(&[b"secret"], &c, 1_000), Some(42));
+        assert_eq!(verify(&[b"secret"], &c, 1_000 + MAX_AGE_SECS), Some(42));
+        assert_eq!(verify(&[b"secret"], &c, 1_001 + MAX_AGE_SECS), None, "expired");
+        assert_eq!(verify(&[b"another secret"], &c, 1_000), None);
         let other = c.replacen("42.", "43.", 1);
-        assert_eq!(verify(b"secret", &other, 1_000), None, "another registration");
+        assert_eq!(verify(&[b"secret"], &other, 1_000), None, "another registration");
         let later = c.replace(&format!(".{}.", 1_000 + MAX_AGE_SECS), ".99999999999.");
-        assert_eq!(verify(b"secret", &later, 1_000), None, "a longer life");
+        assert_eq!(verify(&[b"secret"], &later, 1_000), None, "a longer life");
         for junk in ["", ".", "..", "42", "42.x.y", "x.1.abc", "42.1.\u{0}"] {
-            assert_eq!(verify(b"secret", junk, 0), None, "{junk:?}");
+            assert_eq!(verify(&[b"secret"], junk, 0), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn a_cookie_signed_under_the_previous_key_holds_during_a_rotation_only() {
+        let old = issue(b"the key before", 7, 1_000);
+        assert_eq!(verify(&[b"the key now", b"the key before"], &old, 1_000), Some(7));
+        assert_eq!(
+            verify(&[b"the key now"], &old, 1_000),
+            None,
+            "once the previous key is dropped"
+        );
+        let new = issue(b"the key now", 7, 1_000);
+        assert_eq!(verify(&[b"the key now", b"the key before"], &new, 1_000), Some(7));
     }
 }

@@ -122,7 +122,7 @@ pub async fn register(
 #[handler]
 pub async fn registered(state: Data<&AppState>, ctx: Data<&PortalCtx>, req: &Request) -> PageResult {
     let id = read_cookie(req, confirmation::COOKIE)
-        .and_then(|c| confirmation::verify(state.config.secret(), &c, chrono::Utc::now().timestamp()));
+        .and_then(|c| confirmation::verify(&state.config.verifying_secrets(), &c, chrono::Utc::now().timestamp()));
     let shown = match id {
         Some(id) => confirmation::load(&state.db, id).await?,
         None => None,

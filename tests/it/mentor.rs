@@ -1056,3 +1056,42 @@ fn urlencoding(s: &str) -> String {
         .trim_start_matches("x=")
         .to_string()
 }
+
+/// Rotating `VOCPATH_SECRET_KEY`: with the old key as `VOCPATH_SECRET_KEY_PREVIOUS`, a link emailed
+/// before the change still opens (until it expires); a link signed under any other key does not,
+/// and new links are signed under the new key.
+#[tokio::test]
+async fn an_answer_link_signed_before_a_key_change_opens_while_the_previous_key_is_configured() {
+    const OLD: &str = "the-key-before-the-change-0123456789abcdef";
+    let app = TestApp::spawn_with(&[("VOCPATH_SECRET_KEY_PREVIOUS", OLD)]).await;
+    let p = placed_school(&app).await;
+    let view = proposal(&app, &p).await;
+    assert_eq!(confirm(&app, &p, &view["digest"]).await.status, StatusCode::OK);
+    let row = in_force(&app).await.into_iter().next().expect("an assignment");
+    let mut mentor = crate::helpers::Browser::new(&app);
+    let old_link = format!("/mentor-links/{}", assignments::link_token(OLD.as_bytes(), &row));
+    let page = mentor.get(&old_link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let stranger = assignments::link_token(b"a-key-this-service-never-had-0123456789", &row);
+    assert_eq!(
+        mentor.get(&format!("/mentor-links/{stranger}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let new_link = assignments::link_token(app.state.config.secret(), &row);
+    assert_ne!(
+        new_link,
+        assignments::link_token(OLD.as_bytes(), &row),
+        "new links use the new key"
+    );
+    let r = mentor.post(&old_link, &[("answer", "accept")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Without the previous key the old link is refused.
+    let plain = TestApp::spawn().await;
+    let p = placed_school(&plain).await;
+    let view = proposal(&plain, &p).await;
+    assert_eq!(confirm(&plain, &p, &view["digest"]).await.status, StatusCode::OK);
+    let row = in_force(&plain).await.into_iter().next().expect("an assignment");
+    let mut someone = crate::helpers::Browser::new(&plain);
+    let old_link = format!("/mentor-links/{}", assignments::link_token(OLD.as_bytes(), &row));
+    assert_eq!(someone.get(&old_link).await.status, StatusCode::NOT_FOUND);
+}
