@@ -50,6 +50,9 @@ pub enum Command {
         input: std::path::PathBuf,
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+        /// Indent the result for people (compact, one line, by default).
+        #[arg(long)]
+        pretty: bool,
     },
     /// Fill an empty database with a realistic demo county (schools, programmes, 3,000 students,
     /// a committed routing run, mentors, training) to explore the portal.
@@ -88,8 +91,8 @@ impl From<String> for Outcome {
 
 /// Runs a command other than `serve`. Returns the text to print and the exit status.
 pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
-    if let Command::Route { input, output } = &command {
-        return route_file(input, output.as_deref());
+    if let Command::Route { input, output, pretty } = &command {
+        return route_file(input, output.as_deref(), *pretty);
     }
     let conn = db::connect(config.database_url.expose())
         .await
@@ -145,9 +148,9 @@ pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
 }
 
 /// `vocpath route`: the result JSON to stdout, or to `output` (then a one-line summary).
-fn route_file(input: &std::path::Path, output: Option<&std::path::Path>) -> Result<Outcome, String> {
+fn route_file(input: &std::path::Path, output: Option<&std::path::Path>, pretty: bool) -> Result<Outcome, String> {
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let result = crate::routing::route_json(&text).map_err(|e| format!("{}: {e}", input.display()))?;
+    let result = crate::routing::route_json_as(&text, pretty).map_err(|e| format!("{}: {e}", input.display()))?;
     match output {
         None => Ok(result.into()),
         Some(path) => {
