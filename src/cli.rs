@@ -66,6 +66,9 @@ pub enum Command {
         input: std::path::PathBuf,
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+        /// Indent the result for people (compact, one line, by default).
+        #[arg(long)]
+        pretty: bool,
     },
     /// Fill an empty database with a realistic demo county (schools, programmes, 3,000 students,
     /// a committed routing run, mentors, training) to explore the portal.
@@ -110,7 +113,7 @@ impl From<String> for Outcome {
 /// Runs a command other than `serve`. Returns the text to print and the exit status.
 pub async fn run(config: &Config, command: Command) -> Result<Outcome, String> {
     match &command {
-        Command::Route { input, output } => return route_file(input, output.as_deref()),
+        Command::Route { input, output, pretty } => return route_file(input, output.as_deref(), *pretty),
         Command::Backup { output } => return backup(config, output).await,
         Command::Restore { file } => return restore(config, file).await,
         Command::RotateDataKey => return crate::key_rotation::cli::run(config).await,
@@ -226,9 +229,9 @@ async fn restore(config: &Config, file: &std::path::Path) -> Result<Outcome, Str
 }
 
 /// `vocpath route`: the result JSON to stdout, or to `output` (then a one-line summary).
-fn route_file(input: &std::path::Path, output: Option<&std::path::Path>) -> Result<Outcome, String> {
+fn route_file(input: &std::path::Path, output: Option<&std::path::Path>, pretty: bool) -> Result<Outcome, String> {
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let result = crate::routing::route_json(&text).map_err(|e| format!("{}: {e}", input.display()))?;
+    let result = crate::routing::route_json_as(&text, pretty).map_err(|e| format!("{}: {e}", input.display()))?;
     match output {
         None => Ok(result.into()),
         Some(path) => {

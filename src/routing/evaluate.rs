@@ -13,7 +13,13 @@
 //! `programme` once per programme, the others once per (student, preference). Points are summed in
 //! the order of the rules whatever was cached, so the sum is the same as if each were evaluated per
 //! pair. Students are evaluated on all cores in contiguous chunks, merged in input order.
+//!
+//! A condition of a recognised shape (`student.f`, `!student.f`, `student.f == programme.g`) is
+//! answered from plain values taken once per student and programme (`known.rs`) when they have the
+//! type the shape needs; otherwise, and for every other rule, the compiled CEL program runs on the
+//! student's CEL value, converted only when first needed. Both give the same result.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use cel::Value;
@@ -21,8 +27,13 @@ use cel::Value;
 use super::engine::{Choice, EngineInput, ProgrammeSlot};
 use super::instance::Instance;
 use super::result::RuleWarning;
+use super::rules::Compiled;
 use super::rules::fields::Subject;
 use super::validate::{Checked, Condition};
+
+use self::known::{Names, Values};
+
+mod known;
 
 /// Whether a student is routed; `Ineligible` holds the index of the first eligibility rule failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +76,18 @@ struct Context<'a> {
     scopes: Vec<Scope>,
     /// Per programme, per priority rule: its contribution when the rule reads only the programme.
     programme_points: Vec<Vec<f64>>,
+    /// The fields the recognised rule shapes read, and each programme's values of them.
+    names: Names<'a>,
+    programme_known: Vec<Values<'a>>,
+}
+
+/// A student as the rules see them: the plain values the shapes read, and the CEL value, converted
+/// when a rule first needs it.
+struct StudentView<'a> {
+    /// `None` for the nobody that programme-only rules are evaluated with.
+    student: Option<usize>,
+    known: Values<'a>,
+    subject: OnceCell<Subject>,
 }
 
 /// Evaluates every rule for every student.
@@ -91,12 +114,21 @@ pub fn evaluate(instance: &Instance, checked: &Checked) -> Evaluated {
             _ => Scope::Pair,
         })
         .collect();
+    let mut names = Names::default();
+    let conditions = checked.eligibility.iter().chain(checked.requirements.iter().flatten());
+    for c in conditions.chain(checked.reserves.iter().flatten()) {
+        names.add(&c.when);
+    }
+    checked.priority.iter().for_each(|r| names.add(&r.when));
+    let programme_known = instance.programmes.iter().map(|p| names.programme(p)).collect();
     let mut context = Context {
         instance,
         checked,
         programmes,
         scopes,
         programme_points: Vec::new(),
+        names,
+        programme_known,
     };
     let mut warnings = Warnings::default();
     context.programme_points = context.per_programme_points(&mut warnings);
@@ -145,11 +177,13 @@ fn merge(instance: &Instance, lotteries: &[f64], chunks: Vec<Chunk>, mut warning
 
 impl Context<'_> {
     fn per_programme_points(&self, warnings: &mut Warnings) -> Vec<Vec<f64>> {
-        let nobody = Subject::new(Value::Map(cel::objects::Map {
-            map: Default::default(),
-        }));
+        let nobody = StudentView {
+            student: None,
+            known: Vec::new(),
+            subject: OnceCell::new(),
+        };
         let mut all = Vec::with_capacity(self.programmes.len());
-        for (p, programme) in self.programmes.iter().enumerate() {
+        for p in 0..self.programmes.len() {
             let mut points = vec![0.0; self.scopes.len()];
             for (j, scope) in self.scopes.iter().enumerate() {
                 if *scope == Scope::Programme {
@@ -157,7 +191,7 @@ impl Context<'_> {
                         student: None,
                         programme: Some(&self.instance.programmes[p].code),
                     };
-                    points[j] = self.contribution(j, &nobody, Some(programme), who, warnings);
+                    points[j] = self.contribution(j, &nobody, Some(p), who, warnings);
                 }
             }
             all.push(points);
@@ -190,10 +224,13 @@ impl Context<'_> {
     fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {
         let mut chunk = Chunk::default();
         let mut student_points = vec![0.0; self.scopes.len()];
-        let fields = self.checked.rules.student_fields();
         for i in range {
             let s = &self.instance.students[i];
-            let subject = fields.subject(vec![("id", Value::from(s.id.as_str()))], &s.attributes);
+            let subject = StudentView {
+                student: Some(i),
+                known: self.names.student(s),
+                subject: OnceCell::new(),
+            };
             let ineligible = self.first_failed(
                 &self.checked.eligibility,
                 &subject,
@@ -238,7 +275,7 @@ impl Context<'_> {
     fn preferences(
         &self,
         student: usize,
-        subject: &Subject,
+        subject: &StudentView<'_>,
         student_points: &[f64],
         warnings: &mut Warnings,
     ) -> (Vec<Choice>, Vec<Preference>) {
@@ -247,9 +284,9 @@ impl Context<'_> {
         let mut choices = Vec::with_capacity(listed.len());
         let mut statuses = Vec::with_capacity(listed.len());
         for &p in listed {
-            let (programme, code) = (&self.programmes[p as usize], &self.instance.programmes[p as usize].code);
+            let (programme, code) = (Some(p as usize), &self.instance.programmes[p as usize].code);
             let requirements = &self.checked.requirements[p as usize];
-            if let Some(rule) = self.first_failed(requirements, subject, Some(programme), id, Some(code), warnings) {
+            if let Some(rule) = self.first_failed(requirements, subject, programme, id, Some(code), warnings) {
                 statuses.push(Preference::Requirement(rule));
                 continue;
             }
@@ -262,7 +299,7 @@ impl Context<'_> {
                 points += match scope {
                     Scope::Student => student_points[j],
                     Scope::Programme => self.programme_points[p as usize][j],
-                    Scope::Pair => self.contribution(j, subject, Some(programme), who, warnings),
+                    Scope::Pair => self.contribution(j, subject, programme, who, warnings),
                 };
             }
             let covered = match &self.checked.reserves[p as usize] {
@@ -270,7 +307,7 @@ impl Context<'_> {
                     .first_failed(
                         std::slice::from_ref(reserve),
                         subject,
-                        Some(programme),
+                        programme,
                         id,
                         Some(code),
                         warnings,
@@ -288,19 +325,45 @@ impl Context<'_> {
         (choices, statuses)
     }
 
+    /// Whether a condition holds: from the plain values when its shape allows, else by CEL.
+    fn holds(&self, when: &Compiled, student: &StudentView<'_>, programme: Option<usize>) -> Result<bool, String> {
+        let known = programme.map(|p| self.programme_known[p].as_slice());
+        match known::answer(when, &student.known, known) {
+            Some(holds) => Ok(holds),
+            None => self
+                .checked
+                .rules
+                .holds(when, self.subject(student), programme.map(|p| &self.programmes[p])),
+        }
+    }
+
+    /// The student's CEL value, converted on first use.
+    fn subject<'s>(&self, student: &'s StudentView<'_>) -> &'s Subject {
+        student.subject.get_or_init(|| match student.student {
+            Some(i) => {
+                let s = &self.instance.students[i];
+                let built_in = vec![("id", Value::from(s.id.as_str()))];
+                self.checked.rules.student_fields().subject(built_in, &s.attributes)
+            }
+            None => Subject::new(Value::Map(cel::objects::Map {
+                map: Default::default(),
+            })),
+        })
+    }
+
     /// The index of the first condition that does not hold (a failure counts as not holding).
     fn first_failed(
         &self,
         conditions: &[Condition],
-        student: &Subject,
-        programme: Option<&Subject>,
+        student: &StudentView<'_>,
+        programme: Option<usize>,
         id: &str,
         code: Option<&str>,
         warnings: &mut Warnings,
     ) -> Option<usize> {
         conditions
             .iter()
-            .position(|c| match self.checked.rules.holds(&c.when, student, programme) {
+            .position(|c| match self.holds(&c.when, student, programme) {
                 Ok(holds) => !holds,
                 Err(error) => {
                     warnings.record(
@@ -321,17 +384,21 @@ impl Context<'_> {
     fn contribution(
         &self,
         j: usize,
-        student: &Subject,
-        programme: Option<&Subject>,
+        student: &StudentView<'_>,
+        programme: Option<usize>,
         who: Who<'_>,
         warnings: &mut Warnings,
     ) -> f64 {
         let rule = &self.checked.priority[j];
         let rules = &self.checked.rules;
-        let value = rules
+        let value = self
             .holds(&rule.when, student, programme)
             .and_then(|holds| match holds {
-                true => rules.value_of(&rule.points, student, programme),
+                true => rules.value_of(
+                    &rule.points,
+                    self.subject(student),
+                    programme.map(|p| &self.programmes[p]),
+                ),
                 false => Ok(0.0),
             });
         value.unwrap_or_else(|error| {

@@ -110,6 +110,12 @@ pub struct Student {
 
 /// Parses an instance; a structural error names the first item at fault by its JSON path.
 pub fn parse(input: &str) -> Result<Instance, RouteError> {
+    // Straight into the typed instance: the common case, without building a `Value` of the whole
+    // text first. Only when that fails is the text read again as a `Value`, to name the item at
+    // fault (or to accept what only the lenient way accepts, such as a repeated key).
+    if let Ok(instance) = serde_json::from_str::<Instance>(input) {
+        return Ok(instance);
+    }
     let value: Value = serde_json::from_str(input).map_err(|e| RouteError::Json { error: e.to_string() })?;
     match Instance::deserialize(&value) {
         Ok(instance) => Ok(instance),

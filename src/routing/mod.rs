@@ -32,7 +32,7 @@ pub use error::RouteError;
 pub use instance::Instance;
 pub use lottery::derived_lottery;
 pub use result::RoutingResult;
-pub use run::{route, route_json};
+pub use run::{route, route_json, route_json_as};
 
 #[cfg(test)]
 mod tests;

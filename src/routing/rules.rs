@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod fields;
+pub mod shape;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use cel::{Context, Env, ExecutionError, Program, Value};
 
 use self::check::{Reads, Unknown};
 use self::fields::{Fields, Subject};
+use self::shape::Shape;
 
 /// Why a rule was refused. `path` locates it in the instance (`$.rules.priority[2].points`).
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,8 @@ pub struct Compiled {
     program: Program,
     /// Which of `student` and `programme` it reads.
     pub reads: Reads,
+    /// Its shape when it is one the evaluator answers without CEL (see `shape.rs`).
+    pub shape: Option<Shape>,
 }
 
 /// A priority rule's points.
@@ -186,7 +190,11 @@ impl Rules {
                 known,
             },
         })?;
-        Ok(Compiled { program, reads })
+        Ok(Compiled {
+            program,
+            reads,
+            shape: Shape::recognise(source),
+        })
     }
 
     /// Evaluates on the typed example: the value, `None` for an error that depends on values, or

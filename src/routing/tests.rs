@@ -3,6 +3,7 @@
 
 mod explanations;
 mod refusals;
+mod shortcuts;
 
 use serde_json::{Value, json};
 
