@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 mod common;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
-use vocpath::mail::{Mailer, Rendered};
+use vocpath::auth::user::AccountCreated;
+use vocpath::mail::Mailer;
 use vocpath::outbox;
 
 /// Delivery tasks per instance: the service runs one (which sends on `outbox::LANES` lanes); a
@@ -87,12 +88,14 @@ async fn main() {
     for chunk in (0..total).collect::<Vec<_>>().chunks(500) {
         let txn = state.db.begin().await.expect("begin");
         for &n in chunk {
-            let email = Rendered {
-                subject: format!("【帮扶分配】请您担任 学生{n} 的辅导员"),
-                text: format!("老师您好：学生{n}，巩义市第一中等职业学校，数控技术应用。"),
-                html: format!("<p>老师您好：学生{n}，巩义市第一中等职业学校，数控技术应用。</p>"),
+            let to = format!("m{n}@bench.cn");
+            let email = AccountCreated {
+                name: format!("学生{n}的辅导员"),
+                email: to.clone(),
+                role: "帮扶导师",
+                login_url: "http://localhost/login".into(),
             };
-            outbox::enqueue(&txn, &format!("bench:{n}"), "bench", &format!("m{n}@bench.cn"), email)
+            outbox::enqueue(&txn, outbox::Notice::new(format!("bench:{n}"), to, email))
                 .await
                 .expect("enqueue");
         }

@@ -27,6 +27,8 @@ pub fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, S
     let mut tera = tera::Tera::new();
     tera.add_raw_templates(templates.iter().copied())
         .map_err(|e| format!("templates in {}: {e}", assets.source()))?;
+    // The message templates the outbox renders from: a broken one stops the start, not a send.
+    crate::outbox::notice::templates()?;
     let i18n = Catalogues::from_files(assets.texts_under("templates/i18n/", &["toml"])?)
         .map_err(|e| format!("message catalogues in {}: {e}", assets.source()))?;
     let data_key = config
@@ -436,8 +438,7 @@ async fn deliver_outbox(state: AppState, stop: Arc<AtomicBool>) {
 /// suspended students not back by their return date put on the ledger.
 async fn weekly_digests(state: AppState) {
     loop {
-        let mailing = crate::mentor::assignments::Mailing::of(&state);
-        match crate::mentor::sessions::queue_weekly_digests(&state.db, mailing, chrono::Utc::now()).await {
+        match crate::mentor::sessions::queue_weekly_digests(&state.db, &state.config, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "weekly mentor digests queued"),
             Err(e) => tracing::warn!(error = %e, "queuing mentor digests failed; will retry"),

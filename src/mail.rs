@@ -1,15 +1,16 @@
-//! Email: the transport chosen by configuration (SMTP through lettre with a pooled connection, or
-//! `.eml` files in a folder when no SMTP server is configured), and rendering of typed emails from
-//! `templates/email/<kind>/{subject.txt, body.txt, body.html}` (HTML autoescaped; a missing
-//! variable is an error). This module sends; it never decides *when* — that is the outbox's job.
+//! Email transports: SMTP through lettre with a pooled connection, `.eml` files in a folder when no
+//! SMTP server is configured, or memory (tests read what was sent). This module sends; it never
+//! decides *when* (that is the outbox's job) nor *what* (typed notices rendered from templates,
+//! `outbox::notice`).
+//!
+//! Errors: [`Mailer::send`] returns a [`MailError`]; the outbox records its text on the row and
+//! retries with backoff, so no error here is fatal to the service.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use lettre::message::{Mailbox, MultiPart, SinglePart, header};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Serialize;
-
-use crate::error::AppError;
 
 /// Where outgoing mail goes.
 #[derive(Clone)]
@@ -17,6 +18,32 @@ pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// One `.eml` file per message in this folder.
     File(PathBuf),
+    /// Kept in memory, for tests: [`Mailer::take_sent`] hands them over.
+    Memory(Arc<Mutex<Vec<SentEmail>>>),
+}
+
+/// Why an email could not be sent (or built). The outbox stores its text and retries.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("sender `{address}`: {reason}")]
+    Sender { address: String, reason: String },
+    #[error("recipient `{address}`: {reason}")]
+    Recipient { address: String, reason: String },
+    #[error("message: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("{0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("writing the mail file: {0}")]
+    File(#[from] std::io::Error),
+}
+
+/// One email the memory transport received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    /// The envelope recipients.
+    pub to: Vec<String>,
+    /// The whole message as it would go over the wire (headers and MIME parts).
+    pub raw: String,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -24,6 +51,7 @@ impl std::fmt::Debug for Mailer {
         match self {
             Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
             Mailer::File(p) => write!(f, "Mailer::File({})", p.display()),
+            Mailer::Memory(_) => f.write_str("Mailer::Memory"),
         }
     }
 }
@@ -52,10 +80,31 @@ impl Mailer {
         )
     }
 
-    /// Sends one message.
-    pub async fn send(&self, message: Message) -> Result<(), String> {
+    /// A memory transport (tests).
+    pub fn memory() -> Mailer {
+        Mailer::Memory(Arc::default())
+    }
+
+    /// The emails the memory transport received since the last call (none for other transports).
+    pub fn take_sent(&self) -> Vec<SentEmail> {
         match self {
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Memory(sent) => std::mem::take(&mut *sent.lock().unwrap_or_else(|e| e.into_inner())),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sends one message.
+    pub async fn send(&self, message: Message) -> Result<(), MailError> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(MailError::from),
+            Mailer::Memory(sent) => {
+                let email = SentEmail {
+                    to: message.envelope().to().iter().map(ToString::to_string).collect(),
+                    raw: String::from_utf8_lossy(&message.formatted()).into_owned(),
+                };
+                sent.lock().unwrap_or_else(|e| e.into_inner()).push(email);
+                Ok(())
+            }
             Mailer::File(dir) => {
                 // The files hold live mentor links: readable by the service's account only.
                 let name = format!(
@@ -69,8 +118,8 @@ impl Mailer {
                     crate::files::write_new(&dir.join(name), &bytes)
                 })
                 .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())
+                .map_err(|e| MailError::File(std::io::Error::other(e)))?
+                .map_err(MailError::File)
             }
         }
     }
@@ -82,22 +131,6 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
-}
-
-/// Renders `templates/email/<kind>/…` with `context`.
-pub fn render(templates: &tera::Tera, kind: &str, context: &impl Serialize) -> Result<Rendered, AppError> {
-    let ctx =
-        tera::Context::from_serialize(context).map_err(|e| AppError::Internal(format!("email {kind} context: {e}")))?;
-    let part = |file: &str| {
-        templates
-            .render(&format!("email/{kind}/{file}"), &ctx)
-            .map_err(|e| AppError::Internal(format!("email {kind}/{file}: {e}")))
-    };
-    Ok(Rendered {
-        subject: part("subject.txt")?.trim().to_string(),
-        text: part("body.txt")?,
-        html: part("body.html")?,
-    })
 }
 
 /// The Message-ID of the outbox row `id` with idempotency key `key`, sent from `from`: valid under
@@ -136,9 +169,19 @@ pub fn build_message(
     text: &str,
     html: &str,
     message_id: &str,
-) -> Result<Message, String> {
-    let from: Mailbox = from.parse().map_err(|e| format!("sender `{from}`: {e}"))?;
-    let to: Mailbox = to.parse().map_err(|e| format!("recipient `{to}`: {e}"))?;
+) -> Result<Message, MailError> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Sender {
+            address: from.to_string(),
+            reason: e.to_string(),
+        })?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Recipient {
+            address: to.to_string(),
+            reason: e.to_string(),
+        })?;
     Message::builder()
         .from(from)
         .to(to)
@@ -157,7 +200,7 @@ pub fn build_message(
                         .body(html.to_string()),
                 ),
         )
-        .map_err(|e| e.to_string())
+        .map_err(MailError::from)
 }
 
 #[cfg(all(test, unix))]

@@ -23,6 +23,10 @@ use crate::i18n::Msg;
 use crate::mail::{Mailer, Rendered, build_message};
 use crate::pagination::{Page, PageRequest};
 
+pub mod notice;
+
+pub use notice::{Channel, Message, Notice};
+
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Emails a worker sends side by side (each lane claims its rows one by one).
@@ -51,32 +55,13 @@ pub fn note_key(status: &str, note: &str) -> Option<&'static str> {
 /// A claim older than this without an outcome means the worker stopped mid-send.
 pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 
-/// Queues an email in the caller's transaction. Returns `false` when an email with this key was
-/// queued before (nothing is written then).
-pub async fn enqueue(
-    conn: &impl ConnectionTrait,
-    key: &str,
-    kind: &str,
-    to: &str,
-    email: Rendered,
-) -> Result<bool, AppError> {
-    insert(conn, key, kind, to, email, "email").await
-}
-
-/// Queues a text message to a mobile number in the caller's transaction, like [`enqueue`].
-pub async fn enqueue_sms(
-    conn: &impl ConnectionTrait,
-    key: &str,
-    kind: &str,
-    phone: &str,
-    message: &str,
-) -> Result<bool, AppError> {
-    let text = Rendered {
-        subject: kind.to_string(),
-        text: message.to_string(),
-        html: String::new(),
-    };
-    insert(conn, key, kind, phone, text, "sms").await
+/// Renders `notice` from its templates and queues it in the caller's transaction (email or text
+/// message, as its kind says). Returns `false` when a message with its key was queued before
+/// (nothing is written then). This is the one way any part of the service sends a message.
+pub async fn enqueue<M: Message>(conn: &impl ConnectionTrait, notice: Notice<M>) -> Result<bool, AppError> {
+    let rendered = notice.render()?;
+    let channel = M::CHANNEL.as_str();
+    insert(conn, &notice.key, notice.message.kind(), &notice.to, rendered, channel).await
 }
 
 async fn insert(
@@ -194,7 +179,7 @@ pub async fn deliver_due_until(
                 Ok(m) => mailer.send(m).await,
                 Err(e) => Err(e),
             };
-            record(db, &row, outcome, &mut done).await?;
+            record(db, &row, outcome.map_err(|e| e.to_string()), &mut done).await?;
         }
         Ok::<_, AppError>(done)
     }))

@@ -238,6 +238,8 @@ pub async fn decline(
 /// The no-show email to one mentor.
 #[derive(serde::Serialize)]
 struct NoShowEmail<'a> {
+    #[serde(skip)]
+    kind: &'static str,
     mentor_name: &'a str,
     student_name: &'a str,
     role: &'static str,
@@ -246,13 +248,20 @@ struct NoShowEmail<'a> {
     student_url: String,
 }
 
+impl crate::outbox::Message for NoShowEmail<'_> {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Email;
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
 /// Tells each of the student's current mentors, once per placement and mentor (the outbox key),
 /// that the student did not report (`mentee_no_show`) or dropped out (`mentee_dropped_out`).
 async fn tell_mentors(
     txn: &impl ConnectionTrait,
-    mailing: &crate::mentor::assignments::Mailing<'_>,
+    config: &crate::config::Config,
     p: &placement::Model,
-    kind: &str,
+    kind: &'static str,
 ) -> Result<(), AppError> {
     use entity::{mentor_assignment, student, user};
     let Some(pupil) = student::Entity::find_by_id(p.student_id).one(txn).await? else {
@@ -272,16 +281,16 @@ async fn tell_mentors(
             continue;
         }
         let ctx = NoShowEmail {
+            kind,
             mentor_name: &mentor.name,
             student_name: &pupil.name,
             role: crate::mentor::assignments::role_zh(crate::mentor::assignments::role_of(&a)?),
             school: &school,
             programme: &prog.name,
-            student_url: format!("{}/students/{}", mailing.base_url, pupil.id),
+            student_url: format!("{}/students/{}", config.base_url, pupil.id),
         };
-        let email = crate::mail::render(mailing.templates, kind, &ctx)?;
         let key = format!("{kind}:{}:{}", p.id, mentor.id);
-        crate::outbox::enqueue(txn, &key, kind, &mentor.email, email).await?;
+        crate::outbox::enqueue(txn, crate::outbox::Notice::new(key, &mentor.email, ctx)).await?;
     }
     Ok(())
 }
@@ -291,7 +300,7 @@ async fn tell_mentors(
 /// close finds none.
 pub async fn close_reporting(
     db: &DatabaseConnection,
-    mailing: &crate::mentor::assignments::Mailing<'_>,
+    config: &crate::config::Config,
     actor: &Actor,
     intake_year: i32,
     school_id: Option<i32>,
@@ -311,7 +320,7 @@ pub async fn close_reporting(
         .await?;
     let students: Vec<i32> = pending.iter().map(|p| p.student_id).collect();
     for p in pending {
-        tell_mentors(&txn, mailing, &p, "mentee_no_show").await?;
+        tell_mentors(&txn, config, &p, "mentee_no_show").await?;
         release(&txn, actor, p, "no_show", "no_show", None).await?;
     }
     crate::student::students::refresh_statuses_of(&txn, &students, Utc::now().date_naive()).await?;
@@ -372,7 +381,7 @@ impl Leaving {
 /// Records that a reported (or suspended) student left school; a dropout's mentors are told.
 pub async fn record_leaving(
     db: &DatabaseConnection,
-    mailing: &crate::mentor::assignments::Mailing<'_>,
+    config: &crate::config::Config,
     actor: &Actor,
     id: i32,
     leaving: Leaving,
@@ -412,7 +421,7 @@ pub async fn record_leaving(
     };
     let updated = match leaving {
         Leaving::Dropout => {
-            tell_mentors(&txn, mailing, &p, "mentee_dropped_out").await?;
+            tell_mentors(&txn, config, &p, "mentee_dropped_out").await?;
             release(&txn, actor, p, "dropped_out", "dropout", note).await?
         }
         other => {

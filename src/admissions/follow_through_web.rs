@@ -185,8 +185,7 @@ pub async fn close(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<Clo
         return Err(AppError::NotFound("school"));
     };
     let actor = me.actor(Some(ctx.client_ip.clone()));
-    let mailing = crate::mentor::assignments::Mailing::of(&state);
-    let done = follow_through::close_reporting(&state.db, &mailing, &actor, back.year(), Some(school)).await;
+    let done = follow_through::close_reporting(&state.db, &state.config, &actor, back.year(), Some(school)).await;
     answer(&state, &ctx, &back, done).await
 }
 
@@ -202,10 +201,9 @@ pub async fn leave(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>,
         &value(&pairs, "destination"),
     );
     let actor = me.actor(Some(ctx.client_ip.clone()));
-    let mailing = crate::mentor::assignments::Mailing::of(&state);
     let note = value(&pairs, "note");
     let done = match leaving {
-        Ok(l) => follow_through::record_leaving(&state.db, &mailing, &actor, id.0, l, Some(&note)).await,
+        Ok(l) => follow_through::record_leaving(&state.db, &state.config, &actor, id.0, l, Some(&note)).await,
         Err(e) => Err(e),
     };
     answer(&state, &ctx, &back(&pairs), done).await

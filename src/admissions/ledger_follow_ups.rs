@@ -371,6 +371,13 @@ struct SchoolDigest<'a> {
     ledger_url: String,
 }
 
+impl crate::outbox::Message for SchoolDigest<'_> {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Email;
+    fn kind(&self) -> &'static str {
+        "school_ledger_digest"
+    }
+}
+
 /// One overdue line in a digest email.
 #[derive(Debug, Clone, Serialize)]
 pub struct DigestLine {
@@ -412,7 +419,7 @@ pub fn why_zh(opened_because: &str) -> &'static str {
 /// Returns how many were queued now.
 pub async fn queue_school_digests(
     db: &DatabaseConnection,
-    mailing: &crate::mentor::assignments::Mailing<'_>,
+    base_url: &str,
     lines: &[OverdueLine],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
@@ -436,12 +443,11 @@ pub async fn queue_school_digests(
             school: &s.name,
             week: format!("{} 年第 {} 周", week.year(), week.week()),
             days: FOLLOW_UP_DAYS,
-            lines: lines.iter().map(|l| DigestLine::of(l, mailing.base_url)).collect(),
-            ledger_url: format!("{}/ledger?state=overdue", mailing.base_url),
+            lines: lines.iter().map(|l| DigestLine::of(l, base_url)).collect(),
+            ledger_url: format!("{base_url}/ledger?state=overdue"),
         };
-        let email = crate::mail::render(mailing.templates, "school_ledger_digest", &ctx)?;
         let key = format!("school_ledger_digest:{school_id}:{week_key}");
-        if crate::outbox::enqueue(db, &key, "school_ledger_digest", to, email).await? {
+        if crate::outbox::enqueue(db, crate::outbox::Notice::new(key, to, ctx)).await? {
             queued += 1;
         }
     }

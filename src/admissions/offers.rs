@@ -34,8 +34,8 @@ pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i3
                 continue;
             };
             let window = facts.windows.get(&(school.id, p.intake_year));
-            let text = offer_text(&s.name, &school.name, &prog.name, p.intake_year, window);
-            crate::outbox::enqueue_sms(txn, &message_key(p.id), KIND, phone, &text).await?;
+            let offer = OfferText::new(&s.name, &school.name, &prog.name, p.intake_year, window);
+            crate::outbox::enqueue(txn, crate::outbox::Notice::new(message_key(p.id), phone, offer)).await?;
         }
     }
     Ok(())
@@ -53,34 +53,69 @@ pub async fn placements_of_run(conn: &impl ConnectionTrait, run_id: i32) -> Resu
         .await?)
 }
 
-/// The offer message, in Chinese. Anything in the names that looks like a national ID is masked,
-/// so none can reach a phone even if one was typed into the wrong field.
+/// The values of the offer message (`templates/sms/admission_offer/`, in Chinese). Anything in the
+/// names that looks like a national ID is masked, so none can reach a phone even if one was typed
+/// into the wrong field.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OfferText {
+    name: String,
+    school: String,
+    programme: String,
+    intake_year: i32,
+    /// When and where to report, when the school has set it.
+    window: Option<Reporting>,
+}
+
+/// The reporting days and place of an offer (`9月1日`).
+#[derive(Debug, Clone, serde::Serialize)]
+struct Reporting {
+    starts_on: String,
+    ends_on: String,
+    place: String,
+    contact: String,
+}
+
+impl crate::outbox::Message for OfferText {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Sms;
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+}
+
+impl OfferText {
+    pub fn new(
+        name: &str,
+        school: &str,
+        programme: &str,
+        intake_year: i32,
+        window: Option<&reporting_window::Model>,
+    ) -> OfferText {
+        let mask = crate::student::ids::mask_ids_in;
+        OfferText {
+            name: mask(name),
+            school: mask(school),
+            programme: mask(programme),
+            intake_year,
+            window: window.map(|w| Reporting {
+                starts_on: cn_date(w.starts_on),
+                ends_on: cn_date(w.ends_on),
+                place: mask(&w.place),
+                contact: mask(&w.contact),
+            }),
+        }
+    }
+}
+
+/// The offer message as the phone shows it.
 pub fn offer_text(
     name: &str,
     school: &str,
     programme: &str,
     intake_year: i32,
     window: Option<&reporting_window::Model>,
-) -> String {
-    let reporting = match window {
-        Some(w) if w.starts_on == w.ends_on => format!(
-            "请于{}到{}报到，所需材料见录取通知书。咨询：{}。",
-            cn_date(w.starts_on),
-            w.place,
-            w.contact
-        ),
-        Some(w) => format!(
-            "请于{}至{}到{}报到，所需材料见录取通知书。咨询：{}。",
-            cn_date(w.starts_on),
-            cn_date(w.ends_on),
-            w.place,
-            w.contact
-        ),
-        None => "报到时间和地点将另行通知。".to_string(),
-    };
-    crate::student::ids::mask_ids_in(&format!(
-        "【{school}】{name}同学：恭喜你被{school}{programme}专业（{intake_year}级）录取。{reporting}"
-    ))
+) -> Result<String, AppError> {
+    let offer = OfferText::new(name, school, programme, intake_year, window);
+    Ok(crate::outbox::notice::render(&offer)?.text)
 }
 
 fn cn_date(d: chrono::NaiveDate) -> String {
@@ -113,19 +148,27 @@ mod tests {
     #[test]
     fn the_offer_names_school_programme_and_the_reporting_days() {
         let w = window((9, 1), (9, 3));
-        let text = offer_text("张三", "巩义一职专", "护理", 2026, Some(&w));
+        let text = offer_text("张三", "巩义一职专", "护理", 2026, Some(&w)).expect("text");
         assert_eq!(
             text,
             "【巩义一职专】张三同学：恭喜你被巩义一职专护理专业（2026级）录取。请于9月1日至9月3日到职教园区 1 号楼报到，所需材料见录取通知书。咨询：王老师 0371-64321234。"
         );
         let one_day = window((9, 1), (9, 1));
-        assert!(offer_text("张三", "一职专", "护理", 2026, Some(&one_day)).contains("请于9月1日到"));
-        assert!(offer_text("张三", "一职专", "护理", 2026, None).contains("报到时间和地点将另行通知"));
+        assert!(
+            offer_text("张三", "一职专", "护理", 2026, Some(&one_day))
+                .expect("text")
+                .contains("请于9月1日到")
+        );
+        assert!(
+            offer_text("张三", "一职专", "护理", 2026, None)
+                .expect("text")
+                .contains("报到时间和地点将另行通知")
+        );
     }
 
     #[test]
     fn an_id_typed_into_a_name_never_reaches_the_phone() {
-        let text = offer_text("张三410181200602024058", "一职专", "护理", 2026, None);
+        let text = offer_text("张三410181200602024058", "一职专", "护理", 2026, None).expect("text");
         assert!(!text.contains("410181200602024058"), "{text}");
     }
 }

@@ -255,8 +255,7 @@ impl PlacementsApi {
         auth.0.require(Capability::RunRouting)?;
         let b = body.0;
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let mailing = crate::mentor::assignments::Mailing::of(&state);
-        let n = follow_through::close_reporting(&state.db, &mailing, &actor, b.intake_year, b.school_id).await?;
+        let n = follow_through::close_reporting(&state.db, &state.config, &actor, b.intake_year, b.school_id).await?;
         Ok(Json(CloseReportingResult { no_shows: n as u64 }))
     }
 
@@ -286,9 +285,8 @@ impl PlacementsApi {
             },
         };
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let mailing = crate::mentor::assignments::Mailing::of(&state);
         let left =
-            follow_through::record_leaving(&state.db, &mailing, &actor, id.0, leaving, b.note.as_deref()).await?;
+            follow_through::record_leaving(&state.db, &state.config, &actor, id.0, leaving, b.note.as_deref()).await?;
         Ok(Json(left.into()))
     }
 }

@@ -218,7 +218,6 @@ impl UsersApi {
             new,
             state.config.argon2_memory_kib,
             Some(users::Notify {
-                templates: &state.templates,
                 base_url: &state.config.base_url,
             }),
         )

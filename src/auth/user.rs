@@ -107,10 +107,45 @@ fn parse_role(raw: &str) -> Result<Role, Msg> {
 }
 
 /// Creates an account. Returns it with the generated one-time password, if one was generated.
-/// Lets a service queue the welcome email: templates and the address users reach the portal at.
+/// Asks for the welcome email: the address users reach the portal at.
 pub struct Notify<'a> {
-    pub templates: &'a tera::Tera,
     pub base_url: &'a str,
+}
+
+/// The welcome email of a new account (`templates/email/account_created/`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountCreated {
+    pub name: String,
+    pub email: String,
+    /// The role's name as the email shows it.
+    pub role: &'static str,
+    pub login_url: String,
+}
+
+impl crate::outbox::Message for AccountCreated {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Email;
+    fn kind(&self) -> &'static str {
+        "account_created"
+    }
+}
+
+impl AccountCreated {
+    /// The welcome notice of `user`, keyed by the account.
+    pub fn notice(user: &user::Model, base_url: &str) -> crate::outbox::Notice<AccountCreated> {
+        let role = match user.role {
+            Role::Admin => "管理员",
+            Role::Admissions => "招生人员",
+            Role::Mentor => "帮扶导师",
+            Role::Viewer => "只读",
+        };
+        let message = AccountCreated {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role,
+            login_url: format!("{base_url}/login"),
+        };
+        crate::outbox::Notice::new(format!("account_created:{}", user.id), &user.email, message)
+    }
 }
 
 pub async fn create_user(
@@ -142,22 +177,7 @@ pub async fn create_user(
     let summary = format!("created {} ({})", created.email, created.role.as_str());
     audit::record(&txn, actor, "user.create", Record::new("user", created.id), summary).await?;
     if let Some(n) = notify {
-        let role = match created.role {
-            Role::Admin => "管理员",
-            Role::Admissions => "招生人员",
-            Role::Mentor => "帮扶导师",
-            Role::Viewer => "只读",
-        };
-        let ctx = serde_json::json!({ "name": created.name, "email": created.email, "role": role, "login_url": format!("{}/login", n.base_url) });
-        let email = crate::mail::render(n.templates, "account_created", &ctx)?;
-        crate::outbox::enqueue(
-            &txn,
-            &format!("account_created:{}", created.id),
-            "account_created",
-            &created.email,
-            email,
-        )
-        .await?;
+        crate::outbox::enqueue(&txn, AccountCreated::notice(&created, n.base_url)).await?;
     }
     txn.commit().await?;
     Ok((created, generated))

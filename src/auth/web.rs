@@ -237,7 +237,6 @@ pub async fn create_user(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Fo
                 new,
                 state.config.argon2_memory_kib,
                 Some(users::Notify {
-                    templates: &state.templates,
                     base_url: &state.config.base_url,
                 }),
             )

@@ -254,9 +254,9 @@ async fn report(demo: &Demo<'_>, schools: &Schools, k: usize) -> Result<(usize, 
         })
         .await?;
     }
-    let mailing = crate::mentor::assignments::Mailing::of(demo.state);
+    let config = &demo.state.config;
     let no_shows = on(db, c.term_at(5, 17), async {
-        ft::close_reporting(db, &mailing, actor, c.year, Some(schools.ids[k]))
+        ft::close_reporting(db, config, actor, c.year, Some(schools.ids[k]))
             .await
             .map_err(fail)
     })

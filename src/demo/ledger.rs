@@ -100,11 +100,11 @@ pub async fn dropout(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), String
     else {
         return Ok(());
     };
-    let mailing = crate::mentor::assignments::Mailing::of(demo.state);
+    let config = &demo.state.config;
     on(db, c.term_at(30, 16), async {
         ft::record_leaving(
             db,
-            &mailing,
+            config,
             actor,
             p.id,
             ft::Leaving::Dropout,

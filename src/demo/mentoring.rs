@@ -70,10 +70,10 @@ pub async fn assign(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, St
     let (db, c) = (&demo.state.db, demo.cal);
     let n = on(db, c.term_at(-30, 10), mentors(demo, schools)).await?;
     let (actor, year) = (&demo.actor, c.year);
-    let mailing = crate::mentor::assignments::Mailing::of(demo.state);
+    let config = &demo.state.config;
     let done = on(db, c.term_at(-14, 10), async {
         let view = crate::mentor::assignments::proposal(db, year).await.map_err(fail)?;
-        crate::mentor::assignments::confirm(db, actor, year, &view.digest, mailing)
+        crate::mentor::assignments::confirm(db, actor, year, &view.digest, config)
             .await
             .map_err(fail)
     })

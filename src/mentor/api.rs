@@ -6,7 +6,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
 
-use super::assignments::{self, AssignmentFilter, Mailing, Override};
+use super::assignments::{self, AssignmentFilter, Override};
 use super::profiles::{self, ProfileInput, RoleCapacity};
 use super::sessions::{self, SessionInput};
 use crate::api::{ApiResult, BearerAuth, PageDto};
@@ -399,14 +399,7 @@ impl MentorAssignmentsApi {
     ) -> ApiResult<Json<ConfirmedDto>> {
         auth.0.require(Capability::ManageMentoring)?;
         let actor = auth.0.actor(Some(state.client_ip(req)));
-        let done = assignments::confirm(
-            &state.db,
-            &actor,
-            body.0.intake_year,
-            &body.0.digest,
-            Mailing::of(&state),
-        )
-        .await?;
+        let done = assignments::confirm(&state.db, &actor, body.0.intake_year, &body.0.digest, &state.config).await?;
         Ok(Json(ConfirmedDto {
             assignments: done.assignments as u64,
             emails: done.emails as u64,
@@ -436,7 +429,7 @@ impl MentorAssignmentsApi {
                 mentor_id: Some(b.mentor_id),
                 reason: b.reason,
             },
-            Mailing::of(&state),
+            &state.config,
         )
         .await?;
         let named = assignments::with_names(&state.db, vec![row]).await?;

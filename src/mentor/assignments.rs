@@ -32,25 +32,6 @@ use crate::student::timeline::EntryDetails;
 /// How long the accept/decline links in an assignment email work.
 pub const ANSWER_DAYS: i64 = 14;
 
-/// What a service needs to queue mentor emails: templates, the portal's address and the key that
-/// signs answer links.
-#[derive(Clone, Copy)]
-pub struct Mailing<'a> {
-    pub templates: &'a tera::Tera,
-    pub base_url: &'a str,
-    pub secret: &'a [u8],
-}
-
-impl<'a> Mailing<'a> {
-    pub fn of(state: &'a crate::state::AppState) -> Self {
-        Mailing {
-            templates: &state.templates,
-            base_url: &state.config.base_url,
-            secret: state.config.secret(),
-        }
-    }
-}
-
 /// The stable name of a role (`counsellor`, `class_teacher`, `subject_teacher`).
 pub fn role_code(role: MentorRole) -> &'static str {
     match role {
@@ -396,7 +377,7 @@ pub async fn confirm(
     actor: &Actor,
     intake_year: i32,
     digest: &str,
-    mailing: Mailing<'_>,
+    config: &crate::config::Config,
 ) -> Result<Confirmed, AppError> {
     let txn = crate::db::begin_write(db).await?;
     lock_mentors(&txn, None).await?;
@@ -438,7 +419,7 @@ pub async fn confirm(
             "mentor_assignments:{mentor_id}:{}",
             view.digest.chars().take(16).collect::<String>()
         );
-        if queue_batch_email(&txn, m, rows, &key, mailing).await? {
+        if queue_batch_email(&txn, m, rows, &key, config).await? {
             emails += 1;
         }
     }
@@ -537,6 +518,13 @@ struct BatchEmail<'a> {
     mentees_url: String,
 }
 
+impl crate::outbox::Message for BatchEmail<'_> {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Email;
+    fn kind(&self) -> &'static str {
+        "mentor_assignments"
+    }
+}
+
 fn sex_zh(sex: Sex) -> &'static str {
     match sex {
         Sex::Male => "男",
@@ -559,14 +547,14 @@ async fn queue_batch_email(
     m: &MentorCard,
     rows: &[(mentor_assignment::Model, &Placed)],
     key: &str,
-    mailing: Mailing<'_>,
+    config: &crate::config::Config,
 ) -> Result<bool, AppError> {
     let Some((first, _)) = rows.first() else {
         return Ok(false);
     };
     let mut mentees = Vec::with_capacity(rows.len());
     for (row, p) in rows {
-        let link = format!("{}/mentor-links/{}", mailing.base_url, link_token(mailing.secret, row));
+        let link = format!("{}/mentor-links/{}", config.base_url, link_token(config.secret(), row));
         mentees.push(BatchLine {
             student_name: &p.name,
             sex: sex_zh(p.sex),
@@ -575,7 +563,7 @@ async fn queue_batch_email(
             school: &p.school,
             programme: &p.programme,
             role: role_zh(role_of(row)?),
-            student_url: format!("{}/students/{}", mailing.base_url, p.student_id),
+            student_url: format!("{}/students/{}", config.base_url, p.student_id),
             accept_url: format!("{link}?answer=accept"),
             decline_url: format!("{link}?answer=decline"),
         });
@@ -584,10 +572,9 @@ async fn queue_batch_email(
         mentor_name: &m.name,
         mentees,
         answer_by: answer_by_day(first),
-        mentees_url: format!("{}/my-mentees", mailing.base_url),
+        mentees_url: format!("{}/my-mentees", config.base_url),
     };
-    let email = crate::mail::render(mailing.templates, "mentor_assignments", &ctx)?;
-    crate::outbox::enqueue(conn, key, "mentor_assignments", &m.email, email).await
+    crate::outbox::enqueue(conn, crate::outbox::Notice::new(key, &m.email, ctx)).await
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -772,7 +759,7 @@ pub async fn override_one(
     db: &DatabaseConnection,
     actor: &Actor,
     input: Override,
-    mailing: Mailing<'_>,
+    config: &crate::config::Config,
 ) -> Result<mentor_assignment::Model, AppError> {
     let mut errors = Vec::new();
     let role = parse_role(&input.role);
@@ -896,7 +883,7 @@ pub async fn override_one(
     .insert(&txn)
     .await?;
     let key = format!("mentor_assignment:{}", row.id);
-    queue_batch_email(&txn, m, &[(row.clone(), p)], &key, mailing).await?;
+    queue_batch_email(&txn, m, &[(row.clone(), p)], &key, config).await?;
     audit::record(
         &txn,
         actor,

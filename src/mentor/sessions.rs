@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::assignments::{Mailing, parse_role, role_zh, with_names};
+use super::assignments::{parse_role, role_zh, with_names};
 use crate::audit::{self, Record};
 use crate::clock::china;
 use crate::error::{AppError, FieldError};
@@ -233,6 +233,13 @@ struct DigestEmail<'a> {
     mentees_url: String,
 }
 
+impl crate::outbox::Message for DigestEmail<'_> {
+    const CHANNEL: crate::outbox::Channel = crate::outbox::Channel::Email;
+    fn kind(&self) -> &'static str {
+        "mentor_digest"
+    }
+}
+
 #[derive(Serialize)]
 struct DigestLine {
     student_name: String,
@@ -248,7 +255,7 @@ struct DigestLine {
 /// more (the key is `mentor_digest:<mentor>:<ISO week>`). Returns how many emails were queued now.
 pub async fn queue_weekly_digests(
     db: &DatabaseConnection,
-    mailing: Mailing<'_>,
+    config: &crate::config::Config,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let today = now.with_timezone(&china()).date_naive();
@@ -264,7 +271,7 @@ pub async fn queue_weekly_digests(
     for m in ledger_by_mentor.keys() {
         by_mentor.entry(*m).or_default();
     }
-    let mut queued = follow_ups::queue_school_digests(db, &mailing, &ledger_lines, today).await?;
+    let mut queued = follow_ups::queue_school_digests(db, &config.base_url, &ledger_lines, today).await?;
     for (mentor_id, lines) in by_mentor {
         let Some(mentor) = user::Entity::find_by_id(mentor_id).one(db).await? else {
             continue;
@@ -286,28 +293,20 @@ pub async fn queue_weekly_digests(
                         .map(|d| d.to_string())
                         .unwrap_or_else(|| format!("尚无记录（{} 分配）", o.since)),
                     days: o.days,
-                    student_url: format!("{}/students/{}", mailing.base_url, o.student_id),
+                    student_url: format!("{}/students/{}", config.base_url, o.student_id),
                 })
                 .collect(),
             ledger: ledger_by_mentor
                 .remove(&mentor_id)
                 .unwrap_or_default()
                 .iter()
-                .map(|l| follow_ups::DigestLine::of(l, mailing.base_url))
+                .map(|l| follow_ups::DigestLine::of(l, &config.base_url))
                 .collect(),
             ledger_days: crate::admissions::ledger::FOLLOW_UP_DAYS,
-            mentees_url: format!("{}/my-mentees", mailing.base_url),
+            mentees_url: format!("{}/my-mentees", config.base_url),
         };
-        let email = crate::mail::render(mailing.templates, "mentor_digest", &ctx)?;
-        if crate::outbox::enqueue(
-            db,
-            &format!("mentor_digest:{mentor_id}:{week_key}"),
-            "mentor_digest",
-            &mentor.email,
-            email,
-        )
-        .await?
-        {
+        let key = format!("mentor_digest:{mentor_id}:{week_key}");
+        if crate::outbox::enqueue(db, crate::outbox::Notice::new(key, &mentor.email, ctx)).await? {
             queued += 1;
         }
     }

@@ -9,7 +9,7 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::assignments::{self, Answer, AssignmentFilter, LinkProblem, Mailing, Override, role_code};
+use super::assignments::{self, Answer, AssignmentFilter, LinkProblem, Override, role_code};
 use super::optimiser::MentorRole;
 use super::profiles::{self, ProfileInput, RoleCapacity};
 use super::sessions::{self, MODES, SessionInput};
@@ -100,7 +100,7 @@ pub struct ConfirmForm {
 pub async fn confirm(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Form<ConfirmForm>) -> PageResult {
     let me = ctx.staff(Capability::ManageMentoring)?;
     let actor = me.actor(Some(ctx.client_ip.clone()));
-    match assignments::confirm(&state.db, &actor, form.0.year, &form.0.digest, Mailing::of(&state)).await {
+    match assignments::confirm(&state.db, &actor, form.0.year, &form.0.digest, &state.config).await {
         Ok(done) => Ok(redirect(&format!(
             "/mentoring?year={}&confirmed={}",
             form.0.year, done.assignments
@@ -252,14 +252,7 @@ pub async fn override_one(
         mentor_id: form.mentor_id.trim().parse().ok(),
         reason: form.reason.clone(),
     };
-    match assignments::override_one(
-        &state.db,
-        &me.actor(Some(ctx.client_ip.clone())),
-        input,
-        Mailing::of(&state),
-    )
-    .await
-    {
+    match assignments::override_one(&state.db, &me.actor(Some(ctx.client_ip.clone())), input, &state.config).await {
         Ok(_) => Ok(redirect(&format!("/mentoring/students/{}?year={year}", id.0))),
         Err(e) if is_form_error(&e) => {
             let errors = form_errors(&state, ctx.lang, OVERRIDE_FIELDS, &e);

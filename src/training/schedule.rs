@@ -422,11 +422,7 @@ pub async fn approve_proposal(
         .ok_or(AppError::NotFound("course"))?;
     for i in &invited {
         // Nothing the farmer typed (the name) goes into a text to the number they typed.
-        let text = format!(
-            "【县职教培训】您关注的“{}”培训已排期，{} 开课，名额有限，请尽快报名（场次编号 {}）。",
-            course.title, session.starts_on, session.id
-        );
-        crate::outbox::enqueue_sms(&txn, &format!("interest:{}:invite", i.id), "invite", &i.phone, &text).await?;
+        crate::outbox::enqueue(&txn, super::registrations::interest_invite(i, &session, &course)).await?;
     }
     interest::Entity::update_many()
         .col_expr(interest::Column::InvitedSessionId, Expr::value(session.id))

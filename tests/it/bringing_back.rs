@@ -353,10 +353,9 @@ async fn overdue_lines_reach_the_mentors_digest_and_the_schools_mailbox_once_a_w
     let mut m = school.into_active_model();
     m.admissions_email = Set(Some("zhaosheng@school.test".into()));
     m.update(&app.state.db).await.expect("update");
-    let mailing = vocpath::mentor::assignments::Mailing::of(&app.state);
     let now = chrono::Utc::now();
     // Not yet overdue: no digest about the line.
-    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
+    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, &app.state.config, now)
         .await
         .expect("digests");
     assert_eq!(app.count_outbox("school_ledger_digest").await, 0);
@@ -365,8 +364,7 @@ async fn overdue_lines_reach_the_mentors_digest_and_the_schools_mailbox_once_a_w
     age_line(&app, line["id"].as_i64().expect("id"), 20).await;
     let listed = get(&app, &s, "/api/v1/ledger?state=overdue").await;
     assert_eq!(listed["total"], 1, "{listed}");
-    let mailing = vocpath::mentor::assignments::Mailing::of(&app.state);
-    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
+    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, &app.state.config, now)
         .await
         .expect("digests");
     assert_eq!(app.count_outbox("school_ledger_digest").await, 1);
@@ -386,8 +384,7 @@ async fn overdue_lines_reach_the_mentors_digest_and_the_schools_mailbox_once_a_w
         digest.body_text
     );
     // The same week again: nothing more.
-    let mailing = vocpath::mentor::assignments::Mailing::of(&app.state);
-    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
+    vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, &app.state.config, now)
         .await
         .expect("digests");
     assert_eq!(app.count_outbox("school_ledger_digest").await, 1);

@@ -483,3 +483,60 @@ impl TestApp {
         s.id
     }
 }
+
+/// The outbox rows each test database's test has taken (crates.io's pattern: a test that leaves a
+/// message it did not expect fails). Keyed by database URL, as every test has its own database.
+static TAKEN_MESSAGES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, std::collections::HashSet<i64>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl TestApp {
+    /// Every message (email or text) queued since the last take, oldest first, now counted as
+    /// expected by this test.
+    pub async fn take_messages(&self) -> Vec<entity::outbox::Model> {
+        self.take_channel(None).await
+    }
+
+    /// The emails queued since the last take, oldest first (text messages stay untaken).
+    pub async fn take_emails(&self) -> Vec<entity::outbox::Model> {
+        self.take_channel(Some("email")).await
+    }
+
+    /// The text messages queued since the last take, oldest first (emails stay untaken).
+    pub async fn take_sms(&self) -> Vec<entity::outbox::Model> {
+        self.take_channel(Some("sms")).await
+    }
+
+    async fn take_channel(&self, channel: Option<&str>) -> Vec<entity::outbox::Model> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let mut q = entity::outbox::Entity::find().order_by_asc(entity::outbox::Column::Id);
+        if let Some(c) = channel {
+            q = q.filter(entity::outbox::Column::Channel.eq(c));
+        }
+        let rows = q.all(&self.state.db).await.expect("outbox rows");
+        let mut taken = TAKEN_MESSAGES.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = taken.entry(self.db_url.clone()).or_default();
+        rows.into_iter().filter(|r| taken.insert(r.id)).collect()
+    }
+
+    /// Fails the test when a message was queued that it did not take: every mail-producing test
+    /// ends with this, so a change that sends one message too many is caught.
+    pub async fn assert_no_unexpected_messages(&self) {
+        let left = self.take_messages().await;
+        assert!(
+            left.is_empty(),
+            "unexpected messages queued: {:?}",
+            left.iter()
+                .map(|r| format!("{} {} to {}", r.kind, r.idempotency_key, r.recipient))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// Delivers the due emails through an in-memory transport and returns what went out.
+    pub async fn deliver_emails(&self) -> Vec<vocpath::mail::SentEmail> {
+        let mailer = vocpath::mail::Mailer::memory();
+        vocpath::outbox::deliver_due(&self.state.db, &mailer, &self.state.config.mail_from, 1000)
+            .await
+            .expect("deliver");
+        mailer.take_sent()
+    }
+}

@@ -462,10 +462,10 @@ impl World {
 
     async fn close_reporting(&mut self) -> Result<(), String> {
         let waiting = self.waiting_offers().await.len();
-        let mailing = vocpath::mentor::assignments::Mailing::of(&self.app.state);
-        let closed = follow_through::close_reporting(&self.app.state.db, &mailing, &self.actor, YEAR, None)
-            .await
-            .map_err(|e| format!("close reporting: {e:?}"))?;
+        let closed =
+            follow_through::close_reporting(&self.app.state.db, &self.app.state.config, &self.actor, YEAR, None)
+                .await
+                .map_err(|e| format!("close reporting: {e:?}"))?;
         if closed != waiting {
             return Err(format!("{waiting} offers waiting, {closed} made no-shows"));
         }
@@ -496,11 +496,17 @@ impl World {
                 destination: "郑州市第一中等职业学校".into(),
             },
         };
-        let mailing = vocpath::mentor::assignments::Mailing::of(&self.app.state);
-        follow_through::record_leaving(&self.app.state.db, &mailing, &self.actor, id, leaving, None)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("a student at school leaves: {e:?}"))
+        follow_through::record_leaving(
+            &self.app.state.db,
+            &self.app.state.config,
+            &self.actor,
+            id,
+            leaving,
+            None,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("a student at school leaves: {e:?}"))
     }
 
     async fn return_dates_pass(&mut self) -> Result<(), String> {

@@ -395,6 +395,16 @@ async fn confirming_the_proposal_emails_each_mentor_once_with_working_answer_lin
         outbox_before + mentors,
         "one email per mentor, not one per mentee"
     );
+    let offers = app.take_sms().await;
+    assert!(offers.iter().all(|m| m.kind == vocpath::admissions::offers::KIND));
+    let emails = app.take_emails().await;
+    assert_eq!(emails.len() as i64, mentors);
+    assert!(
+        emails
+            .iter()
+            .all(|m| m.kind == "mentor_assignments" && m.body_text.contains("/mentor-links/"))
+    );
+    app.assert_no_unexpected_messages().await;
     // In the archive and the audit log.
     let record = app
         .api(
@@ -888,20 +898,22 @@ async fn mentors_record_help_sessions_and_overdue_mentees_get_one_digest_a_week(
         (json!(11), json!(3), Some(1)),
         "{page}"
     );
-    let mailing = assignments::Mailing::of(&app.state);
     let now = chrono::Utc::now();
-    let first = vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
+    let first = vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, &app.state.config, now)
         .await
         .expect("digests");
     assert_eq!(first, 4);
-    let again = vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now)
+    let again = vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, &app.state.config, now)
         .await
         .expect("digests");
     assert_eq!(again, 0, "never two in one week");
-    let next_week =
-        vocpath::mentor::sessions::queue_weekly_digests(&app.state.db, mailing, now + chrono::Duration::days(7))
-            .await
-            .expect("digests");
+    let next_week = vocpath::mentor::sessions::queue_weekly_digests(
+        &app.state.db,
+        &app.state.config,
+        now + chrono::Duration::days(7),
+    )
+    .await
+    .expect("digests");
     assert_eq!(next_week, 4, "the next week brings the next digest");
     let wang_digest = entity::outbox::Entity::find()
         .filter(entity::outbox::Column::Kind.eq("mentor_digest"))

@@ -6,8 +6,10 @@ use std::time::Duration;
 use entity::enums::Role;
 use poem::http::{Method, StatusCode};
 use serde_json::json;
-use vocpath::mail::{Mailer, Rendered};
+use vocpath::auth::user::AccountCreated;
+use vocpath::mail::Mailer;
 use vocpath::outbox;
+use vocpath::outbox::Notice;
 
 use crate::helpers::TestApp;
 
@@ -33,12 +35,15 @@ pub async fn smtp_server() -> (u16, tokio::sync::broadcast::Receiver<mailcrab::M
     (port, handle.rx)
 }
 
-fn email(n: usize) -> Rendered {
-    Rendered {
-        subject: format!("测试邮件 {n}"),
-        text: format!("正文 {n}"),
-        html: format!("<p>正文 {n}</p>"),
-    }
+/// A welcome email to `to` under `key`, told apart by the name `测试用户 <n>` in its text.
+fn email(key: &str, to: &str, n: usize) -> Notice<AccountCreated> {
+    let message = AccountCreated {
+        name: format!("测试用户 {n}"),
+        email: to.to_string(),
+        role: "只读",
+        login_url: "http://localhost/login".into(),
+    };
+    Notice::new(key, to, message)
 }
 
 #[tokio::test]
@@ -66,18 +71,44 @@ async fn creating_an_account_queues_one_welcome_email_in_the_same_transaction() 
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("outbox").await, before + 1, "a refused change queues nothing");
+    let welcome = app.take_emails().await;
+    assert_eq!(welcome.len(), 1);
+    assert_eq!(
+        (welcome[0].kind.as_str(), welcome[0].recipient.as_str()),
+        ("account_created", "new@school.cn")
+    );
+    app.assert_no_unexpected_messages().await;
+}
+
+#[tokio::test]
+async fn the_memory_transport_hands_tests_what_was_sent_and_a_leftover_message_fails_the_test() {
+    let app = TestApp::spawn().await;
+    outbox::enqueue(&app.state.db, email("event:m", "m@school.cn", 5))
+        .await
+        .expect("enqueue");
+    let sent = app.deliver_emails().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, ["m@school.cn"]);
+    assert!(sent[0].raw.contains("multipart/alternative"), "{}", sent[0].raw);
+    assert!(app.deliver_emails().await.is_empty(), "sent once");
+    // Not taken yet: the check fails the test.
+    let check = std::panic::AssertUnwindSafe(app.assert_no_unexpected_messages());
+    let left = futures_util::FutureExt::catch_unwind(check).await;
+    assert!(left.is_err(), "an untaken message is reported");
+    assert!(app.take_emails().await.is_empty(), "the failed check took it");
+    app.assert_no_unexpected_messages().await;
 }
 
 #[tokio::test]
 async fn the_same_event_never_queues_two_emails() {
     let app = TestApp::spawn().await;
     assert!(
-        outbox::enqueue(&app.state.db, "event:1", "test", "a@school.cn", email(1))
+        outbox::enqueue(&app.state.db, email("event:1", "a@school.cn", 1))
             .await
             .expect("enqueue")
     );
     assert!(
-        !outbox::enqueue(&app.state.db, "event:1", "test", "a@school.cn", email(1))
+        !outbox::enqueue(&app.state.db, email("event:1", "a@school.cn", 1))
             .await
             .expect("enqueue")
     );
@@ -126,7 +157,7 @@ async fn an_unreachable_server_means_retries_with_backoff_then_failed_with_the_e
     use sea_orm::{ConnectionTrait, EntityTrait};
     let app = TestApp::spawn().await;
     let mailer = Mailer::plain_smtp("127.0.0.1", free_port());
-    outbox::enqueue(&app.state.db, "event:x", "test", "a@school.cn", email(1))
+    outbox::enqueue(&app.state.db, email("event:x", "a@school.cn", 1))
         .await
         .expect("enqueue");
     let first = outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
@@ -183,10 +214,7 @@ async fn concurrent_workers_send_every_email_exactly_once() {
     for n in 0..30 {
         outbox::enqueue(
             &app.state.db,
-            &format!("event:{n}"),
-            "test",
-            &format!("m{n}@school.cn"),
-            email(n),
+            email(&format!("event:{n}"), &format!("m{n}@school.cn"), n),
         )
         .await
         .expect("enqueue");
@@ -207,14 +235,14 @@ async fn concurrent_workers_send_every_email_exactly_once() {
         sent += w.await.expect("join");
     }
     assert_eq!(sent, 30);
-    let mut subjects = std::collections::HashSet::new();
+    let mut texts = std::collections::HashSet::new();
     for _ in 0..30 {
         let m = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
             .expect("in time")
             .expect("message");
         assert!(
-            subjects.insert(serde_json::to_value(&m).expect("json")["subject"].to_string()),
+            texts.insert(serde_json::to_value(&m).expect("json")["text"].to_string()),
             "a message arrived twice"
         );
     }
@@ -231,7 +259,7 @@ async fn without_smtp_emails_are_written_as_eml_files() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().expect("dir");
     let mailer = Mailer::File(dir.path().to_path_buf());
-    outbox::enqueue(&app.state.db, "event:f", "test", "a@school.cn", email(7))
+    outbox::enqueue(&app.state.db, email("event:f", "a@school.cn", 7))
         .await
         .expect("enqueue");
     outbox::deliver_due(&app.state.db, &mailer, "zs@county.cn", 10)
@@ -249,7 +277,7 @@ async fn a_server_that_refuses_then_accepts_gets_the_email_once_after_a_retry() 
     let app = TestApp::spawn().await;
     let port = free_port();
     let mailer = Mailer::plain_smtp("127.0.0.1", port);
-    outbox::enqueue(&app.state.db, "event:r", "test", "r@school.cn", email(3))
+    outbox::enqueue(&app.state.db, email("event:r", "r@school.cn", 3))
         .await
         .expect("enqueue");
     // Nobody listens yet: the connection is refused and the email waits for its retry.
@@ -279,7 +307,8 @@ async fn a_server_that_refuses_then_accepts_gets_the_email_once_after_a_retry() 
         .await
         .expect("in time")
         .expect("message");
-    assert_eq!(serde_json::to_value(&got).expect("json")["subject"], "测试邮件 3");
+    let got = serde_json::to_value(&got).expect("json");
+    assert!(got["text"].as_str().expect("text").contains("测试用户 3"), "{got}");
     let row = entity::outbox::Entity::find()
         .one(&app.state.db)
         .await
@@ -304,7 +333,7 @@ async fn a_crash_between_sending_and_recording_neither_loses_nor_doubles_the_ema
     let app = TestApp::spawn().await;
     let (port, mut rx) = smtp_server().await;
     let mailer = Mailer::plain_smtp("127.0.0.1", port);
-    outbox::enqueue(&app.state.db, "event:c", "test", "c@school.cn", email(4))
+    outbox::enqueue(&app.state.db, email("event:c", "c@school.cn", 4))
         .await
         .expect("enqueue");
     // A worker claims the row and sends it, then dies before recording the outcome.

@@ -1324,6 +1324,13 @@ async fn a_public_registration_sends_no_text_the_sender_chose_and_no_email() {
     let text = format!("{} {}", queued[0].subject, queued[0].body_text);
     assert!(!text.contains("请点击链接领取补贴"), "{text}");
     assert!(text.contains("确认码"), "{text}");
+    let sms = app.take_sms().await;
+    assert_eq!(sms.len(), 1);
+    assert!(
+        sms[0].body_text.starts_with("【县职教培训】您已报名“") && !sms[0].body_text.ends_with('\n'),
+        "{}",
+        sms[0].body_text
+    );
     // Invisible control characters are refused on every free-text field, nothing written.
     let bad = app
         .api(
@@ -1335,4 +1342,5 @@ async fn a_public_registration_sends_no_text_the_sender_chose_and_no_email() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("registration").await, 1);
+    app.assert_no_unexpected_messages().await;
 }

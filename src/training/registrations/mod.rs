@@ -17,7 +17,7 @@ mod notify;
 pub use cancel::{Canceller, cancel, set_capacity};
 pub use cards::{SessionCard, session_cards};
 pub use history::{Lookup, certificate, history_by_household, history_by_phone, lookup, roster};
-pub use notify::{notify, notify_all, queue_reminders};
+pub use notify::{interest_invite, notify, notify_all, queue_reminders};
 
 use chrono::{Duration, Utc};
 use entity::{course, household, public_attempt, registration, training_session};
