@@ -412,3 +412,35 @@ fn the_checker_catches_what_it_should() {
     assert_eq!(errs(json!({"id": 1, "extra": 1})).len(), 1);
     assert_eq!(example(&doc, &schema), json!({"id": 1}));
 }
+
+#[tokio::test]
+async fn the_public_operations_state_the_rules_the_service_checks() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    for schema in ["PublicRegistration", "InterestRequest"] {
+        let phone = &doc["components"]["schemas"][schema]["properties"]["phone"];
+        assert_eq!(phone["pattern"], vocpath::api_doc::PHONE_PATTERN, "{schema}: {phone}");
+        assert_eq!(phone["minLength"], 11, "{schema}");
+        let town = &doc["components"]["schemas"][schema]["properties"]["town"];
+        assert_eq!(town["maxLength"], 50, "{schema}");
+    }
+    let lookup = &doc["paths"]["/public/registrations/{code}"]["get"]["parameters"];
+    let param = |name: &str| {
+        lookup
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(param("phone")["schema"]["pattern"], vocpath::api_doc::PHONE_PATTERN);
+    assert_eq!(param("code")["schema"]["pattern"], vocpath::api_doc::CODE_PATTERN);
+    let tokens = &doc["components"]["schemas"];
+    let revoked = tokens
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find_map(|(_, s)| s["properties"].get("revoked_at"));
+    assert_eq!(revoked.map(|r| r["nullable"].clone()), Some(json!(true)));
+}
