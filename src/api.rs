@@ -203,23 +203,34 @@ pub fn routes(base_url: &str) -> impl Endpoint + use<> {
             crate::mentor::api::MentorAssignmentsApi,
             crate::training::api::TrainingApi,
             crate::training::attendance_api::AttendanceApi,
-            crate::training::api::PublicApi,
+            crate::training::public_api::PublicApi,
         ),
         "vocpath API",
         env!("CARGO_PKG_VERSION"),
     )
     .description("Routing, archives, mentoring and training for the county's secondary vocational schools. Errors are RFC 9457 problem details.")
     .server(format!("{base_url}/api/v1"));
-    let spec = service.spec_endpoint();
-    let docs = service.swagger_ui();
-    // The accepted query parameters of each operation, from the document clients read.
-    let query_rules = match serde_json::from_str(&service.spec()) {
-        Ok(doc) => crate::query_params::QueryRules::from_spec(&doc),
+    let raw_spec = service.spec();
+    // The document clients read, finished (nullable, shared statuses, public input rules); the
+    // accepted query parameters of each operation come from it.
+    let (spec, query_rules) = match serde_json::from_str(&raw_spec) {
+        Ok(doc) => {
+            let doc = crate::api_doc::finish(doc);
+            let rules = crate::query_params::QueryRules::from_spec(&doc);
+            (doc.to_string(), rules)
+        }
         Err(e) => {
             tracing::error!(error = %e, "the OpenAPI document does not parse; query strings go unchecked");
-            crate::query_params::QueryRules::default()
+            (raw_spec.clone(), crate::query_params::QueryRules::default())
         }
     };
+    // Swagger UI shows the finished document too (its page embeds the document it is given).
+    let ui = service.swagger_ui_html().replacen(&raw_spec, &spec, 1);
+    let docs = Route::new()
+        .at("/", poem::endpoint::make_sync(move |_| poem::web::Html(ui.clone())))
+        .at("/oauth-receiver.html", service.swagger_ui());
+    let spec =
+        poem::endpoint::make_sync(move |_| Response::builder().content_type("application/json").body(spec.clone()));
     Route::new()
         .nest("/v1", crate::query_params::checked(service, query_rules))
         .at("/openapi.json", spec)

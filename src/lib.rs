@@ -8,6 +8,7 @@
 
 pub mod admissions;
 pub mod api;
+pub mod api_doc;
 pub mod app;
 pub mod assets;
 pub mod audit;

@@ -13,6 +13,7 @@ mod auth;
 mod bringing_back;
 mod browser;
 mod browser_tour;
+mod contract;
 mod dashboard;
 mod demo_story;
 mod entry_kinds;
