@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{Duration, Utc};
-use entity::outbox;
+use entity::outbox::{self, Channel, OutboxStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -36,10 +36,10 @@ pub const ABANDONED_NOTE: &str = "the worker stopped while sending; it may or ma
 /// The catalogue key that explains a message's note on the delivery log, when the note is one the
 /// service wrote itself (the demo's, a withdrawal's, an interrupted send's); `None` for an error
 /// from the mail or SMS gateway, which is shown as received.
-pub fn note_key(status: &str, note: &str) -> Option<&'static str> {
+pub fn note_key(status: OutboxStatus, note: &str) -> Option<&'static str> {
     if note == DEMO_NOTE {
         Some("outbox.note_demo")
-    } else if status == "withdrawn" {
+    } else if status == OutboxStatus::Withdrawn {
         Some("outbox.note_withdrawn")
     } else if note == ABANDONED_NOTE {
         Some("outbox.note_abandoned")
@@ -60,7 +60,7 @@ pub async fn enqueue(
     to: &str,
     email: Rendered,
 ) -> Result<bool, AppError> {
-    insert(conn, key, kind, to, email, "email").await
+    insert(conn, key, kind, to, email, Channel::Email).await
 }
 
 /// Queues a text message to a mobile number in the caller's transaction, like [`enqueue`].
@@ -76,7 +76,7 @@ pub async fn enqueue_sms(
         text: message.to_string(),
         html: String::new(),
     };
-    insert(conn, key, kind, phone, text, "sms").await
+    insert(conn, key, kind, phone, text, Channel::Sms).await
 }
 
 async fn insert(
@@ -85,7 +85,7 @@ async fn insert(
     kind: &str,
     to: &str,
     email: Rendered,
-    channel: &str,
+    channel: Channel,
 ) -> Result<bool, AppError> {
     let now = Utc::now();
     let row = outbox::ActiveModel {
@@ -95,14 +95,14 @@ async fn insert(
         subject: Set(email.subject),
         body_text: Set(email.text),
         body_html: Set(email.html),
-        status: Set("queued".into()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
-        channel: Set(channel.to_string()),
+        channel: Set(channel),
         ..Default::default()
     };
     let inserted = outbox::Entity::insert(row)
@@ -125,10 +125,10 @@ async fn insert(
 /// message already sent or being sent is left alone).
 pub async fn withdraw(conn: &impl ConnectionTrait, key: &str, why: &str) -> Result<bool, AppError> {
     let done = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("withdrawn"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Withdrawn))
         .col_expr(outbox::Column::LastError, Expr::value(why.to_string()))
         .filter(outbox::Column::IdempotencyKey.eq(key))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(conn)
         .await?;
     Ok(done.rows_affected > 0)
@@ -168,7 +168,7 @@ pub async fn deliver_due_until(
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
     mark_abandoned_claims(db).await?;
-    let due = due_ids(db, "email", limit).await?;
+    let due = due_ids(db, Channel::Email, limit).await?;
     // SMTP is a conversation of small writes and waits, so one email at a time leaves the line
     // idle most of the time; a few lanes send side by side, each claiming its own rows.
     let mut lanes: Vec<Vec<i64>> = vec![Vec::new(); LANES];
@@ -217,7 +217,7 @@ pub async fn deliver_due_sms(
     limit: u64,
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
-    let due = due_ids(db, "sms", limit).await?;
+    let due = due_ids(db, Channel::Sms, limit).await?;
     let mut done = Delivered::default();
     for id in due {
         if stop.load(Ordering::SeqCst) {
@@ -231,12 +231,12 @@ pub async fn deliver_due_sms(
 }
 
 /// Ids of queued rows of a channel whose attempt is due, oldest first.
-async fn due_ids(db: &DatabaseConnection, channel: &str, limit: u64) -> Result<Vec<i64>, AppError> {
+async fn due_ids(db: &DatabaseConnection, channel: Channel, limit: u64) -> Result<Vec<i64>, AppError> {
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
         .filter(outbox::Column::Channel.eq(channel))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox::Column::Id)
         .limit(limit)
@@ -248,11 +248,11 @@ async fn due_ids(db: &DatabaseConnection, channel: &str, limit: u64) -> Result<V
 /// Wins the row for this worker, or `None` when another worker was first.
 async fn claim(db: &DatabaseConnection, id: i64) -> Result<Option<outbox::Model>, AppError> {
     let won = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending))
         .col_expr(outbox::Column::ClaimedAt, Expr::value(Utc::now()))
         .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(db)
         .await?;
     if won.rows_affected == 0 {
@@ -270,11 +270,11 @@ async fn record(
     let now = Utc::now();
     let update = outbox::Entity::update_many()
         .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::Status.eq("sending"));
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending));
     match outcome {
         Ok(()) => {
             update
-                .col_expr(outbox::Column::Status, Expr::value("sent"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
                 .exec(db)
                 .await?;
@@ -283,7 +283,7 @@ async fn record(
         Err(e) if row.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(id = row.id, error = %e, "email failed for good");
             update
-                .col_expr(outbox::Column::Status, Expr::value("failed"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Failed))
                 .col_expr(outbox::Column::LastError, Expr::value(e))
                 .exec(db)
                 .await?;
@@ -292,7 +292,7 @@ async fn record(
         Err(e) => {
             tracing::info!(id = row.id, attempt = row.attempts, error = %e, "email will be retried");
             update
-                .col_expr(outbox::Column::Status, Expr::value("queued"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Queued))
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + backoff(row.attempts)))
                 .col_expr(outbox::Column::LastError, Expr::value(e))
                 .exec(db)
@@ -307,9 +307,9 @@ async fn record(
 async fn mark_abandoned_claims(db: &DatabaseConnection) -> Result<(), AppError> {
     let cutoff = Utc::now() - Duration::minutes(CLAIM_TIMEOUT_MINUTES);
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("unknown"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Unknown))
         .col_expr(outbox::Column::LastError, Expr::value(ABANDONED_NOTE))
-        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .filter(outbox::Column::ClaimedAt.lt(cutoff))
         .exec(db)
         .await?;
@@ -338,15 +338,15 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("email"))?;
-    if !matches!(row.status.as_str(), "failed" | "unknown") {
+    if !matches!(row.status, OutboxStatus::Failed | OutboxStatus::Unknown) {
         return Err(AppError::Conflict(Msg::new("error.email_not_resendable")));
     }
     let requeued = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Queued))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Failed, OutboxStatus::Unknown]))
         .exec(&txn)
         .await?;
     if requeued.rows_affected == 0 {
@@ -367,7 +367,7 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
 /// Emails that failed for good or whose fate is unknown.
 pub async fn failed_count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Failed, OutboxStatus::Unknown]))
         .count(db)
         .await?)
 }
@@ -375,7 +375,7 @@ pub async fn failed_count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
 /// Emails waiting to go out (for `/metrics` and the dashboard).
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .count(db)
         .await?)
 }
@@ -394,12 +394,15 @@ mod tests {
 
     #[test]
     fn notes_the_service_wrote_are_explained_and_gateway_errors_are_not() {
-        assert_eq!(note_key("sent", DEMO_NOTE), Some("outbox.note_demo"));
+        assert_eq!(note_key(OutboxStatus::Sent, DEMO_NOTE), Some("outbox.note_demo"));
         assert_eq!(
-            note_key("withdrawn", "placement 5 released"),
+            note_key(OutboxStatus::Withdrawn, "placement 5 released"),
             Some("outbox.note_withdrawn")
         );
-        assert_eq!(note_key("unknown", ABANDONED_NOTE), Some("outbox.note_abandoned"));
-        assert_eq!(note_key("failed", "550 mailbox unavailable"), None);
+        assert_eq!(
+            note_key(OutboxStatus::Unknown, ABANDONED_NOTE),
+            Some("outbox.note_abandoned")
+        );
+        assert_eq!(note_key(OutboxStatus::Failed, "550 mailbox unavailable"), None);
     }
 }
