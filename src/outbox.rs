@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{Duration, Utc};
-use entity::outbox;
+use entity::outbox::{self, OutboxStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -40,10 +40,10 @@ pub const ABANDONED_NOTE: &str = "the worker stopped while sending; it may or ma
 /// The catalogue key that explains a message's note on the delivery log, when the note is one the
 /// service wrote itself (the demo's, a withdrawal's, an interrupted send's); `None` for an error
 /// from the mail or SMS gateway, which is shown as received.
-pub fn note_key(status: &str, note: &str) -> Option<&'static str> {
+pub fn note_key(status: OutboxStatus, note: &str) -> Option<&'static str> {
     if note == DEMO_NOTE {
         Some("outbox.note_demo")
-    } else if status == "withdrawn" {
+    } else if status == OutboxStatus::Withdrawn {
         Some("outbox.note_withdrawn")
     } else if note == ABANDONED_NOTE {
         Some("outbox.note_abandoned")
@@ -60,8 +60,7 @@ pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 /// (nothing is written then). This is the one way any part of the service sends a message.
 pub async fn enqueue<M: Message>(conn: &impl ConnectionTrait, notice: Notice<M>) -> Result<bool, AppError> {
     let rendered = notice.render()?;
-    let channel = M::CHANNEL.as_str();
-    insert(conn, &notice.key, notice.message.kind(), &notice.to, rendered, channel).await
+    insert(conn, &notice.key, notice.message.kind(), &notice.to, rendered, M::CHANNEL).await
 }
 
 async fn insert(
@@ -70,7 +69,7 @@ async fn insert(
     kind: &str,
     to: &str,
     email: Rendered,
-    channel: &str,
+    channel: Channel,
 ) -> Result<bool, AppError> {
     let now = Utc::now();
     let row = outbox::ActiveModel {
@@ -80,14 +79,14 @@ async fn insert(
         subject: Set(email.subject),
         body_text: Set(email.text),
         body_html: Set(email.html),
-        status: Set("queued".into()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
-        channel: Set(channel.to_string()),
+        channel: Set(channel),
         ..Default::default()
     };
     let inserted = outbox::Entity::insert(row)
@@ -110,10 +109,10 @@ async fn insert(
 /// message already sent or being sent is left alone).
 pub async fn withdraw(conn: &impl ConnectionTrait, key: &str, why: &str) -> Result<bool, AppError> {
     let done = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("withdrawn"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Withdrawn))
         .col_expr(outbox::Column::LastError, Expr::value(why.to_string()))
         .filter(outbox::Column::IdempotencyKey.eq(key))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(conn)
         .await?;
     Ok(done.rows_affected > 0)
@@ -153,7 +152,7 @@ pub async fn deliver_due_until(
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
     mark_abandoned_claims(db).await?;
-    let due = due_ids(db, "email", limit).await?;
+    let due = due_ids(db, Channel::Email, limit).await?;
     // SMTP is a conversation of small writes and waits, so one email at a time leaves the line
     // idle most of the time; a few lanes send side by side, each claiming its own rows.
     let mut lanes: Vec<Vec<i64>> = vec![Vec::new(); LANES];
@@ -202,7 +201,7 @@ pub async fn deliver_due_sms(
     limit: u64,
     stop: &AtomicBool,
 ) -> Result<Delivered, AppError> {
-    let due = due_ids(db, "sms", limit).await?;
+    let due = due_ids(db, Channel::Sms, limit).await?;
     let mut done = Delivered::default();
     for id in due {
         if stop.load(Ordering::SeqCst) {
@@ -216,12 +215,12 @@ pub async fn deliver_due_sms(
 }
 
 /// Ids of queued rows of a channel whose attempt is due, oldest first.
-async fn due_ids(db: &DatabaseConnection, channel: &str, limit: u64) -> Result<Vec<i64>, AppError> {
+async fn due_ids(db: &DatabaseConnection, channel: Channel, limit: u64) -> Result<Vec<i64>, AppError> {
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
         .filter(outbox::Column::Channel.eq(channel))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox::Column::Id)
         .limit(limit)
@@ -233,11 +232,11 @@ async fn due_ids(db: &DatabaseConnection, channel: &str, limit: u64) -> Result<V
 /// Wins the row for this worker, or `None` when another worker was first.
 async fn claim(db: &DatabaseConnection, id: i64) -> Result<Option<outbox::Model>, AppError> {
     let won = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending))
         .col_expr(outbox::Column::ClaimedAt, Expr::value(Utc::now()))
         .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(db)
         .await?;
     if won.rows_affected == 0 {
@@ -255,11 +254,11 @@ async fn record(
     let now = Utc::now();
     let update = outbox::Entity::update_many()
         .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::Status.eq("sending"));
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending));
     match outcome {
         Ok(()) => {
             update
-                .col_expr(outbox::Column::Status, Expr::value("sent"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
                 .exec(db)
                 .await?;
@@ -268,7 +267,7 @@ async fn record(
         Err(e) if row.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(id = row.id, error = %e, "email failed for good");
             update
-                .col_expr(outbox::Column::Status, Expr::value("failed"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Failed))
                 .col_expr(outbox::Column::LastError, Expr::value(e))
                 .exec(db)
                 .await?;
@@ -277,7 +276,7 @@ async fn record(
         Err(e) => {
             tracing::info!(id = row.id, attempt = row.attempts, error = %e, "email will be retried");
             update
-                .col_expr(outbox::Column::Status, Expr::value("queued"))
+                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Queued))
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + backoff(row.attempts)))
                 .col_expr(outbox::Column::LastError, Expr::value(e))
                 .exec(db)
@@ -292,9 +291,9 @@ async fn record(
 async fn mark_abandoned_claims(db: &DatabaseConnection) -> Result<(), AppError> {
     let cutoff = Utc::now() - Duration::minutes(CLAIM_TIMEOUT_MINUTES);
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("unknown"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Unknown))
         .col_expr(outbox::Column::LastError, Expr::value(ABANDONED_NOTE))
-        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .filter(outbox::Column::ClaimedAt.lt(cutoff))
         .exec(db)
         .await?;
@@ -323,15 +322,15 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("email"))?;
-    if !matches!(row.status.as_str(), "failed" | "unknown") {
+    if !matches!(row.status, OutboxStatus::Failed | OutboxStatus::Unknown) {
         return Err(AppError::Conflict(Msg::new("error.email_not_resendable")));
     }
     let requeued = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Queued))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Failed, OutboxStatus::Unknown]))
         .exec(&txn)
         .await?;
     if requeued.rows_affected == 0 {
@@ -352,7 +351,7 @@ pub async fn resend(db: &DatabaseConnection, actor: &crate::audit::Actor, id: i6
 /// Emails that failed for good or whose fate is unknown.
 pub async fn failed_count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in(["failed", "unknown"]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Failed, OutboxStatus::Unknown]))
         .count(db)
         .await?)
 }
@@ -360,7 +359,7 @@ pub async fn failed_count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
 /// Emails waiting to go out (for `/metrics` and the dashboard).
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("queued"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .count(db)
         .await?)
 }
@@ -379,12 +378,15 @@ mod tests {
 
     #[test]
     fn notes_the_service_wrote_are_explained_and_gateway_errors_are_not() {
-        assert_eq!(note_key("sent", DEMO_NOTE), Some("outbox.note_demo"));
+        assert_eq!(note_key(OutboxStatus::Sent, DEMO_NOTE), Some("outbox.note_demo"));
         assert_eq!(
-            note_key("withdrawn", "placement 5 released"),
+            note_key(OutboxStatus::Withdrawn, "placement 5 released"),
             Some("outbox.note_withdrawn")
         );
-        assert_eq!(note_key("unknown", ABANDONED_NOTE), Some("outbox.note_abandoned"));
-        assert_eq!(note_key("failed", "550 mailbox unavailable"), None);
+        assert_eq!(
+            note_key(OutboxStatus::Unknown, ABANDONED_NOTE),
+            Some("outbox.note_abandoned")
+        );
+        assert_eq!(note_key(OutboxStatus::Failed, "550 mailbox unavailable"), None);
     }
 }

@@ -47,7 +47,7 @@ impl From<entity::outbox::Model> for EmailDto {
             kind: m.kind,
             recipient: m.recipient,
             subject: m.subject,
-            status: m.status,
+            status: m.status.to_string(),
             attempts: m.attempts,
             last_error: m.last_error,
             created_at: m.created_at,
@@ -148,7 +148,7 @@ pub async fn outbox_page(
 /// service wrote it, the time it was queued.
 fn log_row(state: &AppState, ctx: &PortalCtx, m: entity::outbox::Model) -> serde_json::Value {
     let note = m.last_error.clone().unwrap_or_default();
-    let note = match outbox::note_key(&m.status, &note) {
+    let note = match outbox::note_key(m.status, &note) {
         Some(key) => state.i18n.get(ctx.lang, key),
         None => note,
     };

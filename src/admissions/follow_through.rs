@@ -5,6 +5,7 @@
 //! transaction; closing twice changes nothing the second time.
 
 use chrono::Utc;
+use entity::placement::PlacementStatus;
 use entity::{ledger_entry, placement, programme, school};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -42,7 +43,7 @@ async fn waiting_offer(txn: &impl ConnectionTrait, id: i32) -> Result<placement:
         .one(txn)
         .await?
         .ok_or(AppError::NotFound("placement"))?;
-    if p.released_at.is_some() || p.status != "offered" {
+    if p.released_at.is_some() || p.status != PlacementStatus::Offered {
         return Err(AppError::Conflict(
             Msg::new("error.placement_not_waiting").arg("id", id),
         ));
@@ -87,7 +88,7 @@ pub(crate) async fn confirm_in(
             .col_expr(placement::Column::Status, sea_orm::sea_query::Expr::value("reported"))
             .col_expr(placement::Column::ReportedAt, sea_orm::sea_query::Expr::value(now))
             .filter(placement::Column::Id.eq(id))
-            .filter(placement::Column::Status.eq("offered"))
+            .filter(placement::Column::Status.eq(PlacementStatus::Offered))
             .filter(placement::Column::ReleasedAt.is_null())
             .exec(txn)
             .await?;
@@ -108,7 +109,7 @@ pub(crate) async fn confirm_in(
             .insert(txn)
             .await?;
         done.push(placement::Model {
-            status: "reported".into(),
+            status: PlacementStatus::Reported,
             reported_at: Some(now),
             ..p
         });
@@ -131,15 +132,15 @@ async fn release(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     p: placement::Model,
-    status: &str,
+    status: PlacementStatus,
     reason: &str,
     note: Option<&str>,
 ) -> Result<placement::Model, AppError> {
     let now = Utc::now();
     let opened_because = match status {
-        "declined" => "offer_declined",
-        "no_show" => "offer_not_taken_up",
-        "dropped_out" if reason == "suspension_overdue" => "suspension_overdue",
+        PlacementStatus::Declined => "offer_declined",
+        PlacementStatus::NoShow => "offer_not_taken_up",
+        PlacementStatus::DroppedOut if reason == "suspension_overdue" => "suspension_overdue",
         _ => "dropped_out",
     };
     // A student already on the ledger (declined or left before, offered again and gone again)
@@ -188,7 +189,7 @@ async fn release(
     )
     .await?;
     let mut active: placement::ActiveModel = p.into();
-    active.status = Set(status.into());
+    active.status = Set(status);
     active.released_at = Set(Some(now));
     active.release_reason = Set(Some(reason.into()));
     active.release_note = Set(note.map(str::to_string));
@@ -221,7 +222,7 @@ pub async fn decline(
     let txn = crate::db::begin_write(db).await?;
     let p = waiting_offer(&txn, id).await?;
     let student = p.student_id;
-    let released = release(&txn, actor, p, "declined", reason, note).await?;
+    let released = release(&txn, actor, p, PlacementStatus::Declined, reason, note).await?;
     crate::student::students::refresh_statuses_of(&txn, &[student], Utc::now().date_naive()).await?;
     audit::record(
         &txn,
@@ -315,13 +316,13 @@ pub async fn close_reporting(
         .filter(placement::Column::IntakeYear.eq(intake_year))
         .filter(placement::Column::ProgrammeId.is_in(ids))
         .filter(placement::Column::ReleasedAt.is_null())
-        .filter(placement::Column::Status.eq("offered"))
+        .filter(placement::Column::Status.eq(PlacementStatus::Offered))
         .all(&txn)
         .await?;
     let students: Vec<i32> = pending.iter().map(|p| p.student_id).collect();
     for p in pending {
         tell_mentors(&txn, config, &p, "mentee_no_show").await?;
-        release(&txn, actor, p, "no_show", "no_show", None).await?;
+        release(&txn, actor, p, PlacementStatus::NoShow, "no_show", None).await?;
     }
     crate::student::students::refresh_statuses_of(&txn, &students, Utc::now().date_naive()).await?;
     audit::record(
@@ -407,7 +408,8 @@ pub async fn record_leaving(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("placement"))?;
-    let studying = p.released_at.is_none() && (p.status == "reported" || p.status == "suspended");
+    let studying =
+        p.released_at.is_none() && matches!(p.status, PlacementStatus::Reported | PlacementStatus::Suspended);
     if !studying {
         return Err(AppError::Conflict(
             Msg::new("error.placement_not_studying").arg("id", id),
@@ -422,7 +424,7 @@ pub async fn record_leaving(
     let updated = match leaving {
         Leaving::Dropout => {
             tell_mentors(&txn, config, &p, "mentee_dropped_out").await?;
-            release(&txn, actor, p, "dropped_out", "dropout", note).await?
+            release(&txn, actor, p, PlacementStatus::DroppedOut, "dropout", note).await?
         }
         other => {
             let details = EntryDetails::LedgerChange {
@@ -436,11 +438,11 @@ pub async fn record_leaving(
             let mut active: placement::ActiveModel = p.into();
             match other {
                 Leaving::Suspension { return_on } => {
-                    active.status = Set("suspended".into());
+                    active.status = Set(PlacementStatus::Suspended);
                     active.return_on = Set(Some(return_on));
                 }
                 Leaving::Transfer { destination } => {
-                    active.status = Set("transferred".into());
+                    active.status = Set(PlacementStatus::Transferred);
                     active.release_note = Set(Some(destination.trim().to_string()));
                 }
                 Leaving::Dropout => {}
@@ -470,14 +472,14 @@ pub async fn overdue_returns(
 ) -> Result<usize, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let overdue: Vec<placement::Model> = placement::Entity::find()
-        .filter(placement::Column::Status.eq("suspended"))
+        .filter(placement::Column::Status.eq(PlacementStatus::Suspended))
         .filter(placement::Column::ReleasedAt.is_null())
         .filter(placement::Column::ReturnOn.lt(today))
         .all(&txn)
         .await?;
     let students: Vec<i32> = overdue.iter().map(|p| p.student_id).collect();
     for p in overdue {
-        release(&txn, actor, p, "dropped_out", "suspension_overdue", None).await?;
+        release(&txn, actor, p, PlacementStatus::DroppedOut, "suspension_overdue", None).await?;
     }
     if !students.is_empty() {
         crate::student::students::refresh_statuses_of(&txn, &students, today).await?;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::Datelike;
-use entity::placement;
+use entity::placement::{self, PlacementStatus};
 use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Response, handler};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -81,8 +81,8 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
                 "national_id": s.map(|s| s.national_id_masked.clone()).unwrap_or_default(),
                 "programme": names.get(&p.programme_id).cloned().unwrap_or_default(),
                 "reason": p.release_reason,
-                "waiting": p.released_at.is_none() && p.status == "offered",
-                "studying": p.released_at.is_none() && (p.status == "reported" || p.status == "suspended"),
+                "waiting": p.released_at.is_none() && p.status == PlacementStatus::Offered,
+                "studying": p.released_at.is_none() && matches!(p.status, PlacementStatus::Reported | PlacementStatus::Suspended),
             })
         })
         .collect();

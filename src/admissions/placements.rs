@@ -206,7 +206,7 @@ pub async fn place_directly(
         direct_reason: Set(Some(req.reason.clone())),
         placed_by: Set(actor.label.clone()),
         placed_at: Set(now),
-        status: Set("offered".into()),
+        status: Set(entity::placement::PlacementStatus::Offered),
         ..Default::default()
     }
     .insert(&txn)

@@ -76,7 +76,7 @@ impl From<placement::Model> for PlacementDto {
             direct_reason: p.direct_reason,
             placed_by: p.placed_by,
             placed_at: p.placed_at,
-            status: p.status,
+            status: p.status.to_string(),
             reported_at: p.reported_at,
             released_at: p.released_at,
             release_reason: p.release_reason,

@@ -77,7 +77,7 @@ fn line_dto(l: &RosterLine) -> RosterLineDto {
         name: l.name.clone(),
         national_id: l.national_id.clone(),
         programme: l.programme.clone(),
-        status: l.status.clone(),
+        status: l.status.to_string(),
     }
 }
 
@@ -92,7 +92,7 @@ fn preview_dto(
         school_id: stored.school_id,
         intake_year: stored.intake_year,
         file_name: r.file_name.clone(),
-        status: stored.status.clone(),
+        status: stored.status.to_string(),
         rows: r.rows as u64,
         matches: r.matched.iter().map(line_dto).collect(),
         already_reported: r.already_reported.iter().map(line_dto).collect(),

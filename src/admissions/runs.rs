@@ -462,7 +462,7 @@ pub async fn commit(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<r
                     direct_reason: Set(None),
                     placed_by: Set(actor.label.clone()),
                     placed_at: Set(now),
-                    status: Set("offered".into()),
+                    status: Set(entity::placement::PlacementStatus::Offered),
                     ..Default::default()
                 });
                 let details = EntryDetails::EnrolmentOffer {

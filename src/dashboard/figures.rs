@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
+use entity::placement::PlacementStatus;
 use entity::{archive_entry, ledger_entry, programme, registration, routing_run, school, training_session};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -162,12 +163,15 @@ async fn reporting_rows(
                 ..Default::default()
             });
             row.offers += 1;
-            match p.status.as_str() {
+            match p.status {
                 // Reported, whatever happened after (a later dropout is counted on the ledger).
-                "reported" | "suspended" | "transferred" | "dropped_out" => row.reported += 1,
-                "declined" => row.declined += 1,
-                "no_show" => row.no_show += 1,
-                _ => row.waiting += 1,
+                PlacementStatus::Reported
+                | PlacementStatus::Suspended
+                | PlacementStatus::Transferred
+                | PlacementStatus::DroppedOut => row.reported += 1,
+                PlacementStatus::Declined => row.declined += 1,
+                PlacementStatus::NoShow => row.no_show += 1,
+                PlacementStatus::Offered => row.waiting += 1,
             }
         }
     }

@@ -193,7 +193,7 @@ mod tests {
             direct_reason: None,
             placed_by: String::new(),
             placed_at: at(placed),
-            status: "offered".into(),
+            status: entity::placement::PlacementStatus::Offered,
             reported_at: None,
             released_at: released.map(at),
             release_reason: None,

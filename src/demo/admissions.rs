@@ -244,7 +244,7 @@ async fn report(demo: &Demo<'_>, schools: &Schools, k: usize) -> Result<(usize, 
     let reported: Vec<i32> = offers(demo, schools, k)
         .await?
         .iter()
-        .filter(|p| p.status == "offered" && p.id % every != 0)
+        .filter(|p| p.status == entity::placement::PlacementStatus::Offered && p.id % every != 0)
         .map(|p| p.id)
         .collect();
     let per_day = reported.len().div_ceil(3).clamp(1, ft::MAX_BULK);

@@ -45,7 +45,7 @@ pub async fn bring_back(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), Str
     let (db, actor, c) = (demo.db(), &demo.actor, demo.cal);
     let Some(p) = entity::placement::Entity::find()
         .filter(entity::placement::Column::ProgrammeId.is_in(programmes))
-        .filter(entity::placement::Column::Status.eq("no_show"))
+        .filter(entity::placement::Column::Status.eq(entity::placement::PlacementStatus::NoShow))
         .one(db)
         .await
         .map_err(db_fail)?
@@ -92,7 +92,7 @@ pub async fn dropout(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), String
     let (db, actor, c) = (demo.db(), &demo.actor, demo.cal);
     let Some(p) = entity::placement::Entity::find()
         .filter(entity::placement::Column::ProgrammeId.is_in(programmes))
-        .filter(entity::placement::Column::Status.eq("reported"))
+        .filter(entity::placement::Column::Status.eq(entity::placement::PlacementStatus::Reported))
         .filter(entity::placement::Column::RunId.is_not_null())
         .one(db)
         .await

@@ -228,7 +228,10 @@ async fn in_school(demo: &Demo<'_>) -> Result<HashMap<i32, (NaiveDate, Option<Na
 /// delivery log explains in the reader's language ([`crate::outbox::DEMO_NOTE`]).
 pub async fn mark_sent(demo: &Demo<'_>) -> Result<(), String> {
     entity::outbox::Entity::update_many()
-        .col_expr(entity::outbox::Column::Status, Expr::value("sent"))
+        .col_expr(
+            entity::outbox::Column::Status,
+            Expr::value(entity::outbox::OutboxStatus::Sent),
+        )
         .col_expr(
             entity::outbox::Column::SentAt,
             Expr::col(entity::outbox::Column::CreatedAt),

@@ -14,25 +14,10 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
+pub use entity::outbox::Channel;
+
 use crate::error::AppError;
 use crate::mail::Rendered;
-
-/// How a message travels; stored as the outbox row's `channel`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    /// The stored name (`email`, `sms`) and the template folder under `templates/`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
 
 /// The typed values of one kind of message. `kind()` names both its template folder and the
 /// outbox row's `kind`.

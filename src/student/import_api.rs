@@ -1,5 +1,6 @@
 //! API for register imports: upload (= preview), read, commit.
 
+use entity::import_batch::ImportStatus;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -79,7 +80,7 @@ fn counts(c: &import::Counts) -> CountsDto {
     }
 }
 
-pub fn import_dto(id: i32, status: &str, r: &ImportReport, state: &AppState, lang: Lang) -> ImportDto {
+pub fn import_dto(id: i32, status: ImportStatus, r: &ImportReport, state: &AppState, lang: Lang) -> ImportDto {
     ImportDto {
         id,
         file_name: r.file_name.clone(),
@@ -121,13 +122,7 @@ impl ImportsApi {
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let (batch, report) =
             import::create_batch(&state.db, &state.vault, &actor, &file_name, bytes, body.sheet).await?;
-        Ok(Json(import_dto(
-            batch.id,
-            &batch.status,
-            &report,
-            &state,
-            api_lang(req),
-        )))
+        Ok(Json(import_dto(batch.id, batch.status, &report, &state, api_lang(req))))
     }
 
     /// An import and its latest report.
@@ -141,13 +136,7 @@ impl ImportsApi {
     ) -> ApiResult<Json<ImportDto>> {
         auth.0.require(Capability::ManageStudents)?;
         let (batch, report) = import::get_batch(&state.db, id.0).await?;
-        Ok(Json(import_dto(
-            batch.id,
-            &batch.status,
-            &report,
-            &state,
-            api_lang(req),
-        )))
+        Ok(Json(import_dto(batch.id, batch.status, &report, &state, api_lang(req))))
     }
 
     /// Writes the previewed file's good rows in one transaction (all or nothing). Bad rows are
@@ -163,6 +152,12 @@ impl ImportsApi {
         auth.0.require(Capability::ManageStudents)?;
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let report = import::commit_batch(&state.db, &state.vault, &actor, id.0, CommitOptions::default()).await?;
-        Ok(Json(import_dto(id.0, "committed", &report, &state, api_lang(req))))
+        Ok(Json(import_dto(
+            id.0,
+            ImportStatus::Committed,
+            &report,
+            &state,
+            api_lang(req),
+        )))
     }
 }

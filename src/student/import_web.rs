@@ -1,6 +1,7 @@
 //! Portal pages for imports: upload form, preview report with its bad rows (downloadable as CSV),
 //! and the commit button.
 
+use entity::import_batch::ImportStatus;
 use poem::web::{Data, Multipart, Path};
 use poem::{IntoResponse, Response, handler};
 use serde_json::json;
@@ -147,7 +148,12 @@ pub async fn show(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) 
             let (done, total) = p.get();
             let finished = p.finished.load(std::sync::atomic::Ordering::Relaxed);
             let failed = p.error.lock().ok().and_then(|e| e.clone()).unwrap_or_default();
-            (!finished && batch.status != "committed", done, total, failed)
+            (
+                !finished && batch.status != ImportStatus::Committed,
+                done,
+                total,
+                failed,
+            )
         }
         None => (false, 0, 0, String::new()),
     };
@@ -188,7 +194,7 @@ pub async fn errors_csv(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<
 pub async fn commit(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     let me = ctx.staff(Capability::ManageStudents)?;
     let (batch, _) = import::get_batch(&state.db, id.0).await?;
-    if batch.status == "committed" {
+    if batch.status == ImportStatus::Committed {
         return Err(AppError::Conflict(Msg::new("error.import_already_committed")));
     }
     let progress = std::sync::Arc::new(import::Progress::default());

@@ -99,7 +99,10 @@ async fn the_demo_county_tells_one_story_in_date_order_up_to_today() {
         *first = (*first).min(day(pl.placed_at));
     }
     // Months into the school year no offer is still waiting for an answer.
-    let waiting = placements.iter().filter(|pl| pl.status == "offered").count();
+    let waiting = placements
+        .iter()
+        .filter(|pl| pl.status == entity::placement::PlacementStatus::Offered)
+        .count();
     p.check(waiting == 0, || format!("{waiting} offers still waiting in term time"));
 
     // Mentor assignments follow the placement; contacts follow the assignment.

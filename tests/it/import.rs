@@ -184,7 +184,11 @@ async fn a_failure_in_the_middle_of_a_commit_leaves_nothing() {
     assert_eq!(app.count("student").await, 0);
     assert_eq!(app.count("household").await, 0);
     let (batch_after, _) = import::get_batch(&app.state.db, batch.id).await.expect("batch");
-    assert_eq!(batch_after.status, "previewed", "the batch can be committed again");
+    assert_eq!(
+        batch_after.status,
+        entity::import_batch::ImportStatus::Previewed,
+        "the batch can be committed again"
+    );
     let ok = import::commit_batch(
         &app.state.db,
         &app.state.vault,

@@ -612,7 +612,7 @@ impl World {
             .collect();
         if let Some(p) = placed
             .iter()
-            .find(|p| on_ledger.contains(&p.student_id) && p.status != "offered")
+            .find(|p| on_ledger.contains(&p.student_id) && p.status != entity::placement::PlacementStatus::Offered)
         {
             return Err(format!(
                 "student {} is on the ledger while their placement {} is {}",

@@ -38,6 +38,7 @@ mod reporting_windows;
 mod roster;
 mod routing;
 mod security;
+mod status_labels;
 mod training;
 mod training_attendance;
 mod training_finished;

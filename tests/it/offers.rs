@@ -55,7 +55,7 @@ async fn a_commit_queues_one_offer_sms_per_placed_student_with_a_phone_and_never
     let queued = offers(&app).await;
     assert_eq!(queued.len(), with_phone.len(), "{queued:?}");
     for (sms, p) in queued.iter().zip(&with_phone) {
-        assert_eq!(sms.channel, "sms");
+        assert_eq!(sms.channel, entity::outbox::Channel::Sms);
         assert_eq!(sms.recipient, "13800138000");
         assert_eq!(sms.idempotency_key, format!("offer:{}", p["id"]));
         assert!(sms.body_text.contains("巩义市第一中等职业学校"), "{}", sms.body_text);
@@ -135,7 +135,7 @@ async fn a_released_offers_unsent_message_is_withdrawn() {
     // The first message went out already.
     let first = offers(&app).await[0].clone();
     let mut sent = first.clone().into_active_model();
-    sent.status = Set("sent".into());
+    sent.status = Set(entity::outbox::OutboxStatus::Sent);
     sent.update(&app.state.db).await.expect("update");
     for p in &placed[..2] {
         let r = app

@@ -391,7 +391,7 @@ async fn a_crash_between_sending_and_recording_neither_loses_nor_doubles_the_ema
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(row.status, "unknown");
+    assert_eq!(row.status, entity::outbox::OutboxStatus::Unknown);
     // Not lost either: staff see it on the delivery log, counted as a failure, with a resend button.
     assert_eq!(outbox::failed_count(&app.state.db).await.expect("count"), 1);
     let mut admin = app.browser_as(Role::Admin).await;

@@ -387,7 +387,7 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
         .expect("q");
     assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].recipient, "13900000004");
-    assert_eq!(sms[0].channel, "sms");
+    assert_eq!(sms[0].channel, entity::outbox::Channel::Sms);
     // Cancelling twice is refused.
     let twice = registrations::cancel(
         &app.state.db,
@@ -1320,7 +1320,7 @@ async fn a_public_registration_sends_no_text_the_sender_chose_and_no_email() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     let queued = entity::outbox::Entity::find().all(&app.state.db).await.expect("q");
     assert_eq!(queued.len(), 1, "one text message, no email");
-    assert_eq!(queued[0].channel, "sms");
+    assert_eq!(queued[0].channel, entity::outbox::Channel::Sms);
     let text = format!("{} {}", queued[0].subject, queued[0].body_text);
     assert!(!text.contains("请点击链接领取补贴"), "{text}");
     assert!(text.contains("确认码"), "{text}");

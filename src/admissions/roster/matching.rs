@@ -5,6 +5,7 @@
 //!
 //! Pure: no I/O. What is kept of a row never holds a full national ID, only the masked one.
 
+use entity::placement::PlacementStatus;
 use serde::{Deserialize, Serialize};
 
 use super::rows::{ParsedRoster, RosterRow};
@@ -31,8 +32,7 @@ pub struct Offer {
     pub programme: String,
     pub school_id: i32,
     pub school: String,
-    /// The placement's status (`offered`, `reported`, …).
-    pub status: String,
+    pub status: PlacementStatus,
     /// Not released (declined, no-show and dropout release the seat).
     pub in_force: bool,
 }
@@ -50,7 +50,7 @@ pub struct RosterLine {
     pub national_id: String,
     pub programme: String,
     /// The placement's status when the roster was previewed.
-    pub status: String,
+    pub status: PlacementStatus,
 }
 
 /// What a roster found (preview) or confirmed.
@@ -120,9 +120,9 @@ pub fn classify(row: &RosterRow, roster: &ParsedRoster, school_id: i32, register
         name: student.name.clone(),
         national_id: student.national_id_masked.clone(),
         programme: offer.programme.clone(),
-        status: offer.status.clone(),
+        status: offer.status,
     };
-    if offer.status == "offered" {
+    if offer.status == PlacementStatus::Offered {
         Verdict::Matched(line)
     } else {
         Verdict::AlreadyReported(line)
@@ -200,7 +200,7 @@ mod tests {
             programme: "P01 数控技术应用".into(),
             school_id,
             school: format!("学校{school_id}"),
-            status: status.into(),
+            status: sea_orm::ActiveEnum::try_from_value(&status.to_string()).unwrap(),
             in_force,
         }
     }
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(r.placement_ids(), [101]);
         assert_eq!(r.matched[0].name, "张三", "the registered name, spaces or not");
         assert_eq!(r.already_reported.len(), 1);
-        assert_eq!(r.already_reported[0].status, "reported");
+        assert_eq!(r.already_reported[0].status.as_str(), "reported");
         let errors: Vec<(usize, &str, &str)> = r
             .errors
             .iter()

@@ -14,6 +14,8 @@ pub mod rows;
 use std::collections::HashMap;
 
 use chrono::Utc;
+use entity::placement::PlacementStatus;
+use entity::roster_preview::RosterStatus;
 use entity::{placement, programme, roster_preview, school, student};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -73,7 +75,7 @@ pub async fn preview(
         intake_year: Set(upload.intake_year),
         file_name: Set(report.file_name.clone()),
         file_sha256: Set(crate::auth::sha256_hex_bytes(&upload.bytes)),
-        status: Set("previewed".into()),
+        status: Set(RosterStatus::Previewed),
         report: Set(serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
@@ -189,7 +191,7 @@ pub async fn confirm(
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(roster_preview::Column::Id.eq(id))
-        .filter(roster_preview::Column::Status.eq("previewed"))
+        .filter(roster_preview::Column::Status.eq(RosterStatus::Previewed))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -218,7 +220,7 @@ pub async fn confirm(
     .await?;
     txn.commit().await?;
     let stored = roster_preview::Model {
-        status: "confirmed".into(),
+        status: RosterStatus::Confirmed,
         confirmed_at: Some(now),
         ..stored
     };
@@ -237,7 +239,7 @@ async fn check_unchanged(txn: &impl ConnectionTrait, report: &RosterReport) -> R
             .collect();
         for m in chunk {
             let same = now.get(&m.placement_id).is_some_and(|p| {
-                p.status == "offered"
+                p.status == PlacementStatus::Offered
                     && p.released_at.is_none()
                     && p.student_id == m.student_id
                     && p.programme_id == m.programme_id

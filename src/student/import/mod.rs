@@ -12,7 +12,7 @@ mod apply;
 mod plan;
 
 use chrono::Utc;
-use entity::import_batch;
+use entity::import_batch::{self, ImportStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
@@ -170,7 +170,7 @@ pub async fn create_batch(
         content: Set(vault.encrypt_upload(&bytes, &digest)?),
         file_sha256: Set(digest),
         sheet: Set(sheet),
-        status: Set("previewed".into()),
+        status: Set(ImportStatus::Previewed),
         report: Set(serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
@@ -203,7 +203,7 @@ pub async fn commit_batch(
     options: CommitOptions,
 ) -> Result<ImportReport, AppError> {
     let (batch, _) = get_batch(db, id).await?;
-    if batch.status == "committed" {
+    if batch.status == ImportStatus::Committed {
         return Err(AppError::Conflict(Msg::new("error.import_already_committed")));
     }
     if batch.content.is_empty() {
@@ -224,7 +224,7 @@ pub async fn commit_batch(
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
         .filter(import_batch::Column::Id.eq(id))
-        .filter(import_batch::Column::Status.eq("previewed"))
+        .filter(import_batch::Column::Status.eq(ImportStatus::Previewed))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -290,7 +290,7 @@ pub async fn purge_stale_uploads(db: &impl ConnectionTrait, now: chrono::DateTim
             import_batch::Column::Content,
             sea_orm::sea_query::Expr::value(Vec::<u8>::new()),
         )
-        .filter(import_batch::Column::Status.eq("previewed"))
+        .filter(import_batch::Column::Status.eq(ImportStatus::Previewed))
         .filter(import_batch::Column::CreatedAt.lt(now - UPLOAD_KEPT_FOR))
         .filter(import_batch::Column::Content.ne(Vec::<u8>::new()))
         .exec(db)
