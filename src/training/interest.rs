@@ -11,7 +11,8 @@ use crate::i18n::Msg;
 use crate::limits::PublicLimits;
 
 /// What the farmer is told.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[oai(rename = "InterestRegistered")]
 pub struct Registered {
     pub id: i32,
     pub course: String,

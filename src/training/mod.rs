@@ -3,7 +3,7 @@
 //! `interest`), public registration with a waitlist that never overbooks and its notifications
 //! (`registrations`), attendance per teaching day (`days`, `attendance`, `grid`) and the
 //! certificates it earns (`certificates`, `certificate_view`), and their HTTP faces (`api`, `web`, `public`,
-//! `attendance_web`, `attendance_api`).
+//! `attendance_web`, `attendance_api`, `public_api`).
 
 pub mod api;
 pub mod attendance;
@@ -20,6 +20,7 @@ pub mod proposal_view;
 pub mod proposals;
 pub mod propose;
 pub mod public;
+pub mod public_api;
 pub mod registrations;
 pub mod schedule;
 pub mod setup;

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// A session's phase on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
 #[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
 pub enum Phase {
     /// Scheduled and not started: registration open, capacity and dates may change.
     Open,

@@ -8,7 +8,7 @@ use crate::clock::today;
 use crate::error::AppError;
 
 /// A session with what the public pages show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
 pub struct SessionCard {
     pub id: i32,
     pub course_id: i32,
