@@ -16,6 +16,7 @@ mod browser_tour;
 mod dashboard;
 mod demo_story;
 mod entry_kinds;
+mod export_stream;
 mod foundation;
 mod import;
 mod import_limits;
