@@ -11,8 +11,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opt = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite:");
+    // `VOCPATH_DB_POOL` overrides the pool size (for measuring it; see benches/reads_wrk.sh).
+    let pool = std::env::var("VOCPATH_DB_POOL").ok().and_then(|v| v.parse().ok());
     opt.sqlx_logging(false)
-        .max_connections(if sqlite { 8 } else { 20 })
+        .max_connections(pool.unwrap_or(if sqlite { 8 } else { 20 }))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10));

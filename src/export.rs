@@ -163,11 +163,21 @@ pub fn sheet_to_csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
 }
 
 fn write_csv(headers: &[String], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
+    let mut out = BOM.to_vec();
+    out.extend(csv_records(std::iter::once(headers.to_vec()).chain(rows))?);
+    Ok(out)
+}
+
+/// The UTF-8 byte order mark every CSV download starts with.
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// CSV records (no BOM). The writer keeps no state between records that changes their bytes, so
+/// records written in pieces concatenate to the same bytes as written at once.
+fn csv_records(rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
     let err = |e: csv::Error| AppError::Internal(e.to_string());
-    let mut out = vec![0xEF, 0xBB, 0xBF];
+    let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(headers).map_err(err)?;
         for row in rows {
             w.write_record(&row).map_err(err)?;
         }
@@ -176,6 +186,31 @@ fn write_csv(headers: &[String], rows: impl Iterator<Item = Vec<String>>) -> Res
     Ok(out)
 }
 
+/// Rows of text cells for [`stream_csv`], a page at a time.
+pub type RowPages = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Vec<Vec<String>>, AppError>> + Send>>;
+
+/// A CSV download (UTF-8 BOM, cells neutralised like [`to_csv`]) sent while its rows are read:
+/// `first` is the first page, already read, so that an error in the request is still answered as
+/// an error; `rest` yields the following pages. Memory holds about one page, whatever the row count;
+/// an error after the first page cuts the download short (logged), as the status is already sent.
+pub fn stream_csv(
+    headers: &[String],
+    first: Vec<Vec<String>>,
+    rest: RowPages,
+    base_name: &str,
+) -> Result<Response, AppError> {
+    use futures_util::StreamExt;
+    let neutral = |rows: Vec<Vec<String>>| rows.into_iter().map(|r| r.iter().map(|c| neutralise(c)).collect());
+    let head = write_csv(headers, neutral(first))?;
+    let tail = rest.map(move |page| {
+        page.and_then(|rows| csv_records(neutral(rows))).map_err(|e| {
+            tracing::error!("csv export cut short: {e}");
+            std::io::Error::other(e.to_string())
+        })
+    });
+    let body = poem::Body::from_bytes_stream(futures_util::stream::once(std::future::ready(Ok(head))).chain(tail));
+    Ok(download(body, &format!("{base_name}.csv"), CSV))
+}
 /// How many character widths a text takes: two for a CJK or full-width character.
 fn display_width(s: &str) -> usize {
     s.chars()
@@ -248,7 +283,7 @@ pub fn to_xlsx_sheet(name: &str, sheet: &Sheet) -> Result<Vec<u8>, AppError> {
 }
 
 /// A download response.
-pub fn download(bytes: Vec<u8>, file_name: &str, content_type: &str) -> Response {
+pub fn download(bytes: impl Into<poem::Body>, file_name: &str, content_type: &str) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -265,6 +300,9 @@ pub fn download(bytes: Vec<u8>, file_name: &str, content_type: &str) -> Response
         .body(bytes)
 }
 
+/// The content type of a CSV download.
+const CSV: &str = "text/csv; charset=utf-8";
+
 /// The content type of an XLSX download.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -272,11 +310,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 pub fn respond(table: &ExportTable, base_name: &str, format: &str) -> Result<Response, AppError> {
     match format {
         "xlsx" => respond_sheet(&table.to_sheet(), base_name, format),
-        _ => Ok(download(
-            to_csv(table)?,
-            &format!("{base_name}.csv"),
-            "text/csv; charset=utf-8",
-        )),
+        _ => Ok(download(to_csv(table)?, &format!("{base_name}.csv"), CSV)),
     }
 }
 
@@ -288,11 +322,7 @@ pub fn respond_sheet(sheet: &Sheet, base_name: &str, format: &str) -> Result<Res
             &format!("{base_name}.xlsx"),
             XLSX,
         )),
-        _ => Ok(download(
-            sheet_to_csv(sheet)?,
-            &format!("{base_name}.csv"),
-            "text/csv; charset=utf-8",
-        )),
+        _ => Ok(download(sheet_to_csv(sheet)?, &format!("{base_name}.csv"), CSV)),
     }
 }
 

@@ -6,7 +6,8 @@
 use chrono::{Duration, Utc};
 use entity::{session, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use super::{CurrentUser, device, password, random_token, ratelimit, sha256_hex, user::find_user_by_email};
@@ -126,16 +127,19 @@ async fn open_session(
 
 /// The user behind a session cookie, if the session is live and the account active.
 pub async fn current_user(db: &DatabaseConnection, cookie_value: &str) -> Result<Option<CurrentUser>, AppError> {
+    // One query: the session and its active owner.
+    let owner_of_session: sea_orm::RelationDef = session::Entity::belongs_to(user::Entity)
+        .from(session::Column::UserId)
+        .to(user::Column::Id)
+        .into();
     let found = session::Entity::find_by_id(sha256_hex(cookie_value))
+        .join(sea_orm::JoinType::InnerJoin, owner_of_session)
+        .select_also(user::Entity)
         .filter(session::Column::ExpiresAt.gt(Utc::now()))
-        .one(db)
-        .await?;
-    let Some(s) = found else { return Ok(None) };
-    let user = user::Entity::find_by_id(s.user_id)
         .filter(user::Column::Active.eq(true))
         .one(db)
         .await?;
-    Ok(user.as_ref().map(CurrentUser::from))
+    Ok(found.and_then(|(_, u)| u).as_ref().map(CurrentUser::from))
 }
 
 /// Ends every session of `user_id` but the one with cookie `keep` (if given), inside the caller's

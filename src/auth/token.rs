@@ -4,8 +4,8 @@
 use chrono::{Duration, Utc};
 use entity::{api_token, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Set, TransactionTrait,
 };
 
 use super::{CurrentUser, random_token, sha256_hex};
@@ -145,19 +145,20 @@ pub async fn authenticate(db: &DatabaseConnection, bearer: &str) -> Result<Optio
     if !bearer.starts_with(PREFIX) {
         return Ok(None);
     }
-    let Some(token) = api_token::Entity::find()
+    // One query: the token and its active owner (a join, not two round trips per API call).
+    let owner_of_token: RelationDef = api_token::Entity::belongs_to(user::Entity)
+        .from(api_token::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let found = api_token::Entity::find()
+        .join(JoinType::InnerJoin, owner_of_token)
+        .select_also(user::Entity)
         .filter(api_token::Column::TokenHash.eq(sha256_hex(bearer)))
         .filter(api_token::Column::RevokedAt.is_null())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(owner) = user::Entity::find_by_id(token.user_id)
         .filter(user::Column::Active.eq(true))
         .one(db)
-        .await?
-    else {
+        .await?;
+    let Some((token, Some(owner))) = found else {
         return Ok(None);
     };
     // Record use at most once a minute: a write on every API call would be wasted load.

@@ -116,3 +116,52 @@ fn display_width_counts_cjk_and_full_width_as_two() {
     assert_eq!(display_width("abc"), 3);
     assert_eq!(display_width("数控（1）"), 9);
 }
+
+fn rows(from: usize, to: usize) -> Vec<Vec<String>> {
+    (from..to)
+        .map(|i| {
+            vec![
+                format!("学生{i}"),
+                format!("=cmd|{i}"),
+                format!("a \"quoted\", {i}\nline"),
+            ]
+        })
+        .collect()
+}
+
+async fn streamed(pages: Vec<Result<Vec<Vec<String>>, AppError>>) -> Result<Vec<u8>, std::io::Error> {
+    let headers = vec!["姓名".to_string(), "备注".to_string(), "地址".to_string()];
+    let resp = stream_csv(&headers, rows(0, 3), Box::pin(futures_util::stream::iter(pages)), "t").expect("response");
+    assert_eq!(resp.content_type(), Some(CSV));
+    resp.into_body().into_vec().await.map_err(std::io::Error::other)
+}
+
+#[tokio::test]
+async fn a_streamed_csv_is_byte_identical_to_one_written_at_once() {
+    let whole = to_csv(&ExportTable {
+        headers: vec!["姓名".into(), "备注".into(), "地址".into()],
+        rows: rows(0, 10),
+    })
+    .expect("csv");
+    let pages = vec![Ok(rows(3, 5)), Ok(vec![]), Ok(rows(5, 10))];
+    assert_eq!(streamed(pages).await.expect("body"), whole);
+    let first_only = to_csv(&ExportTable {
+        headers: vec!["姓名".into(), "备注".into(), "地址".into()],
+        rows: rows(0, 3),
+    })
+    .expect("csv");
+    assert_eq!(streamed(vec![]).await.expect("body"), first_only);
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_page_cuts_the_download_short() {
+    let pages = vec![
+        Ok(rows(3, 5)),
+        Err(AppError::Internal("database gone".into())),
+        Ok(rows(5, 10)),
+    ];
+    assert!(
+        streamed(pages).await.is_err(),
+        "a failed page must not end the body as if complete"
+    );
+}

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{archive_entry, household, student};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, SelectTwo, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -67,6 +67,16 @@ impl SortKey {
             SortKey::School => student::Column::JuniorHighSchool,
             SortKey::GraduationYear => student::Column::GraduationYear,
             SortKey::Status => student::Column::CurrentStatus,
+        }
+    }
+
+    /// A student's value in this column.
+    fn value(self, s: &student::Model) -> sea_orm::Value {
+        match self {
+            SortKey::Name => s.name.as_str().into(),
+            SortKey::School => s.junior_high_school.as_str().into(),
+            SortKey::GraduationYear => s.graduation_year.into(),
+            SortKey::Status => s.current_status.as_str().into(),
         }
     }
 }
@@ -156,15 +166,11 @@ fn parse_last_digits(raw: &str) -> Result<String, AppError> {
     }
 }
 
-///
-/// A search by full national ID is audited (who looked up an ID, and whether anyone was found),
-/// like a reveal: the ID itself is not written to the log.
-pub async fn search_students(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+/// The students matching `filter` and `after` with their households (a join), in the list's order.
+fn filtered(
     filter: &StudentFilter,
-    page: PageRequest,
-) -> Result<Page<(student::Model, household::Model)>, AppError> {
+    after: Condition,
+) -> Result<SelectTwo<student::Entity, household::Entity>, AppError> {
     let mut cond = Condition::all();
     if let Some(h) = &filter.national_id_hash {
         cond = cond.add(student::Column::NationalIdHash.eq(h.as_str()));
@@ -205,31 +211,75 @@ pub async fn search_students(
             .into_query();
         cond = cond.add(student::Column::HouseholdId.in_subquery(households));
     }
+    let household_of_student: sea_orm::RelationDef = student::Entity::belongs_to(household::Entity)
+        .from(student::Column::HouseholdId)
+        .to(household::Column::Id)
+        .into();
     let order = if filter.sort.descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let paginator = student::Entity::find()
+    Ok(student::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, household_of_student)
+        .select_also(household::Entity)
         .filter(cond)
+        .filter(after)
         .order_by(filter.sort.key.column(), order)
         .order_by_asc(student::Column::Name)
-        .order_by_asc(student::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let students = paginator.fetch_page(page.page - 1).await?;
-    let household_ids: Vec<i32> = students.iter().map(|s| s.household_id).collect();
-    let households: std::collections::HashMap<i32, household::Model> = household::Entity::find()
-        .filter(household::Column::Id.is_in(household_ids))
+        .order_by_asc(student::Column::Id))
+}
+
+/// Up to `limit` students matching `filter` that come after `last` in the list's order (keyset
+/// paging: each call costs the same however far into the list, unlike an offset). For exports.
+pub async fn students_after(
+    db: &impl ConnectionTrait,
+    filter: &StudentFilter,
+    last: &student::Model,
+    limit: u64,
+) -> Result<Vec<(student::Model, household::Model)>, AppError> {
+    let key = filter.sort.key.column();
+    let beyond = if filter.sort.descending {
+        key.lt(filter.sort.key.value(last))
+    } else {
+        key.gt(filter.sort.key.value(last))
+    };
+    let tie = Condition::any().add(student::Column::Name.gt(last.name.as_str())).add(
+        Condition::all()
+            .add(student::Column::Name.eq(last.name.as_str()))
+            .add(student::Column::Id.gt(last.id)),
+    );
+    let after = Condition::any()
+        .add(beyond)
+        .add(Condition::all().add(key.eq(filter.sort.key.value(last))).add(tie));
+    Ok(filtered(filter, after)?
+        .limit(limit)
         .all(db)
         .await?
         .into_iter()
-        .map(|h| (h.id, h))
-        .collect();
-    let items = students
+        .filter_map(|(s, h)| h.map(|h| (s, h)))
+        .collect())
+}
+
+/// One page of the students matching `filter`, with their households and the total count.
+///
+/// A search by full national ID is audited (who looked up an ID, and whether anyone was found),
+/// like a reveal: the ID itself is not written to the log.
+pub async fn search_students(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &StudentFilter,
+    page: PageRequest,
+) -> Result<Page<(student::Model, household::Model)>, AppError> {
+    // One query for the page with its households (a join), one for the count.
+    let paginator = filtered(filter, Condition::all())?.paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let items: Vec<(student::Model, household::Model)> = paginator
+        .fetch_page(page.page - 1)
+        .await?
         .into_iter()
-        .filter_map(|s| households.get(&s.household_id).cloned().map(|h| (s, h)))
-        .collect::<Vec<_>>();
+        .filter_map(|(s, h)| h.map(|h| (s, h)))
+        .collect();
     if filter.national_id_hash.is_some() {
         let found: Vec<String> = items
             .iter()

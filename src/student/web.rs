@@ -164,7 +164,7 @@ pub async fn export_list(
     let actor = me.actor(Some(ctx.client_ip.clone()));
     let filter = q.0.filter(&state.vault)?;
     let t = |k: &'static str| state.i18n.get(ctx.lang, k);
-    let headers = [
+    let headers: Vec<String> = [
         "student.col.name",
         "student.col.sex",
         "student.col.national_id",
@@ -182,15 +182,69 @@ pub async fn export_list(
     .iter()
     .map(|k| t(k))
     .collect();
-    let mut rows = Vec::new();
-    let mut page = 1;
-    loop {
-        let found = students::search_students(&state.db, &actor, &filter, PageRequest { page, per_page: 1000 }).await?;
-        let pages = found.pages;
-        for (s, h) in found.items {
-            rows.push(vec![
+    const PAGE: u64 = 1000;
+    let first = students::search_students(
+        &state.db,
+        &actor,
+        &filter,
+        PageRequest {
+            page: 1,
+            per_page: PAGE,
+        },
+    )
+    .await?;
+    let lang = ctx.lang;
+    let mut last = last_if_full(&first.items, PAGE);
+    let mut rows = export_rows(&state, lang, me, first.items);
+    if format.0.format != "xlsx" {
+        // CSV streams: the first page is read (errors answered as errors), the rest as it is sent,
+        // a page at a time after the last row sent.
+        let (st, me) = ((*state).clone(), me.clone());
+        let rest = futures_util::stream::unfold(last, move |last| {
+            let (st, filter, me) = (st.clone(), filter.clone(), me.clone());
+            async move {
+                let found = match students::students_after(&st.db, &filter, &last?, PAGE).await {
+                    Ok(found) => found,
+                    Err(e) => return Some((Err(e), None)),
+                };
+                let next = last_if_full(&found, PAGE);
+                (!found.is_empty()).then(|| (Ok(export_rows(&st, lang, &me, found)), next))
+            }
+        });
+        return export::stream_csv(&headers, rows, Box::pin(rest), "students");
+    }
+    while let Some(after) = last {
+        let found = students::students_after(&state.db, &filter, &after, PAGE).await?;
+        last = last_if_full(&found, PAGE);
+        rows.extend(export_rows(&state, lang, me, found));
+    }
+    export::respond(&ExportTable { headers, rows }, "students", &format.0.format)
+}
+
+/// The last student of a full page (where the next page starts); `None` after the last page.
+fn last_if_full(
+    page: &[(entity::student::Model, entity::household::Model)],
+    size: u64,
+) -> Option<entity::student::Model> {
+    (page.len() as u64 == size)
+        .then(|| page.last().map(|(s, _)| s.clone()))
+        .flatten()
+}
+
+/// The export's cells of a page of students.
+fn export_rows(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    me: &CurrentUser,
+    found: Vec<(entity::student::Model, entity::household::Model)>,
+) -> Vec<Vec<String>> {
+    let label = |key: String| state.i18n.render(lang, &key, []);
+    found
+        .into_iter()
+        .map(|(s, h)| {
+            vec![
                 s.name,
-                state.i18n.render(ctx.lang, &format!("sex.{}", s.sex.as_str()), []),
+                label(format!("sex.{}", s.sex.as_str())),
                 s.national_id_masked,
                 s.birth_date.to_string(),
                 h.registration_number,
@@ -198,20 +252,13 @@ pub async fn export_list(
                 h.village,
                 s.junior_high_school,
                 s.graduation_year.to_string(),
-                state
-                    .i18n
-                    .render(ctx.lang, &format!("senior_high.{}", s.senior_high_status.as_str()), []),
-                state.i18n.render(ctx.lang, &format!("status.{}", s.current_status), []),
+                label(format!("senior_high.{}", s.senior_high_status.as_str())),
+                label(format!("status.{}", s.current_status)),
                 s.current_programme.unwrap_or_default(),
                 me.phone_view(s.phone.as_deref()).unwrap_or_default(),
-            ]);
-        }
-        if page >= pages {
-            break;
-        }
-        page += 1;
-    }
-    export::respond(&ExportTable { headers, rows }, "students", &format.0.format)
+            ]
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]

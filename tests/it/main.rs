@@ -17,6 +17,7 @@ mod contract;
 mod dashboard;
 mod demo_story;
 mod entry_kinds;
+mod export_stream;
 mod foundation;
 mod import;
 mod import_limits;

@@ -1,0 +1,78 @@
+//! Streamed exports (issue 18 target 5): the student export reads its pages after the last row
+//! sent (keyset), so each page must continue the list exactly where the previous one stopped, for
+//! every order; a request that is wrong is still answered as an error, not as a cut download.
+
+use entity::enums::Role;
+use poem::http::StatusCode;
+use vocpath::pagination::PageRequest;
+use vocpath::student::students::{self, SortKey, StudentFilter, StudentSort};
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn each_keyset_page_continues_the_list_in_every_order() {
+    let app = TestApp::spawn().await;
+    // Repeated names and years, so the ties (name, then record) decide the order.
+    for i in 0..12 {
+        let name = ["王芳", "李静", "王芳", "张伟"][i % 4];
+        app.seed_student(name, &format!("41018120070420{i:04}"), 2020 + (i % 3) as i32)
+            .await;
+    }
+    let actor = vocpath::audit::Actor::system("test");
+    for key in SortKey::ALL {
+        for descending in [false, true] {
+            let filter = StudentFilter {
+                sort: StudentSort { key, descending },
+                ..Default::default()
+            };
+            let all = students::search_students(&app.state.db, &actor, &filter, PageRequest::first(200))
+                .await
+                .expect("list")
+                .items;
+            let ids: Vec<i32> = all.iter().map(|(s, _)| s.id).collect();
+            assert_eq!(ids.len(), 12);
+            for (k, (last, _)) in all.iter().enumerate() {
+                let rest = students::students_after(&app.state.db, &filter, last, 200)
+                    .await
+                    .expect("after");
+                let rest: Vec<i32> = rest.iter().map(|(s, _)| s.id).collect();
+                assert_eq!(rest, ids[k + 1..], "{key:?} descending={descending} after row {k}");
+            }
+            let two = students::students_after(&app.state.db, &filter, &all[0].0, 2)
+                .await
+                .expect("after");
+            assert_eq!(two.iter().map(|(s, _)| s.id).collect::<Vec<_>>(), ids[1..3]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_streamed_export_holds_every_student_in_list_order_and_refuses_a_wrong_request() {
+    let app = TestApp::spawn().await;
+    for (i, name) in ["丙", "甲", "乙"].iter().enumerate() {
+        app.seed_student(name, &format!("41018120070420{i:04}"), 2022).await;
+    }
+    let mut b = app.browser_as(Role::Viewer).await;
+    let csv = b.get("/students/export?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let names: Vec<&str> = csv.body.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    let list = b.get("/students").await;
+    let mut listed: Vec<(usize, &str)> = names
+        .iter()
+        .filter_map(|n| list.body.find(n).map(|at| (at, *n)))
+        .collect();
+    listed.sort();
+    assert_eq!(names.len(), 3);
+    assert_eq!(
+        names,
+        listed.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+        "export in the list's order"
+    );
+    let bad = b.get("/students/export?format=csv&graduation_year=abc").await;
+    assert_ne!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("不是有效的数字"), "{}", bad.body);
+    let bad_sort = b.get("/students/export?format=csv&sort=nonsense").await;
+    assert_ne!(bad_sort.status, StatusCode::OK);
+    assert!(!bad_sort.content_type().starts_with("text/csv"));
+}
