@@ -120,19 +120,7 @@ async fn copy_committed_runs(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         let text: String = run.try_get("", "result")?;
         let result: Value = serde_json::from_str(&text)
             .map_err(|e| DbErr::Migration(format!("routing run {run_id}: stored result is not JSON: {e}")))?;
-        let programmes = db
-            .query_all(
-                &Query::select()
-                    .columns(["id", "code"])
-                    .from("programme")
-                    .and_where(Expr::col("intake_year").eq(year))
-                    .to_owned(),
-            )
-            .await?;
-        let mut ids = std::collections::HashMap::new();
-        for p in programmes {
-            ids.insert(p.try_get::<String>("", "code")?, p.try_get::<i32>("", "id")?);
-        }
+        let ids = programme_ids(manager, year).await?;
         for line in result["placements"].as_array().into_iter().flatten() {
             let Some(sid) = student_id(line) else { continue };
             let why = line["not_placed_higher"].to_string();
@@ -185,4 +173,26 @@ async fn copy_committed_runs(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         }
     }
     Ok(())
+}
+
+/// The programmes of an intake year: id by code.
+async fn programme_ids(
+    manager: &SchemaManager<'_>,
+    year: i32,
+) -> Result<std::collections::HashMap<String, i32>, DbErr> {
+    let programmes = manager
+        .get_connection()
+        .query_all(
+            &Query::select()
+                .columns(["id", "code"])
+                .from("programme")
+                .and_where(Expr::col("intake_year").eq(year))
+                .to_owned(),
+        )
+        .await?;
+    let mut ids = std::collections::HashMap::new();
+    for p in programmes {
+        ids.insert(p.try_get::<String>("", "code")?, p.try_get::<i32>("", "id")?);
+    }
+    Ok(ids)
 }

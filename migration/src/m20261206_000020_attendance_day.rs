@@ -24,97 +24,11 @@ const MAX_DAYS: i64 = 30;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("course")
-                    .add_column(integer("completion_share").default(80))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table("attendance_day")
-                    .col(pk_auto("id"))
-                    .col(integer("registration_id"))
-                    .col(integer("session_id"))
-                    .col(date("day"))
-                    .col(boolean("present"))
-                    .col(integer("hours"))
-                    .col(string_len("recorded_by", 200))
-                    .col(timestamp_with_time_zone("recorded_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("attendance_day", "registration_id")
-                            .to("registration", "id"),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("attendance_day", "session_id")
-                            .to("training_session", "id"),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_attendance_day_registration_day")
-                    .table("attendance_day")
-                    .col("registration_id")
-                    .col("day")
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_attendance_day_session")
-                    .table("attendance_day")
-                    .col("session_id")
-                    .col("day")
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table("certificate")
-                    .col(pk_auto("id"))
-                    .col(integer_uniq("registration_id"))
-                    .col(string_len_uniq("code", 16))
-                    .col(integer("hours"))
-                    .col(integer("course_hours"))
-                    .col(timestamp_with_time_zone("issued_at"))
-                    .col(string_len("issued_by", 200))
-                    .col(timestamp_with_time_zone_null("revoked_at"))
-                    .col(text_null("revoked_reason"))
-                    .col(string_len_null("revoked_by", 200))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from("certificate", "registration_id")
-                            .to("registration", "id"),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        add_completion_share(manager).await?;
+        create_attendance_day(manager).await?;
+        create_certificate(manager).await?;
         move_old_ticks(manager).await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("uq_registration_certificate")
-                    .table("registration")
-                    .to_owned(),
-            )
-            .await?;
-        for column in ["certificate_code", "attended"] {
-            manager
-                .alter_table(Table::alter().table("registration").drop_column(column).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_old_registration_columns(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -214,5 +128,114 @@ async fn move_old_ticks(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
          WHERE r.certificate_code IS NOT NULL AND r.attended = {yes} AND s.ends_on < {today}"
     ))
     .await?;
+    Ok(())
+}
+
+/// Gives `course` its `completion_share` (percent of its hours, 80 by default).
+async fn add_completion_share(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table("course")
+                .add_column(integer("completion_share").default(80))
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The `attendance_day` table and its indexes.
+async fn create_attendance_day(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table("attendance_day")
+                .col(pk_auto("id"))
+                .col(integer("registration_id"))
+                .col(integer("session_id"))
+                .col(date("day"))
+                .col(boolean("present"))
+                .col(integer("hours"))
+                .col(string_len("recorded_by", 200))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("attendance_day", "registration_id")
+                        .to("registration", "id"),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("attendance_day", "session_id")
+                        .to("training_session", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("uq_attendance_day_registration_day")
+                .table("attendance_day")
+                .col("registration_id")
+                .col("day")
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_attendance_day_session")
+                .table("attendance_day")
+                .col("session_id")
+                .col("day")
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The `certificate` table.
+async fn create_certificate(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table("certificate")
+                .col(pk_auto("id"))
+                .col(integer_uniq("registration_id"))
+                .col(string_len_uniq("code", 16))
+                .col(integer("hours"))
+                .col(integer("course_hours"))
+                .col(timestamp_with_time_zone("issued_at"))
+                .col(string_len("issued_by", 200))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .col(text_null("revoked_reason"))
+                .col(string_len_null("revoked_by", 200))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("certificate", "registration_id")
+                        .to("registration", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Drops `registration.certificate_code` (and its index) and `registration.attended`.
+async fn drop_old_registration_columns(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .drop_index(
+            Index::drop()
+                .name("uq_registration_certificate")
+                .table("registration")
+                .to_owned(),
+        )
+        .await?;
+    for column in ["certificate_code", "attended"] {
+        manager
+            .alter_table(Table::alter().table("registration").drop_column(column).to_owned())
+            .await?;
+    }
     Ok(())
 }

@@ -200,7 +200,7 @@ mod tests {
             programme: "P01 数控技术应用".into(),
             school_id,
             school: format!("学校{school_id}"),
-            status: sea_orm::ActiveEnum::try_from_value(&status.to_string()).unwrap(),
+            status: sea_orm::ActiveEnum::try_from_value(&status.to_string()).expect("a placement status"),
             in_force,
         }
     }
