@@ -35,6 +35,7 @@ mod portal_pages;
 mod reporting;
 mod reporting_windows;
 mod roster;
+mod round_batches;
 mod routing;
 mod security;
 mod training;
