@@ -1,7 +1,9 @@
 //! Benchmark: a whole routing run from the database — 100,000 students of one year with 5 choices
 //! each among 50 programmes, a published rule set with CEL eligibility and priority rules — loaded,
 //! built into an instance, routed, and the result stored; then the commit (offers into archives,
-//! the ledger). Target (DESIGN.md): the run under 15 s on SQLite and on PostgreSQL.
+//! the ledger). Target (issue 18, target 3): the run and its commit together under 4 s, on SQLite and
+//! on PostgreSQL. Prints where the time goes (each phase of the run and of the commit) and exits 1
+//! when the target is missed.
 //!
 //! `cargo bench --bench routing_db` (SQLite); `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
 //! cargo bench --bench routing_db` (PostgreSQL). `BENCH_ROWS` changes the student count.
@@ -16,12 +18,14 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use vocpath::admissions::programmes::{NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme};
 use vocpath::admissions::rule_sets::{create_draft, publish};
-use vocpath::admissions::runs::{RunRequest, commit, dry_run};
+use vocpath::admissions::runs::{Phases, RunRequest, commit_timed, dry_run_timed};
 use vocpath::audit::Actor;
 use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 
 const PROGRAMMES: usize = 50;
 const CHOICES: usize = 5;
+/// Run + commit, seconds (issue 18, target 3).
+const TARGET_SECS: f64 = 4.0;
 
 #[tokio::main]
 async fn main() {
@@ -141,7 +145,8 @@ async fn main() {
     publish(&state.db, &actor, set.id).await.expect("publish");
 
     let t = Instant::now();
-    let run = dry_run(
+    let mut run_phases = Phases::default();
+    let run = dry_run_timed(
         &state.db,
         &actor,
         RunRequest {
@@ -149,18 +154,33 @@ async fn main() {
             rule_set_id: set.id,
             seed: Some(42),
         },
+        &mut run_phases,
     )
     .await
     .expect("dry run");
     let run_time = t.elapsed();
     let summary = vocpath::admissions::runs::summary_of(&run);
     let t = Instant::now();
-    commit(&state.db, &actor, run.id).await.expect("commit");
+    let mut commit_phases = Phases::default();
+    commit_timed(&state.db, &actor, run.id, &mut commit_phases)
+        .await
+        .expect("commit");
     let commit_time = t.elapsed();
     let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
     println!(
         "{backend}: routing run from the database ({} students, {} eligible, {} placed): {run_time:.2?}; commit (offers + ledger): {commit_time:.2?}",
         summary.students, summary.eligible, summary.placed
     );
+    println!("  run:    {}", run_phases.report());
+    println!("  commit: {}", commit_phases.report());
     common::drop_database(state, pg).await;
+    let total = (run_time + commit_time).as_secs_f64();
+    let met = total < TARGET_SECS;
+    println!(
+        "{backend}: run + commit {total:.2} s, target < {TARGET_SECS} s: {}",
+        if met { "met" } else { "MISSED" }
+    );
+    if !met && rows >= 100_000 {
+        std::process::exit(1);
+    }
 }

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use entity::enums::SeniorHighStatus;
+use entity::enums::{SeniorHighStatus, Sex};
 use entity::{household, programme, school, student};
+use sea_orm::DerivePartialModel;
 use serde_json::{Map, Value, json};
 
 use super::programmes::requirements_of;
@@ -27,6 +28,31 @@ pub fn programme_example() -> Value {
     json!({ "name": "数控技术应用", "skill_area": "机械制造", "school": "巩义市第一中等职业学校", "intake_year": 2026, "reserved_seats": 10 })
 }
 
+/// The columns of a student a run reads (not the name, ID or contact details).
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "student::Entity")]
+pub struct RunStudent {
+    pub id: i32,
+    pub household_id: i32,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub junior_high_school: String,
+    pub graduation_year: i32,
+    pub exam_score: Option<f64>,
+    pub senior_high_status: SeniorHighStatus,
+    pub disability: bool,
+    pub intended_skill: Option<String>,
+}
+
+/// The columns of a household a run reads.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "household::Entity")]
+pub struct RunHousehold {
+    pub id: i32,
+    pub town: String,
+    pub village: String,
+}
+
 /// Everything a run needs, loaded from the database.
 pub struct RunInputs<'a> {
     pub intake_year: i32,
@@ -36,8 +62,8 @@ pub struct RunInputs<'a> {
     pub schools: &'a HashMap<i32, school::Model>,
     /// Seats still free per programme id (capacity minus earlier committed rounds).
     pub seats_left: &'a HashMap<i32, i32>,
-    pub students: &'a [student::Model],
-    pub households: &'a HashMap<i32, household::Model>,
+    pub students: &'a [RunStudent],
+    pub households: &'a HashMap<i32, RunHousehold>,
     /// Confirmed choices per student id, best first (programme ids).
     pub preferences: &'a HashMap<i32, Vec<i32>>,
 }
@@ -54,7 +80,7 @@ fn attributes_of(value: Value) -> Map<String, Value> {
     }
 }
 
-fn student_attributes(s: &student::Model, h: Option<&household::Model>, intake_year: i32) -> Map<String, Value> {
+fn student_attributes(s: &RunStudent, h: Option<&RunHousehold>, intake_year: i32) -> Map<String, Value> {
     let sept_first = NaiveDate::from_ymd_opt(intake_year, 9, 1).unwrap_or(s.birth_date);
     let mut age = sept_first.year() - s.birth_date.year();
     if (sept_first.month(), sept_first.day()) < (s.birth_date.month(), s.birth_date.day()) {

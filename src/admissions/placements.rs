@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{ledger_entry, placement, programme, school, student};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::audit::{self, Actor, Record};
@@ -25,14 +25,16 @@ pub const MAX_REASON: usize = 500;
 
 /// Placements in force of an intake year: student id → programme id.
 pub async fn in_force(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashMap<i32, i32>, AppError> {
-    Ok(placement::Entity::find()
+    let rows: Vec<(i32, i32)> = placement::Entity::find()
+        .select_only()
+        .column(placement::Column::StudentId)
+        .column(placement::Column::ProgrammeId)
         .filter(placement::Column::IntakeYear.eq(intake_year))
         .filter(placement::Column::ReleasedAt.is_null())
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.student_id, p.programme_id))
-        .collect())
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Students ever placed directly in an intake year (also those who later declined or did not
@@ -143,95 +145,9 @@ pub async fn place_directly(
     req: DirectPlacement,
 ) -> Result<placement::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
-    // The programme row locked (PostgreSQL) so two placements cannot both take its last seat;
-    // SQLite's write transaction already serialises writers.
-    let prog = programme::Entity::find_by_id(req.programme_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                "programme_id",
-                Msg::new("error.programme_unknown").arg("id", req.programme_id),
-            )
-        })?;
-    let pupil = student::Entity::find_by_id(req.student_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("student"))?;
-    if pupil.graduation_year != prog.intake_year {
-        return Err(AppError::invalid(
-            "programme_id",
-            Msg::new("error.direct_wrong_year")
-                .arg("graduation_year", pupil.graduation_year)
-                .arg("intake_year", prog.intake_year),
-        ));
-    }
-    if let Some(existing) = of_student(&txn, pupil.id, prog.intake_year).await? {
-        let name = programme::Entity::find_by_id(existing.programme_id)
-            .one(&txn)
-            .await?
-            .map(|p| p.name)
-            .unwrap_or_default();
-        return Err(AppError::Conflict(
-            Msg::new("error.already_placed").arg("programme", name),
-        ));
-    }
-    let lines = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::StudentId.eq(pupil.id))
-        .filter(ledger_entry::Column::IntakeYear.eq(prog.intake_year))
-        .all(&txn)
-        .await?;
-    if lines.iter().any(super::ledger::is_crossed_off) && !lines.iter().any(|l| l.closed_at.is_none()) {
-        return Err(AppError::Conflict(Msg::new("error.direct_crossed_off")));
-    }
-    let seats = taken(&txn, prog.id).await?;
-    if seats >= u64::try_from(prog.capacity).unwrap_or(0) {
-        return Err(AppError::Conflict(
-            Msg::new("error.programme_full")
-                .arg("capacity", prog.capacity)
-                .arg("placed", seats),
-        ));
-    }
+    let (prog, pupil, lines) = check_direct(&txn, &req).await?;
     let now = Utc::now();
-    let placed = placement::ActiveModel {
-        student_id: Set(pupil.id),
-        intake_year: Set(prog.intake_year),
-        programme_id: Set(prog.id),
-        run_id: Set(None),
-        round: Set(None),
-        choice: Set(None),
-        points: Set(None),
-        why_not_higher: Set("[]".into()),
-        direct_reason: Set(Some(req.reason.clone())),
-        placed_by: Set(actor.label.clone()),
-        placed_at: Set(now),
-        status: Set(entity::placement::PlacementStatus::Offered),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict(Msg::new("error.already_placed").arg("programme", ""))
-        }
-        _ => AppError::from(e),
-    })?;
-    let school_name = school::Entity::find_by_id(prog.school_id)
-        .one(&txn)
-        .await?
-        .map(|s| s.name)
-        .unwrap_or_default();
-    let details = EntryDetails::EnrolmentOffer {
-        school: school_name,
-        programme: prog.name.clone(),
-        round: None,
-        why_not_higher: None,
-        direct_reason: Some(req.reason.clone()),
-    };
-    crate::student::students::new_entry(pupil.id, now.date_naive(), &details, None, actor)?
-        .insert(&txn)
-        .await?;
+    let placed = write_direct(&txn, actor, &prog, pupil.id, &req.reason, now).await?;
     let open: Vec<i32> = lines
         .iter()
         .filter(|l| l.closed_at.is_none() && l.opened_because == "unplaced")
@@ -252,6 +168,115 @@ pub async fn place_directly(
     )
     .await?;
     txn.commit().await?;
+    Ok(placed)
+}
+
+/// The checks of a direct placement, inside `txn`: the programme (locked), the student and their
+/// ledger lines of the year, or why the placement is refused.
+async fn check_direct(
+    txn: &DatabaseTransaction,
+    req: &DirectPlacement,
+) -> Result<(programme::Model, student::Model, Vec<ledger_entry::Model>), AppError> {
+    // The programme row locked (PostgreSQL) so two placements cannot both take its last seat;
+    // SQLite's write transaction already serialises writers.
+    let prog = programme::Entity::find_by_id(req.programme_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "programme_id",
+                Msg::new("error.programme_unknown").arg("id", req.programme_id),
+            )
+        })?;
+    let pupil = student::Entity::find_by_id(req.student_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("student"))?;
+    if pupil.graduation_year != prog.intake_year {
+        return Err(AppError::invalid(
+            "programme_id",
+            Msg::new("error.direct_wrong_year")
+                .arg("graduation_year", pupil.graduation_year)
+                .arg("intake_year", prog.intake_year),
+        ));
+    }
+    if let Some(existing) = of_student(txn, pupil.id, prog.intake_year).await? {
+        let name = programme::Entity::find_by_id(existing.programme_id)
+            .one(txn)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        return Err(AppError::Conflict(
+            Msg::new("error.already_placed").arg("programme", name),
+        ));
+    }
+    let lines = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::StudentId.eq(pupil.id))
+        .filter(ledger_entry::Column::IntakeYear.eq(prog.intake_year))
+        .all(txn)
+        .await?;
+    if lines.iter().any(super::ledger::is_crossed_off) && !lines.iter().any(|l| l.closed_at.is_none()) {
+        return Err(AppError::Conflict(Msg::new("error.direct_crossed_off")));
+    }
+    let seats = taken(txn, prog.id).await?;
+    if seats >= u64::try_from(prog.capacity).unwrap_or(0) {
+        return Err(AppError::Conflict(
+            Msg::new("error.programme_full")
+                .arg("capacity", prog.capacity)
+                .arg("placed", seats),
+        ));
+    }
+    Ok((prog, pupil, lines))
+}
+
+/// Writes a direct placement and its offer into the archive.
+async fn write_direct(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    prog: &programme::Model,
+    student_id: i32,
+    reason: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<placement::Model, AppError> {
+    let placed = placement::ActiveModel {
+        student_id: Set(student_id),
+        intake_year: Set(prog.intake_year),
+        programme_id: Set(prog.id),
+        run_id: Set(None),
+        round: Set(None),
+        choice: Set(None),
+        points: Set(None),
+        why_not_higher: Set("[]".into()),
+        direct_reason: Set(Some(reason.to_string())),
+        placed_by: Set(actor.label.clone()),
+        placed_at: Set(now),
+        status: Set(entity::placement::PlacementStatus::Offered),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict(Msg::new("error.already_placed").arg("programme", ""))
+        }
+        _ => AppError::from(e),
+    })?;
+    let school_name = school::Entity::find_by_id(prog.school_id)
+        .one(txn)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let details = EntryDetails::EnrolmentOffer {
+        school: school_name,
+        programme: prog.name.clone(),
+        round: None,
+        why_not_higher: None,
+        direct_reason: Some(reason.to_string()),
+    };
+    crate::student::students::new_entry(student_id, now.date_naive(), &details, None, actor)?
+        .insert(txn)
+        .await?;
     Ok(placed)
 }
 

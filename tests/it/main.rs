@@ -37,6 +37,7 @@ mod portal_pages;
 mod reporting;
 mod reporting_windows;
 mod roster;
+mod round_batches;
 mod routing;
 mod security;
 mod status_labels;

@@ -4,16 +4,20 @@
 //! staff reinstate them, again with a reason. A student has at most one open line per intake year
 //! (a unique index). Crossing off and reinstating are audited and written to the student's archive.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::Utc;
 use entity::ledger_entry;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
+
+mod counts;
+
+pub use counts::{OpenCount, counts};
 
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
@@ -142,35 +146,6 @@ pub async fn lines_of(
     Ok(lines)
 }
 
-/// How many open lines one town (or junior-high school) has.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct OpenCount {
-    pub name: String,
-    pub open: usize,
-}
-
-/// Open lines counted per town and per junior-high school, in a defined order: most open lines
-/// first, then by name (a list, never a map: a page must show the same order on every load).
-pub fn counts(lines: &[LedgerLine]) -> (Vec<OpenCount>, Vec<OpenCount>) {
-    let mut by_town = BTreeMap::new();
-    let mut by_school = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.entry.closed_at.is_none()) {
-        *by_town.entry(l.town.clone()).or_insert(0) += 1;
-        *by_school.entry(l.junior_high_school.clone()).or_insert(0) += 1;
-    }
-    (ranked(by_town), ranked(by_school))
-}
-
-/// Counts by name as a list, largest first, ties by name.
-fn ranked(counts: BTreeMap<String, usize>) -> Vec<OpenCount> {
-    let mut out: Vec<OpenCount> = counts
-        .into_iter()
-        .map(|(name, open)| OpenCount { name, open })
-        .collect();
-    out.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.name.cmp(&b.name)));
-    out
-}
-
 /// Closes the lines `ids` because their students were placed (by a run, or directly with `note`
 /// saying why). Only for lines opened because a run left the student unplaced; a line opened after
 /// an offer stays open until the student reports ([`close_as_brought_back`]).
@@ -181,7 +156,8 @@ pub async fn close_as_placed(
     note: Option<&str>,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    for chunk in ids.chunks(400) {
+    // Ids bound one parameter each, as many per statement as SQLite allows (32,766, less the 4 values).
+    for chunk in ids.chunks(32_000) {
         ledger_entry::Entity::update_many()
             .col_expr(ledger_entry::Column::ClosedAt, Expr::value(now))
             .col_expr(ledger_entry::Column::CloseReason, Expr::value("placed"))
@@ -356,14 +332,15 @@ pub const MAX_BULK: usize = 500;
 
 /// Students of `intake_year` crossed off the ledger (and not reinstated since).
 pub async fn crossed_off_students(db: &impl ConnectionTrait, intake_year: i32) -> Result<HashSet<i32>, AppError> {
-    Ok(ledger_entry::Entity::find()
+    let ids: Vec<i32> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::StudentId)
         .filter(ledger_entry::Column::IntakeYear.eq(intake_year))
         .filter(crossed_off_condition())
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.student_id)
-        .collect())
+        .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Puts a crossed-off student back on the open ledger (so later rounds route them again), with a
@@ -439,20 +416,4 @@ async fn record_change(
     crate::student::students::refresh_statuses_of(txn, &[student_id], today).await?;
     audit::record(txn, actor, audit_action, Record::new("student", student_id), summary).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn open_counts_are_ranked_largest_first_then_by_name() {
-        let counts = BTreeMap::from([
-            ("鲁庄镇".to_string(), 3),
-            ("米河镇".to_string(), 5),
-            ("小关镇".to_string(), 3),
-        ]);
-        let names: Vec<String> = ranked(counts).into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["米河镇", "小关镇", "鲁庄镇"]);
-    }
 }
