@@ -37,7 +37,7 @@ pub fn explain<'a, S: From<&'a str>>(
                     choice: None,
                     points: None,
                     lottery,
-                    not_placed_higher: ineligible(instance, &checked.preferences[i], &rule),
+                    not_placed_higher: ineligible(instance, &checked.preferences[i], rule),
                 }
             }
             Eligibility::Eligible => {
