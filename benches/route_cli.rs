@@ -9,6 +9,11 @@
 //! `BENCH_CLI_STUDENTS=1000000 BENCH_CLI_CHOICES=10 BENCH_CLI_PROGRAMMES=5000 BENCH_CLI_RUNS=3`).
 //! `BENCH_CLI_BINARY=PATH` times another build (an older commit's, to compare).
 //! `BENCH_CLI_KEEP=DIR` writes the instances to DIR and keeps them (to profile the binary by hand).
+//!
+//! It also prints the peak resident memory of one more run with the rules (`/usr/bin/time`),
+//! and fails (exit 1) when a target of issue 18 is missed: at the default size, a median over 60 ms
+//! with the rules or over 3× the median without; at 1,000,000 × 10 × 5,000, a median of 3 s or
+//! more, or 2 GB or more at the peak.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,9 +81,14 @@ fn instance_json(students: usize, choices: usize, programmes: usize, with_rules:
     out
 }
 
+/// The binary to time: `BENCH_CLI_BINARY`, else this build's.
+fn binary() -> String {
+    std::env::var("BENCH_CLI_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vocpath").to_string())
+}
+
 /// Runs `vocpath route` on `input` `runs` times; the sorted wall-clock times in seconds.
 fn time_process(input: &Path, output: &Path, runs: usize) -> Vec<f64> {
-    let binary = std::env::var("BENCH_CLI_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vocpath").to_string());
+    let binary = binary();
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let started = Instant::now();
@@ -112,6 +122,53 @@ fn describe(times: &[f64]) -> String {
     )
 }
 
+/// The peak resident memory, in bytes, of one more run on `input`, read by `/usr/bin/time` (GNU
+/// time's `%M`); `None` where it is not installed.
+fn peak_bytes(binary: &str, input: &Path, output: &Path) -> Option<u64> {
+    let run = Command::new("/usr/bin/time")
+        .args(["-f", "peak-kib %M", binary, "route", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let kib: u64 = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("peak-kib "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// The targets of issue 18 that apply at this size: what was missed, if anything.
+fn missed(size: (usize, usize, usize), medians: &[f64], peak: u64) -> Vec<String> {
+    let mut missed = Vec::new();
+    if size == (20_000, 8, 200) {
+        if medians[0] > 0.060 {
+            missed.push(format!("median with rules {:.1} ms > 60 ms", medians[0] * 1000.0));
+        }
+        if medians[0] > 3.0 * medians[1] {
+            missed.push(format!(
+                "with rules {:.2}× the time without (> 3×)",
+                medians[0] / medians[1]
+            ));
+        }
+    }
+    if size == (1_000_000, 10, 5_000) {
+        if medians[0] >= 3.0 {
+            missed.push(format!("median with rules {:.2} s >= 3 s", medians[0]));
+        }
+        if peak >= 2_000_000_000 {
+            missed.push(format!("peak memory {:.2} GB >= 2 GB", peak as f64 / 1e9));
+        }
+    }
+    missed
+}
+
 fn main() {
     let students = env_count("BENCH_CLI_STUDENTS", 20_000);
     let choices = env_count("BENCH_CLI_CHOICES", 8);
@@ -129,6 +186,7 @@ fn main() {
     }
     println!("vocpath route: {students} students × {choices} choices × {programmes} programmes, whole process");
     let mut medians = Vec::new();
+    let mut peak = 0;
     for (label, with_rules) in [("with the two priority rules", true), ("without rules", false)] {
         let input = dir.join(format!("instance-{}.json", if with_rules { "rules" } else { "plain" }));
         let text = instance_json(students, choices, programmes, with_rules);
@@ -145,9 +203,23 @@ fn main() {
             size as f64 / 1e6
         );
         medians.push(times[times.len() / 2]);
+        if with_rules {
+            match peak_bytes(&binary(), &input, &output) {
+                Some(bytes) => {
+                    peak = bytes;
+                    println!("  peak resident memory with rules: {:.1} MB", bytes as f64 / 1e6);
+                }
+                None => println!("  peak resident memory: not measured (no /usr/bin/time)"),
+            }
+        }
     }
     println!("  ratio with/without rules (medians): {:.2}×", medians[0] / medians[1]);
     if !keep {
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    let missed = missed((students, choices, programmes), &medians, peak);
+    if !missed.is_empty() {
+        eprintln!("target missed: {}", missed.join("; "));
+        std::process::exit(1);
     }
 }

@@ -35,13 +35,18 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Writes `bytes` to `path`, replacing what is there; a new file is made 0600 (for results that
 /// hold students' data, such as `vocpath route --output`).
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = create_private(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Opens `path` for writing, emptied; a new file is made 0600 (see [`write_private`]).
+pub fn create_private(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    options.open(path)
 }
 
 /// Makes an existing file or folder no more open than `mode` (0600 for files, 0700 for folders).

@@ -7,8 +7,7 @@ use tracing_subscriber::EnvFilter;
 use vocpath::cli::{Cli, Command};
 use vocpath::config::{Config, LogFormat};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut config = match Config::from_env() {
         Ok(c) => c,
@@ -20,7 +19,10 @@ async fn main() -> ExitCode {
     init_logging(&config);
     let command = cli.command.unwrap_or(Command::Serve);
     // `route` is pure (a file in, JSON out): it touches no database and needs no keys, so it must
-    // not create a data folder where it happens to run.
+    // not create a data folder where it happens to run, nor start the asynchronous runtime.
+    if let Command::Route { input, output, pretty } = &command {
+        return finish(vocpath::cli::route_file(input, output.as_deref(), *pretty));
+    }
     if command.needs_data_dir() {
         match config.prepare_data_dir() {
             Ok(warnings) => warnings.iter().for_each(|w| tracing::warn!("{w}")),
@@ -30,6 +32,17 @@ async fn main() -> ExitCode {
             }
         }
     }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vocpath could not start its runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config, command))
+}
+
+async fn run(config: Config, command: Command) -> ExitCode {
     match command {
         Command::Serve => match vocpath::app::serve(config).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -39,21 +52,26 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        other => match vocpath::cli::run(&config, other).await {
-            Ok(out) => match print(&out.output) {
-                Ok(()) => ExitCode::from(out.exit_code),
-                // The reader went away (`vocpath route … | head`): stop quietly.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("cannot write the output: {e}");
-                    ExitCode::FAILURE
-                }
-            },
+        other => finish(vocpath::cli::run(&config, other).await),
+    }
+}
+
+/// Prints a command's output and turns its outcome into the exit status.
+fn finish(outcome: Result<vocpath::cli::Outcome, String>) -> ExitCode {
+    match outcome {
+        Ok(out) => match print(&out.output) {
+            Ok(()) => ExitCode::from(out.exit_code),
+            // The reader went away (`vocpath route … | head`): stop quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("cannot write the output: {e}");
                 ExitCode::FAILURE
             }
         },
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -11,8 +11,14 @@ use super::instance::Instance;
 use super::result::{NotPlaced, Placement, ProgrammeResult, Reason, RoutingResult, Summary};
 use super::validate::Checked;
 
-/// Builds the result.
-pub fn explain(instance: &Instance, checked: &Checked, evaluated: Evaluated, output: &EngineOutput) -> RoutingResult {
+/// Builds the result, its texts of type `S` made from the instance's (`String`, or `&str` to borrow
+/// them). Rule names are taken from the instance, where `checked` copied them from.
+pub fn explain<'a, S: From<&'a str>>(
+    instance: &'a Instance,
+    checked: &Checked,
+    evaluated: Evaluated,
+    output: &EngineOutput,
+) -> RoutingResult<S> {
     let mut placements = Vec::with_capacity(instance.students.len());
     let mut summary = Summary {
         students: instance.students.len() as u64,
@@ -24,14 +30,14 @@ pub fn explain(instance: &Instance, checked: &Checked, evaluated: Evaluated, out
         let lottery = checked.lotteries[i];
         let placement = match evaluated.eligibility[i] {
             Eligibility::Ineligible(rule) => {
-                let rule = checked.eligibility[rule].name.clone();
+                let rule = instance.rules.eligibility[rule].name.as_str();
                 Placement {
-                    student: student.id.clone(),
+                    student: S::from(student.id.as_str()),
                     programme: None,
                     choice: None,
                     points: None,
                     lottery,
-                    not_placed_higher: ineligible(instance, &checked.preferences[i], &rule),
+                    not_placed_higher: ineligible(instance, &checked.preferences[i], rule),
                 }
             }
             Eligibility::Eligible => {
@@ -50,7 +56,7 @@ pub fn explain(instance: &Instance, checked: &Checked, evaluated: Evaluated, out
         .programmes
         .iter()
         .zip(&output.programmes)
-        .map(|(p, outcome)| programme_result(&p.code, p.capacity, outcome))
+        .map(|(p, outcome)| programme_result(S::from(p.code.as_str()), p.capacity, outcome))
         .collect();
     RoutingResult {
         placements,
@@ -62,8 +68,8 @@ pub fn explain(instance: &Instance, checked: &Checked, evaluated: Evaluated, out
 
 /// Every preference of an ineligible student names the eligibility rule; without preferences, one
 /// entry without a programme does.
-fn ineligible(instance: &Instance, preferences: &[u32], rule: &str) -> Vec<NotPlaced> {
-    let reason = || Reason::Ineligible { rule: rule.to_string() };
+fn ineligible<'a, S: From<&'a str>>(instance: &'a Instance, preferences: &[u32], rule: &'a str) -> Vec<NotPlaced<S>> {
+    let reason = || Reason::Ineligible { rule: S::from(rule) };
     if preferences.is_empty() {
         return vec![NotPlaced {
             programme: None,
@@ -74,14 +80,20 @@ fn ineligible(instance: &Instance, preferences: &[u32], rule: &str) -> Vec<NotPl
     (1u32..)
         .zip(preferences)
         .map(|(choice, &p)| NotPlaced {
-            programme: Some(instance.programmes[p as usize].code.clone()),
+            programme: Some(S::from(instance.programmes[p as usize].code.as_str())),
             choice: Some(choice),
             reason: reason(),
         })
         .collect()
 }
 
-fn placed(instance: &Instance, checked: &Checked, evaluated: &Evaluated, output: &EngineOutput, i: usize) -> Placement {
+fn placed<'a, S: From<&'a str>>(
+    instance: &'a Instance,
+    checked: &Checked,
+    evaluated: &Evaluated,
+    output: &EngineOutput,
+    i: usize,
+) -> Placement<S> {
     let listed = &checked.preferences[i];
     let statuses = &evaluated.preferences[i];
     let got = output.placements[i].and_then(|p| listed.iter().position(|&q| q == p));
@@ -94,7 +106,7 @@ fn placed(instance: &Instance, checked: &Checked, evaluated: &Evaluated, output:
     {
         let reason = match *status {
             Preference::Requirement(rule) => Reason::Requirement {
-                rule: checked.requirements[p as usize][rule].name.clone(),
+                rule: S::from(instance.programmes[p as usize].requirements[rule].name.as_str()),
             },
             Preference::Admissible { points, covered } => {
                 let outcome = &output.programmes[p as usize];
@@ -106,7 +118,7 @@ fn placed(instance: &Instance, checked: &Checked, evaluated: &Evaluated, output:
                 }
             }
         };
-        let programme = Some(instance.programmes[p as usize].code.clone());
+        let programme = Some(S::from(instance.programmes[p as usize].code.as_str()));
         not_placed_higher.push(NotPlaced {
             programme,
             choice: Some(j as u32 + 1),
@@ -118,8 +130,8 @@ fn placed(instance: &Instance, checked: &Checked, evaluated: &Evaluated, output:
         Preference::Requirement(_) => None,
     });
     Placement {
-        student: instance.students[i].id.clone(),
-        programme: got.map(|j| instance.programmes[listed[j] as usize].code.clone()),
+        student: S::from(instance.students[i].id.as_str()),
+        programme: got.map(|j| S::from(instance.programmes[listed[j] as usize].code.as_str())),
         choice: got.map(|j| j as u32 + 1),
         points,
         lottery: checked.lotteries[i],
@@ -127,7 +139,7 @@ fn placed(instance: &Instance, checked: &Checked, evaluated: &Evaluated, output:
     }
 }
 
-fn programme_result(code: &str, capacity: u32, outcome: &ProgrammeOutcome) -> ProgrammeResult {
+fn programme_result<S>(code: S, capacity: u32, outcome: &ProgrammeOutcome) -> ProgrammeResult<S> {
     let same = |a: Option<Standing>, b: Option<Standing>| a.map(|s| s.student) == b.map(|s| s.student);
     let open = if same(outcome.cutoff, outcome.open_cutoff) {
         None
@@ -135,7 +147,7 @@ fn programme_result(code: &str, capacity: u32, outcome: &ProgrammeOutcome) -> Pr
         outcome.open_cutoff
     };
     ProgrammeResult {
-        code: code.to_string(),
+        code,
         capacity,
         filled: outcome.filled,
         reserved_filled: outcome.reserved_filled,

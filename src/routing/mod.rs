@@ -32,7 +32,7 @@ pub use error::RouteError;
 pub use instance::Instance;
 pub use lottery::derived_lottery;
 pub use result::RoutingResult;
-pub use run::{route, route_json, route_json_as};
+pub use run::{route, route_borrowed, route_json, route_json_as, write_result};
 
 #[cfg(test)]
 mod tests;

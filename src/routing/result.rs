@@ -6,13 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Everything a routing run decided, and why.
+/// Everything a routing run decided, and why. `S` is the type of the texts (ids, codes, rule
+/// names): `String` by default; `&str` borrowed from the instance when the result is only written
+/// out, as `vocpath route` does (no copy of every id and code). Both serialise the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoutingResult {
+pub struct RoutingResult<S = String> {
     /// Every student of the instance exactly once, in input order.
-    pub placements: Vec<Placement>,
+    pub placements: Vec<Placement<S>>,
     /// Every programme, in input order.
-    pub programmes: Vec<ProgrammeResult>,
+    pub programmes: Vec<ProgrammeResult<S>>,
     pub summary: Summary,
     /// Rules that failed to evaluate for some student or pair (absent when none did).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -21,10 +23,10 @@ pub struct RoutingResult {
 
 /// Where one student ended up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Placement {
-    pub student: String,
+pub struct Placement<S = String> {
+    pub student: S,
     /// The programme's code, or `null` when unplaced or ineligible.
-    pub programme: Option<String>,
+    pub programme: Option<S>,
     /// 1-based position of the programme in the student's preferences (`null` when unplaced).
     pub choice: Option<u32>,
     /// Priority points at the programme (`null` when unplaced).
@@ -32,26 +34,27 @@ pub struct Placement {
     /// The lottery number used (given, or derived from the seed).
     pub lottery: f64,
     /// One entry per preference ranked above the placement (all of them when unplaced).
-    pub not_placed_higher: Vec<NotPlaced>,
+    pub not_placed_higher: Vec<NotPlaced<S>>,
 }
 
 /// Why a student is not in a programme they ranked higher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotPlaced {
+#[serde(bound(deserialize = "S: Deserialize<'de>"))]
+pub struct NotPlaced<S = String> {
     /// The programme's code; absent only for an ineligible student with no preferences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub programme: Option<String>,
+    pub programme: Option<S>,
     /// 1-based position in the student's preferences; absent with `programme`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<u32>,
     #[serde(flatten)]
-    pub reason: Reason,
+    pub reason: Reason<S>,
 }
 
 /// The reason, tagged `reason`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Reason {
+pub enum Reason<S = String> {
     /// Every seat the student could take went to someone with a stronger claim. The cut-off is the
     /// lowest admitted student this student had to beat: for a student the programme's reserve
     /// covers, the lowest admitted overall; for others, the lowest outside the reserve-covered
@@ -64,15 +67,15 @@ pub enum Reason {
         points: f64,
     },
     /// The student does not meet this requirement rule of the programme.
-    Requirement { rule: String },
+    Requirement { rule: S },
     /// The student is not to be routed: this eligibility rule does not hold.
-    Ineligible { rule: String },
+    Ineligible { rule: S },
 }
 
 /// How one programme filled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProgrammeResult {
-    pub code: String,
+pub struct ProgrammeResult<S = String> {
+    pub code: S,
     pub capacity: u32,
     pub filled: u32,
     /// Students the reserve covers who sit in reserved seats; covered students admitted on merit

@@ -254,3 +254,25 @@ fn rule_failures_are_counted_over_every_student_whatever_the_threads() {
     );
     assert_eq!(placement(&result, "S2997")["not_placed_higher"][0]["rule"], "scored");
 }
+
+#[test]
+fn the_borrowed_result_writes_the_same_text_as_the_owned_one() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/routing-instance.json"))
+        .expect("the example instance");
+    let instance = instance::parse(&text).expect("parses");
+    let owned = route(&instance).expect("routes");
+    let borrowed = route_borrowed(&instance).expect("routes");
+    for pretty in [false, true] {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        write_result(&owned, pretty, &mut a).expect("writes");
+        write_result(&borrowed, pretty, &mut b).expect("writes");
+        assert_eq!(
+            String::from_utf8(a).expect("UTF-8"),
+            String::from_utf8(b).expect("UTF-8")
+        );
+    }
+    let compact = route_json_as(&text, false).expect("routes");
+    assert_eq!(compact, serde_json::to_string(&owned).expect("writes"));
+    let pretty = route_json(&text).expect("routes");
+    assert_eq!(pretty, serde_json::to_string_pretty(&owned).expect("writes"));
+}
