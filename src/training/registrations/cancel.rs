@@ -4,7 +4,7 @@
 use chrono::Utc;
 use entity::{course, registration, training_session, venue};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Actor, Record};
 use crate::clock::today;
@@ -43,20 +43,7 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
         rate_limit(db, limits, "lookup", client_ip, &phone).await?;
     }
     let txn = crate::db::begin_write(db).await?;
-    let found = match &who {
-        Canceller::Farmer { phone, code, .. } => {
-            let phone = MobileNumber::parse(phone)
-                .map_err(|m| AppError::invalid("phone", m))?
-                .into_inner();
-            registration::Entity::find()
-                .filter(registration::Column::Code.eq(code.trim()))
-                .filter(registration::Column::Phone.eq(&phone))
-                .one(&txn)
-                .await?
-        }
-        Canceller::Staff { id, .. } => registration::Entity::find_by_id(*id).one(&txn).await?,
-    }
-    .ok_or(AppError::NotFound("registration"))?;
+    let found = find_target(&txn, &who).await?;
     let Some(session) = lock_session(&txn, found.session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
@@ -75,36 +62,84 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
         Canceller::Farmer { .. } => "farmer".to_string(),
         Canceller::Staff { actor, .. } => actor.label.clone(),
     };
-    let ended = registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value("cancelled"))
-        .col_expr(registration::Column::Active, Expr::value(Option::<i32>::None))
-        .col_expr(registration::Column::CancelledBy, Expr::value(label.clone()))
-        .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(registration::Column::Id.eq(found.id))
-        .filter(registration::Column::Active.is_not_null())
-        .exec(&txn)
-        .await?;
-    if ended.rows_affected == 0 {
-        return Err(AppError::Conflict(Msg::new("error.already_cancelled")));
-    }
+    end_registration(&txn, found.id, label).await?;
     if found.status == "confirmed" {
-        training_session::Entity::update_many()
-            .col_expr(
-                training_session::Column::Confirmed,
-                Expr::col(training_session::Column::Confirmed).sub(1),
-            )
-            .filter(training_session::Column::Id.eq(session.id))
-            .exec(&txn)
-            .await?;
+        release_place(&txn, session.id).await?;
     }
     let course = course::Entity::find_by_id(session.course_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("course"))?;
-    if let Canceller::Staff { actor, .. } = &who {
-        notify(&txn, &found, &session, &course, "cancelled_by_staff").await?;
+    announce(&txn, &who, &found, &session, &course).await?;
+    promote(&txn, session.id).await?;
+    txn.commit().await?;
+    registration::Entity::find_by_id(found.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("registration"))
+}
+
+/// The registration named by the farmer's phone and code, or by staff's id.
+async fn find_target(conn: &impl ConnectionTrait, who: &Canceller<'_>) -> Result<registration::Model, AppError> {
+    let found = match who {
+        Canceller::Farmer { phone, code, .. } => {
+            let phone = MobileNumber::parse(phone)
+                .map_err(|m| AppError::invalid("phone", m))?
+                .into_inner();
+            registration::Entity::find()
+                .filter(registration::Column::Code.eq(code.trim()))
+                .filter(registration::Column::Phone.eq(&phone))
+                .one(conn)
+                .await?
+        }
+        Canceller::Staff { id, .. } => registration::Entity::find_by_id(*id).one(conn).await?,
+    }
+    .ok_or(AppError::NotFound("registration"))?;
+    Ok(found)
+}
+
+/// Marks the registration cancelled by `label`, unless someone else ended it meanwhile.
+async fn end_registration(conn: &impl ConnectionTrait, id: i32, label: String) -> Result<(), AppError> {
+    let ended = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value("cancelled"))
+        .col_expr(registration::Column::Active, Expr::value(Option::<i32>::None))
+        .col_expr(registration::Column::CancelledBy, Expr::value(label))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Active.is_not_null())
+        .exec(conn)
+        .await?;
+    if ended.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.already_cancelled")));
+    }
+    Ok(())
+}
+
+/// Counts one confirmed place fewer in the (locked) session.
+async fn release_place(conn: &impl ConnectionTrait, session_id: i32) -> Result<(), AppError> {
+    training_session::Entity::update_many()
+        .col_expr(
+            training_session::Column::Confirmed,
+            Expr::col(training_session::Column::Confirmed).sub(1),
+        )
+        .filter(training_session::Column::Id.eq(session_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tells the farmer, and records staff's cancellation in the audit log.
+async fn announce(
+    conn: &impl ConnectionTrait,
+    who: &Canceller<'_>,
+    found: &registration::Model,
+    session: &training_session::Model,
+    course: &course::Model,
+) -> Result<(), AppError> {
+    if let Canceller::Staff { actor, .. } = who {
+        notify(conn, found, session, course, "cancelled_by_staff").await?;
         audit::record(
-            &txn,
+            conn,
             actor,
             "training.cancel",
             Record::new("registration", found.id),
@@ -112,14 +147,9 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
         )
         .await?;
     } else {
-        notify(&txn, &found, &session, &course, "cancelled").await?;
+        notify(conn, found, session, course, "cancelled").await?;
     }
-    promote(&txn, session.id).await?;
-    txn.commit().await?;
-    registration::Entity::find_by_id(found.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("registration"))
+    Ok(())
 }
 
 /// Fills free places from the waitlist in order (priority, then arrival), notifying each promoted
@@ -129,18 +159,16 @@ async fn promote(conn: &impl ConnectionTrait, session_id: i32) -> Result<usize, 
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("training session"))?;
-    let free = Ord::max(session.capacity - session.confirmed, 0) as u64;
+    let free = Ord::max(session.capacity - session.confirmed, 0) as usize;
     if free == 0 || session.status != "scheduled" || session.starts_on <= today() {
         return Ok(0);
     }
-    let next = registration::Entity::find()
+    let waiting = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
         .filter(registration::Column::Status.eq("waitlisted"))
-        .order_by_desc(registration::Column::Priority)
-        .order_by_asc(registration::Column::Arrival)
-        .paginate(conn, free)
-        .fetch_page(0)
+        .all(conn)
         .await?;
+    let next = waitlist::first_promoted(waiting, free);
     let course = course::Entity::find_by_id(session.course_id)
         .one(conn)
         .await?

@@ -13,6 +13,7 @@ mod cancel;
 mod cards;
 mod history;
 mod notify;
+pub mod waitlist;
 
 pub use cancel::{Canceller, cancel, set_capacity};
 pub use cards::{SessionCard, session_cards};
@@ -216,26 +217,8 @@ pub async fn register(
     let Some(session) = lock_session(&txn, session_id, true).await? else {
         return Err(AppError::NotFound("training session"));
     };
-    if session.status != "scheduled" {
-        return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
-    }
-    if session.starts_on <= today() {
-        return Err(AppError::Conflict(Msg::new("error.registration_closed")));
-    }
-    let duplicate = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Phone.eq(&input.phone))
-        .filter(registration::Column::Active.is_not_null())
-        .one(&txn)
-        .await?;
-    if let Some(d) = duplicate {
-        let key = if d.status == "confirmed" {
-            "error.phone_has_place"
-        } else {
-            "error.phone_on_waitlist"
-        };
-        return Err(AppError::Conflict(Msg::new(key)));
-    }
+    check_open(&session)?;
+    refuse_duplicate(&txn, session_id, &input.phone).await?;
     let course = course::Entity::find_by_id(session.course_id)
         .one(&txn)
         .await?
@@ -244,29 +227,12 @@ pub async fn register(
         Some(n) => verified_household(&txn, n, &input.name, &input.phone).await?,
         None => None,
     };
-    let priority = i32::from(course.household_first && household.is_some());
+    let priority = waitlist::priority(course.household_first, household.is_some());
     let confirmed = session.confirmed < session.capacity;
     if confirmed {
-        training_session::Entity::update_many()
-            .col_expr(
-                training_session::Column::Confirmed,
-                Expr::col(training_session::Column::Confirmed).add(1),
-            )
-            .filter(training_session::Column::Id.eq(session_id))
-            .exec(&txn)
-            .await?;
+        take_place(&txn, session_id).await?;
     }
-    let mut code = new_code();
-    for _ in 0..5 {
-        let taken = registration::Entity::find()
-            .filter(registration::Column::Code.eq(&code))
-            .count(&txn)
-            .await?;
-        if taken == 0 {
-            break;
-        }
-        code = new_code();
-    }
+    let code = unused_code(&txn).await?;
     let now = Utc::now();
     let row = registration::ActiveModel {
         session_id: Set(session_id),
@@ -315,6 +281,65 @@ pub async fn register(
         position,
         code: row.code,
     })
+}
+
+/// Registration is open: the session is scheduled and has not started.
+fn check_open(session: &training_session::Model) -> Result<(), AppError> {
+    if session.status != "scheduled" {
+        return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
+    }
+    if session.starts_on <= today() {
+        return Err(AppError::Conflict(Msg::new("error.registration_closed")));
+    }
+    Ok(())
+}
+
+/// The same phone cannot hold two active registrations in one session.
+async fn refuse_duplicate(conn: &impl ConnectionTrait, session_id: i32, phone: &str) -> Result<(), AppError> {
+    let duplicate = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Phone.eq(phone))
+        .filter(registration::Column::Active.is_not_null())
+        .one(conn)
+        .await?;
+    if let Some(d) = duplicate {
+        let key = if d.status == "confirmed" {
+            "error.phone_has_place"
+        } else {
+            "error.phone_on_waitlist"
+        };
+        return Err(AppError::Conflict(Msg::new(key)));
+    }
+    Ok(())
+}
+
+/// Counts one more confirmed place in the (locked) session.
+async fn take_place(conn: &impl ConnectionTrait, session_id: i32) -> Result<(), AppError> {
+    training_session::Entity::update_many()
+        .col_expr(
+            training_session::Column::Confirmed,
+            Expr::col(training_session::Column::Confirmed).add(1),
+        )
+        .filter(training_session::Column::Id.eq(session_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A registration code not yet used (five tries, then the unique index decides).
+async fn unused_code(conn: &impl ConnectionTrait) -> Result<String, AppError> {
+    let mut code = new_code();
+    for _ in 0..5 {
+        let taken = registration::Entity::find()
+            .filter(registration::Column::Code.eq(&code))
+            .count(conn)
+            .await?;
+        if taken == 0 {
+            break;
+        }
+        code = new_code();
+    }
+    Ok(code)
 }
 
 /// The registered household a farmer belongs to: the number must exist and the farmer must be its

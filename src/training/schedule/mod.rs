@@ -7,7 +7,7 @@
 //! Proposals from demand are chosen in `propose` and kept up to date in `proposals`; staff approve
 //! ([`approve_proposal`]: the session is created through the same checks) or dismiss them here.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::{blackout, course, instructor, interest, session_proposal, training_base, training_session, venue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -18,6 +18,10 @@ use crate::audit::{self, Actor, Record};
 use crate::clock::today;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+
+mod conflicts;
+
+pub use conflicts::{World, conflicts};
 
 /// Teaching hours in one training day.
 pub const HOURS_PER_DAY: i32 = 6;
@@ -68,137 +72,6 @@ impl Plan {
             created_at: Utc::now(),
         }
     }
-}
-
-/// What the checks look at.
-pub struct World<'a> {
-    pub course: &'a course::Model,
-    pub venue: &'a venue::Model,
-    pub base: &'a training_base::Model,
-    pub instructor: &'a instructor::Model,
-    pub instructor_skills: &'a [String],
-    pub instructor_away: &'a [NaiveDate],
-    pub blackouts: &'a [blackout::Model],
-    /// Other scheduled sessions (the one being moved excluded).
-    pub sessions: &'a [training_session::Model],
-}
-
-fn weekday_name(d: NaiveDate) -> &'static str {
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
-}
-
-/// Every conflict of `plan`, each on the field to change; empty when the plan is fine.
-pub fn conflicts(w: &World, plan: &Plan, today: NaiveDate) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    if plan.ends_on < plan.starts_on {
-        e.push(FieldError::new("ends_on", Msg::new("error.ends_before_start")));
-        return e;
-    }
-    if plan.starts_on <= today {
-        e.push(FieldError::new("starts_on", Msg::new("error.session_not_future")));
-    }
-    if (plan.ends_on - plan.starts_on).num_days() >= MAX_DAYS {
-        e.push(FieldError::new(
-            "ends_on",
-            Msg::new("error.session_too_long").arg("days", MAX_DAYS),
-        ));
-        return e;
-    }
-    let days: Vec<NaiveDate> = plan.starts_on.iter_days().take_while(|d| *d <= plan.ends_on).collect();
-    for d in &days {
-        let iso = char::from(b'0' + d.weekday().number_from_monday() as u8);
-        if !w.base.open_days.contains(iso) {
-            e.push(FieldError::new(
-                "starts_on",
-                Msg::new("error.base_closed")
-                    .arg("base", &w.base.name)
-                    .arg("date", d)
-                    .arg("weekday", weekday_name(*d))
-                    .arg("weekday_en", d.format("%A")),
-            ));
-            break;
-        }
-    }
-    for b in w.blackouts {
-        if b.starts_on <= plan.ends_on && plan.starts_on <= b.ends_on {
-            e.push(FieldError::new(
-                "starts_on",
-                Msg::new("error.blackout")
-                    .arg("name", &b.name)
-                    .arg("from", b.starts_on)
-                    .arg("to", b.ends_on),
-            ));
-        }
-    }
-    if plan.capacity < 1 {
-        e.push(FieldError::new(
-            "capacity",
-            Msg::new("error.number_between")
-                .arg("value", plan.capacity)
-                .arg("min", 1)
-                .arg("max", w.venue.seats),
-        ));
-    }
-    if plan.capacity > w.venue.seats {
-        e.push(FieldError::new(
-            "capacity",
-            Msg::new("error.venue_too_small")
-                .arg("venue", &w.venue.name)
-                .arg("seats", w.venue.seats)
-                .arg("capacity", plan.capacity),
-        ));
-    }
-    if plan.capacity > w.course.max_cohort {
-        e.push(FieldError::new(
-            "capacity",
-            Msg::new("error.above_max_cohort")
-                .arg("max", w.course.max_cohort)
-                .arg("capacity", plan.capacity),
-        ));
-    }
-    if !w.instructor_skills.contains(&w.course.skill_area) {
-        e.push(FieldError::new(
-            "instructor_id",
-            Msg::new("error.instructor_skill")
-                .arg("name", &w.instructor.name)
-                .arg("skill", &w.course.skill_area),
-        ));
-    }
-    if let Some(d) = days.iter().find(|d| w.instructor_away.contains(d)) {
-        e.push(FieldError::new(
-            "instructor_id",
-            Msg::new("error.instructor_away")
-                .arg("name", &w.instructor.name)
-                .arg("date", d),
-        ));
-    }
-    for s in w.sessions {
-        let overlaps = s.status == "scheduled" && s.starts_on <= plan.ends_on && plan.starts_on <= s.ends_on;
-        if !overlaps {
-            continue;
-        }
-        if s.venue_id == plan.venue_id {
-            e.push(FieldError::new(
-                "venue_id",
-                Msg::new("error.venue_booked")
-                    .arg("venue", &w.venue.name)
-                    .arg("id", s.id)
-                    .arg("from", s.starts_on)
-                    .arg("to", s.ends_on),
-            ));
-        }
-        if s.instructor_id == plan.instructor_id {
-            e.push(FieldError::new(
-                "instructor_id",
-                Msg::new("error.instructor_booked")
-                    .arg("name", &w.instructor.name)
-                    .arg("id", s.id)
-                    .arg("from", s.starts_on)
-                    .arg("to", s.ends_on),
-            ));
-        }
-    }
-    e
 }
 
 /// Loads everything [`conflicts`] needs for `plan` and checks it. Unknown course, venue or instructor
