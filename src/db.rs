@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Connects with settings suited to each engine: on SQLite WAL journaling, foreign keys on, a
 /// busy timeout so concurrent writers wait instead of failing, and secure delete.
@@ -51,4 +51,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
         ..Default::default()
     })
     .await
+}
+
+/// Bind parameters one statement may carry on `backend`.
+pub fn parameter_limit(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 65_535,
+        // SQLite since 3.32; MySQL's limit is the same as PostgreSQL's, kept lower for safety.
+        _ => 32_766,
+    }
+}
+
+/// Rows of `columns` parameters each that fit in one statement (at least 1).
+pub fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
+    (parameter_limit(backend) / columns.max(1)).max(1)
 }

@@ -60,19 +60,62 @@ pub const CLAIM_TIMEOUT_MINUTES: i64 = 10;
 /// (nothing is written then). This is the one way any part of the service sends a message.
 pub async fn enqueue<M: Message>(conn: &impl ConnectionTrait, notice: Notice<M>) -> Result<bool, AppError> {
     let rendered = notice.render()?;
-    insert(conn, &notice.key, notice.message.kind(), &notice.to, rendered, M::CHANNEL).await
+    insert(
+        conn,
+        &notice.key,
+        notice.message.kind(),
+        &notice.to,
+        rendered,
+        M::CHANNEL,
+    )
+    .await
 }
 
-async fn insert(
-    conn: &impl ConnectionTrait,
+/// Renders every notice and queues them with as few multi-row inserts as the database's limit on
+/// bind parameters allows, in the caller's transaction: [`enqueue`] for many messages at once (a
+/// round's 80,000 offer texts). A notice whose key was queued before is skipped, as with
+/// [`enqueue`].
+pub async fn enqueue_all<M: Message>(conn: &impl ConnectionTrait, notices: Vec<Notice<M>>) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(notices.len());
+    for notice in notices {
+        let rendered = notice.render()?;
+        rows.push(row(
+            &notice.key,
+            notice.message.kind(),
+            &notice.to,
+            rendered,
+            M::CHANNEL,
+            now,
+        ));
+    }
+    let columns = <outbox::Column as sea_orm::Iterable>::iter().count();
+    let size = crate::db::rows_per_statement(conn.get_database_backend(), columns);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<outbox::ActiveModel> = rows.by_ref().take(size).collect();
+        let inserted = outbox::Entity::insert_many(chunk)
+            .on_conflict(on_key_conflict())
+            .exec_without_returning(conn)
+            .await;
+        match inserted {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// A queued row of a rendered message.
+fn row(
     key: &str,
     kind: &str,
     to: &str,
     email: Rendered,
     channel: Channel,
-) -> Result<bool, AppError> {
-    let now = Utc::now();
-    let row = outbox::ActiveModel {
+    now: chrono::DateTime<Utc>,
+) -> outbox::ActiveModel {
+    outbox::ActiveModel {
         idempotency_key: Set(key.to_string()),
         kind: Set(kind.to_string()),
         recipient: Set(to.to_string()),
@@ -88,13 +131,26 @@ async fn insert(
         sent_at: Set(None),
         channel: Set(channel),
         ..Default::default()
-    };
-    let inserted = outbox::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(outbox::Column::IdempotencyKey)
-                .do_nothing()
-                .to_owned(),
-        )
+    }
+}
+
+/// A second message with a key already queued is not written (the key is unique).
+fn on_key_conflict() -> OnConflict {
+    OnConflict::column(outbox::Column::IdempotencyKey)
+        .do_nothing()
+        .to_owned()
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    kind: &str,
+    to: &str,
+    email: Rendered,
+    channel: Channel,
+) -> Result<bool, AppError> {
+    let inserted = outbox::Entity::insert(row(key, kind, to, email, channel, Utc::now()))
+        .on_conflict(on_key_conflict())
         .exec_without_returning(conn)
         .await;
     match inserted {

@@ -20,6 +20,7 @@ pub fn message_key(placement_id: i32) -> String {
 /// Makes the admission letters (verify codes) of `placement_ids` and queues one offer text
 /// message for each placed student with a phone number, in the caller's transaction.
 pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i32]) -> Result<(), AppError> {
+    let mut notices = Vec::new();
     for chunk in placement_ids.chunks(500) {
         super::letters::ensure_codes(txn, chunk).await?;
         let placements = placement::Entity::find()
@@ -35,10 +36,10 @@ pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i3
             };
             let window = facts.windows.get(&(school.id, p.intake_year));
             let offer = OfferText::new(&s.name, &school.name, &prog.name, p.intake_year, window);
-            crate::outbox::enqueue(txn, crate::outbox::Notice::new(message_key(p.id), phone, offer)).await?;
+            notices.push(crate::outbox::Notice::new(message_key(p.id), phone, offer));
         }
     }
-    Ok(())
+    crate::outbox::enqueue_all(txn, notices).await
 }
 
 /// The placements a committed run wrote, for [`queue_offer_notices`].

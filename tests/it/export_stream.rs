@@ -71,7 +71,10 @@ async fn the_streamed_export_holds_every_student_in_list_order_and_refuses_a_wro
     );
     let bad = b.get("/students/export?format=csv&graduation_year=abc").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!bad.content_type().starts_with("text/csv"), "an error page, not a download");
+    assert!(
+        !bad.content_type().starts_with("text/csv"),
+        "an error page, not a download"
+    );
     let bad_sort = b.get("/students/export?format=csv&sort=nonsense").await;
     assert_ne!(bad_sort.status, StatusCode::OK);
     assert!(!bad_sort.content_type().starts_with("text/csv"));

@@ -4,23 +4,11 @@
 
 use entity::ledger_entry;
 use sea_orm::sea_query::{CaseStatement, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter};
 
 use crate::error::AppError;
 
-/// Bind parameters one statement may carry on `backend`.
-pub fn parameter_limit(backend: DbBackend) -> usize {
-    match backend {
-        DbBackend::Postgres => 65_535,
-        // SQLite since 3.32; MySQL's limit is the same as PostgreSQL's, kept lower for safety.
-        _ => 32_766,
-    }
-}
-
-/// Rows of `columns` parameters each that fit in one statement (at least 1).
-pub fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
-    (parameter_limit(backend) / columns.max(1)).max(1)
-}
+pub use crate::db::rows_per_statement;
 
 /// Inserts `rows` in as few multi-row `INSERT`s as the parameter limit allows, without reading
 /// anything back.
@@ -62,6 +50,8 @@ pub async fn set_ledger_reasons(conn: &impl ConnectionTrait, lines: &[(i32, Stri
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::DbBackend;
+
     use super::*;
 
     #[test]
