@@ -270,15 +270,7 @@ pub async fn approve_proposal(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("proposal"))?;
-    let decided = session_proposal::Entity::update_many()
-        .col_expr(session_proposal::Column::Status, Expr::value("approved"))
-        .filter(session_proposal::Column::Id.eq(id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
-        .exec(&txn)
-        .await?;
-    if decided.rows_affected == 0 {
-        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
-    }
+    decide(&txn, id, "approved").await?;
     let session = create_session_in(&txn, actor, Plan::from(&p)).await?;
     session_proposal::Entity::update_many()
         .col_expr(session_proposal::Column::SessionId, Expr::value(session.id))
@@ -320,15 +312,7 @@ pub async fn approve_proposal(
 /// until more farmers register interest (or staff ask for it: `proposals::propose_now`).
 pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let done = session_proposal::Entity::update_many()
-        .col_expr(session_proposal::Column::Status, Expr::value("dismissed"))
-        .filter(session_proposal::Column::Id.eq(id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
-    }
+    decide(&txn, id, "dismissed").await?;
     interest::Entity::update_many()
         .col_expr(interest::Column::ProposalId, Expr::value(Option::<i32>::None))
         .filter(interest::Column::ProposalId.eq(id))
@@ -343,6 +327,21 @@ pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -
     )
     .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Moves a proposal still `proposed` to `to` (approved or dismissed); a proposal someone else
+/// decided first is a conflict, so two staff deciding at once never both act on it.
+async fn decide(txn: &impl ConnectionTrait, id: i32, to: &'static str) -> Result<(), AppError> {
+    let done = session_proposal::Entity::update_many()
+        .col_expr(session_proposal::Column::Status, Expr::value(to))
+        .filter(session_proposal::Column::Id.eq(id))
+        .filter(session_proposal::Column::Status.eq("proposed"))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(AppError::Conflict(Msg::new("error.proposal_decided")));
+    }
     Ok(())
 }
 
