@@ -7,11 +7,11 @@
 //! plain-text error.
 
 use poem::http::StatusCode;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
+use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::auth::Bearer;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
-use poem_openapi::{ApiResponse, Object, OpenApiService, SecurityScheme};
+use poem_openapi::{ApiResponse, Object, SecurityScheme};
 
 use crate::auth::{CurrentUser, token};
 use crate::client_addr::{self, ForwardedHeader, TrustedProxies};
@@ -179,68 +179,8 @@ pub fn client_ip(req: &Request, trusted: &TrustedProxies, header: ForwardedHeade
     client_addr::resolve(peer, header, &values, trusted).to_string()
 }
 
-/// Builds `/api`: the versioned operations, the spec and Swagger UI, all errors as problem details.
-pub fn routes(base_url: &str) -> impl Endpoint + use<> {
-    let service = OpenApiService::new(
-        (
-            crate::auth::api::UsersApi,
-            crate::auth::api::TokensApi,
-            crate::audit::api::AuditApi,
-            crate::student::api::StudentsApi,
-            crate::student::import_api::ImportsApi,
-            // Admissions, grouped (a tuple of APIs holds at most 16).
-            (
-                crate::admissions::programmes_api::ProgrammesApi,
-                crate::admissions::api::RoutingApi,
-                crate::admissions::ledger_api::LedgerApi,
-                crate::admissions::run_api::RunResultsApi,
-                crate::admissions::placements_api::PlacementsApi,
-                crate::admissions::reporting_api::ReportingApi,
-                crate::admissions::roster_api::RosterApi,
-            ),
-            crate::outbox_http::OutboxApi,
-            crate::mentor::api::MentorsApi,
-            crate::mentor::api::MentorAssignmentsApi,
-            crate::training::api::TrainingApi,
-            crate::training::attendance_api::AttendanceApi,
-            crate::training::public_api::PublicApi,
-        ),
-        "vocpath API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description("Routing, archives, mentoring and training for the county's secondary vocational schools. Errors are RFC 9457 problem details.")
-    .server(format!("{base_url}/api/v1"));
-    let raw_spec = service.spec();
-    // The document clients read, finished (nullable, shared statuses, public input rules); the
-    // accepted query parameters of each operation come from it.
-    let (spec, query_rules) = match serde_json::from_str(&raw_spec) {
-        Ok(doc) => {
-            let doc = crate::api_doc::finish(doc);
-            let rules = crate::query_params::QueryRules::from_spec(&doc);
-            (doc.to_string(), rules)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the OpenAPI document does not parse; query strings go unchecked");
-            (raw_spec.clone(), crate::query_params::QueryRules::default())
-        }
-    };
-    // Swagger UI shows the finished document too (its page embeds the document it is given).
-    let ui = service.swagger_ui_html().replacen(&raw_spec, &spec, 1);
-    let docs = Route::new()
-        .at("/", poem::endpoint::make_sync(move |_| poem::web::Html(ui.clone())))
-        .at("/oauth-receiver.html", service.swagger_ui());
-    let spec =
-        poem::endpoint::make_sync(move |_| Response::builder().content_type("application/json").body(spec.clone()));
-    Route::new()
-        .nest("/v1", crate::query_params::checked(service, query_rules))
-        .at("/openapi.json", spec)
-        .nest("/docs", docs)
-        .into_endpoint()
-        .around(problem_details)
-}
-
 /// Middleware: renders any error as problem details in the client's language.
-async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::Result<Response> {
+pub async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::Result<Response> {
     let lang = api_lang(&req);
     let state = req.data::<AppState>().cloned();
     let refused = req.extensions().get::<crate::body_limit::BodyRefused>().copied();

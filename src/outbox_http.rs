@@ -165,3 +165,10 @@ pub async fn resend(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: WebPath<i
     outbox::resend(&state.db, &me.actor(Some(ctx.client_ip.clone())), id.0).await?;
     Ok(redirect("/admin/outbox"))
 }
+
+/// Adds the delivery log's portal pages to `route`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    route
+        .at("/admin/outbox", poem::get(outbox_page))
+        .at("/admin/outbox/:id/resend", poem::post(resend))
+}

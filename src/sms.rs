@@ -152,7 +152,7 @@ mod tests {
             Escape::Json,
         );
         assert_eq!(json, r#"{"to":"13800138000","text":"您好\"测试\""}"#);
-        let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&json).expect("the filled body is JSON");
         assert_eq!(v["text"], "您好\"测试\"");
         let url = fill(
             "https://sms.example/send?to={phone}&msg={message}",

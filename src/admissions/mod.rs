@@ -28,6 +28,7 @@ pub mod reporting_web;
 pub mod roster;
 pub mod roster_api;
 pub mod roster_web;
+pub mod routes;
 pub mod rule_sets;
 pub mod rule_sets_web;
 pub mod rules_check;

@@ -114,3 +114,8 @@ pub async fn audit_page(
     let vars = json!({ "page": page, "filters": filters, "error": error, "query": query_string });
     Ok(render(&state, &ctx, "audit/list.html", vars)?.into_response())
 }
+
+/// Adds the audit log's portal page to `route`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    route.at("/admin/audit", poem::get(audit_page))
+}

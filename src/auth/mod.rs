@@ -9,6 +9,7 @@ pub mod api;
 pub mod device;
 pub mod password;
 pub mod ratelimit;
+pub mod routes;
 pub mod session;
 pub mod token;
 pub mod user;

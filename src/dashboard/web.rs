@@ -122,3 +122,10 @@ pub async fn exports_on_home<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Res
     };
     render_dashboard(state, ctx, &q, false).await.map_err(Into::into)
 }
+
+/// Adds the dashboard's portal pages to `route`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    route
+        .at("/dashboard", poem::get(dashboard))
+        .at("/dashboard/summary", poem::get(summary))
+}

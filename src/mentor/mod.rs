@@ -5,5 +5,6 @@ pub mod api;
 pub mod assignments;
 pub mod optimiser;
 pub mod profiles;
+pub mod routes;
 pub mod sessions;
 pub mod web;

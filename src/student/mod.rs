@@ -11,6 +11,7 @@ pub mod import;
 pub mod import_api;
 pub mod import_web;
 pub mod register;
+pub mod routes;
 pub mod students;
 pub mod table;
 pub mod timeline;

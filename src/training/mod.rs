@@ -22,6 +22,7 @@ pub mod propose;
 pub mod public;
 pub mod public_api;
 pub mod registrations;
+pub mod routes;
 pub mod schedule;
 pub mod setup;
 pub mod setup_view;

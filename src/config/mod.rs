@@ -4,16 +4,21 @@
 //! deployment in one pass. Secrets (`secret_key`, passwords, credentials in URLs) never appear in
 //! `Debug` output or logs. This module reads variables but does not touch the file system; creating the
 //! data folder and the generated secret key happens in [`Config::prepare_data_dir`], called at start-up.
+//!
+//! `read` reads each group of variables, `vars` the reader that collects the problems, and
+//! `data_dir` prepares the data folder and its key files.
 
-use std::collections::HashMap;
+mod data_dir;
+mod read;
+mod vars;
+
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-
-use rand::RngCore;
+use std::path::PathBuf;
 
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
 use crate::limits::RateLimits;
+use vars::Vars;
 
 /// A secret string that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
@@ -180,170 +185,32 @@ impl Config {
 
     /// Builds a configuration from `(name, value)` pairs; unrelated names are ignored.
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigErrors> {
-        let vars: HashMap<String, String> = vars
-            .into_iter()
-            .filter(|(k, v)| k.starts_with("VOCPATH_") && !v.trim().is_empty())
-            .collect();
-        let get = |k: &str| vars.get(k).map(|v| v.trim().to_string());
-        let mut errors = Vec::new();
-
-        let data_dir = PathBuf::from(get("VOCPATH_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = get("VOCPATH_DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("vocpath.db").display()));
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            errors.push("VOCPATH_DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
-        }
-        let bind_text = get("VOCPATH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind_text.parse::<SocketAddr>().unwrap_or_else(|_| {
-            errors.push(format!(
-                "VOCPATH_BIND: `{bind_text}` is not an address like 127.0.0.1:8080"
-            ));
-            SocketAddr::from(([127, 0, 0, 1], 8080))
-        });
-        let metrics_bind = get("VOCPATH_METRICS_BIND").and_then(|text| match text.parse::<SocketAddr>() {
-            Ok(a) if a == bind => {
-                errors.push("VOCPATH_METRICS_BIND: must differ from VOCPATH_BIND".into());
-                None
-            }
-            Ok(a) => Some(a),
-            Err(_) => {
-                errors.push(format!(
-                    "VOCPATH_METRICS_BIND: `{text}` is not an address like 127.0.0.1:9090"
-                ));
-                None
-            }
-        });
-        let metrics_token = get("VOCPATH_METRICS_TOKEN").map(Secret);
-        if metrics_token.as_ref().is_some_and(|t| t.0.len() < 16) {
-            errors.push("VOCPATH_METRICS_TOKEN: must be at least 16 characters".into());
-        }
-        let base_url = get("VOCPATH_BASE_URL")
-            .unwrap_or_else(|| format!("http://{bind}"))
-            .trim_end_matches('/')
-            .to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            errors.push("VOCPATH_BASE_URL: must start with http:// or https://".into());
-        }
-        let secret_key = get("VOCPATH_SECRET_KEY").map(Secret);
-        if secret_key.as_ref().is_some_and(|s| s.0.len() < 32) {
-            errors.push(
-                "VOCPATH_SECRET_KEY: must be at least 32 characters (e.g. 64 hex digits from `openssl rand -hex 32`)"
-                    .into(),
-            );
-        }
-        let secret_key_previous = get("VOCPATH_SECRET_KEY_PREVIOUS").map(Secret);
-        if secret_key_previous.as_ref().is_some_and(|s| s.0.len() < 32) {
-            errors.push("VOCPATH_SECRET_KEY_PREVIOUS: must be at least 32 characters (the key used before)".into());
-        }
-        let data_key = get("VOCPATH_DATA_KEY").map(Secret);
-        if data_key.as_ref().is_some_and(|k| decode_data_key(&k.0).is_none()) {
-            errors.push("VOCPATH_DATA_KEY: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`".into());
-        }
-        let smtp_url = get("VOCPATH_SMTP_URL").map(Secret);
-        if let Some(u) = &smtp_url {
-            let ok = ["smtp://", "smtps://", "smtp+starttls://"]
-                .iter()
-                .any(|p| u.0.starts_with(p));
-            if !ok {
-                errors.push("VOCPATH_SMTP_URL: must start with smtp://, smtps:// or smtp+starttls://".into());
-            }
-        }
-        let mail_from = get("VOCPATH_MAIL_FROM").unwrap_or_else(|| "vocpath <noreply@vocpath.local>".into());
-        if !mail_from.contains('@') {
-            errors.push("VOCPATH_MAIL_FROM: must contain an email address, e.g. `招生办 <zs@example.cn>`".into());
-        }
-        let sms = get("VOCPATH_SMS_URL").map(|url| {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                errors.push("VOCPATH_SMS_URL: must start with http:// or https://".into());
-            }
-            let method = get("VOCPATH_SMS_METHOD")
-                .unwrap_or_else(|| "POST".into())
-                .to_uppercase();
-            if method != "POST" && method != "GET" {
-                errors.push(format!("VOCPATH_SMS_METHOD: `{method}` is not POST or GET"));
-            }
-            let content_type = get("VOCPATH_SMS_CONTENT_TYPE").unwrap_or_else(|| "application/json".into());
-            let body = get("VOCPATH_SMS_BODY").unwrap_or_else(|| r#"{"phone":"{phone}","message":"{message}"}"#.into());
-            if method == "POST" && !body.contains("{message}") {
-                errors.push("VOCPATH_SMS_BODY: must contain {message} (and usually {phone})".into());
-            }
-            SmsConfig {
-                url: Secret(url),
-                method,
-                body,
-                content_type,
-            }
-        });
-        let admin_email = get("VOCPATH_ADMIN_EMAIL")
-            .unwrap_or_else(|| "admin@vocpath.local".into())
-            .to_lowercase();
-        if !looks_like_email(&admin_email) {
-            errors.push(format!("VOCPATH_ADMIN_EMAIL: `{admin_email}` is not an email address"));
-        }
-        let admin_password = get("VOCPATH_ADMIN_PASSWORD").map(Secret);
-        if admin_password.as_ref().is_some_and(|p| p.0.chars().count() < 8) {
-            errors.push("VOCPATH_ADMIN_PASSWORD: must be at least 8 characters".into());
-        }
-        let log_filter = get("VOCPATH_LOG").unwrap_or_else(|| "info".into());
-        let log_format = match get("VOCPATH_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                errors.push(format!("VOCPATH_LOG_FORMAT: `{other}` is not `text` or `json`"));
-                LogFormat::Text
-            }
-        };
-        let max_body_bytes = parse_number(&get, "VOCPATH_MAX_BODY_MB", 32, 1, 1024, &mut errors) as usize * 1024 * 1024;
-        let max_form_bytes =
-            parse_number(&get, "VOCPATH_MAX_FORM_KB", 1024, 16, 64 * 1024, &mut errors) as usize * 1024;
-        let session_hours = parse_number(&get, "VOCPATH_SESSION_HOURS", 12, 1, 24 * 30, &mut errors);
-        let trusted_proxies = TrustedProxies::parse(&get("VOCPATH_TRUSTED_PROXIES").unwrap_or_default())
-            .unwrap_or_else(|e| {
-                errors.push(format!("VOCPATH_TRUSTED_PROXIES: {e}"));
-                TrustedProxies::default()
-            });
-        let forwarded_header = get("VOCPATH_FORWARDED_HEADER")
-            .map(|text| ForwardedHeader::parse(&text))
-            .transpose()
-            .unwrap_or_else(|e| {
-                errors.push(format!("VOCPATH_FORWARDED_HEADER: {e}"));
-                None
-            })
-            .unwrap_or_default();
-        let rate_limits =
-            RateLimits::parse(|name, default, min, max| parse_number(&get, name, default, min, max, &mut errors));
-        let aid = AidConfig {
-            free_tuition: parse_flag(&get, "VOCPATH_AID_FREE_TUITION", true, &mut errors),
-            grant_yuan: parse_number(&get, "VOCPATH_AID_GRANT_YUAN", 2000, 0, 100_000, &mut errors) as u32,
-        };
-        let mentor_caps = MentorCaps {
-            counsellor: parse_number(&get, "VOCPATH_MENTOR_MAX_COUNSELLOR", 30, 1, 200, &mut errors) as u32,
-            class_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_CLASS_TEACHER", 50, 1, 200, &mut errors) as u32,
-            subject_teacher: parse_number(&get, "VOCPATH_MENTOR_MAX_SUBJECT_TEACHER", 40, 1, 200, &mut errors) as u32,
-        };
-        let assets_dir = get("VOCPATH_ASSETS_DIR").map(PathBuf::from);
-        if let Some(dir) = assets_dir.as_ref().filter(|d| !d.join("templates").is_dir()) {
-            errors.push(format!(
-                "VOCPATH_ASSETS_DIR: `{}` has no templates/ folder; point it at the folder holding templates/ and static/ \
-                 (a source checkout), or unset it to use the templates built into vocpath",
-                dir.display()
-            ));
-        }
-
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
-        }
+        let mut v = Vars::new(vars);
+        let data_dir = PathBuf::from(v.get("VOCPATH_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = read::database_url(&mut v, &data_dir);
+        let (bind, metrics_bind, base_url) = read::addresses(&mut v);
+        let metrics_token = read::metrics_token(&mut v);
+        let keys = read::keys(&mut v);
+        let (smtp_url, mail_from) = read::mail(&mut v);
+        let sms = read::sms(&mut v);
+        let (admin_email, admin_password) = read::admin(&mut v);
+        let (log_filter, log_format) = read::logging(&mut v);
+        let max_body_bytes = v.number("VOCPATH_MAX_BODY_MB", 32, 1, 1024) as usize * 1024 * 1024;
+        let max_form_bytes = v.number("VOCPATH_MAX_FORM_KB", 1024, 16, 64 * 1024) as usize * 1024;
+        let session_hours = v.number("VOCPATH_SESSION_HOURS", 12, 1, 24 * 30);
+        let (trusted_proxies, forwarded_header) = read::proxies(&mut v);
+        let rate_limits = RateLimits::parse(|name, default, min, max| v.number(name, default, min, max));
+        let (aid, mentor_caps) = read::policy(&mut v);
+        let assets_dir = read::assets_dir(&mut v);
+        v.finish()?;
         Ok(Config {
             data_dir,
             database_url: Secret(database_url),
             bind,
             base_url,
-            secret_key,
-            secret_key_previous,
-            data_key,
+            secret_key: keys.secret_key,
+            secret_key_previous: keys.secret_key_previous,
+            data_key: keys.data_key,
             smtp_url,
             mail_from,
             sms,
@@ -364,50 +231,6 @@ impl Config {
             aid,
             mentor_caps,
         })
-    }
-
-    /// Creates the data folder (0700) and, for the secret key and the data key that were not
-    /// configured, reads `secret.key` / `data.key` there or generates them (0600) when missing.
-    /// A key file that exists but is not a valid key stops the start: it is never replaced, since
-    /// a new data key would make every stored national ID unreadable. Files in the folder open to
-    /// other accounts are tightened. Returns warnings to log.
-    pub fn prepare_data_dir(&mut self) -> Result<Vec<String>, String> {
-        let dir = &self.data_dir;
-        let io = |e: std::io::Error| format!("cannot prepare the data folder {}: {e}", dir.display());
-        let mut warnings: Vec<String> = crate::files::private_dir(dir).map_err(io)?.into_iter().collect();
-        if crate::key_rotation::in_progress(dir) {
-            return Err(format!(
-                "a data-key rotation is unfinished ({} exists): run `vocpath rotate-data-key` again to finish it. \
-                 If it finished with VOCPATH_DATA_KEY set, put the new key there and delete that file.",
-                dir.join(crate::key_rotation::NEW_KEY_FILE).display()
-            ));
-        }
-        if self.secret_key.is_none() {
-            let path = dir.join("secret.key");
-            let (key, warning) = load_or_generate_key(&path, "VOCPATH_SECRET_KEY", |k| k.len() >= 32)?;
-            self.secret_key = Some(Secret(key));
-            warnings.push(warning);
-        }
-        if self.data_key.is_none() {
-            let path = dir.join("data.key");
-            let (key, warning) = load_or_generate_key(&path, "VOCPATH_DATA_KEY", |k| decode_data_key(k).is_some())?;
-            self.data_key = Some(Secret(key));
-            warnings.push(format!(
-                "{warning}. Losing this key makes the stored national IDs unreadable: back it up."
-            ));
-        }
-        if let Some(db_file) = self.sqlite_file() {
-            // An empty file is a valid empty database; made here so that it starts 0600.
-            match crate::files::write_new(&db_file, b"") {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    warnings.extend(crate::files::tighten(&db_file, 0o600).map_err(io)?);
-                }
-                Err(e) => return Err(format!("cannot create the database file {}: {e}", db_file.display())),
-            }
-        }
-        warnings.extend(crate::files::tighten_files_in(dir).map_err(io)?);
-        Ok(warnings)
     }
 
     /// The SQLite database file, when the database is a SQLite file.
@@ -447,74 +270,9 @@ impl Config {
     }
 }
 
-fn decode_data_key(text: &str) -> Option<[u8; 32]> {
+pub(crate) fn decode_data_key(text: &str) -> Option<[u8; 32]> {
     let bytes = hex::decode(text.trim()).ok()?;
     bytes.try_into().ok()
-}
-
-/// Reads the key kept in `path`, or generates one there (0600) when the file does not exist.
-fn load_or_generate_key(path: &Path, variable: &str, valid: impl Fn(&str) -> bool) -> Result<(String, String), String> {
-    match std::fs::read_to_string(path) {
-        Ok(existing) => {
-            let existing = existing.trim().to_string();
-            if !valid(&existing) {
-                return Err(format!(
-                    "{} exists but does not hold a valid key for {variable} (damaged or edited?). \
-                     vocpath will not replace it: restore the file from your backup, or set {variable}. \
-                     Only if this is a new installation with no data may you delete the file to have a new key made.",
-                    path.display()
-                ));
-            }
-            let warning = format!("{variable} is not set; using the key kept in {}", path.display());
-            Ok((existing, warning))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            let key = hex::encode(bytes);
-            crate::files::write_new(path, key.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            let warning = format!(
-                "{variable} is not set; generated a new key into {} — keep that file, or set the variable",
-                path.display()
-            );
-            Ok((key, warning))
-        }
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
-}
-
-fn parse_number(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: i64,
-    min: i64,
-    max: i64,
-    errors: &mut Vec<String>,
-) -> i64 {
-    match get(name) {
-        None => default,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => n,
-            _ => {
-                errors.push(format!("{name}: `{v}` must be a whole number from {min} to {max}"));
-                default
-            }
-        },
-    }
-}
-
-/// `true`/`false` (also `yes`/`no`, `1`/`0`), case-insensitive.
-fn parse_flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool, errors: &mut Vec<String>) -> bool {
-    match get(name).map(|v| v.to_ascii_lowercase()) {
-        None => default,
-        Some(v) if matches!(v.as_str(), "true" | "yes" | "1") => true,
-        Some(v) if matches!(v.as_str(), "false" | "no" | "0") => false,
-        Some(v) => {
-            errors.push(format!("{name}: `{v}` must be true or false"));
-            default
-        }
-    }
 }
 
 /// A light syntactic check: something@something.tld, no spaces.
