@@ -116,8 +116,36 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
     let l = Lists { f, rights };
     let w = |k: &str| t(k, &[]);
     let months = |m: u32| t("dash.c_months", &[("n", m.to_string())]);
+    let funnel = funnel_chart(f, &w, &l);
+    let fill = fill_chart(f, &w, &l);
+    let loads = loads_chart(f, &w, &l);
+    let outcomes = outcomes_chart(f, &w, &months);
+    let waves = waves_chart(f, &w, &l, &months);
+    let training_href = rights.training.then(|| "/training".to_string());
+    let training = training_chart(f, &w, training_href.clone());
+    let link = |href: Option<String>, key: &str| href.map(|h| json!({ "href": h, "label": w(key) }));
+    json!({
+        "funnel": funnel, "fill": fill, "loads": loads, "outcomes": outcomes, "waves": waves, "training": training,
+        "loads_legend": svg::legend(&[(w("dash.c_on_time"), GREEN), (w("dash.c_overdue_contact"), RED)]),
+        "outcomes_legend": svg::legend(&[(w("dash.employed"), GREEN), (w("dash.further_study"), BLUE), (w("dash.not_employed"), RED), (w("dash.unknown"), GREY)]),
+        "waves_legend": svg::legend(&[(w("dash.due"), AMBER), (w("dash.overdue"), RED)]),
+        "loads_top": (f.loads.len() > TOP_MENTORS).then(|| t("dash.top_mentors", &[("n", TOP_MENTORS.to_string()), ("total", f.loads.len().to_string())])),
+        "links": {
+            "funnel": link(Some(l.ledger("all")), "dash.view_ledger"),
+            "fill": link(Some(l.offers(None)), "dash.view_offers"),
+            "loads": link(rights.mentoring.then(|| "/mentoring/mentors".to_string()), "dash.view_mentors"),
+            "waves": link(Some(l.follow_ups()), "dash.view_follow_ups"),
+            "outcomes": link(Some("/students?status=graduated_employed".to_string()), "dash.view_employed"),
+            "outcomes_not": link(Some("/students?status=graduated_not_employed".to_string()), "dash.view_not_employed"),
+            "training": link(training_href.clone(), "dash.view_training"),
+        },
+    })
+}
+
+/// Eligible, placed, on the ledger, crossed off.
+fn funnel_chart(f: &Figures, w: &dyn Fn(&str) -> String, l: &Lists) -> String {
     let fu = &f.funnel;
-    let funnel = svg::bars(
+    svg::bars(
         &w("dash.funnel"),
         &[
             bar(
@@ -146,7 +174,11 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
             ),
         ],
         Scale::Largest,
-    );
+    )
+}
+
+/// Each programme's seats taken of its capacity.
+fn fill_chart(f: &Figures, w: &dyn Fn(&str) -> String, l: &Lists) -> String {
     let fill_bars: Vec<Bar> = f
         .fill
         .iter()
@@ -162,7 +194,11 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
             )
         })
         .collect();
-    let fill = svg::bars(&w("dash.fill"), &fill_bars, Scale::Own);
+    svg::bars(&w("dash.fill"), &fill_bars, Scale::Own)
+}
+
+/// The mentors with the most mentees: on time and overdue.
+fn loads_chart(f: &Figures, w: &dyn Fn(&str) -> String, l: &Lists) -> String {
     let load_bars: Vec<Bar> = f
         .loads
         .iter()
@@ -179,7 +215,11 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
             )
         })
         .collect();
-    let loads = svg::bars(&w("dash.loads"), &load_bars, Scale::Largest);
+    svg::bars(&w("dash.loads"), &load_bars, Scale::Largest)
+}
+
+/// Outcomes of each follow-up wave.
+fn outcomes_chart(f: &Figures, w: &dyn Fn(&str) -> String, months: &dyn Fn(u32) -> String) -> String {
     let outcome_bars: Vec<Bar> = f
         .outcomes
         .iter()
@@ -197,7 +237,11 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
             )
         })
         .collect();
-    let outcomes = svg::bars(&w("dash.outcomes"), &outcome_bars, Scale::Largest);
+    svg::bars(&w("dash.outcomes"), &outcome_bars, Scale::Largest)
+}
+
+/// Follow-ups due and overdue by wave.
+fn waves_chart(f: &Figures, w: &dyn Fn(&str) -> String, l: &Lists, months: &dyn Fn(u32) -> String) -> String {
     let wave_bars: Vec<Bar> = f
         .waves
         .iter()
@@ -210,10 +254,13 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
             )
         })
         .collect();
-    let waves = svg::bars(&w("dash.waves"), &wave_bars, Scale::Largest);
+    svg::bars(&w("dash.waves"), &wave_bars, Scale::Largest)
+}
+
+/// Training registrations, attendance and certificates.
+fn training_chart(f: &Figures, w: &dyn Fn(&str) -> String, training_href: Option<String>) -> String {
     let tr = &f.training;
-    let training_href = rights.training.then(|| "/training".to_string());
-    let training = svg::bars(
+    svg::bars(
         &w("dash.training"),
         &[
             (w("dash.confirmed"), tr.confirmed, BLUE),
@@ -223,24 +270,7 @@ pub fn charts(f: &Figures, t: Tr, rights: Rights) -> Value {
         ]
         .map(|(label, n, colour)| bar(label, vec![(n as f64, colour)], n.to_string(), training_href.clone())),
         Scale::Largest,
-    );
-    let link = |href: Option<String>, key: &str| href.map(|h| json!({ "href": h, "label": w(key) }));
-    json!({
-        "funnel": funnel, "fill": fill, "loads": loads, "outcomes": outcomes, "waves": waves, "training": training,
-        "loads_legend": svg::legend(&[(w("dash.c_on_time"), GREEN), (w("dash.c_overdue_contact"), RED)]),
-        "outcomes_legend": svg::legend(&[(w("dash.employed"), GREEN), (w("dash.further_study"), BLUE), (w("dash.not_employed"), RED), (w("dash.unknown"), GREY)]),
-        "waves_legend": svg::legend(&[(w("dash.due"), AMBER), (w("dash.overdue"), RED)]),
-        "loads_top": (f.loads.len() > TOP_MENTORS).then(|| t("dash.top_mentors", &[("n", TOP_MENTORS.to_string()), ("total", f.loads.len().to_string())])),
-        "links": {
-            "funnel": link(Some(l.ledger("all")), "dash.view_ledger"),
-            "fill": link(Some(l.offers(None)), "dash.view_offers"),
-            "loads": link(rights.mentoring.then(|| "/mentoring/mentors".to_string()), "dash.view_mentors"),
-            "waves": link(Some(l.follow_ups()), "dash.view_follow_ups"),
-            "outcomes": link(Some("/students?status=graduated_employed".to_string()), "dash.view_employed"),
-            "outcomes_not": link(Some("/students?status=graduated_not_employed".to_string()), "dash.view_not_employed"),
-            "training": link(training_href.clone(), "dash.view_training"),
-        },
-    })
+    )
 }
 
 #[cfg(test)]

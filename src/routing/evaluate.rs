@@ -20,7 +20,6 @@
 //! student's CEL value, converted only when first needed. Both give the same result.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use cel::Value;
 
@@ -32,8 +31,10 @@ use super::rules::fields::Subject;
 use super::validate::{Checked, Condition};
 
 use self::known::{Names, Values};
+use self::warnings::{Warnings, Who};
 
 mod known;
+mod warnings;
 
 /// Whether a student is routed; `Ineligible` holds the index of the first eligibility rule failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -263,13 +264,6 @@ impl Context<'_> {
     }
 }
 
-/// Who a rule was evaluated for, to report a failure.
-#[derive(Clone, Copy)]
-struct Who<'a> {
-    student: Option<&'a str>,
-    programme: Option<&'a str>,
-}
-
 impl Context<'_> {
     /// A student's preferences: the engine's choices and each preference's status.
     fn preferences(
@@ -405,44 +399,5 @@ impl Context<'_> {
             warnings.record(&rule.path, &rule.name, who, error);
             0.0
         })
-    }
-}
-
-/// Rule failures, one entry per rule in the order first met.
-#[derive(Default)]
-struct Warnings {
-    list: Vec<RuleWarning>,
-    by_path: HashMap<String, usize>,
-}
-
-impl Warnings {
-    fn record(&mut self, path: &str, rule: &str, who: Who<'_>, error: String) {
-        match self.by_path.get(path) {
-            Some(&i) => self.list[i].count += 1,
-            None => {
-                self.by_path.insert(path.to_string(), self.list.len());
-                self.list.push(RuleWarning {
-                    path: path.to_string(),
-                    rule: rule.to_string(),
-                    count: 1,
-                    student: who.student.map(str::to_string),
-                    programme: who.programme.map(str::to_string),
-                    error,
-                });
-            }
-        }
-    }
-
-    /// Adds the failures of a later chunk of students.
-    fn absorb(&mut self, later: Warnings) {
-        for w in later.list {
-            match self.by_path.get(&w.path) {
-                Some(&i) => self.list[i].count += w.count,
-                None => {
-                    self.by_path.insert(w.path.clone(), self.list.len());
-                    self.list.push(w);
-                }
-            }
-        }
     }
 }

@@ -72,8 +72,7 @@ impl Driver {
         let pdf = base64::engine::general_purpose::STANDARD
             .decode(reply["value"].as_str().expect("a PDF"))
             .expect("base64");
-        let pdf = String::from_utf8_lossy(&pdf);
-        pdf.matches("/Type /Page").count() - pdf.matches("/Type /Pages").count()
+        crate::helpers::count_pdf_pages(&pdf)
     }
 
     /// Lays the current page out for print (or back for the screen, `media` empty) through the

@@ -377,12 +377,6 @@ async fn cdp(c: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
     .unwrap_or_else(|e| panic!("{cmd}: {e}"));
 }
 
-/// Pages in a PDF: `/Type /Page` objects, not the `/Type /Pages` tree.
-fn pdf_pages(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
-}
-
 #[tokio::test]
 async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_charts_and_the_summary_prints_on_one_a4_page()
  {
@@ -437,7 +431,11 @@ async fn in_chromium_the_dashboard_fits_a_phone_and_a_laptop_with_readable_chart
         let pdf = print_a4(&c).await;
         std::fs::write(screenshot_dir().join(format!("summary-{lang}.pdf")), &pdf).expect("write");
         assert!(pdf.starts_with(b"%PDF"), "a PDF");
-        assert_eq!(pdf_pages(&pdf), 1, "{lang}: the one-page summary prints on one A4 page");
+        assert_eq!(
+            crate::helpers::count_pdf_pages(&pdf),
+            1,
+            "{lang}: the one-page summary prints on one A4 page"
+        );
         // Laid out for print on A4's 180 mm (680 px), no table is wider than its card or cut off.
         c.set_window_size(680, 1000).await.expect("size");
         cdp(&c, "Emulation.setEmulatedMedia", json!({"media": "print"})).await;

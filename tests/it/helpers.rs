@@ -540,3 +540,11 @@ impl TestApp {
         mailer.take_sent()
     }
 }
+
+/// Pages in a PDF: its `/Type /Page` objects, not the `/Type /Pages` tree above them.
+pub(crate) fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
+        .count()
+}

@@ -249,11 +249,7 @@ pub(crate) fn pdf_pages(chromium: &Path, html: &str) -> usize {
         let name = format!("letters-{}.pdf", uuid::Uuid::new_v4().simple());
         std::fs::copy(&pdf, Path::new(&keep).join(name)).expect("keep the printout");
     }
-    let needle = b"/Type /Page";
-    bytes
-        .windows(needle.len() + 1)
-        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
-        .count()
+    crate::helpers::count_pdf_pages(&bytes)
 }
 
 /// The longest texts a window and a school may have still print on one page.
