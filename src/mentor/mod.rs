@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod assignments;
+pub mod labels;
 pub mod optimiser;
 pub mod profiles;
+pub mod roster;
 pub mod sessions;
 pub mod web;
