@@ -203,3 +203,72 @@ pub async fn profiles_page(
 pub async fn find_profile(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<mentor_profile::Model>, AppError> {
     Ok(mentor_profile::Entity::find_by_id(user_id).one(db).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps() -> crate::config::MentorCaps {
+        crate::config::MentorCaps::default()
+    }
+
+    #[test]
+    fn roles_are_stored_as_the_same_json_as_before_and_read_back_typed() {
+        let raw = vec![
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 5,
+            },
+            RoleCapacity {
+                role: "subject_teacher".into(),
+                max: 3,
+            },
+        ];
+        let input = ProfileInput::parse(1, raw, vec!["护理".into()], "米河镇", true, &caps()).expect("valid");
+        let text = mentor_profile::roles_text(&input.roles).expect("text");
+        assert_eq!(
+            text,
+            r#"[{"role":"counsellor","max":5},{"role":"subject_teacher","max":3}]"#
+        );
+        let stored = mentor_profile::Model {
+            user_id: 7,
+            school_id: 1,
+            roles: text,
+            skill_areas: mentor_profile::skill_areas_text(&input.skill_areas).expect("skills"),
+            home_town: "米河镇".into(),
+            active: true,
+            updated_at: chrono::Utc::now(),
+        };
+        assert_eq!(stored.skill_areas, r#"["护理"]"#);
+        assert_eq!(stored.roles().expect("roles"), input.roles);
+        let broken = mentor_profile::Model {
+            roles: r#"[{"role":"coach","max":1}]"#.into(),
+            ..stored
+        };
+        let err = broken.roles().expect_err("unknown role");
+        assert!(err.contains("mentor profile 7 roles"), "{err}");
+    }
+
+    #[test]
+    fn a_role_named_twice_or_unknown_is_refused_by_its_field() {
+        let raw = vec![
+            RoleCapacity {
+                role: "coach".into(),
+                max: 1,
+            },
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 1,
+            },
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 1,
+            },
+        ];
+        let Err(AppError::Invalid(errors)) = ProfileInput::parse(1, raw, Vec::new(), "米河镇", true, &caps()) else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["roles.0.role", "roles.2.role"]);
+    }
+}

@@ -1108,3 +1108,34 @@ async fn an_answer_link_signed_before_a_key_change_opens_while_the_previous_key_
     let old_link = format!("/mentor-links/{}", assignments::link_token(OLD.as_bytes(), &row));
     assert_eq!(someone.get(&old_link).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A help session whose stored details are not JSON is reported as a server error naming the
+/// archive entry, never shown as an empty session.
+#[tokio::test]
+async fn a_session_with_unreadable_stored_details_is_an_error_not_an_empty_line() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let p = placed_school(&app).await;
+    let view = proposal(&app, &p).await;
+    confirm(&app, &p, &view["digest"]).await;
+    let student = p.students[0];
+    let mut wang = crate::helpers::Browser::new(&app);
+    wang.login("wang@school.cn", crate::helpers::PASSWORD).await;
+    assert_eq!(wang.get(&format!("/my-mentees/{student}")).await.status, StatusCode::OK);
+    entity::archive_entry::ActiveModel {
+        student_id: Set(student),
+        kind: Set("mentor_session".into()),
+        occurred_on: Set(chrono::Utc::now().date_naive()),
+        details: Set("{not json".into()),
+        supersedes_id: Set(None),
+        recorded_by: Set(None),
+        recorded_by_label: Set("test".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("entry");
+    let page = wang.get(&format!("/my-mentees/{student}")).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", page.body);
+}

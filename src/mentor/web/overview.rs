@@ -12,11 +12,10 @@ use serde_json::{Value, json};
 use super::{PageResult, year_or_latest};
 use crate::auth::Capability;
 use crate::clock::today;
-use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::mentor::assignments::{self, AssignmentFilter};
 use crate::mentor::sessions;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 use crate::web::{PortalCtx, error_text, is_form_error, redirect, render};
 
@@ -113,21 +112,21 @@ pub struct ListQuery {
 #[handler]
 pub async fn assignments_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<ListQuery>) -> PageResult {
     ctx.staff(Capability::ManageMentoring)?;
-    let status = match q.0.status.trim() {
-        "" => None,
-        s => Some(AssignmentStatus::parse(s).ok_or_else(|| {
-            let allowed: Vec<&str> = AssignmentStatus::iter().map(AssignmentStatus::as_str).collect();
-            AppError::invalid(
-                "status",
-                Msg::new("error.choice_invalid").arg("allowed", allowed.join(", ")),
-            )
-        })?),
+    let req = PageRequest::new(q.0.page, None)?;
+    // A status that does not exist (a hand-edited address) lists nothing, as it always has.
+    let page = match q.0.status.as_str() {
+        "" => assignments::list(&state.db, &AssignmentFilter::default(), req).await?,
+        s => match AssignmentStatus::parse(s) {
+            Some(status) => {
+                let filter = AssignmentFilter {
+                    status: Some(status),
+                    ..Default::default()
+                };
+                assignments::list(&state.db, &filter, req).await?
+            }
+            None => Page::new(Vec::new(), req, 0),
+        },
     };
-    let filter = AssignmentFilter {
-        status,
-        ..Default::default()
-    };
-    let page = assignments::list(&state.db, &filter, PageRequest::new(q.0.page, None)?).await?;
     let statuses: Vec<AssignmentStatus> = AssignmentStatus::iter().collect();
     let vars = json!({ "page": page, "status": q.0.status, "query": format!("status={}", q.0.status),
                        "statuses": statuses });
