@@ -285,7 +285,7 @@ async fn tell_mentors(
             kind,
             mentor_name: &mentor.name,
             student_name: &pupil.name,
-            role: crate::mentor::assignments::role_zh(crate::mentor::assignments::role_of(&a)?),
+            role: crate::mentor::labels::zh(a.role.i18n_key())?,
             school: &school,
             programme: &prog.name,
             student_url: format!("{}/students/{}", config.base_url, pupil.id),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use entity::enums::Role;
+use entity::mentor_assignment::{AssignmentStatus, MentorRole};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -39,11 +40,11 @@ async fn mentors(demo: &mut Demo<'_>, schools: &Schools) -> Result<usize, String
             let (u, _) = create_user(db, actor, new, demo.state.config.argon2_memory_kib, None)
                 .await
                 .map_err(fail)?;
-            let roles = ["counsellor", "class_teacher", "subject_teacher"]
-                .iter()
+            let roles = MentorRole::ALL
+                .into_iter()
                 .map(|role| crate::mentor::profiles::RoleCapacity {
-                    role: (*role).into(),
-                    max: caps.of(role).unwrap_or(1),
+                    role: role.as_str().into(),
+                    max: caps.of(role.as_str()).unwrap_or(1),
                 })
                 .collect();
             let skill = vec![skills_here[k % skills_here.len()].to_string()];
@@ -79,12 +80,15 @@ pub async fn assign(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, St
     })
     .await?;
     entity::mentor_assignment::Entity::update_many()
-        .col_expr(entity::mentor_assignment::Column::Status, Expr::value("accepted"))
+        .col_expr(
+            entity::mentor_assignment::Column::Status,
+            Expr::value(AssignmentStatus::Accepted),
+        )
         .col_expr(
             entity::mentor_assignment::Column::AnsweredAt,
             Expr::value(c.term_at(-12, 21)),
         )
-        .filter(entity::mentor_assignment::Column::Status.eq("assigned"))
+        .filter(entity::mentor_assignment::Column::Status.eq(AssignmentStatus::Assigned))
         .exec(db)
         .await
         .map_err(db_fail)?;

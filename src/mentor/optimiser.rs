@@ -69,26 +69,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 mod tests;
 
-/// One of the three mentoring roles every student needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MentorRole {
-    /// 辅导员: looks after the student's welfare and the household.
-    Counsellor,
-    /// 班主任: the teacher in charge of the student's class.
-    ClassTeacher,
-    /// 专任教师: teaches the skill area of the student's programme.
-    SubjectTeacher,
-}
-
-impl MentorRole {
-    /// The three roles, in the order used in output.
-    pub const ALL: [Self; 3] = [Self::Counsellor, Self::ClassTeacher, Self::SubjectTeacher];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
+/// One of the three mentoring roles every student needs (the stored enum: data, no I/O).
+pub use entity::mentor_assignment::MentorRole;
 
 /// A mentor as the optimiser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +138,17 @@ pub enum UncoveredReason {
     /// Mentors who could take the role exist but are at their maximum, or the only ones with room
     /// left are needed for this student's other missing roles.
     AllFull,
+}
+
+impl UncoveredReason {
+    /// The stable name (API and catalogue key).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UncoveredReason::NoMentorForRole => "no_mentor_for_role",
+            UncoveredReason::NoSkillMatch => "no_skill_match",
+            UncoveredReason::AllFull => "all_full",
+        }
+    }
 }
 
 /// A student who lacks mentors and gets no new assignment.

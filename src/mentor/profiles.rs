@@ -4,7 +4,8 @@
 
 use chrono::Utc;
 use entity::enums::Role;
-use entity::mentor_profile;
+use entity::mentor_assignment::MentorRole;
+use entity::mentor_profile::{self, RoleMax};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -16,10 +17,8 @@ use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
 
-/// The three mentoring roles, by their stable names.
-pub const ROLES: [&str; 3] = ["counsellor", "class_teacher", "subject_teacher"];
-
-/// A role a mentor can take and how many mentees at most.
+/// A role a mentor can take and how many mentees at most, as a form or an API request gives it
+/// (the role not yet checked); [`ProfileInput::parse`] turns it into a typed [`RoleMax`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleCapacity {
     pub role: String,
@@ -30,7 +29,7 @@ pub struct RoleCapacity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileInput {
     pub school_id: i32,
-    pub roles: Vec<RoleCapacity>,
+    pub roles: Vec<RoleMax>,
     pub skill_areas: Vec<String>,
     pub home_town: String,
     pub active: bool,
@@ -50,31 +49,21 @@ impl ProfileInput {
         if roles.is_empty() {
             e.push(FieldError::new("roles", Msg::new("error.mentor_roles_required")));
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut typed = Vec::with_capacity(roles.len());
         for (i, r) in roles.iter().enumerate() {
-            if !ROLES.contains(&r.role.as_str()) {
-                e.push(FieldError::new(
+            match exact_role(&r.role) {
+                None => e.push(FieldError::new(
                     format!("roles.{i}.role"),
-                    Msg::new("error.choice_invalid").arg("allowed", ROLES.join(", ")),
-                ));
-            } else if !seen.insert(r.role.clone()) {
-                e.push(FieldError::new(
+                    Msg::new("error.choice_invalid").arg("allowed", MentorRole::ALL.map(MentorRole::as_str).join(", ")),
+                )),
+                Some(role) if typed.iter().any(|t: &RoleMax| t.role == role) => e.push(FieldError::new(
                     format!("roles.{i}.role"),
                     Msg::new("error.mentor_role_repeated").arg("role", &r.role),
-                ));
+                )),
+                Some(role) => typed.push(RoleMax { role, max: r.max }),
             }
-            match caps.of(&r.role) {
-                Some(cap) if r.max > cap => e.push(FieldError::new(
-                    format!("roles.{i}.max"),
-                    Msg::new("error.mentor_max_over_policy")
-                        .arg("value", r.max)
-                        .arg("cap", cap),
-                )),
-                _ if r.max == 0 || r.max > 200 => e.push(FieldError::new(
-                    format!("roles.{i}.max"),
-                    Msg::new("error.number_range").arg("value", r.max).arg("max", 200),
-                )),
-                _ => {}
+            if let Some(msg) = max_problem(r, caps) {
+                e.push(FieldError::new(format!("roles.{i}.max"), msg));
             }
         }
         let skill_areas: Vec<String> = skill_areas
@@ -82,7 +71,7 @@ impl ProfileInput {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
-        if roles.iter().any(|r| r.role == "subject_teacher") && skill_areas.is_empty() {
+        if typed.iter().any(|r| r.role == MentorRole::SubjectTeacher) && skill_areas.is_empty() {
             e.push(FieldError::new("skill_areas", Msg::new("error.mentor_skills_required")));
         }
         let home_town = home_town.trim().to_string();
@@ -92,7 +81,7 @@ impl ProfileInput {
         if e.is_empty() {
             Ok(ProfileInput {
                 school_id,
-                roles,
+                roles: typed,
                 skill_areas,
                 home_town,
                 active,
@@ -100,6 +89,24 @@ impl ProfileInput {
         } else {
             Err(AppError::Invalid(e))
         }
+    }
+}
+
+/// The role named exactly (a profile's role is not trimmed: ` counsellor` is refused).
+fn exact_role(name: &str) -> Option<MentorRole> {
+    MentorRole::ALL.into_iter().find(|r| r.as_str() == name)
+}
+
+/// What is wrong with a role's maximum: over the county's cap for the role, or outside 1–200.
+fn max_problem(r: &RoleCapacity, caps: &crate::config::MentorCaps) -> Option<Msg> {
+    match exact_role(&r.role).and_then(|role| caps.of(role.as_str())) {
+        Some(cap) if r.max > cap => Some(
+            Msg::new("error.mentor_max_over_policy")
+                .arg("value", r.max)
+                .arg("cap", cap),
+        ),
+        _ if r.max == 0 || r.max > 200 => Some(Msg::new("error.number_range").arg("value", r.max).arg("max", 200)),
+        _ => None,
     }
 }
 
@@ -123,8 +130,8 @@ pub async fn save_profile(
             }
             other => other,
         })?;
-    let roles = serde_json::to_string(&input.roles).map_err(|e| AppError::Internal(e.to_string()))?;
-    let skills = serde_json::to_string(&input.skill_areas).map_err(|e| AppError::Internal(e.to_string()))?;
+    let roles = mentor_profile::roles_text(&input.roles).map_err(AppError::Internal)?;
+    let skills = mentor_profile::skill_areas_text(&input.skill_areas).map_err(AppError::Internal)?;
     let existing = mentor_profile::Entity::find_by_id(user_id).one(&txn).await?;
     let saved = match existing {
         Some(p) => {
@@ -192,11 +199,76 @@ pub async fn profiles_page(
     Ok(Page::new(paginator.fetch_page(page.page - 1).await?, page, total))
 }
 
-/// The stored roles and skill areas of a profile.
-pub fn decode(p: &mentor_profile::Model) -> Result<(Vec<RoleCapacity>, Vec<String>), AppError> {
-    let roles =
-        serde_json::from_str(&p.roles).map_err(|e| AppError::Internal(format!("mentor {} roles: {e}", p.user_id)))?;
-    let skills = serde_json::from_str(&p.skill_areas)
-        .map_err(|e| AppError::Internal(format!("mentor {} skills: {e}", p.user_id)))?;
-    Ok((roles, skills))
+/// The profile of a staff account, if it has one.
+pub async fn find_profile(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<mentor_profile::Model>, AppError> {
+    Ok(mentor_profile::Entity::find_by_id(user_id).one(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps() -> crate::config::MentorCaps {
+        crate::config::MentorCaps::default()
+    }
+
+    #[test]
+    fn roles_are_stored_as_the_same_json_as_before_and_read_back_typed() {
+        let raw = vec![
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 5,
+            },
+            RoleCapacity {
+                role: "subject_teacher".into(),
+                max: 3,
+            },
+        ];
+        let input = ProfileInput::parse(1, raw, vec!["护理".into()], "米河镇", true, &caps()).expect("valid");
+        let text = mentor_profile::roles_text(&input.roles).expect("text");
+        assert_eq!(
+            text,
+            r#"[{"role":"counsellor","max":5},{"role":"subject_teacher","max":3}]"#
+        );
+        let stored = mentor_profile::Model {
+            user_id: 7,
+            school_id: 1,
+            roles: text,
+            skill_areas: mentor_profile::skill_areas_text(&input.skill_areas).expect("skills"),
+            home_town: "米河镇".into(),
+            active: true,
+            updated_at: chrono::Utc::now(),
+        };
+        assert_eq!(stored.skill_areas, r#"["护理"]"#);
+        assert_eq!(stored.roles().expect("roles"), input.roles);
+        let broken = mentor_profile::Model {
+            roles: r#"[{"role":"coach","max":1}]"#.into(),
+            ..stored
+        };
+        let err = broken.roles().expect_err("unknown role");
+        assert!(err.contains("mentor profile 7 roles"), "{err}");
+    }
+
+    #[test]
+    fn a_role_named_twice_or_unknown_is_refused_by_its_field() {
+        let raw = vec![
+            RoleCapacity {
+                role: "coach".into(),
+                max: 1,
+            },
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 1,
+            },
+            RoleCapacity {
+                role: "counsellor".into(),
+                max: 1,
+            },
+        ];
+        let Err(AppError::Invalid(errors)) = ProfileInput::parse(1, raw, Vec::new(), "米河镇", true, &caps()) else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["roles.0.role", "roles.2.role"]);
+    }
 }

@@ -6,7 +6,6 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::mentor::assignments::{role_code, role_zh};
 use crate::mentor::optimiser::MentorRole;
 
 /// One shown field of an entry: its stable name (the label's key) and its value.
@@ -88,8 +87,8 @@ fn role_as_code(value: &Value) -> Value {
     let stored = value.as_str().unwrap_or_default();
     MentorRole::ALL
         .into_iter()
-        .find(|r| role_zh(*r) == stored || role_code(*r) == stored)
-        .map(|r| Value::String(role_code(r).to_string()))
+        .find(|r| r.as_str() == stored || crate::mentor::labels::zh(r.i18n_key()).is_ok_and(|zh| zh == stored))
+        .map(|r| Value::String(r.as_str().to_string()))
         .unwrap_or_else(|| value.clone())
 }
 

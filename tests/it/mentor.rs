@@ -1,6 +1,7 @@
 //! Mentor profiles.
 
 use entity::enums::Role;
+use entity::mentor_assignment::{AssignmentStatus, MentorRole};
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -509,7 +510,7 @@ async fn confirming_the_proposal_emails_each_mentor_once_with_working_answer_lin
     let accepted = in_force(&app)
         .await
         .into_iter()
-        .filter(|a| a.status == "accepted")
+        .filter(|a| a.status == AssignmentStatus::Accepted)
         .count();
     assert_eq!(accepted, 1);
 
@@ -535,7 +536,7 @@ async fn declining_frees_the_place_and_the_next_proposal_offers_someone_else() {
     let counsellor = in_force(&app)
         .await
         .into_iter()
-        .find(|a| a.student_id == student && a.role == "counsellor")
+        .find(|a| a.student_id == student && a.role == MentorRole::Counsellor)
         .expect("counsellor");
     let token = assignments::link_token(app.state.config.secret(), &counsellor);
     let mut mentor = crate::helpers::Browser::new(&app);
@@ -552,7 +553,7 @@ async fn declining_frees_the_place_and_the_next_proposal_offers_someone_else() {
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(row.status, "declined");
+    assert_eq!(row.status, AssignmentStatus::Declined);
     assert_eq!(row.in_force, None);
     assert_eq!(row.end_reason.as_deref(), Some("本学期外出培训"));
     // The replacement: the other counsellor, never the one who declined; marked as a replacement.
@@ -613,7 +614,7 @@ async fn an_expired_link_is_refused_and_changes_nothing() {
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(row.status, "assigned");
+    assert_eq!(row.status, AssignmentStatus::Assigned);
 }
 
 #[tokio::test]
@@ -666,7 +667,7 @@ async fn staff_override_one_assignment_and_bad_choices_are_refused_with_the_reas
     let current = in_force(&app)
         .await
         .into_iter()
-        .find(|a| a.student_id == student && a.role == "counsellor")
+        .find(|a| a.student_id == student && a.role == MentorRole::Counsellor)
         .expect("counsellor");
     let other = if current.mentor_id == p.mentors["张"] {
         p.mentors["李"]
@@ -742,7 +743,7 @@ async fn staff_override_one_assignment_and_bad_choices_are_refused_with_the_reas
         .await
         .expect("q")
         .expect("row");
-    assert_eq!((old.status.as_str(), old.in_force), ("replaced", None));
+    assert_eq!((old.status, old.in_force), (AssignmentStatus::Replaced, None));
     assert_eq!(old.end_reason.as_deref(), Some("家访方便"));
     assert_eq!(app.count("outbox").await, before.2 + 1);
     assert_eq!(app.count("archive_entry").await, before.1 + 2, "replaced + assigned");
@@ -1106,4 +1107,35 @@ async fn an_answer_link_signed_before_a_key_change_opens_while_the_previous_key_
     let mut someone = crate::helpers::Browser::new(&plain);
     let old_link = format!("/mentor-links/{}", assignments::link_token(OLD.as_bytes(), &row));
     assert_eq!(someone.get(&old_link).await.status, StatusCode::NOT_FOUND);
+}
+
+/// A help session whose stored details are not JSON is reported as a server error naming the
+/// archive entry, never shown as an empty session.
+#[tokio::test]
+async fn a_session_with_unreadable_stored_details_is_an_error_not_an_empty_line() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let p = placed_school(&app).await;
+    let view = proposal(&app, &p).await;
+    confirm(&app, &p, &view["digest"]).await;
+    let student = p.students[0];
+    let mut wang = crate::helpers::Browser::new(&app);
+    wang.login("wang@school.cn", crate::helpers::PASSWORD).await;
+    assert_eq!(wang.get(&format!("/my-mentees/{student}")).await.status, StatusCode::OK);
+    entity::archive_entry::ActiveModel {
+        student_id: Set(student),
+        kind: Set("mentor_session".into()),
+        occurred_on: Set(chrono::Utc::now().date_naive()),
+        details: Set("{not json".into()),
+        supersedes_id: Set(None),
+        recorded_by: Set(None),
+        recorded_by_label: Set("test".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("entry");
+    let page = wang.get(&format!("/my-mentees/{student}")).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", page.body);
 }

@@ -441,16 +441,17 @@ async fn dropouts_transfers_and_suspensions_are_recorded_and_the_ledger_follows(
 
 /// Three mentors (one of each role) for `student`.
 pub(crate) async fn give_mentors(app: &TestApp, student: i32) {
+    use entity::mentor_assignment::{AssignmentStatus, MentorRole};
     use sea_orm::{ActiveModelTrait, Set};
-    for (i, role) in ["counsellor", "class_teacher", "subject_teacher"].iter().enumerate() {
+    for (i, role) in MentorRole::ALL.into_iter().enumerate() {
         let mentor = app
             .user(&format!("mentor{i}-{student}@school.test"), Role::Mentor)
             .await;
         entity::mentor_assignment::ActiveModel {
             student_id: Set(student),
             mentor_id: Set(mentor),
-            role: Set((*role).into()),
-            status: Set("assigned".into()),
+            role: Set(role),
+            status: Set(AssignmentStatus::Assigned),
             in_force: Set(Some(1)),
             assigned_at: Set(chrono::Utc::now()),
             assigned_by: Set("test".into()),

@@ -1,5 +1,6 @@
 //! Every typed status, kind and channel names a label that both catalogues define (issue 17 step 1).
 use entity::import_batch::ImportStatus;
+use entity::mentor_assignment::{AssignmentStatus, MentorRole};
 use entity::outbox::{Channel, OutboxStatus};
 use entity::placement::PlacementStatus;
 use entity::roster_preview::RosterStatus;
@@ -12,6 +13,8 @@ fn keys() -> Vec<&'static str> {
     keys.extend(Channel::iter().map(Channel::i18n_key));
     keys.extend(ImportStatus::iter().map(ImportStatus::i18n_key));
     keys.extend(RosterStatus::iter().map(RosterStatus::i18n_key));
+    keys.extend(MentorRole::iter().map(MentorRole::i18n_key));
+    keys.extend(AssignmentStatus::iter().map(AssignmentStatus::i18n_key));
     keys
 }
 

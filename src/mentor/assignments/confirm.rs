@@ -5,19 +5,21 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{mentor_assignment, mentor_profile};
+use entity::mentor_assignment::{self, AssignmentStatus, MentorRole};
+use entity::mentor_profile;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
+use super::email::queue_batch_email;
+use super::proposal::compute;
+use super::{ANSWER_DAYS, Placed};
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::mentor::optimiser::MentorRole;
+use crate::mentor::labels;
 use crate::student::students::new_entry;
 use crate::student::timeline::EntryDetails;
-
-use super::*;
 
 /// What a confirmation wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -63,7 +65,7 @@ pub async fn confirm(
             now.date_naive(),
             &EntryDetails::MentorAssigned {
                 mentor: m.name.clone(),
-                role: role_zh(a.role).to_string(),
+                role: labels::zh(a.role.i18n_key())?.to_string(),
                 reason: None,
             },
             None,
@@ -132,8 +134,8 @@ pub(super) async fn insert_assignment(
     mentor_assignment::ActiveModel {
         student_id: Set(student_id),
         mentor_id: Set(mentor_id),
-        role: Set(role_code(role).to_string()),
-        status: Set("assigned".into()),
+        role: Set(role),
+        status: Set(AssignmentStatus::Assigned),
         in_force: Set(Some(1)),
         assigned_at: Set(now),
         assigned_by: Set(actor.label.clone()),

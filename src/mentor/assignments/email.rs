@@ -6,9 +6,10 @@ use entity::mentor_assignment;
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
+use super::links::link_token;
+use super::{MentorCard, Placed};
 use crate::error::AppError;
-
-use super::*;
+use crate::mentor::labels;
 
 /// One new mentee in the `mentor_assignments` email, with the answer links of that assignment.
 #[derive(Serialize)]
@@ -78,7 +79,7 @@ pub(super) async fn queue_batch_email(
             village: &p.village,
             school: &p.school,
             programme: &p.programme,
-            role: role_zh(role_of(row)?),
+            role: labels::zh(row.role.i18n_key())?,
             student_url: format!("{}/students/{}", config.base_url, p.student_id),
             accept_url: format!("{link}?answer=accept"),
             decline_url: format!("{link}?answer=decline"),

@@ -2,7 +2,8 @@
 //! answered, forged), and the mentor's answer (accept, or decline to free the place).
 
 use chrono::{DateTime, Utc};
-use entity::{mentor_assignment, user};
+use entity::mentor_assignment::{self, AssignmentStatus, MentorRole};
+use entity::user;
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -10,12 +11,12 @@ use serde::Serialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use super::email::answer_by_day;
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
+use crate::mentor::labels;
 use crate::student::students::new_entry;
 use crate::student::timeline::EntryDetails;
-
-use super::*;
 
 pub(super) type HmacSha256 = Hmac<Sha256>;
 
@@ -73,7 +74,7 @@ pub async fn check_link(
     if !genuine {
         return Ok(Err((LinkProblem::Invalid, None)));
     }
-    if row.status != "assigned" || row.in_force.is_none() {
+    if row.status != AssignmentStatus::Assigned || row.in_force.is_none() {
         return Ok(Err((LinkProblem::Used, Some(row))));
     }
     if now > row.answer_by {
@@ -96,6 +97,14 @@ impl Answer {
             "accept" => Some(Answer::Accept),
             "decline" => Some(Answer::Decline),
             _ => None,
+        }
+    }
+
+    /// The status the answer gives the assignment.
+    pub fn status(self) -> AssignmentStatus {
+        match self {
+            Answer::Accept => AssignmentStatus::Accepted,
+            Answer::Decline => AssignmentStatus::Declined,
         }
     }
 }
@@ -125,20 +134,7 @@ pub async fn answer(
     let reason = reason
         .map(|r| r.trim().chars().take(500).collect::<String>())
         .filter(|r| !r.is_empty());
-    let update = mentor_assignment::Entity::update_many()
-        .col_expr(mentor_assignment::Column::AnsweredAt, Expr::value(now))
-        .filter(mentor_assignment::Column::Id.eq(row.id))
-        .filter(mentor_assignment::Column::Status.eq("assigned"))
-        .filter(mentor_assignment::Column::InForce.is_not_null());
-    let update = match answer {
-        Answer::Accept => update.col_expr(mentor_assignment::Column::Status, Expr::value("accepted")),
-        Answer::Decline => update
-            .col_expr(mentor_assignment::Column::Status, Expr::value("declined"))
-            .col_expr(mentor_assignment::Column::InForce, Expr::value(Option::<i32>::None))
-            .col_expr(mentor_assignment::Column::EndedAt, Expr::value(now))
-            .col_expr(mentor_assignment::Column::EndReason, Expr::value(reason.clone())),
-    };
-    if update.exec(&txn).await?.rows_affected == 0 {
+    if !mark_answered(&txn, row.id, answer, reason.clone(), now).await? {
         return Ok(Err(LinkProblem::Used));
     }
     let actor = Actor {
@@ -146,16 +142,13 @@ pub async fn answer(
         label: format!("{} (email link)", mentor.email),
         client_ip,
     };
-    let word = match answer {
-        Answer::Accept => "accepted",
-        Answer::Decline => "declined",
-    };
+    let word = answer.status().as_str();
     new_entry(
         row.student_id,
         now.date_naive(),
         &EntryDetails::MentorAnswered {
             mentor: mentor.name.clone(),
-            role: role_zh(role_of(&row)?).to_string(),
+            role: labels::zh(row.role.i18n_key())?.to_string(),
             answer: word.to_string(),
         },
         None,
@@ -181,4 +174,54 @@ pub async fn answer(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("assignment"))?))
+}
+
+/// Moves the assignment from `assigned` to the answer's status by a conditional update (a decline
+/// also ends it, with the reason); `false` when it was no longer waiting for an answer.
+async fn mark_answered(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    answer: Answer,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let mut update = mentor_assignment::Entity::update_many()
+        .col_expr(mentor_assignment::Column::AnsweredAt, Expr::value(now))
+        .col_expr(mentor_assignment::Column::Status, Expr::value(answer.status()))
+        .filter(mentor_assignment::Column::Id.eq(id))
+        .filter(mentor_assignment::Column::Status.eq(AssignmentStatus::Assigned))
+        .filter(mentor_assignment::Column::InForce.is_not_null());
+    if answer == Answer::Decline {
+        update = update
+            .col_expr(mentor_assignment::Column::InForce, Expr::value(Option::<i32>::None))
+            .col_expr(mentor_assignment::Column::EndedAt, Expr::value(now))
+            .col_expr(mentor_assignment::Column::EndReason, Expr::value(reason));
+    }
+    Ok(update.exec(txn).await?.rows_affected > 0)
+}
+
+/// What the answer page shows of an assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub student: String,
+    pub mentor: String,
+    pub role: MentorRole,
+    /// The role in Chinese, as the email named it.
+    pub role_name: &'static str,
+    pub status: AssignmentStatus,
+    pub answer_by: String,
+}
+
+/// The assignment behind an answer link, with the names the page shows.
+pub async fn link_view(db: &impl ConnectionTrait, row: &mentor_assignment::Model) -> Result<LinkView, AppError> {
+    let student = crate::student::students::get_student(db, row.student_id).await?;
+    let mentor = crate::auth::user::get_user(db, row.mentor_id).await?;
+    Ok(LinkView {
+        student: student.name,
+        mentor: mentor.name,
+        role: row.role,
+        role_name: labels::zh(row.role.i18n_key())?,
+        status: row.status,
+        answer_by: answer_by_day(row),
+    })
 }

@@ -8,44 +8,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use entity::enums::{Role, Sex};
+use entity::mentor_assignment::{AssignmentStatus, MentorRole};
 use entity::{household, mentor_assignment, mentor_profile, programme, routing_run, school, student, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
-use super::optimiser::MentorRole;
-use super::profiles;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 
 /// How long the accept/decline links in an assignment email work.
 pub const ANSWER_DAYS: i64 = 14;
-
-/// The stable name of a role (`counsellor`, `class_teacher`, `subject_teacher`).
-pub fn role_code(role: MentorRole) -> &'static str {
-    match role {
-        MentorRole::Counsellor => "counsellor",
-        MentorRole::ClassTeacher => "class_teacher",
-        MentorRole::SubjectTeacher => "subject_teacher",
-    }
-}
-
-/// Parses a stable role name.
-pub fn parse_role(code: &str) -> Option<MentorRole> {
-    MentorRole::ALL.into_iter().find(|r| role_code(*r) == code.trim())
-}
-
-/// The Chinese name of a role, as emails and archive entries show it.
-pub fn role_zh(role: MentorRole) -> &'static str {
-    match role {
-        MentorRole::Counsellor => "辅导员",
-        MentorRole::ClassTeacher => "班主任",
-        MentorRole::SubjectTeacher => "专任教师",
-    }
-}
-
-pub(crate) fn role_of(row: &mentor_assignment::Model) -> Result<MentorRole, AppError> {
-    parse_role(&row.role).ok_or_else(|| AppError::Internal(format!("assignment {} has role {}", row.id, row.role)))
-}
 
 /// A student placed by a committed routing run, with what choosing mentors needs.
 #[derive(Debug, Clone, Serialize)]
@@ -157,7 +129,8 @@ pub async fn active_mentors(db: &impl ConnectionTrait) -> Result<BTreeMap<i32, M
         .await?
     {
         let Some(u) = users.get(&p.user_id) else { continue };
-        let (roles, skill_areas) = profiles::decode(&p)?;
+        let roles = p.roles().map_err(AppError::Internal)?;
+        let skill_areas = p.skill_areas().map_err(AppError::Internal)?;
         out.insert(
             p.user_id,
             MentorCard {
@@ -166,10 +139,7 @@ pub async fn active_mentors(db: &impl ConnectionTrait) -> Result<BTreeMap<i32, M
                 email: u.email.clone(),
                 school_id: p.school_id,
                 home_town: p.home_town.clone(),
-                roles: roles
-                    .iter()
-                    .filter_map(|r| parse_role(&r.role).map(|role| (role, r.max)))
-                    .collect(),
+                roles: roles.iter().map(|r| (r.role, r.max)).collect(),
                 skill_areas,
             },
         );
@@ -177,7 +147,7 @@ pub async fn active_mentors(db: &impl ConnectionTrait) -> Result<BTreeMap<i32, M
     Ok(out)
 }
 
-/// Assignments in force, optionally of some students only.
+/// Assignments in force.
 async fn in_force(db: &impl ConnectionTrait) -> Result<Vec<mentor_assignment::Model>, AppError> {
     Ok(mentor_assignment::Entity::find()
         .filter(mentor_assignment::Column::InForce.is_not_null())
@@ -191,12 +161,13 @@ mod email;
 mod links;
 mod overriding;
 mod proposal;
+mod student_view;
 
-pub use confirm::*;
-use email::*;
-pub use links::*;
-pub use overriding::*;
-pub use proposal::*;
+pub use confirm::{Confirmed, confirm};
+pub use links::{Answer, LinkProblem, LinkView, answer, check_link, link_token, link_view};
+pub use overriding::{Override, override_one};
+pub use proposal::{ProposalView, ProposedRow, UncoveredRow, proposal};
+pub use student_view::{Candidate, CandidateRole, StudentMentoring, student_mentoring};
 
 /// One assignment with names, for lists.
 #[derive(Debug, Clone, Serialize)]
@@ -213,7 +184,7 @@ pub struct AssignmentRow {
 pub struct AssignmentFilter {
     pub student_id: Option<i32>,
     pub mentor_id: Option<i32>,
-    pub status: Option<String>,
+    pub status: Option<AssignmentStatus>,
     /// Only assignments in force.
     pub in_force: bool,
 }
@@ -231,7 +202,7 @@ pub async fn list(
     if let Some(m) = f.mentor_id {
         q = q.filter(mentor_assignment::Column::MentorId.eq(m));
     }
-    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(s) = f.status {
         q = q.filter(mentor_assignment::Column::Status.eq(s));
     }
     if f.in_force {
@@ -290,10 +261,7 @@ pub async fn with_names(
 pub async fn loads(db: &impl ConnectionTrait) -> Result<HashMap<i32, [u32; 3]>, AppError> {
     let mut out: HashMap<i32, [u32; 3]> = HashMap::new();
     for a in in_force(db).await? {
-        if let Some(role) = parse_role(&a.role) {
-            let i = MentorRole::ALL.iter().position(|r| *r == role).unwrap_or(0);
-            out.entry(a.mentor_id).or_default()[i] += 1;
-        }
+        out.entry(a.mentor_id).or_default()[a.role.index()] += 1;
     }
     Ok(out)
 }

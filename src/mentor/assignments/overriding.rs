@@ -2,18 +2,22 @@
 //! left), the assignment in force ends with the reason in the archive, and the new mentor is emailed.
 
 use chrono::Utc;
-use entity::{mentor_assignment, user};
+use entity::mentor_assignment::{self, AssignmentStatus, MentorRole};
+use entity::user;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
+use super::confirm::{insert_assignment, lock_mentors};
+use super::email::queue_batch_email;
+use super::{MentorCard, Placed, active_mentors, placed_students};
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::mentor::optimiser::MentorRole;
+use crate::mentor::labels;
 use crate::student::students::new_entry;
 use crate::student::timeline::EntryDetails;
-
-use super::*;
 
 /// Staff choose one mentor by hand for one role of one student, ending the assignment in force.
 pub struct Override {
@@ -51,7 +55,7 @@ pub async fn override_one(
         .filter(mentor_assignment::Column::InForce.is_not_null())
         .all(&txn)
         .await?;
-    let old = current.iter().find(|a| a.role == role_code(role));
+    let old = current.iter().find(|a| a.role == role);
     check_choice(&txn, p, m, role, &current).await?;
     if let Some(old) = old {
         end_old(&txn, actor, old, p, m, role, &reason).await?;
@@ -63,7 +67,7 @@ pub async fn override_one(
         now.date_naive(),
         &EntryDetails::MentorAssigned {
             mentor: m.name.clone(),
-            role: role_zh(role).to_string(),
+            role: labels::zh(role.i18n_key())?.to_string(),
             reason: Some(reason.clone()),
         },
         None,
@@ -80,7 +84,7 @@ pub async fn override_one(
         Record::new("student", p.student_id),
         format!(
             "{} of student #{}: {} (was {}) — {reason}",
-            role_code(role),
+            role.as_str(),
             p.student_id,
             m.email,
             old.map(|o| format!("mentor #{}", o.mentor_id))
@@ -95,11 +99,11 @@ pub async fn override_one(
 /// The override's role, mentor and reason, or every field's problem at once.
 fn parse_override(input: &Override) -> Result<(MentorRole, i32, String), AppError> {
     let mut errors = Vec::new();
-    let role = parse_role(&input.role);
+    let role = MentorRole::parse(&input.role);
     if role.is_none() {
         errors.push(crate::error::FieldError::new(
             "role",
-            Msg::new("error.choice_invalid").arg("allowed", "counsellor, class_teacher, subject_teacher"),
+            Msg::new("error.choice_invalid").arg("allowed", MentorRole::ALL.map(MentorRole::as_str).join(", ")),
         ));
     }
     let reason = input.reason.trim().to_string();
@@ -151,7 +155,7 @@ async fn check_choice(
     lock_mentors(txn, Some(m.id)).await?;
     let load = mentor_assignment::Entity::find()
         .filter(mentor_assignment::Column::MentorId.eq(m.id))
-        .filter(mentor_assignment::Column::Role.eq(role_code(role)))
+        .filter(mentor_assignment::Column::Role.eq(role))
         .filter(mentor_assignment::Column::InForce.is_not_null())
         .count(txn)
         .await?;
@@ -176,7 +180,10 @@ async fn end_old(
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let ended = mentor_assignment::Entity::update_many()
-        .col_expr(mentor_assignment::Column::Status, Expr::value("replaced"))
+        .col_expr(
+            mentor_assignment::Column::Status,
+            Expr::value(AssignmentStatus::Replaced),
+        )
         .col_expr(mentor_assignment::Column::InForce, Expr::value(Option::<i32>::None))
         .col_expr(mentor_assignment::Column::EndedAt, Expr::value(now))
         .col_expr(mentor_assignment::Column::EndReason, Expr::value(reason.to_string()))
@@ -197,7 +204,7 @@ async fn end_old(
         now.date_naive(),
         &EntryDetails::MentorReplaced {
             mentor: old_name,
-            role: role_zh(role).to_string(),
+            role: labels::zh(role.i18n_key())?.to_string(),
             replaced_by: m.name.clone(),
             reason: reason.to_string(),
         },

@@ -4,15 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use entity::mentor_assignment;
+use entity::mentor_assignment::{self, AssignmentStatus, MentorRole};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::{MentorCard, Placed, active_mentors, in_force, placed_students};
 use crate::error::AppError;
-use crate::mentor::optimiser::{self, Existing, MentorInfo, MentorRole, StudentNeed, UncoveredReason};
-
-use super::*;
+use crate::mentor::optimiser::{self, Existing, MentorInfo, StudentNeed, UncoveredReason};
 
 /// One proposed assignment, with names for the preview.
 #[derive(Debug, Clone, Serialize)]
@@ -68,17 +67,17 @@ pub(super) async fn compute(
     let placed = placed_students(db, intake_year).await?;
     let mentors = active_mentors(db).await?;
     let current = in_force(db).await?;
-    let declined: Vec<(i32, i32, String)> = mentor_assignment::Entity::find()
+    let declined: Vec<(i32, i32, MentorRole)> = mentor_assignment::Entity::find()
         .select_only()
         .column(mentor_assignment::Column::StudentId)
         .column(mentor_assignment::Column::MentorId)
         .column(mentor_assignment::Column::Role)
-        .filter(mentor_assignment::Column::Status.eq("declined"))
+        .filter(mentor_assignment::Column::Status.eq(AssignmentStatus::Declined))
         .into_tuple()
         .all(db)
         .await?;
     let mut declined_by: HashMap<i32, Vec<i32>> = HashMap::new();
-    let mut declined_roles: HashSet<(i32, String)> = HashSet::new();
+    let mut declined_roles: HashSet<(i32, MentorRole)> = HashSet::new();
     for (s, m, role) in declined {
         declined_by.entry(s).or_default().push(m);
         declined_roles.insert((s, role));
@@ -97,7 +96,7 @@ pub(super) async fn compute(
     let mut hasher = Sha256::new();
     hasher.update(intake_year.to_string());
     for a in &result.assignments {
-        hasher.update(format!("|{}:{}:{}", a.student_id, role_code(a.role), a.mentor_id));
+        hasher.update(format!("|{}:{}:{}", a.student_id, a.role.as_str(), a.mentor_id));
     }
     let digest: String = hasher.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect();
 
@@ -143,12 +142,10 @@ fn optimiser_input(
         .collect();
     let existing: Vec<Existing> = current
         .iter()
-        .filter_map(|a| {
-            Some(Existing {
-                student_id: a.student_id,
-                mentor_id: a.mentor_id,
-                role: parse_role(&a.role)?,
-            })
+        .map(|a| Existing {
+            student_id: a.student_id,
+            mentor_id: a.mentor_id,
+            role: a.role,
         })
         .collect();
     (infos, needs, existing)
@@ -159,7 +156,7 @@ fn view_rows(
     result: &optimiser::Proposal,
     placed: &BTreeMap<i32, Placed>,
     mentors: &BTreeMap<i32, MentorCard>,
-    declined_roles: &HashSet<(i32, String)>,
+    declined_roles: &HashSet<(i32, MentorRole)>,
 ) -> (Vec<ProposedRow>, Vec<UncoveredRow>) {
     let assignments = result
         .assignments
@@ -177,7 +174,7 @@ fn view_rows(
                 mentor: m.name.clone(),
                 mentor_town: m.home_town.clone(),
                 home_town: m.home_town == p.town,
-                replaces_declined: declined_roles.contains(&(a.student_id, role_code(a.role).to_string())),
+                replaces_declined: declined_roles.contains(&(a.student_id, a.role)),
             })
         })
         .collect();
