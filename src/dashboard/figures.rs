@@ -375,7 +375,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     let mut sessions = training_session::Entity::find()
         .filter(training_session::Column::StartsOn.gte(from))
         .filter(training_session::Column::StartsOn.lte(to))
-        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::Status.eq(entity::training_session::SessionStatus::Scheduled))
         .all(db)
         .await?;
     let venues = match filter.school_id {
@@ -397,7 +397,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     };
     let confirmed_held = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && held_ids.contains(&r.session_id))
+        .filter(|r| r.status == registration::RegistrationStatus::Confirmed && held_ids.contains(&r.session_id))
         .count();
     // Attended: confirmed farmers present on at least one day; certificates: those not revoked.
     let reg_ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
@@ -415,13 +415,17 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     };
     let attended = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && present.contains(&r.id))
+        .filter(|r| r.status == registration::RegistrationStatus::Confirmed && present.contains(&r.id))
         .count();
     // The rate compares like with like: farmers of sessions already over (one still running has
     // farmers present too, but is not in the denominator).
     let attended_held = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && present.contains(&r.id) && held_ids.contains(&r.session_id))
+        .filter(|r| {
+            r.status == registration::RegistrationStatus::Confirmed
+                && present.contains(&r.id)
+                && held_ids.contains(&r.session_id)
+        })
         .count();
     let certificates = crate::training::certificates::of_registrations(db, &reg_ids)
         .await?
@@ -431,8 +435,14 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     let training = Training {
         sessions: sessions.len(),
         held: held_ids.len(),
-        confirmed: regs.iter().filter(|r| r.status == "confirmed").count(),
-        waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
+        confirmed: regs
+            .iter()
+            .filter(|r| r.status == registration::RegistrationStatus::Confirmed)
+            .count(),
+        waitlisted: regs
+            .iter()
+            .filter(|r| r.status == registration::RegistrationStatus::Waitlisted)
+            .count(),
         attended,
         attendance_rate: (confirmed_held > 0).then(|| attended_held as f64 * 100.0 / confirmed_held as f64),
         certificates,

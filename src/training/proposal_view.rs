@@ -3,6 +3,7 @@
 //! answers why each course with enough interest has no open proposal, from the same evaluation
 //! `proposals` runs, without writing.
 
+use entity::session_proposal::ProposalStatus;
 use entity::{course, interest, session_proposal};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde::Serialize;
@@ -66,7 +67,7 @@ pub async fn proposals(db: &impl ConnectionTrait) -> Result<Vec<ProposalRow>, Ap
             proposal: p,
         });
     }
-    out.sort_by_key(|p| p.proposal.status != "proposed");
+    out.sort_by_key(|p| p.proposal.status != ProposalStatus::Proposed);
     Ok(out)
 }
 
