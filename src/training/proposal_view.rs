@@ -152,7 +152,7 @@ pub fn explain(i18n: &Catalogues, lang: Lang, row: &ProposalRow) -> Vec<String> 
     lines
 }
 
-fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
+pub(super) fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
     i18n.text(
         lang,
         &Msg::new("proposal.passed_over")
@@ -165,7 +165,7 @@ fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
 
 /// A reason in the reader's words: opening days named (周一至周五, Mon–Fri), blackouts listed
 /// with the language's separator.
-fn reason_text(i18n: &Catalogues, lang: Lang, reason: &Reason) -> String {
+pub(super) fn reason_text(i18n: &Catalogues, lang: Lang, reason: &Reason) -> String {
     let msg = match reason {
         Reason::BaseClosed { days, open_days } => Msg::new("proposal.reason_base_closed")
             .arg("days", days)

@@ -213,7 +213,12 @@ async fn every_conflict_is_refused_with_its_reason_and_nothing_is_written() {
         ends_on: in_days(to),
         capacity,
     };
-    setup::create_blackout(&app.state.db, &actor, ("三夏麦收".into(), in_days(40), in_days(50)))
+    let harvest = setup::NewBlackout {
+        name: "三夏麦收".into(),
+        starts_on: in_days(40),
+        ends_on: in_days(50),
+    };
+    setup::create_blackout(&app.state.db, &actor, harvest)
         .await
         .expect("blackout");
     for (plan, code) in [

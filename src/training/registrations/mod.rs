@@ -231,10 +231,12 @@ pub async fn register(
         None => None,
     };
     let priority = waitlist::priority(course.household_first, household.is_some());
-    let confirmed = session.confirmed < session.capacity;
-    if confirmed {
+    let status = if session.confirmed < session.capacity {
         take_place(&txn, session_id).await?;
-    }
+        RegistrationStatus::Confirmed
+    } else {
+        RegistrationStatus::Waitlisted
+    };
     let code = unused_code(&txn).await?;
     let now = Utc::now();
     let row = registration::ActiveModel {
@@ -248,11 +250,7 @@ pub async fn register(
         // No email from the public form: an address nobody confirmed must not receive our mail.
         email: Set(None),
         code: Set(code),
-        status: Set(if confirmed {
-            RegistrationStatus::Confirmed
-        } else {
-            RegistrationStatus::Waitlisted
-        }),
+        status: Set(status),
         arrival: Set(session.arrivals),
         priority: Set(priority),
         active: Set(Some(1)),
@@ -267,19 +265,12 @@ pub async fn register(
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(Msg::new("error.phone_has_place")),
         _ => AppError::Db(e),
     })?;
-    let position = if confirmed {
-        None
-    } else {
-        Some(waitlist_position(&txn, &row).await?)
+    let position = match status {
+        RegistrationStatus::Waitlisted => Some(waitlist_position(&txn, &row).await?),
+        _ => None,
     };
-    notify(
-        &txn,
-        &row,
-        &session,
-        &course,
-        if confirmed { "confirmed" } else { "waitlisted" },
-    )
-    .await?;
+    // The text message's event is named as the status: `confirmed` or `waitlisted`.
+    notify(&txn, &row, &session, &course, status.as_str()).await?;
     txn.commit().await?;
     Ok(Registered {
         id: row.id,
