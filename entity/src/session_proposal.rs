@@ -24,9 +24,56 @@ pub struct Model {
     /// Decoded for readers by the service; not shown raw.
     #[serde(skip_serializing)]
     pub passed_over: String,
-    pub status: String,
+    pub status: ProposalStatus,
     pub session_id: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, serde::Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    /// Open: waiting for staff.
+    #[sea_orm(string_value = "proposed")]
+    Proposed,
+    /// Approved: the session is created (`session_id`).
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    /// Dismissed by staff.
+    #[sea_orm(string_value = "dismissed")]
+    Dismissed,
+    /// Withdrawn by the scheduler: it no longer fits.
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+}
+
+impl ProposalStatus {
+    /// The stored (and API) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalStatus::Proposed => "proposed",
+            ProposalStatus::Approved => "approved",
+            ProposalStatus::Dismissed => "dismissed",
+            ProposalStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            ProposalStatus::Proposed => "proposal_status.proposed",
+            ProposalStatus::Approved => "proposal_status.approved",
+            ProposalStatus::Dismissed => "proposal_status.dismissed",
+            ProposalStatus::Withdrawn => "proposal_status.withdrawn",
+        }
+    }
+}
+
+impl std::fmt::Display for ProposalStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -149,7 +149,7 @@ pub async fn headline(
     let first = today.with_day(1).unwrap_or(today);
     let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(today);
     let sessions: Vec<training_session::Model> = training_session::Entity::find()
-        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::Status.eq(entity::training_session::SessionStatus::Scheduled))
         .filter(training_session::Column::StartsOn.lt(next))
         .filter(training_session::Column::EndsOn.gte(first))
         .all(db)

@@ -80,9 +80,12 @@ async fn catalogue(demo: &Demo<'_>, school_ids: &[i32]) -> Result<Vec<i32>, Stri
         ("秋收秋种", (year, 9, 20), (year, 10, 10)),
     ] {
         let d = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(demo.cal.today);
-        setup::create_blackout(db, actor, (n.into(), d(from), d(to)))
-            .await
-            .map_err(fail)?;
+        let blackout = setup::NewBlackout {
+            name: n.into(),
+            starts_on: d(from),
+            ends_on: d(to),
+        };
+        setup::create_blackout(db, actor, blackout).await.map_err(fail)?;
     }
     Ok(course_ids)
 }

@@ -15,6 +15,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{attendance_day, course, registration, training_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -240,7 +242,7 @@ pub async fn record_day(
     let Some(session) = super::registrations::lock_session(&txn, session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
-    if session.status != "scheduled" {
+    if session.status != SessionStatus::Scheduled {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
     }
     let course = course::Entity::find_by_id(session.course_id)
@@ -250,7 +252,7 @@ pub async fn record_day(
     let teaching = teaching_day(&session, &course, input.day, today)?;
     let confirmed: HashMap<i32, registration::Model> = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq("confirmed"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .all(&txn)
         .await?
         .into_iter()

@@ -1,15 +1,16 @@
 //! API for attendance per teaching day and the certificates it earns (staff, bearer token). Thin:
-//! each operation parses its input and calls one service function.
+//! each operation parses its input, calls one service function and answers with a typed object
+//! (`attendance_types`).
 
 use chrono::NaiveDate;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use serde_json::Value;
 
-use super::api::{ApiTags, to_value};
+use super::api::ApiTags;
 use super::attendance::{self, DayAttendance, DayEntry};
+use super::attendance_types::{AttendanceGridDto, AttendanceRecorded, CertificatesReconciled, TrainingCertificateView};
 use super::certificates;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
@@ -46,9 +47,14 @@ impl AttendanceApi {
     /// confirmed farmer with a cell per day (`null` until recorded, else `present` and `hours`),
     /// the hours attended, whether they reach the course's completion share, and the certificate.
     #[oai(path = "/training-sessions/:id/attendance", method = "get")]
-    async fn grid(&self, auth: BearerAuth, state: poem::web::Data<&AppState>, id: Path<i32>) -> ApiResult<Json<Value>> {
+    async fn grid(
+        &self,
+        auth: BearerAuth,
+        state: poem::web::Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<AttendanceGridDto>> {
         auth.0.require(Capability::ManageTraining)?;
-        Ok(Json(to_value(&super::grid::grid(&state.db, id.0).await?)?))
+        Ok(Json(super::grid::grid(&state.db, id.0).await?.into()))
     }
 
     /// Records one teaching day. Changing what was recorded, or recording a past day, is a
@@ -65,7 +71,7 @@ impl AttendanceApi {
         req: &Request,
         id: Path<i32>,
         body: Json<DayAttendanceRequest>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<AttendanceRecorded>> {
         auth.0.require(Capability::ManageTraining)?;
         let b = body.0;
         let input = DayAttendance {
@@ -82,7 +88,7 @@ impl AttendanceApi {
                 .collect(),
         };
         let done = attendance::record_day(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0, input).await?;
-        Ok(Json(to_value(&done)?))
+        Ok(Json(done.into()))
     }
 
     /// Issues the certificates of a finished session (idempotent: never two for one registration;
@@ -95,10 +101,10 @@ impl AttendanceApi {
         state: poem::web::Data<&AppState>,
         req: &Request,
         id: Path<i32>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<CertificatesReconciled>> {
         auth.0.require(Capability::ManageTraining)?;
         let done = certificates::issue(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
-        Ok(Json(to_value(&done)?))
+        Ok(Json(done.into()))
     }
 
     /// A registration's certificate with its full name, hours, issuing school and base, and
@@ -109,10 +115,9 @@ impl AttendanceApi {
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<TrainingCertificateView>> {
         auth.0.require(Capability::ManageTraining)?;
-        Ok(Json(to_value(
-            &super::certificate_view::get_for_registration(&state.db, id.0).await?,
-        )?))
+        let c = super::certificate_view::get_for_registration(&state.db, id.0).await?;
+        Ok(Json(c.into()))
     }
 }

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{attendance_day, certificate, course, registration, training_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -56,7 +58,7 @@ async fn unused_code(conn: &impl ConnectionTrait) -> Result<String, AppError> {
 
 /// Why a certificate is revoked, in the county's language (it is kept as data, like a name).
 fn revoke_reason(r: &registration::Model, hours: i32, c: &course::Model, note: Option<&str>) -> String {
-    let why = if r.status == "confirmed" {
+    let why = if r.status == RegistrationStatus::Confirmed {
         format!(
             "考勤更正后出勤 {hours} 学时，未达到结业要求（{} 学时的 {}%，即 {} 学时）",
             c.hours,
@@ -193,7 +195,7 @@ pub async fn reconcile(
             hours: hours.get(&r.id).copied().unwrap_or(0),
             cert: certs.get(&r.id),
         };
-        let earned = r.status == "confirmed" && days::completed(x.hours, c.hours, c.completion_share);
+        let earned = r.status == RegistrationStatus::Confirmed && days::completed(x.hours, c.hours, c.completion_share);
         let what = change(earned, x.hours, x.cert);
         match what {
             Change::Issue => done.issued += 1,
@@ -213,7 +215,7 @@ pub async fn issue(db: &DatabaseConnection, actor: &Actor, session_id: i32) -> R
     let Some(session) = super::registrations::lock_session(&txn, session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
-    if session.status != "scheduled" {
+    if session.status != SessionStatus::Scheduled {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
     }
     let last_recorded = super::attendance::last_day_recorded(&txn, &session).await?;

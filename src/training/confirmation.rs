@@ -9,6 +9,7 @@
 //! state (a place, or its place on the waitlist now) and its code from the database.
 
 use entity::registration;
+use entity::registration::RegistrationStatus;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
@@ -55,10 +56,10 @@ pub async fn load(db: &impl ConnectionTrait, id: i32) -> Result<Option<Confirmat
     let Some(r) = registration::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    if r.status == "cancelled" {
+    if r.status == RegistrationStatus::Cancelled {
         return Ok(None);
     }
-    let position = if r.status == "waitlisted" {
+    let position = if r.status == RegistrationStatus::Waitlisted {
         Some(waitlist_position(db, &r).await?)
     } else {
         None

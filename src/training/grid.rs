@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use entity::registration::RegistrationStatus;
 use entity::{attendance_day, certificate, course, registration, training_session};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -90,7 +91,7 @@ pub async fn grid(db: &impl ConnectionTrait, session_id: i32) -> Result<Grid, Ap
         .all(db)
         .await?
         .into_iter()
-        .filter(|r| r.status == "confirmed" || recorded.keys().any(|(id, _)| *id == r.id))
+        .filter(|r| r.status == RegistrationStatus::Confirmed || recorded.keys().any(|(id, _)| *id == r.id))
         .collect();
     regs.sort_by_key(|r| r.arrival);
     let ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
@@ -121,7 +122,7 @@ pub async fn grid(db: &impl ConnectionTrait, session_id: i32) -> Result<Grid, Ap
             let hours = cells.iter().flatten().filter(|c| c.present).map(|c| c.hours).sum();
             GridRow {
                 registration_id: r.id,
-                confirmed: r.status == "confirmed",
+                confirmed: r.status == RegistrationStatus::Confirmed,
                 village: format!("{} {}", r.town, r.village),
                 name: r.name,
                 cells,

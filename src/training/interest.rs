@@ -1,6 +1,7 @@
 //! Interest without a date: a farmer asks for a course; enough of them make a session proposal.
 
 use chrono::Utc;
+use entity::public_attempt::PublicAction;
 use entity::{course, interest};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -52,7 +53,7 @@ pub async fn register_interest(
     let Some(course) = course else {
         return Err(AppError::invalid("course_id", Msg::new("error.unknown_choice")));
     };
-    rate_limit(db, limits, "interest", client_ip, &input.phone).await?;
+    rate_limit(db, limits, PublicAction::Interest, client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     // The course's row lock: interest in one course is counted (and proposed) one at a time.
     course::Entity::update_many()

@@ -3,6 +3,7 @@
 //! registrations and lets staff change its capacity or move it. Pure: no I/O.
 
 use chrono::NaiveDate;
+use entity::training_session::SessionStatus;
 use serde::Serialize;
 
 /// A session's phase on a given day.
@@ -21,8 +22,8 @@ pub enum Phase {
 
 impl Phase {
     /// The phase of a session with this `status` and these days, on `today`.
-    pub fn of(status: &str, starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) -> Phase {
-        if status != "scheduled" {
+    pub fn of(status: SessionStatus, starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) -> Phase {
+        if status != SessionStatus::Scheduled {
             Phase::Cancelled
         } else if starts_on > today {
             Phase::Open
@@ -45,10 +46,25 @@ mod tests {
     #[test]
     fn a_session_is_open_until_its_first_day_then_running_then_finished() {
         let (from, to) = (d("2027-03-08"), d("2027-03-10"));
-        assert_eq!(Phase::of("scheduled", from, to, d("2027-03-07")), Phase::Open);
-        assert_eq!(Phase::of("scheduled", from, to, d("2027-03-08")), Phase::Running);
-        assert_eq!(Phase::of("scheduled", from, to, d("2027-03-10")), Phase::Running);
-        assert_eq!(Phase::of("scheduled", from, to, d("2027-03-11")), Phase::Finished);
-        assert_eq!(Phase::of("cancelled", from, to, d("2027-03-01")), Phase::Cancelled);
+        assert_eq!(
+            Phase::of(SessionStatus::Scheduled, from, to, d("2027-03-07")),
+            Phase::Open
+        );
+        assert_eq!(
+            Phase::of(SessionStatus::Scheduled, from, to, d("2027-03-08")),
+            Phase::Running
+        );
+        assert_eq!(
+            Phase::of(SessionStatus::Scheduled, from, to, d("2027-03-10")),
+            Phase::Running
+        );
+        assert_eq!(
+            Phase::of(SessionStatus::Scheduled, from, to, d("2027-03-11")),
+            Phase::Finished
+        );
+        assert_eq!(
+            Phase::of(SessionStatus::Cancelled, from, to, d("2027-03-01")),
+            Phase::Cancelled
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! answers why each course with enough interest has no open proposal, from the same evaluation
 //! `proposals` runs, without writing.
 
+use entity::session_proposal::ProposalStatus;
 use entity::{course, interest, session_proposal};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde::Serialize;
@@ -66,7 +67,7 @@ pub async fn proposals(db: &impl ConnectionTrait) -> Result<Vec<ProposalRow>, Ap
             proposal: p,
         });
     }
-    out.sort_by_key(|p| p.proposal.status != "proposed");
+    out.sort_by_key(|p| p.proposal.status != ProposalStatus::Proposed);
     Ok(out)
 }
 
@@ -151,7 +152,7 @@ pub fn explain(i18n: &Catalogues, lang: Lang, row: &ProposalRow) -> Vec<String> 
     lines
 }
 
-fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
+pub(super) fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
     i18n.text(
         lang,
         &Msg::new("proposal.passed_over")
@@ -164,7 +165,7 @@ fn passed_over(i18n: &Catalogues, lang: Lang, b: &PassedOver) -> String {
 
 /// A reason in the reader's words: opening days named (周一至周五, Mon–Fri), blackouts listed
 /// with the language's separator.
-fn reason_text(i18n: &Catalogues, lang: Lang, reason: &Reason) -> String {
+pub(super) fn reason_text(i18n: &Catalogues, lang: Lang, reason: &Reason) -> String {
     let msg = match reason {
         Reason::BaseClosed { days, open_days } => Msg::new("proposal.reason_base_closed")
             .arg("days", days)

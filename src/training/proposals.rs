@@ -16,6 +16,8 @@
 //! proposal is answered, without writing, in `proposal_view`.
 
 use chrono::Utc;
+use entity::session_proposal::ProposalStatus;
+use entity::training_session::SessionStatus;
 use entity::{blackout, course, interest, session_proposal, training_base, training_session, venue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -79,7 +81,7 @@ pub(super) async fn load(conn: &impl ConnectionTrait) -> Result<Loaded, AppError
         teachers,
         blackouts: blackout::Entity::find().all(conn).await?,
         sessions: training_session::Entity::find()
-            .filter(training_session::Column::Status.eq("scheduled"))
+            .filter(training_session::Column::Status.eq(SessionStatus::Scheduled))
             .filter(training_session::Column::EndsOn.gte(today()))
             .all(conn)
             .await?,
@@ -96,7 +98,7 @@ impl Loaded {
         let open = self
             .proposals
             .iter()
-            .filter(|p| p.status == "proposed" && Some(p.id) != except)
+            .filter(|p| p.status == ProposalStatus::Proposed && Some(p.id) != except)
             .map(|p| Plan::from(p).as_session(p.id));
         self.sessions.iter().cloned().chain(open).collect()
     }
@@ -104,7 +106,7 @@ impl Loaded {
     pub(super) fn open_of(&self, course_id: i32) -> Option<&session_proposal::Model> {
         self.proposals
             .iter()
-            .find(|p| p.course_id == course_id && p.status == "proposed")
+            .find(|p| p.course_id == course_id && p.status == ProposalStatus::Proposed)
     }
 
     /// Whether an open proposal still has its venue, instructor and days free of conflicts.
@@ -135,7 +137,7 @@ impl Loaded {
         let latest = self.proposals.iter().rev().find(|p| p.course_id == course.id);
         if let Some(p) = latest
             && !force
-            && p.status == "dismissed"
+            && p.status == ProposalStatus::Dismissed
             && waiting.iter().all(|i| i.created_at <= p.created_at)
         {
             return Outcome::Blocked {
@@ -226,7 +228,7 @@ async fn evaluate_course(
         }
         withdraw(conn, &open).await?;
         if let Some(p) = loaded.proposals.iter_mut().find(|p| p.id == open.id) {
-            p.status = "withdrawn".into();
+            p.status = ProposalStatus::Withdrawn;
         }
     }
     let waiting = waiting(conn, Some(course.id)).await?;
@@ -246,9 +248,12 @@ async fn evaluate_course(
 /// The scheduler withdraws an open proposal that no longer fits; its farmers wait again.
 async fn withdraw(conn: &impl ConnectionTrait, p: &session_proposal::Model) -> Result<(), AppError> {
     session_proposal::Entity::update_many()
-        .col_expr(session_proposal::Column::Status, Expr::value("withdrawn"))
+        .col_expr(
+            session_proposal::Column::Status,
+            Expr::value(ProposalStatus::Withdrawn.as_str()),
+        )
         .filter(session_proposal::Column::Id.eq(p.id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
+        .filter(session_proposal::Column::Status.eq(ProposalStatus::Proposed))
         .exec(conn)
         .await?;
     interest::Entity::update_many()
@@ -313,7 +318,7 @@ async fn insert(
         why: Set(why),
         near: Set(Some(choice.near)),
         passed_over: Set(passed_over),
-        status: Set("proposed".into()),
+        status: Set(ProposalStatus::Proposed),
         session_id: Set(None),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -155,7 +155,7 @@ impl PublicApi {
         )
         .await?;
         Ok(Json(RegisteredDto {
-            status: r.status,
+            status: r.status.to_string(),
             position: r.position,
             code: r.code,
             session_id: r.session_id,
@@ -181,7 +181,7 @@ impl PublicApi {
         .await?;
         let certificate_code = found.certificate.filter(|c| c.revoked_at.is_none()).map(|c| c.code);
         Ok(Json(RegistrationCheck {
-            status: found.registration.status,
+            status: found.registration.status.to_string(),
             position: found.position,
             code: found.registration.code,
             name: found.registration.name,
@@ -212,7 +212,7 @@ impl PublicApi {
         )
         .await?;
         Ok(Json(CancelledDto {
-            status: r.status,
+            status: r.status.to_string(),
             code: r.code,
         }))
     }

@@ -1,6 +1,8 @@
 //! Farmer training: conflicts, proposals from interest, registration, the burst, the waitlist,
 //! SMS through a gateway, attendance and certificates, rate limits.
 
+use entity::public_attempt::PublicAction;
+use entity::registration::RegistrationStatus;
 use std::time::Duration;
 
 use chrono::{Duration as Days, NaiveDate};
@@ -131,7 +133,7 @@ pub(crate) fn farmer(n: usize) -> RegistrationForm {
     }
 }
 
-async fn count(app: &TestApp, session: i32, status: &str) -> u64 {
+async fn count(app: &TestApp, session: i32, status: RegistrationStatus) -> u64 {
     entity::registration::Entity::find()
         .filter(entity::registration::Column::SessionId.eq(session))
         .filter(entity::registration::Column::Status.eq(status))
@@ -164,10 +166,19 @@ async fn a_thousand_simultaneous_registrations_for_30_seats_give_30_confirmed_an
     for t in tasks {
         outcomes.push(t.await.expect("join").expect("no errors"));
     }
-    let confirmed: Vec<_> = outcomes.iter().filter(|o| o.status == "confirmed").collect();
+    let confirmed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.status == RegistrationStatus::Confirmed)
+        .collect();
     assert_eq!(confirmed.len(), 30);
-    assert_eq!(outcomes.iter().filter(|o| o.status == "waitlisted").count(), 970);
-    assert_eq!(count(&app, s, "confirmed").await, 30);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| o.status == RegistrationStatus::Waitlisted)
+            .count(),
+        970
+    );
+    assert_eq!(count(&app, s, RegistrationStatus::Confirmed).await, 30);
     let stored = entity::training_session::Entity::find_by_id(s)
         .one(&app.state.db)
         .await
@@ -178,7 +189,7 @@ async fn a_thousand_simultaneous_registrations_for_30_seats_give_30_confirmed_an
     let rows = registrations::roster(&app.state.db, s).await.expect("roster");
     let arrivals: Vec<i32> = rows.iter().map(|r| r.arrival).collect();
     assert_eq!(arrivals, (1..=1000).collect::<Vec<i32>>());
-    assert!(rows[..30].iter().all(|r| r.status == "confirmed"));
+    assert!(rows[..30].iter().all(|r| r.status == RegistrationStatus::Confirmed));
     let mut positions: Vec<u64> = outcomes.iter().filter_map(|o| o.position).collect();
     positions.sort_unstable();
     assert_eq!(positions, (1..=970).collect::<Vec<u64>>());
@@ -202,7 +213,12 @@ async fn every_conflict_is_refused_with_its_reason_and_nothing_is_written() {
         ends_on: in_days(to),
         capacity,
     };
-    setup::create_blackout(&app.state.db, &actor, ("三夏麦收".into(), in_days(40), in_days(50)))
+    let harvest = setup::NewBlackout {
+        name: "三夏麦收".into(),
+        starts_on: in_days(40),
+        ends_on: in_days(50),
+    };
+    setup::create_blackout(&app.state.db, &actor, harvest)
         .await
         .expect("blackout");
     for (plan, code) in [
@@ -325,7 +341,7 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
         );
     }
     assert_eq!(done[2].position, Some(1));
-    assert_eq!(done[4].status, "waitlisted");
+    assert_eq!(done[4].status, RegistrationStatus::Waitlisted);
     assert_eq!(
         done[4].position,
         Some(1),
@@ -379,7 +395,7 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(promoted.status, "confirmed");
+    assert_eq!(promoted.status, RegistrationStatus::Confirmed);
     let sms = entity::outbox::Entity::find()
         .filter(entity::outbox::Column::Kind.eq("training_promoted"))
         .all(&app.state.db)
@@ -404,8 +420,8 @@ async fn a_cancellation_or_more_seats_promote_the_waitlist_in_order_household_fi
     registrations::set_capacity(&app.state.db, &Actor::system("test"), s, 4)
         .await
         .expect("capacity");
-    assert_eq!(count(&app, s, "confirmed").await, 4);
-    assert_eq!(count(&app, s, "waitlisted").await, 0);
+    assert_eq!(count(&app, s, RegistrationStatus::Confirmed).await, 4);
+    assert_eq!(count(&app, s, RegistrationStatus::Waitlisted).await, 0);
     // Never below the confirmed farmers, never above the venue.
     assert!(
         registrations::set_capacity(&app.state.db, &Actor::system("test"), s, 3)
@@ -661,7 +677,11 @@ async fn a_farmer_on_a_phone_finds_a_session_registers_checks_and_cancels() {
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     assert!(cancelled.body.contains("已取消报名"));
-    assert_eq!(count(&app, s, "confirmed").await, 1, "the waitlisted farmer moved up");
+    assert_eq!(
+        count(&app, s, RegistrationStatus::Confirmed).await,
+        1,
+        "the waitlisted farmer moved up"
+    );
     // Unknown and past sessions.
     let missing = phone.get("/train/sessions/9999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -864,7 +884,7 @@ async fn public_forms_are_rate_limited_per_address_and_per_phone() {
         registrations::rate_limit(
             &app.state.db,
             &app.state.config.rate_limits.public,
-            "register",
+            PublicAction::Register,
             &format!("10.3.0.{n}"),
             "13800138001",
         )

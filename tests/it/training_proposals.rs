@@ -4,6 +4,7 @@
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use entity::enums::Role;
+use entity::session_proposal::ProposalStatus;
 use poem::Body;
 use poem::http::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -114,7 +115,7 @@ async fn interest_rows(app: &TestApp, course: i32, n: usize, town: &str) {
 async fn open_proposals(app: &TestApp, course: i32) -> Vec<entity::session_proposal::Model> {
     entity::session_proposal::Entity::find()
         .filter(entity::session_proposal::Column::CourseId.eq(course))
-        .filter(entity::session_proposal::Column::Status.eq("proposed"))
+        .filter(entity::session_proposal::Column::Status.eq(ProposalStatus::Proposed))
         .all(&app.state.db)
         .await
         .expect("proposals")
@@ -382,7 +383,7 @@ async fn every_reason_for_no_proposal_is_shown_on_the_page_and_in_the_api() {
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(withdrawn.status, "withdrawn");
+    assert_eq!(withdrawn.status, ProposalStatus::Withdrawn);
     let zh = listed(&app, "zh-CN").await;
     let pastry = zh["without_proposal"]
         .as_array()

@@ -71,7 +71,7 @@ fn session(venue_id: i32, from: &str, to: &str) -> training_session::Model {
         capacity: 10,
         confirmed: 0,
         arrivals: 0,
-        status: "scheduled".into(),
+        status: entity::training_session::SessionStatus::Scheduled,
         created_by: String::new(),
         created_at: Utc::now(),
     }

@@ -2,6 +2,9 @@
 //! and changing a session's capacity.
 
 use chrono::Utc;
+use entity::public_attempt::PublicAction;
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{course, registration, training_session, venue};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -40,7 +43,7 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
         let phone = MobileNumber::parse(phone)
             .map_err(|m| AppError::invalid("phone", m))?
             .into_inner();
-        rate_limit(db, limits, "lookup", client_ip, &phone).await?;
+        rate_limit(db, limits, PublicAction::Lookup, client_ip, &phone).await?;
     }
     let txn = crate::db::begin_write(db).await?;
     let found = find_target(&txn, &who).await?;
@@ -63,7 +66,7 @@ pub async fn cancel(db: &DatabaseConnection, who: Canceller<'_>) -> Result<regis
         Canceller::Staff { actor, .. } => actor.label.clone(),
     };
     end_registration(&txn, found.id, label).await?;
-    if found.status == "confirmed" {
+    if found.status == RegistrationStatus::Confirmed {
         release_place(&txn, session.id).await?;
     }
     let course = course::Entity::find_by_id(session.course_id)
@@ -101,7 +104,10 @@ async fn find_target(conn: &impl ConnectionTrait, who: &Canceller<'_>) -> Result
 /// Marks the registration cancelled by `label`, unless someone else ended it meanwhile.
 async fn end_registration(conn: &impl ConnectionTrait, id: i32, label: String) -> Result<(), AppError> {
     let ended = registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value("cancelled"))
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(RegistrationStatus::Cancelled.as_str()),
+        )
         .col_expr(registration::Column::Active, Expr::value(Option::<i32>::None))
         .col_expr(registration::Column::CancelledBy, Expr::value(label))
         .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -160,12 +166,12 @@ async fn promote(conn: &impl ConnectionTrait, session_id: i32) -> Result<usize, 
         .await?
         .ok_or(AppError::NotFound("training session"))?;
     let free = Ord::max(session.capacity - session.confirmed, 0) as usize;
-    if free == 0 || session.status != "scheduled" || session.starts_on <= today() {
+    if free == 0 || session.status != SessionStatus::Scheduled || session.starts_on <= today() {
         return Ok(0);
     }
     let waiting = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq("waitlisted"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .all(conn)
         .await?;
     let next = waitlist::first_promoted(waiting, free);
@@ -175,7 +181,10 @@ async fn promote(conn: &impl ConnectionTrait, session_id: i32) -> Result<usize, 
         .ok_or(AppError::NotFound("course"))?;
     for r in &next {
         registration::Entity::update_many()
-            .col_expr(registration::Column::Status, Expr::value("confirmed"))
+            .col_expr(
+                registration::Column::Status,
+                Expr::value(RegistrationStatus::Confirmed.as_str()),
+            )
             .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(registration::Column::Id.eq(r.id))
             .exec(conn)
@@ -205,7 +214,7 @@ pub async fn set_capacity(
     let Some(session) = lock_session(&txn, session_id, false).await? else {
         return Err(AppError::NotFound("training session"));
     };
-    if session.status != "scheduled" {
+    if session.status != SessionStatus::Scheduled {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
     }
     if session.starts_on <= today() {

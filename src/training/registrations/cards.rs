@@ -1,5 +1,7 @@
 //! The public list of sessions: one card per session with its seats and waitlist.
 
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{course, registration, training_base, training_session, venue};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -39,7 +41,7 @@ pub async fn session_cards(
     let mut q = training_session::Entity::find();
     if upcoming_only {
         q = q
-            .filter(training_session::Column::Status.eq("scheduled"))
+            .filter(training_session::Column::Status.eq(SessionStatus::Scheduled))
             .filter(training_session::Column::StartsOn.gt(today()));
     }
     if let Some(ids) = ids {
@@ -75,7 +77,7 @@ pub async fn session_cards(
             .select_only()
             .column(registration::Column::SessionId)
             .filter(registration::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
-            .filter(registration::Column::Status.eq("waitlisted"))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
             .into_tuple()
             .all(db)
             .await?;
@@ -105,8 +107,8 @@ pub async fn session_cards(
             capacity: s.capacity,
             seats_left: Ord::max(s.capacity - s.confirmed, 0),
             waitlisted,
-            phase: crate::training::phase::Phase::of(&s.status, s.starts_on, s.ends_on, today()),
-            status: s.status,
+            phase: crate::training::phase::Phase::of(s.status, s.starts_on, s.ends_on, today()),
+            status: s.status.to_string(),
         });
     }
     Ok(out)

@@ -1,7 +1,9 @@
 //! Looking a registration up by its code, a session's roster, a farmer's history by phone or
 //! household (with hours attended and certificate), and a certificate by its code.
 
+use entity::public_attempt::PublicAction;
 use entity::registration;
+use entity::registration::RegistrationStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
@@ -35,7 +37,7 @@ pub async fn lookup(
     let phone = MobileNumber::parse(phone)
         .map_err(|m| AppError::invalid("phone", m))?
         .into_inner();
-    rate_limit(db, limits, "lookup", client_ip, &phone).await?;
+    rate_limit(db, limits, PublicAction::Lookup, client_ip, &phone).await?;
     let found = registration::Entity::find()
         .filter(registration::Column::Code.eq(code.trim()))
         .filter(registration::Column::Phone.eq(&phone))
@@ -47,7 +49,7 @@ pub async fn lookup(
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("training session"))?;
-    let position = if found.status == "waitlisted" {
+    let position = if found.status == RegistrationStatus::Waitlisted {
         Some(waitlist_position(db, &found).await?)
     } else {
         None
@@ -68,15 +70,15 @@ pub async fn roster(db: &impl ConnectionTrait, session_id: i32) -> Result<Vec<re
         .filter(registration::Column::SessionId.eq(session_id))
         .all(db)
         .await?;
-    let rank = |s: &str| match s {
-        "confirmed" => 0,
-        "waitlisted" => 1,
-        _ => 2,
+    let rank = |s: RegistrationStatus| match s {
+        RegistrationStatus::Confirmed => 0,
+        RegistrationStatus::Waitlisted => 1,
+        RegistrationStatus::Cancelled => 2,
     };
     rows.sort_by_key(|r| {
         (
-            rank(&r.status),
-            -r.priority * i32::from(r.status == "waitlisted"),
+            rank(r.status),
+            -r.priority * i32::from(r.status == RegistrationStatus::Waitlisted),
             r.arrival,
         )
     });
@@ -100,7 +102,7 @@ pub async fn history_by_phone(db: &impl ConnectionTrait, phone: &str) -> Result<
 pub async fn history_by_household(db: &impl ConnectionTrait, household_id: i32) -> Result<Vec<Lookup>, AppError> {
     let rows = registration::Entity::find()
         .filter(registration::Column::HouseholdId.eq(household_id))
-        .filter(registration::Column::Status.ne("cancelled"))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .order_by_desc(registration::Column::Id)
         .all(db)
         .await?;

@@ -21,6 +21,9 @@ pub use history::{Lookup, certificate, history_by_household, history_by_phone, l
 pub use notify::{interest_invite, notify, notify_all, queue_reminders};
 
 use chrono::{Duration, Utc};
+use entity::public_attempt::PublicAction;
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{course, household, public_attempt, registration, training_session};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -116,13 +119,13 @@ impl RegistrationForm {
 pub async fn rate_limit(
     db: &DatabaseConnection,
     limits: &PublicLimits,
-    action: &str,
+    action: PublicAction,
     client_ip: &str,
     phone: &str,
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let row = public_attempt::ActiveModel {
-        action: Set(action.to_string()),
+        action: Set(action),
         client_ip: Set(crate::client_addr::limit_key(client_ip).chars().take(64).collect()),
         phone: Set(phone.chars().take(20).collect()),
         at: Set(now),
@@ -132,7 +135,7 @@ pub async fn rate_limit(
     .await?;
     let since = now - Duration::minutes(limits.window_minutes);
     let recent = || public_attempt::Entity::find().filter(public_attempt::Column::At.gt(since));
-    let phone_max = if action == "lookup" {
+    let phone_max = if action == PublicAction::Lookup {
         limits.lookups_per_phone
     } else {
         limits.per_phone
@@ -167,7 +170,7 @@ pub struct Registered {
     pub id: i32,
     pub session_id: i32,
     /// `confirmed` or `waitlisted`.
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Place on the waitlist (1 = next to be promoted), when waitlisted.
     pub position: Option<u64>,
     pub code: String,
@@ -212,7 +215,7 @@ pub async fn register(
     input: RegistrationInput,
     client_ip: &str,
 ) -> Result<Registered, AppError> {
-    rate_limit(db, limits, "register", client_ip, &input.phone).await?;
+    rate_limit(db, limits, PublicAction::Register, client_ip, &input.phone).await?;
     let txn = crate::db::begin_write(db).await?;
     let Some(session) = lock_session(&txn, session_id, true).await? else {
         return Err(AppError::NotFound("training session"));
@@ -228,10 +231,12 @@ pub async fn register(
         None => None,
     };
     let priority = waitlist::priority(course.household_first, household.is_some());
-    let confirmed = session.confirmed < session.capacity;
-    if confirmed {
+    let status = if session.confirmed < session.capacity {
         take_place(&txn, session_id).await?;
-    }
+        RegistrationStatus::Confirmed
+    } else {
+        RegistrationStatus::Waitlisted
+    };
     let code = unused_code(&txn).await?;
     let now = Utc::now();
     let row = registration::ActiveModel {
@@ -245,7 +250,7 @@ pub async fn register(
         // No email from the public form: an address nobody confirmed must not receive our mail.
         email: Set(None),
         code: Set(code),
-        status: Set(if confirmed { "confirmed" } else { "waitlisted" }.into()),
+        status: Set(status),
         arrival: Set(session.arrivals),
         priority: Set(priority),
         active: Set(Some(1)),
@@ -260,19 +265,12 @@ pub async fn register(
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(Msg::new("error.phone_has_place")),
         _ => AppError::Db(e),
     })?;
-    let position = if confirmed {
-        None
-    } else {
-        Some(waitlist_position(&txn, &row).await?)
+    let position = match status {
+        RegistrationStatus::Waitlisted => Some(waitlist_position(&txn, &row).await?),
+        _ => None,
     };
-    notify(
-        &txn,
-        &row,
-        &session,
-        &course,
-        if confirmed { "confirmed" } else { "waitlisted" },
-    )
-    .await?;
+    // The text message's event is named as the status: `confirmed` or `waitlisted`.
+    notify(&txn, &row, &session, &course, status.as_str()).await?;
     txn.commit().await?;
     Ok(Registered {
         id: row.id,
@@ -285,7 +283,7 @@ pub async fn register(
 
 /// Registration is open: the session is scheduled and has not started.
 fn check_open(session: &training_session::Model) -> Result<(), AppError> {
-    if session.status != "scheduled" {
+    if session.status != SessionStatus::Scheduled {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
     }
     if session.starts_on <= today() {
@@ -303,7 +301,7 @@ async fn refuse_duplicate(conn: &impl ConnectionTrait, session_id: i32, phone: &
         .one(conn)
         .await?;
     if let Some(d) = duplicate {
-        let key = if d.status == "confirmed" {
+        let key = if d.status == RegistrationStatus::Confirmed {
             "error.phone_has_place"
         } else {
             "error.phone_on_waitlist"
@@ -373,7 +371,7 @@ async fn verified_household(
 pub async fn waitlist_position(conn: &impl ConnectionTrait, r: &registration::Model) -> Result<u64, AppError> {
     let ahead = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(r.session_id))
-        .filter(registration::Column::Status.eq("waitlisted"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .filter(
             registration::Column::Priority
                 .gt(r.priority)

@@ -1,6 +1,8 @@
 //! The text messages registrations send: confirmed, waitlisted, promoted, cancelled, reminders.
 
 use chrono::{Duration, Utc};
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{course, interest, registration, training_session};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -171,7 +173,7 @@ pub async fn notify_all(conn: &impl ConnectionTrait, s: &training_session::Model
 pub async fn queue_reminders(db: &DatabaseConnection) -> Result<usize, AppError> {
     let tomorrow = today() + Duration::days(1);
     let sessions = training_session::Entity::find()
-        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::Status.eq(SessionStatus::Scheduled))
         .filter(training_session::Column::StartsOn.eq(tomorrow))
         .all(db)
         .await?;
@@ -183,7 +185,7 @@ pub async fn queue_reminders(db: &DatabaseConnection) -> Result<usize, AppError>
             .ok_or(AppError::NotFound("course"))?;
         for r in registration::Entity::find()
             .filter(registration::Column::SessionId.eq(s.id))
-            .filter(registration::Column::Status.eq("confirmed"))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
             .all(db)
             .await?
         {

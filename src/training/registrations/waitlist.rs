@@ -41,7 +41,7 @@ mod tests {
             household_id: None,
             email: None,
             code: format!("C{id}"),
-            status: "waitlisted".into(),
+            status: registration::RegistrationStatus::Waitlisted,
             arrival,
             priority,
             active: Some(1),

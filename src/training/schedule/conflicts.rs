@@ -5,6 +5,7 @@
 //! [`World`] and pass today.
 
 use chrono::{Datelike, NaiveDate};
+use entity::training_session::SessionStatus;
 use entity::{blackout, course, instructor, training_base, training_session, venue};
 
 use super::{MAX_DAYS, Plan};
@@ -150,7 +151,8 @@ fn check_instructor(e: &mut Vec<FieldError>, w: &World, days: &[NaiveDate]) {
 /// Neither the venue nor the instructor is booked by a scheduled session overlapping the plan.
 fn check_bookings(e: &mut Vec<FieldError>, w: &World, plan: &Plan) {
     for s in w.sessions {
-        let overlaps = s.status == "scheduled" && s.starts_on <= plan.ends_on && plan.starts_on <= s.ends_on;
+        let overlaps =
+            s.status == SessionStatus::Scheduled && s.starts_on <= plan.ends_on && plan.starts_on <= s.ends_on;
         if !overlaps {
             continue;
         }

@@ -8,6 +8,8 @@
 //! ([`approve_proposal`]: the session is created through the same checks) or dismiss them here.
 
 use chrono::{NaiveDate, Utc};
+use entity::session_proposal::ProposalStatus;
+use entity::training_session::SessionStatus;
 use entity::{blackout, course, instructor, interest, session_proposal, training_base, training_session, venue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -67,7 +69,7 @@ impl Plan {
             capacity: self.capacity,
             confirmed: 0,
             arrivals: 0,
-            status: "scheduled".into(),
+            status: SessionStatus::Scheduled,
             created_by: String::new(),
             created_at: Utc::now(),
         }
@@ -105,7 +107,7 @@ async fn check(
     let (skills, away) = decode_instructor(&instructor)?;
     let blackouts = blackout::Entity::find().all(conn).await?;
     let mut q = training_session::Entity::find()
-        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::Status.eq(SessionStatus::Scheduled))
         .filter(training_session::Column::StartsOn.lte(plan.ends_on))
         .filter(training_session::Column::EndsOn.gte(plan.starts_on));
     if let Some(id) = exclude {
@@ -128,6 +130,14 @@ async fn check(
     } else {
         Err(AppError::Invalid(e))
     }
+}
+
+/// A session by id; `NotFound` when there is none.
+pub async fn get_session(conn: &impl ConnectionTrait, id: i32) -> Result<training_session::Model, AppError> {
+    training_session::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("training session"))
 }
 
 /// Takes the venue's and the instructor's row locks (PostgreSQL; SQLite's write transaction already
@@ -177,7 +187,7 @@ async fn create_session_in(
         capacity: Set(plan.capacity),
         confirmed: Set(0),
         arrivals: Set(0),
-        status: Set("scheduled".into()),
+        status: Set(SessionStatus::Scheduled),
         created_by: Set(actor.label.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -211,7 +221,7 @@ pub async fn move_session(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("training session"))?;
-    if current.status != "scheduled" {
+    if current.status != SessionStatus::Scheduled {
         return Err(AppError::Conflict(Msg::new("error.session_cancelled")));
     }
     if current.starts_on <= today() {
@@ -270,7 +280,7 @@ pub async fn approve_proposal(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("proposal"))?;
-    decide(&txn, id, "approved").await?;
+    decide(&txn, id, ProposalStatus::Approved).await?;
     let session = create_session_in(&txn, actor, Plan::from(&p)).await?;
     session_proposal::Entity::update_many()
         .col_expr(session_proposal::Column::SessionId, Expr::value(session.id))
@@ -312,7 +322,7 @@ pub async fn approve_proposal(
 /// until more farmers register interest (or staff ask for it: `proposals::propose_now`).
 pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    decide(&txn, id, "dismissed").await?;
+    decide(&txn, id, ProposalStatus::Dismissed).await?;
     interest::Entity::update_many()
         .col_expr(interest::Column::ProposalId, Expr::value(Option::<i32>::None))
         .filter(interest::Column::ProposalId.eq(id))
@@ -332,11 +342,11 @@ pub async fn dismiss_proposal(db: &DatabaseConnection, actor: &Actor, id: i32) -
 
 /// Moves a proposal still `proposed` to `to` (approved or dismissed); a proposal someone else
 /// decided first is a conflict, so two staff deciding at once never both act on it.
-async fn decide(txn: &impl ConnectionTrait, id: i32, to: &'static str) -> Result<(), AppError> {
+async fn decide(txn: &impl ConnectionTrait, id: i32, to: ProposalStatus) -> Result<(), AppError> {
     let done = session_proposal::Entity::update_many()
-        .col_expr(session_proposal::Column::Status, Expr::value(to))
+        .col_expr(session_proposal::Column::Status, Expr::value(to.as_str()))
         .filter(session_proposal::Column::Id.eq(id))
-        .filter(session_proposal::Column::Status.eq("proposed"))
+        .filter(session_proposal::Column::Status.eq(ProposalStatus::Proposed))
         .exec(txn)
         .await?;
     if done.rows_affected == 0 {
@@ -418,7 +428,7 @@ mod tests {
                 capacity: 20,
                 confirmed: 0,
                 arrivals: 0,
-                status: "scheduled".into(),
+                status: SessionStatus::Scheduled,
                 created_by: String::new(),
                 created_at: now,
             }],
@@ -506,7 +516,7 @@ mod tests {
     #[test]
     fn a_cancelled_session_does_not_block_its_venue() {
         let mut f = fixture();
-        f.sessions[0].status = "cancelled".into();
+        f.sessions[0].status = SessionStatus::Cancelled;
         assert!(check(&f, plan("2027-03-08", "2027-03-08")).is_empty());
     }
 }

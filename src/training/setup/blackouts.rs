@@ -1,4 +1,4 @@
-//! Blackout periods: the form as typed, its check, and recording one with its audit line and a new
+//! Blackout periods: the form as typed, one typed input ([`NewBlackout`]) the form and the API build, its check, and recording one with its audit line and a new
 //! evaluation of proposals. It must not schedule anything or read sessions.
 
 use chrono::NaiveDate;
@@ -20,34 +20,55 @@ pub struct BlackoutForm {
     pub ends_on: String,
 }
 
-impl BlackoutForm {
-    pub fn parse(&self) -> Result<(String, NaiveDate, NaiveDate), AppError> {
+/// A checked blackout period: what [`create_blackout`] takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBlackout {
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl NewBlackout {
+    /// Checks a blackout as entered (from the form or the API): a name and two dates
+    /// (`YYYY-MM-DD`), the end not before the start.
+    pub fn check(name: &str, starts_on: &str, ends_on: &str) -> Result<NewBlackout, AppError> {
         let mut e = Vec::new();
-        let name = required(&mut e, "name", &self.name, 100);
-        let from = date(&mut e, "starts_on", &self.starts_on);
-        let to = date(&mut e, "ends_on", &self.ends_on);
+        let name = required(&mut e, "name", name, 100);
+        let from = date(&mut e, "starts_on", starts_on);
+        let to = date(&mut e, "ends_on", ends_on);
         if let (Some(a), Some(b)) = (from, to)
             && b < a
         {
             e.push(FieldError::new("ends_on", Msg::new("error.ends_before_start")));
         }
         match (from, to) {
-            (Some(a), Some(b)) if e.is_empty() => Ok((name, a, b)),
+            (Some(starts_on), Some(ends_on)) if e.is_empty() => Ok(NewBlackout {
+                name,
+                starts_on,
+                ends_on,
+            }),
             _ => Err(AppError::Invalid(e)),
         }
+    }
+}
+
+impl BlackoutForm {
+    /// The form as a [`NewBlackout`].
+    pub fn parse(&self) -> Result<NewBlackout, AppError> {
+        NewBlackout::check(&self.name, &self.starts_on, &self.ends_on)
     }
 }
 
 pub async fn create_blackout(
     db: &DatabaseConnection,
     actor: &Actor,
-    (name, from, to): (String, NaiveDate, NaiveDate),
+    input: NewBlackout,
 ) -> Result<blackout::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let b = blackout::ActiveModel {
-        name: Set(name),
-        starts_on: Set(from),
-        ends_on: Set(to),
+        name: Set(input.name),
+        starts_on: Set(input.starts_on),
+        ends_on: Set(input.ends_on),
         ..Default::default()
     }
     .insert(&txn)

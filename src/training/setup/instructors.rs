@@ -1,4 +1,4 @@
-//! Instructors: the form as typed, its check (every bad field named), recording one with its audit
+//! Instructors: one typed input ([`NewInstructor`]) built from the form or the API, its check (every bad field named), recording one with its audit
 //! line and a new evaluation of proposals, and the decoded view pages and the API show. It must not
 //! schedule anything or read sessions.
 
@@ -24,20 +24,34 @@ pub struct InstructorForm {
     pub unavailable: String,
 }
 
-/// A checked instructor.
+/// An instructor as entered, from the form or the API, before it is checked. Each item of a list
+/// may itself list several, separated as on the form (commas, 、 or line breaks).
+#[derive(Debug, Clone)]
+pub struct InstructorEntry<'a> {
+    pub name: &'a str,
+    /// Empty: none.
+    pub phone: &'a str,
+    pub skills: Vec<&'a str>,
+    /// Dates (`YYYY-MM-DD`) or ranges (`2027-05-25..2027-06-15`).
+    pub unavailable: Vec<&'a str>,
+}
+
+/// A checked instructor: what [`create_instructor`] takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstructorInput {
+pub struct NewInstructor {
     pub name: String,
     pub phone: Option<String>,
     pub skills: Vec<String>,
     pub unavailable: Vec<NaiveDate>,
 }
 
-impl InstructorForm {
-    pub fn parse(&self) -> Result<InstructorInput, AppError> {
+impl NewInstructor {
+    /// Checks an instructor as entered: a name, a mainland mobile number if any, at least one
+    /// skill area, and days or ranges (at most a year long) it cannot teach.
+    pub fn check(entry: InstructorEntry<'_>) -> Result<NewInstructor, AppError> {
         let mut e = Vec::new();
-        let name = required(&mut e, "name", &self.name, 100);
-        let phone = match self.phone.trim() {
+        let name = required(&mut e, "name", entry.name, 100);
+        let phone = match entry.phone.trim() {
             "" => None,
             p => match crate::student::ids::MobileNumber::parse(p) {
                 Ok(m) => Some(m.into_inner()),
@@ -47,42 +61,19 @@ impl InstructorForm {
                 }
             },
         };
-        let skills: Vec<String> = self
+        let skills: Vec<String> = entry
             .skills
-            .split([',', '，', '、', '\n'])
+            .iter()
+            .flat_map(|s| s.split([',', '，', '、', '\n']))
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
         if skills.is_empty() {
             e.push(FieldError::new("skills", Msg::new("error.field_required")));
         }
-        let mut unavailable = Vec::new();
-        for item in self
-            .unavailable
-            .split([',', '，', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            match item.split_once("..") {
-                Some((a, b)) => {
-                    let (a, b) = (date(&mut e, "unavailable", a), date(&mut e, "unavailable", b));
-                    if let (Some(a), Some(b)) = (a, b) {
-                        if b < a || (b - a).num_days() > 366 {
-                            e.push(FieldError::new(
-                                "unavailable",
-                                Msg::new("error.date_range").arg("value", item),
-                            ));
-                        } else {
-                            unavailable.extend(a.iter_days().take_while(|d| *d <= b));
-                        }
-                    }
-                }
-                None => unavailable.extend(date(&mut e, "unavailable", item)),
-            }
-        }
-        unavailable.sort_unstable();
-        unavailable.dedup();
-        done(e, || InstructorInput {
+        let items = entry.unavailable.iter().flat_map(|s| s.split([',', '，', '\n']));
+        let unavailable = unavailable_days(&mut e, items);
+        done(e, || NewInstructor {
             name,
             phone,
             skills,
@@ -91,10 +82,48 @@ impl InstructorForm {
     }
 }
 
+/// Every day of the dates and ranges listed, sorted, each once; a bad item is named.
+fn unavailable_days<'a>(e: &mut Vec<FieldError>, items: impl Iterator<Item = &'a str>) -> Vec<NaiveDate> {
+    let mut unavailable = Vec::new();
+    for item in items.map(str::trim).filter(|s| !s.is_empty()) {
+        match item.split_once("..") {
+            Some((a, b)) => {
+                let (a, b) = (date(e, "unavailable", a), date(e, "unavailable", b));
+                if let (Some(a), Some(b)) = (a, b) {
+                    if b < a || (b - a).num_days() > 366 {
+                        e.push(FieldError::new(
+                            "unavailable",
+                            Msg::new("error.date_range").arg("value", item),
+                        ));
+                    } else {
+                        unavailable.extend(a.iter_days().take_while(|d| *d <= b));
+                    }
+                }
+            }
+            None => unavailable.extend(date(e, "unavailable", item)),
+        }
+    }
+    unavailable.sort_unstable();
+    unavailable.dedup();
+    unavailable
+}
+
+impl InstructorForm {
+    /// The form as a [`NewInstructor`].
+    pub fn parse(&self) -> Result<NewInstructor, AppError> {
+        NewInstructor::check(InstructorEntry {
+            name: &self.name,
+            phone: &self.phone,
+            skills: vec![&self.skills],
+            unavailable: vec![&self.unavailable],
+        })
+    }
+}
+
 pub async fn create_instructor(
     db: &DatabaseConnection,
     actor: &Actor,
-    input: InstructorInput,
+    input: NewInstructor,
 ) -> Result<instructor::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let i = instructor::ActiveModel {

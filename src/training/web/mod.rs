@@ -2,10 +2,10 @@
 //! instructors, blackouts; `setup_pages`), a session's roster with its attendance grid, capacity and moves, and a
 //! farmer's history by phone. Recording attendance and certificates: `attendance_web`.
 
+use entity::registration::RegistrationStatus;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -192,21 +192,18 @@ async fn roster_with(
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("training session"))?;
-    let session = entity::training_session::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("training session"))?;
+    let session = schedule::get_session(&state.db, id).await?;
     let rows = registrations::roster(&state.db, id).await?;
     let grid = super::grid::grid(&state.db, id).await?;
     let mut position = 0;
     let rows: Vec<Value> = rows
         .into_iter()
         .map(|r| {
-            if r.status == "waitlisted" {
+            if r.status == RegistrationStatus::Waitlisted {
                 position += 1;
             }
             let att = grid.rows.iter().find(|g| g.registration_id == r.id);
-            json!({ "r": r, "position": if r.status == "waitlisted" { position } else { 0 }, "att": att })
+            json!({ "r": r, "position": if r.status == RegistrationStatus::Waitlisted { position } else { 0 }, "att": att })
         })
         .collect();
     // The move form shows what was typed when it came back with an error.
