@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 
@@ -94,6 +95,16 @@ pub fn sign(secret: &[u8], purpose: &str, message: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Whether `given` is the signature `signature_under` makes with one of `secrets` (the current
+/// key, then the previous one while a rotation is under way), compared in constant time. An empty
+/// signature (a key that cannot sign) never matches.
+pub fn verify_any(secrets: &[&[u8]], given: &str, signature_under: impl Fn(&[u8]) -> String) -> bool {
+    secrets.iter().any(|secret| {
+        let expected = signature_under(secret);
+        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+    })
+}
+
 /// `nonce ‖ ciphertext` of `clear` under a fresh random nonce.
 fn seal(cipher: &Aes256Gcm, clear: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
     let mut nonce = [0u8; 12];
@@ -121,6 +132,24 @@ fn open(cipher: &Aes256Gcm, bytes: &[u8], aad: &[u8], what: &str) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_under_the_current_or_the_previous_key_is_accepted_and_no_other() {
+        let (now, before, other) = (
+            b"k-now-k-now-k-now-k-now-k-now-k!",
+            b"k-old-k-old-k-old-k-old-k-old-k!",
+            b"k-not-k-not-k-not-k-not-k-not-k!",
+        );
+        let under = |secret: &[u8]| sign(secret, "test:", "message");
+        let old = under(before);
+        assert!(verify_any(&[now, before], &old, under));
+        assert!(!verify_any(&[now], &old, under));
+        assert!(!verify_any(&[now, before], &under(other), under));
+        assert!(
+            !verify_any(&[now, before], "", |_| String::new()),
+            "an empty signature never matches"
+        );
+    }
 
     #[test]
     fn a_signature_depends_on_key_purpose_and_message() {

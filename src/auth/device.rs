@@ -10,8 +10,6 @@
 //! password hash, which a password change or reset replaces (argon2 salts every hash afresh), so
 //! every cookie issued before is void from then on, with no server-side record to keep. Pure: no I/O.
 
-use subtle::ConstantTimeEq;
-
 use super::sha256_hex;
 use crate::crypto::sign;
 
@@ -52,10 +50,7 @@ pub fn verify(secrets: &[&[u8]], account: Account<'_>, cookie: &str) -> Option<S
         return None;
     }
     let message = account.message(nonce);
-    secrets
-        .iter()
-        .any(|secret| bool::from(sign(secret, PURPOSE, &message).as_bytes().ct_eq(mac.as_bytes())))
-        .then(|| nonce.to_string())
+    crate::crypto::verify_any(secrets, mac, |secret| sign(secret, PURPOSE, &message)).then(|| nonce.to_string())
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use entity::mentor_assignment::MentorRole;
+
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
 use crate::limits::RateLimits;
 use vars::Vars;
@@ -137,13 +139,12 @@ impl Default for MentorCaps {
 }
 
 impl MentorCaps {
-    /// The cap of a role code (`counsellor`, `class_teacher`, `subject_teacher`).
-    pub fn of(&self, role: &str) -> Option<u32> {
+    /// The cap of a role.
+    pub fn of(&self, role: MentorRole) -> u32 {
         match role {
-            "counsellor" => Some(self.counsellor),
-            "class_teacher" => Some(self.class_teacher),
-            "subject_teacher" => Some(self.subject_teacher),
-            _ => None,
+            MentorRole::Counsellor => self.counsellor,
+            MentorRole::ClassTeacher => self.class_teacher,
+            MentorRole::SubjectTeacher => self.subject_teacher,
         }
     }
 }

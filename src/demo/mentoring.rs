@@ -44,7 +44,7 @@ async fn mentors(demo: &mut Demo<'_>, schools: &Schools) -> Result<usize, String
                 .into_iter()
                 .map(|role| crate::mentor::profiles::RoleCapacity {
                     role: role.as_str().into(),
-                    max: caps.of(role.as_str()).unwrap_or(1),
+                    max: caps.of(role),
                 })
                 .collect();
             let skill = vec![skills_here[k % skills_here.len()].to_string()];

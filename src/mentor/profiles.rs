@@ -99,7 +99,7 @@ fn exact_role(name: &str) -> Option<MentorRole> {
 
 /// What is wrong with a role's maximum: over the county's cap for the role, or outside 1–200.
 fn max_problem(r: &RoleCapacity, caps: &crate::config::MentorCaps) -> Option<Msg> {
-    match exact_role(&r.role).and_then(|role| caps.of(role.as_str())) {
+    match exact_role(&r.role).map(|role| caps.of(role)) {
         Some(cap) if r.max > cap => Some(
             Msg::new("error.mentor_max_over_policy")
                 .arg("value", r.max)

@@ -12,7 +12,6 @@ use entity::registration;
 use entity::registration::RegistrationStatus;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 use super::registrations::{Registered, SessionCard, session_cards, waitlist_position};
 use crate::crypto::sign;
@@ -37,10 +36,7 @@ pub fn verify(secrets: &[&[u8]], cookie: &str, now: i64) -> Option<i32> {
     let (message, mac) = cookie.rsplit_once('.')?;
     let (id, expires) = message.split_once('.')?;
     let (id, expires) = (id.parse::<i32>().ok()?, expires.parse::<i64>().ok()?);
-    let genuine = secrets.iter().any(|secret| {
-        let expected = sign(secret, PURPOSE, message);
-        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(mac.as_bytes()))
-    });
+    let genuine = crate::crypto::verify_any(secrets, mac, |secret| sign(secret, PURPOSE, message));
     (genuine && now <= expires).then_some(id)
 }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use poem::http::{Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
-use subtle::ConstantTimeEq;
 
 use super::{PortalCtx, cookie, read_cookie, redirect, render_with_status, safe_next};
 use crate::auth::session;
@@ -60,13 +59,8 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
             ctx.user = user;
             // Forms rendered before a change of the secret key still post while the previous
             // key is configured.
-            let accepted: Vec<String> = state
-                .config
-                .verifying_secrets()
-                .into_iter()
-                .map(|secret| csrf_token_for(secret, &csrf_cookie))
-                .collect();
-            match check_csrf(&mut req, existing_csrf.is_some(), &accepted).await {
+            let secrets = state.config.verifying_secrets();
+            match check_csrf(&mut req, existing_csrf.is_some(), &secrets, &csrf_cookie).await {
                 Err(e) => Err(e),
                 Ok(()) => {
                     req.extensions_mut().insert(ctx.clone());
@@ -96,7 +90,7 @@ pub async fn portal_context<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::
     Ok(resp)
 }
 
-async fn check_csrf(req: &mut Request, had_cookie: bool, accepted: &[String]) -> Result<(), AppError> {
+async fn check_csrf(req: &mut Request, had_cookie: bool, secrets: &[&[u8]], cookie: &str) -> Result<(), AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -124,9 +118,7 @@ async fn check_csrf(req: &mut Request, had_cookie: bool, accepted: &[String]) ->
         None
     };
     let given = from_header.or(from_query).or(from_form).unwrap_or_default();
-    let genuine = accepted
-        .iter()
-        .any(|expected| bool::from(given.as_bytes().ct_eq(expected.as_bytes())));
+    let genuine = crate::crypto::verify_any(secrets, &given, |secret| csrf_token_for(secret, cookie));
     if had_cookie && !given.is_empty() && genuine {
         Ok(())
     } else {

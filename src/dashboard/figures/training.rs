@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
+use entity::registration::RegistrationStatus;
+use entity::training_session::SessionStatus;
 use entity::{registration, training_session};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -22,7 +24,7 @@ pub(super) async fn training(
     let mut sessions = training_session::Entity::find()
         .filter(training_session::Column::StartsOn.gte(from))
         .filter(training_session::Column::StartsOn.lte(to))
-        .filter(training_session::Column::Status.eq("scheduled"))
+        .filter(training_session::Column::Status.eq(SessionStatus::Scheduled))
         .all(db)
         .await?;
     let venues = match filter.school_id {
@@ -44,7 +46,7 @@ pub(super) async fn training(
     };
     let confirmed_held = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && held_ids.contains(&r.session_id))
+        .filter(|r| r.status == RegistrationStatus::Confirmed && held_ids.contains(&r.session_id))
         .count();
     // Attended: confirmed farmers present on at least one day; certificates: those not revoked.
     let reg_ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
@@ -62,13 +64,15 @@ pub(super) async fn training(
     };
     let attended = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && present.contains(&r.id))
+        .filter(|r| r.status == RegistrationStatus::Confirmed && present.contains(&r.id))
         .count();
     // The rate compares like with like: farmers of sessions already over (one still running has
     // farmers present too, but is not in the denominator).
     let attended_held = regs
         .iter()
-        .filter(|r| r.status == "confirmed" && present.contains(&r.id) && held_ids.contains(&r.session_id))
+        .filter(|r| {
+            r.status == RegistrationStatus::Confirmed && present.contains(&r.id) && held_ids.contains(&r.session_id)
+        })
         .count();
     let certificates = crate::training::certificates::of_registrations(db, &reg_ids)
         .await?
@@ -78,8 +82,14 @@ pub(super) async fn training(
     let training = Training {
         sessions: sessions.len(),
         held: held_ids.len(),
-        confirmed: regs.iter().filter(|r| r.status == "confirmed").count(),
-        waitlisted: regs.iter().filter(|r| r.status == "waitlisted").count(),
+        confirmed: regs
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
+            .count(),
+        waitlisted: regs
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Waitlisted)
+            .count(),
         attended,
         attendance_rate: (confirmed_held > 0).then(|| attended_held as f64 * 100.0 / confirmed_held as f64),
         certificates,

@@ -9,7 +9,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use super::email::answer_by_day;
 use crate::audit::{self, Actor, Record};
@@ -67,11 +66,7 @@ pub async fn check_link(
     let Some(row) = mentor_assignment::Entity::find_by_id(id).one(db).await? else {
         return Ok(Err((LinkProblem::Invalid, None)));
     };
-    let genuine = secrets.iter().any(|secret| {
-        let expected = link_signature(secret, row.id, row.answer_by);
-        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()))
-    });
-    if !genuine {
+    if !crate::crypto::verify_any(secrets, sig, |secret| link_signature(secret, row.id, row.answer_by)) {
         return Ok(Err((LinkProblem::Invalid, None)));
     }
     if row.status != AssignmentStatus::Assigned || row.in_force.is_none() {
