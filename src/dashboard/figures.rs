@@ -207,7 +207,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
     // Funnel, from the committed runs of the year.
     let runs = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(filter.year))
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(routing_run::RunStatus::Committed))
         .all(db)
         .await?;
     let by_id: HashMap<i32, &programme::Model> = programmes.iter().map(|p| (p.id, p)).collect();
@@ -240,7 +240,7 @@ pub async fn figures(db: &impl ConnectionTrait, filter: Filter, today: NaiveDate
         .count();
     let brought_back = ledger
         .iter()
-        .filter(|l| l.close_reason.as_deref() == Some("brought_back"))
+        .filter(|l| l.close_reason == Some(ledger_entry::CloseReason::BroughtBack))
         .count();
     // A student offered a seat again after declining or leaving stays on the ledger until they
     // report: counted there, not as placed.
@@ -483,7 +483,7 @@ async fn outcomes(
     today: NaiveDate,
 ) -> Result<Vec<Outcomes>, AppError> {
     let graduations = archive_entry::Entity::find()
-        .filter(archive_entry::Column::Kind.eq("graduation"))
+        .filter(archive_entry::Column::Kind.eq(archive_entry::EntryKind::Graduation))
         .all(db)
         .await?;
     let mut graduated: HashMap<i32, NaiveDate> = HashMap::new();
@@ -502,7 +502,10 @@ async fn outcomes(
     for chunk in ids.chunks(500) {
         for e in archive_entry::Entity::find()
             .filter(archive_entry::Column::StudentId.is_in(chunk.iter().copied()))
-            .filter(archive_entry::Column::Kind.is_in(["employment", "follow_up"]))
+            .filter(
+                archive_entry::Column::Kind
+                    .is_in([archive_entry::EntryKind::Employment, archive_entry::EntryKind::FollowUp]),
+            )
             .all(db)
             .await?
         {

@@ -402,7 +402,7 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
             .all(db)
             .await?
         {
-            left.insert(l.student_id, (l.opened_because, l.id));
+            left.insert(l.student_id, (l.opened_because.to_string(), l.id));
         }
     }
     let mut out: Vec<Mentee> = with_names(db, rows)

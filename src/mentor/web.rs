@@ -547,7 +547,7 @@ async fn mentee_page_with(
     let sessions: Vec<entity::archive_entry::Model> = crate::student::students::entries_of(&state.db, student_id)
         .await?
         .into_iter()
-        .filter(|e| e.kind == "mentor_session")
+        .filter(|e| e.kind == entity::archive_entry::EntryKind::MentorSession)
         .rev()
         .collect();
     let names = crate::student::students::recorder_names(&state.db, &sessions).await?;
