@@ -159,7 +159,7 @@ async fn main() {
     .await
     .expect("dry run");
     let run_time = t.elapsed();
-    let summary = vocpath::admissions::runs::summary_of(&run);
+    let summary = vocpath::admissions::runs::summary_of(&run).expect("summary");
     let t = Instant::now();
     let mut commit_phases = Phases::default();
     commit_timed(&state.db, &actor, run.id, &mut commit_phases)

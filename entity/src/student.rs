@@ -27,10 +27,76 @@ pub struct Model {
     pub disability: bool,
     pub intended_skill: Option<String>,
     /// Cached [`CurrentStatus`](../../vocpath/student/timeline/enum.CurrentStatus.html) code.
-    pub current_status: String,
+    pub current_status: StudentStatus,
     pub current_programme: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A student's derived current status, cached on the row (the code of `vocpath::student::timeline::CurrentStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, serde::Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+#[serde(rename_all = "snake_case")]
+pub enum StudentStatus {
+    #[sea_orm(string_value = "in_junior_high")]
+    InJuniorHigh,
+    #[sea_orm(string_value = "in_senior_high")]
+    InSeniorHigh,
+    /// Graduated from junior high, not in senior high, not yet placed: belongs on the ledger.
+    #[sea_orm(string_value = "awaiting_placement")]
+    AwaitingPlacement,
+    #[sea_orm(string_value = "placed")]
+    Placed,
+    #[sea_orm(string_value = "enrolled")]
+    Enrolled,
+    #[sea_orm(string_value = "graduated_employed")]
+    GraduatedEmployed,
+    #[sea_orm(string_value = "graduated_not_employed")]
+    GraduatedNotEmployed,
+    /// Nothing recorded tells: never counted as unemployed.
+    #[sea_orm(string_value = "unknown")]
+    Unknown,
+}
+
+impl StudentStatus {
+    /// The stored (and API) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StudentStatus::InJuniorHigh => "in_junior_high",
+            StudentStatus::InSeniorHigh => "in_senior_high",
+            StudentStatus::AwaitingPlacement => "awaiting_placement",
+            StudentStatus::Placed => "placed",
+            StudentStatus::Enrolled => "enrolled",
+            StudentStatus::GraduatedEmployed => "graduated_employed",
+            StudentStatus::GraduatedNotEmployed => "graduated_not_employed",
+            StudentStatus::Unknown => "unknown",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            StudentStatus::InJuniorHigh => "status.in_junior_high",
+            StudentStatus::InSeniorHigh => "status.in_senior_high",
+            StudentStatus::AwaitingPlacement => "status.awaiting_placement",
+            StudentStatus::Placed => "status.placed",
+            StudentStatus::Enrolled => "status.enrolled",
+            StudentStatus::GraduatedEmployed => "status.graduated_employed",
+            StudentStatus::GraduatedNotEmployed => "status.graduated_not_employed",
+            StudentStatus::Unknown => "status.unknown",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<StudentStatus> {
+        <StudentStatus as sea_orm::Iterable>::iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for StudentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

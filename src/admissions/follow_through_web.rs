@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::Datelike;
-use entity::placement::{self, PlacementStatus};
+use entity::placement::PlacementStatus;
 use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Response, handler};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -61,14 +61,8 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
     let progs = programmes::list_programmes(&state.db, Some(year), school).await?;
     let names: HashMap<i32, String> = progs.iter().map(|p| (p.id, format!("{} {}", p.code, p.name))).collect();
     let req = PageRequest::new(q.page.trim().parse().ok(), Some(100))?;
-    let paginator = placement::Entity::find()
-        .filter(placement::Column::IntakeYear.eq(year))
-        .filter(placement::Column::ProgrammeId.is_in(names.keys().copied().collect::<Vec<_>>()))
-        .order_by_asc(placement::Column::ProgrammeId)
-        .order_by_asc(placement::Column::Id)
-        .paginate(&state.db, req.per_page);
-    let total = paginator.num_items().await?;
-    let offers = paginator.fetch_page(req.page - 1).await?;
+    let found = follow_through::class_list(&state.db, year, names.keys().copied().collect(), req).await?;
+    let (offers, total) = (found.items, found.total);
     let ids: Vec<i32> = offers.iter().map(|p| p.student_id).collect();
     let (students, _) = crate::student::students::students_with_households(&state.db, &ids).await?;
     let rows: Vec<Value> = offers

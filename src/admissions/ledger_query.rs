@@ -2,13 +2,14 @@
 //! why each student is on it (read from the run that left them unplaced), counts per town and
 //! school, and the rows of an export. Reads only; crossing off is in [`super::ledger`].
 
-use entity::{ledger_entry, student};
+use entity::ledger_entry::{self, CloseReason};
+use entity::student;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
 };
 
-use super::ledger::{LedgerLine, OpenCount, REASONS, lines_of};
+use super::ledger::{LedgerLine, OpenCount, REASONS, lines_of, reasons_list};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
@@ -63,11 +64,15 @@ pub struct LedgerFilter {
 impl LedgerFilter {
     /// Checks the reason against the known ones (422 otherwise).
     pub fn checked(self) -> Result<LedgerFilter, AppError> {
-        if let Some(r) = self.reason.as_deref().filter(|r| !REASONS.contains(r)) {
+        if let Some(r) = self
+            .reason
+            .as_deref()
+            .filter(|r| !CloseReason::parse(r).is_some_and(|r| REASONS.contains(&r)))
+        {
             return Err(AppError::invalid(
                 "reason",
                 Msg::new("error.choice_invalid")
-                    .arg("allowed", REASONS.join(", "))
+                    .arg("allowed", reasons_list())
                     .arg("value", r),
             ));
         }
@@ -83,8 +88,8 @@ impl LedgerFilter {
             LineState::All => c,
             LineState::Open => c.add(ledger_entry::Column::ClosedAt.is_null()),
             LineState::CrossedOff => c.add(super::ledger::crossed_off_condition()),
-            LineState::Placed => c.add(ledger_entry::Column::CloseReason.eq("placed")),
-            LineState::BroughtBack => c.add(ledger_entry::Column::CloseReason.eq("brought_back")),
+            LineState::Placed => c.add(ledger_entry::Column::CloseReason.eq(CloseReason::Placed)),
+            LineState::BroughtBack => c.add(ledger_entry::Column::CloseReason.eq(CloseReason::BroughtBack)),
             LineState::Overdue => c.add(super::ledger_follow_ups::overdue_condition(crate::clock::today())),
         };
         if let Some(r) = &self.reason {

@@ -150,7 +150,7 @@ pub async fn place_directly(
     let placed = write_direct(&txn, actor, &prog, pupil.id, &req.reason, now).await?;
     let open: Vec<i32> = lines
         .iter()
-        .filter(|l| l.closed_at.is_none() && l.opened_because == "unplaced")
+        .filter(|l| l.closed_at.is_none() && l.opened_because == entity::ledger_entry::OpenedBecause::Unplaced)
         .map(|l| l.id)
         .collect();
     super::ledger::close_as_placed(&txn, &open, actor, Some(&req.reason)).await?;

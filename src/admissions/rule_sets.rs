@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use entity::rule_set;
+use entity::rule_set::RuleSetStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -67,7 +68,7 @@ pub async fn create_draft(
     let set = rule_set::ActiveModel {
         name: Set(name),
         version: Set(version),
-        status: Set("draft".into()),
+        status: Set(RuleSetStatus::Draft),
         rules: Set(serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
@@ -98,7 +99,7 @@ pub async fn update_draft(
     super::rules_check::check_rule_set(&rules)?;
     let txn = db.begin().await?;
     let set = get_rule_set(&txn, id).await?;
-    if set.status != "draft" {
+    if set.status != RuleSetStatus::Draft {
         return Err(AppError::Conflict(Msg::new("error.rule_set_published")));
     }
     let mut m = set.into_active_model();
@@ -120,13 +121,13 @@ pub async fn update_draft(
 pub async fn publish(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<rule_set::Model, AppError> {
     let txn = db.begin().await?;
     let set = get_rule_set(&txn, id).await?;
-    if set.status != "draft" {
+    if set.status != RuleSetStatus::Draft {
         return Err(AppError::Conflict(Msg::new("error.rule_set_published")));
     }
     // Rules were checked when saved; check again in case the checker grew stricter since.
     super::rules_check::check_rule_set(&rules_of(&set)?)?;
     let mut m = set.into_active_model();
-    m.status = Set("published".into());
+    m.status = Set(RuleSetStatus::Published);
     m.published_at = Set(Some(Utc::now()));
     let saved = m.update(&txn).await?;
     audit::record(

@@ -1,6 +1,7 @@
 //! Portal pages for rule sets: list, the editor (a draft's rules as rows of name / condition /
 //! points, with the variable reference and each rule's error next to it), publish, and try.
 
+use entity::rule_set::RuleSetStatus;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -197,7 +198,7 @@ fn editor(
 ) -> PageResult {
     let vars = json!({
         "set": { "id": set.id, "name": set.name, "version": set.version, "status": set.status },
-        "rows": rows(rules), "variables": variables(), "can_edit": can_edit && set.status == "draft", "can_try": can_edit,
+        "rows": rows(rules), "variables": variables(), "can_edit": can_edit && set.status == RuleSetStatus::Draft, "can_try": can_edit,
         "error": error, "tried": tried, "try_error": try_error, "try_year": try_year.map(|y| y.to_string()).unwrap_or_default(),
     });
     let status = if vars["error"].as_str().is_some_and(|e| !e.is_empty()) {

@@ -3,6 +3,7 @@
 //! filtered by outcome, programme, town, junior-high school and name; the export takes the same
 //! filters and every row. Moves parameters and renders; the rows come from [`run_rows`].
 
+use entity::routing_run::RunStatus;
 use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -109,7 +110,7 @@ pub async fn run_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i3
         let reasons = reasons(&state, &ctx, &r);
         json!({ "student_id": r.student_id, "name": r.name, "national_id": r.national_id_masked, "outcome": r.outcome, "programme": r.programme, "choice": r.choice, "points": r.points, "reasons": reasons })
     });
-    let summary = super::runs::summary_of(run);
+    let summary = super::runs::summary_of(run)?;
     let vars = json!({
         "run": { "id": run.id, "intake_year": run.intake_year, "round": run.round, "status": run.status, "seed": run.seed, "digest": run.input_digest, "rule_set_id": run.rule_set_id },
         "summary": summary, "not_in_scope": summary.students.saturating_sub(summary.eligible),
@@ -118,7 +119,7 @@ pub async fn run_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i3
         "outcomes": Outcome::ALL.map(Outcome::as_str),
         "q": { "outcome": q.0.outcome, "programme": q.0.programme, "town": q.0.town, "school": q.0.school, "name": q.0.name },
         "query": q.0.query_string(),
-        "can_commit": me.can(Capability::RunRouting) && run.status == "dry_run",
+        "can_commit": me.can(Capability::RunRouting) && run.status == RunStatus::DryRun,
     });
     Ok(render(&state, &ctx, "admissions/run.html", vars)?.into_response())
 }

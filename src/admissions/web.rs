@@ -1,6 +1,7 @@
 //! Portal pages for admissions: programmes, routing runs (dry run, result, diff, commit) and
 //! recommendations (the ledger's pages are in [`super::ledger_web`]).
 
+use entity::rule_set::RuleSetStatus;
 use std::collections::HashMap;
 
 use chrono::Datelike;
@@ -72,14 +73,14 @@ async fn show_runs(state: &AppState, ctx: &PortalCtx, can_run: bool, error: Stri
     let list: Vec<Value> = all
         .into_iter()
         .map(|r| {
-            let s = runs::summary_of(&r);
-            json!({ "id": r.id, "intake_year": r.intake_year, "round": r.round, "status": r.status, "seed": r.seed, "placed": s.placed, "eligible": s.eligible, "unplaced": s.unplaced, "created_at": r.created_at.format("%Y-%m-%d %H:%M").to_string() })
+            let s = runs::summary_of(&r)?;
+            Ok(json!({ "id": r.id, "intake_year": r.intake_year, "round": r.round, "status": r.status, "seed": r.seed, "placed": s.placed, "eligible": s.eligible, "unplaced": s.unplaced, "created_at": r.created_at.format("%Y-%m-%d %H:%M").to_string() }))
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     let sets: Vec<Value> = rule_sets::list_rule_sets(&state.db)
         .await?
         .into_iter()
-        .filter(|s| s.status == "published")
+        .filter(|s| s.status == RuleSetStatus::Published)
         .map(|s| json!({ "id": s.id, "label": format!("{} v{}", s.name, s.version) }))
         .collect();
     let vars = json!({ "runs": list, "rule_sets": sets, "can_run": can_run, "error": error, "direct": direct });
@@ -141,23 +142,6 @@ pub async fn create_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: For
     }
 }
 
-/// Student names for the ids in a result (`S<id>`).
-async fn names(state: &AppState, result: &crate::routing::RoutingResult) -> Result<HashMap<i32, String>, AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: Vec<i32> = result.placements.iter().filter_map(runs::student_of).collect();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(1000) {
-        for s in entity::student::Entity::find()
-            .filter(entity::student::Column::Id.is_in(chunk.to_vec()))
-            .all(&state.db)
-            .await?
-        {
-            out.insert(s.id, s.name);
-        }
-    }
-    Ok(out)
-}
-
 #[handler]
 pub async fn commit_run(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     let me = ctx.staff(Capability::RunRouting)?;
@@ -180,7 +164,7 @@ pub async fn diff_page(
     ctx.staff(Capability::ReadStudents)?;
     let other = q.0.other.ok_or(AppError::NotFound("routing_run"))?;
     let moves = runs::diff(&state.db, id.0, other).await?;
-    let names = names(&state, &runs::result_of(&runs::get_run(&state.db, other).await?)?).await?;
+    let names = runs::student_names(&state.db, &runs::result_of(&runs::get_run(&state.db, other).await?)?).await?;
     let rows: Vec<Value> = moves
         .iter()
         .map(|m| {

@@ -104,7 +104,7 @@ pub async fn headline(
 ) -> Result<Headline, AppError> {
     let mut runs = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(filter.year))
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(routing_run::RunStatus::Committed))
         .all(db)
         .await?;
     runs.sort_by_key(|r| (r.committed_at, r.id));
@@ -210,11 +210,11 @@ mod tests {
             run_id: None,
             opened_at: at(opened),
             closed_at: closed.map(at),
-            close_reason: closed.map(|_| "placed".into()),
+            close_reason: closed.map(|_| ledger_entry::CloseReason::Placed),
             close_note: None,
             closed_by: None,
             why: String::new(),
-            opened_because: String::new(),
+            opened_because: ledger_entry::OpenedBecause::Unplaced,
             placement_id: None,
             follow_up_due_on: None,
         }

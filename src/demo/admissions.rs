@@ -2,6 +2,7 @@
 //! the committed run, ledger lines crossed off, reporting at every school (declines, no-shows, one
 //! brought back, one dropout) — each step on its day of the story.
 
+use entity::ledger_entry::CloseReason;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::retime::on;
@@ -185,7 +186,7 @@ pub async fn routing(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, S
         commit(db, actor, run.id).await.map_err(fail)
     })
     .await?;
-    let summary = crate::admissions::runs::summary_of(&run);
+    let summary = crate::admissions::runs::summary_of(&run).map_err(fail)?;
     Ok(format!(
         "routing run committed: {} eligible, {} placed",
         summary.eligible, summary.placed
@@ -205,15 +206,15 @@ pub async fn cross_offs(demo: &Demo<'_>) -> Result<(), String> {
     const MOVED: &str = "随父母迁往广东东莞，村委证明";
     for (i, l) in open.iter().take(12).enumerate() {
         let (reason, evidence) = [
-            ("working", "郑州某电子厂，班主任电话核实"),
-            ("moved_away", MOVED),
-            ("senior_high_late", "补录巩义市第二高级中学"),
+            (CloseReason::Working, "郑州某电子厂，班主任电话核实"),
+            (CloseReason::MovedAway, MOVED),
+            (CloseReason::SeniorHighLate, "补录巩义市第二高级中学"),
         ][i % 3];
         let at = demo.cal.term_at(-30 + 3 * i as i64, 11);
         on(db, at, async {
-            match crate::admissions::ledger::cross_off(db, actor, l.id, reason, Some(evidence)).await {
-                Err(crate::error::AppError::Conflict(_)) if reason == "working" => {
-                    crate::admissions::ledger::cross_off(db, actor, l.id, "moved_away", Some(MOVED))
+            match crate::admissions::ledger::cross_off(db, actor, l.id, reason.as_str(), Some(evidence)).await {
+                Err(crate::error::AppError::Conflict(_)) if reason == CloseReason::Working => {
+                    crate::admissions::ledger::cross_off(db, actor, l.id, CloseReason::MovedAway.as_str(), Some(MOVED))
                         .await
                         .map(|_| ())
                 }

@@ -9,9 +9,13 @@ use super::retime::on;
 use super::{Demo, Rhythm, db_fail, fail};
 use crate::admissions::follow_through as ft;
 use crate::admissions::ledger_follow_ups::{FollowUpRaw, record};
+use entity::ledger_follow_up::{FollowUpHow, FollowUpWho};
+
+/// One follow-up as the demo writes it: who, their name, how, the outcome, the next step.
+type Step = (FollowUpWho, &'static str, FollowUpHow, &'static str, &'static str);
 
 /// One follow-up of the student's open ledger line on `day`, through the service.
-async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, raw: [&str; 5]) -> Result<(), String> {
+async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, step: Step) -> Result<(), String> {
     let db = demo.db();
     let Some(line) = entity::ledger_entry::Entity::find()
         .filter(entity::ledger_entry::Column::StudentId.eq(student))
@@ -22,12 +26,12 @@ async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, raw: [&str; 5]
     else {
         return Ok(());
     };
-    let [who, who_name, how, outcome, next_step] = raw;
+    let (who, who_name, how, outcome, next_step) = step;
     let new = FollowUpRaw {
         followed_on: day.to_string(),
-        who: who.into(),
+        who: who.to_string(),
         who_name: who_name.into(),
-        how: how.into(),
+        how: how.to_string(),
         outcome: outcome.into(),
         next_step: Some(next_step.into()),
     }
@@ -52,21 +56,21 @@ pub async fn bring_back(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), Str
     else {
         return Ok(());
     };
-    let call = [
-        "school_staff",
+    let call = (
+        FollowUpWho::SchoolStaff,
         "班主任 刘老师",
-        "phone",
+        FollowUpHow::Phone,
         "家长说孩子想去打工，还在犹豫",
         "本周家访",
-    ];
+    );
     follow_up(demo, p.student_id, c.day(6), call).await?;
-    let visit = [
-        "mentor",
+    let visit = (
+        FollowUpWho::Mentor,
         "帮扶导师 王老师",
-        "home_visit",
+        FollowUpHow::HomeVisit,
         "讲清免学费和助学金政策后，学生愿意回校",
         "补办入学",
-    ];
+    );
     follow_up(demo, p.student_id, c.day(9), visit).await?;
     let back = c.day(12);
     let reason = format!(
@@ -114,108 +118,108 @@ pub async fn dropout(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), String
         .map_err(fail)
     })
     .await?;
-    let village = [
-        "town_official",
+    let village = (
+        FollowUpWho::TownOfficial,
         "米河镇 李主任",
-        "through_village",
+        FollowUpHow::ThroughVillage,
         "村委联系上家长，家长说年后回来再商量",
         "春节前家访",
-    ];
+    );
     follow_up(demo, p.student_id, c.day(44), village).await
 }
 
 /// Three ways a line's follow-ups go, step by step (who, their name, how, the outcome, the next
 /// step); the last step repeats while the effort goes on.
-const THREADS: [[[&str; 5]; 4]; 3] = [
+const THREADS: [[Step; 4]; 3] = [
     [
-        [
-            "school_staff",
+        (
+            FollowUpWho::SchoolStaff,
             "班主任 陈老师",
-            "phone",
+            FollowUpHow::Phone,
             "电话联系家长，家长担心学费和生活费",
             "安排家访",
-        ],
-        [
-            "school_staff",
+        ),
+        (
+            FollowUpWho::SchoolStaff,
             "班主任 陈老师",
-            "home_visit",
+            FollowUpHow::HomeVisit,
             "家访，讲解免学费和助学金政策，家长表示考虑",
             "两周后再联系",
-        ],
-        [
-            "town_official",
+        ),
+        (
+            FollowUpWho::TownOfficial,
             "镇教办 李主任",
-            "phone",
+            FollowUpHow::Phone,
             "家长仍在犹豫，想让孩子先打工挣钱",
             "请村委一起做工作",
-        ],
-        [
-            "town_official",
+        ),
+        (
+            FollowUpWho::TownOfficial,
             "村委 王书记",
-            "through_village",
+            FollowUpHow::ThroughVillage,
             "村委上门，家长同意春季学期前再谈入学",
             "春季学期前再联系",
-        ],
+        ),
     ],
     [
-        [
-            "town_official",
+        (
+            FollowUpWho::TownOfficial,
             "村委 王书记",
-            "through_village",
+            FollowUpHow::ThroughVillage,
             "孩子在郑州亲戚家打零工，已联系家长",
             "等家长回电",
-        ],
-        [
-            "school_staff",
+        ),
+        (
+            FollowUpWho::SchoolStaff,
             "招生办 刘老师",
-            "phone",
+            FollowUpHow::Phone,
             "与孩子通电话，介绍汽修、烹饪等专业",
             "寄送专业介绍",
-        ],
-        [
-            "school_staff",
+        ),
+        (
+            FollowUpWho::SchoolStaff,
             "招生办 刘老师",
-            "phone",
+            FollowUpHow::Phone,
             "孩子对汽修有兴趣，担心跟不上课程",
             "安排到校参观",
-        ],
-        [
-            "town_official",
+        ),
+        (
+            FollowUpWho::TownOfficial,
             "镇教办 李主任",
-            "phone",
+            FollowUpHow::Phone,
             "家长说孩子年底回家，回来后一起到学校看看",
             "年底回家后家访",
-        ],
+        ),
     ],
     [
-        [
-            "other",
+        (
+            FollowUpWho::Other,
             "驻村第一书记 张书记",
-            "home_visit",
+            FollowUpHow::HomeVisit,
             "孩子身体原因暂缓入学，等复查结果",
             "复查后再联系",
-        ],
-        [
-            "other",
+        ),
+        (
+            FollowUpWho::Other,
             "驻村第一书记 张书记",
-            "phone",
+            FollowUpHow::Phone,
             "复查结果良好，医生建议再休养一段时间",
             "月底再联系",
-        ],
-        [
-            "school_staff",
+        ),
+        (
+            FollowUpWho::SchoolStaff,
             "班主任 陈老师",
-            "phone",
+            FollowUpHow::Phone,
             "家长希望下学期入学，已说明插班办法",
             "下学期开学前联系",
-        ],
-        [
-            "other",
+        ),
+        (
+            FollowUpWho::Other,
             "驻村第一书记 张书记",
-            "phone",
+            FollowUpHow::Phone,
             "孩子身体恢复中，家长仍同意下学期入学",
             "保持联系",
-        ],
+        ),
     ],
 ];
 
@@ -252,13 +256,13 @@ pub async fn follow_ups(demo: &mut Demo<'_>) -> Result<String, String> {
         slipped += usize::from(due <= demo.cal.today);
         let thread = &THREADS[line.id as usize % THREADS.len()];
         for (k, day) in days.into_iter().enumerate() {
-            let [who, who_name, how, outcome, next] = thread[k.min(thread.len() - 1)];
+            let (who, who_name, how, outcome, next) = thread[k.min(thread.len() - 1)];
             rows.push(entity::ledger_follow_up::ActiveModel {
                 ledger_entry_id: Set(line.id),
                 followed_on: Set(day),
-                who: Set(who.into()),
+                who: Set(who),
                 who_name: Set(who_name.into()),
-                how: Set(how.into()),
+                how: Set(how),
                 outcome: Set(outcome.into()),
                 next_step: Set(Some(next.into())),
                 recorded_by: Set(who_name.into()),

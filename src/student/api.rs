@@ -128,7 +128,7 @@ fn student_dto(s: student::Model, h: &household::Model, me: &CurrentUser) -> Stu
         senior_high_status: s.senior_high_status.as_str().into(),
         disability: s.disability,
         intended_skill: s.intended_skill,
-        status: s.current_status,
+        status: s.current_status.to_string(),
         programme: s.current_programme,
     }
 }
@@ -299,7 +299,7 @@ impl StudentsApi {
         let row = students::add_entry(&state.db, &actor, id.0, b.occurred_on, details, b.supersedes_id).await?;
         Ok(Json(EntryDto {
             id: row.id,
-            kind: row.kind,
+            kind: row.kind.to_string(),
             occurred_on: row.occurred_on,
             details: shown,
             supersedes_id: row.supersedes_id,

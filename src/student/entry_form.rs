@@ -2,6 +2,7 @@
 //! into typed [`EntryDetails`] with an error per field.
 
 use chrono::NaiveDate;
+use entity::archive_entry::EntryKind;
 use serde::Deserialize;
 
 use super::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome};
@@ -10,7 +11,12 @@ use crate::i18n::Msg;
 
 /// Kinds staff add by hand (offers come from committed runs, mentor entries from mentors, record
 /// changes from imports): the same list the service accepts.
-pub const KINDS: &[&str] = super::students::HAND_WRITTEN_KINDS;
+pub const KINDS: &[EntryKind] = super::students::HAND_WRITTEN_KINDS;
+
+/// The hand-written kinds as an error message lists them.
+pub fn kinds_list() -> String {
+    KINDS.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+}
 
 /// Every field any kind uses.
 pub const FIELDS: &[&str] = &[
@@ -170,42 +176,42 @@ impl EntryForm {
     }
 
     fn details(&self, f: &mut Fields) -> Option<EntryDetails> {
-        Some(match self.kind.as_str() {
-            "enrolment_offer" => EntryDetails::EnrolmentOffer {
+        Some(match EntryKind::parse(&self.kind) {
+            Some(EntryKind::EnrolmentOffer) => EntryDetails::EnrolmentOffer {
                 school: f.required("school", &self.school),
                 programme: f.required("programme", &self.programme),
                 round: f.number("round", &self.round, 20.0).map(|n| n as i32),
                 why_not_higher: None,
                 direct_reason: None,
             },
-            "enrolment" => EntryDetails::Enrolment {
+            Some(EntryKind::Enrolment) => EntryDetails::Enrolment {
                 school: f.required("school", &self.school),
                 programme: f.required("programme", &self.programme),
                 class_name: f.optional(&self.class_name),
             },
-            "term_result" => EntryDetails::TermResult {
+            Some(EntryKind::TermResult) => EntryDetails::TermResult {
                 term: f.required("term", &self.term),
                 average_score: f.number("average_score", &self.average_score, 1000.0),
                 remarks: f.optional(&self.remarks),
             },
-            "skill_certificate" => EntryDetails::SkillCertificate {
+            Some(EntryKind::SkillCertificate) => EntryDetails::SkillCertificate {
                 name: f.required("name", &self.name),
                 level: f.optional(&self.level),
                 issuer: f.optional(&self.issuer),
                 certificate_no: f.optional(&self.certificate_no),
             },
-            "internship" => EntryDetails::Internship {
+            Some(EntryKind::Internship) => EntryDetails::Internship {
                 employer: f.required("employer", &self.employer),
                 position: f.optional(&self.position),
                 place: f.optional(&self.place),
                 end: f.date("end", &self.end, false),
             },
-            "graduation" => EntryDetails::Graduation {
+            Some(EntryKind::Graduation) => EntryDetails::Graduation {
                 school: f.required("school", &self.school),
                 programme: f.required("programme", &self.programme),
             },
-            "employment" => self.employment(f)?,
-            "follow_up" => EntryDetails::FollowUp {
+            Some(EntryKind::Employment) => self.employment(f)?,
+            Some(EntryKind::FollowUp) => EntryDetails::FollowUp {
                 outcome: f.choice(
                     "outcome",
                     &self.outcome,
@@ -223,7 +229,7 @@ impl EntryForm {
                 method: f.required("method", &self.method),
                 notes: f.optional(&self.notes),
             },
-            "financial_aid" => EntryDetails::FinancialAid {
+            Some(EntryKind::FinancialAid) => EntryDetails::FinancialAid {
                 programme: f.required("programme", &self.programme),
                 amount_yuan: match f.number("amount_yuan", &self.amount_yuan, 1_000_000.0) {
                     Some(n) => n,
@@ -236,15 +242,14 @@ impl EntryForm {
                     }
                 },
             },
-            "note" => EntryDetails::Note {
+            Some(EntryKind::Note) => EntryDetails::Note {
                 text: f.required("text", &self.text),
             },
-            other => {
+            _ => {
                 f.errors.push(FieldError::new(
                     "kind",
-                    Msg::new("error.choice_invalid").arg("allowed", KINDS.join(", ")),
+                    Msg::new("error.choice_invalid").arg("allowed", kinds_list()),
                 ));
-                let _ = other;
                 return None;
             }
         })
@@ -326,7 +331,7 @@ mod tests {
         };
         let (on, d, sup) = form.parse().expect("valid");
         assert_eq!(on.to_string(), "2028-01-05");
-        assert_eq!(d.kind(), "follow_up");
+        assert_eq!(d.kind(), EntryKind::FollowUp);
         assert_eq!(sup, None);
     }
 

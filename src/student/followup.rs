@@ -29,7 +29,7 @@ pub async fn due_follow_ups(
     today: NaiveDate,
 ) -> Result<Vec<DueFollowUp>, AppError> {
     let graduate_ids: Vec<i32> = archive_entry::Entity::find()
-        .filter(archive_entry::Column::Kind.eq("graduation"))
+        .filter(archive_entry::Column::Kind.eq(archive_entry::EntryKind::Graduation))
         .all(db)
         .await?
         .into_iter()

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod import;
 pub mod import_api;
 pub mod import_web;
+pub mod profile;
 pub mod register;
 pub mod routes;
 pub mod students;

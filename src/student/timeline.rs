@@ -2,7 +2,10 @@
 //! the employment follow-up waves. No I/O here; the service feeds it rows.
 
 use chrono::{Datelike, Months, NaiveDate};
+use entity::archive_entry::EntryKind;
 use entity::enums::SeniorHighStatus;
+use entity::ledger_entry::OpenedBecause;
+use entity::student::StudentStatus;
 use serde::{Deserialize, Serialize};
 
 /// How an employment record was established, weakest first.
@@ -152,24 +155,24 @@ pub enum EntryDetails {
 
 impl EntryDetails {
     /// The stable kind name stored in `archive_entry.kind`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> EntryKind {
         match self {
-            EntryDetails::EnrolmentOffer { .. } => "enrolment_offer",
-            EntryDetails::Enrolment { .. } => "enrolment",
-            EntryDetails::TermResult { .. } => "term_result",
-            EntryDetails::SkillCertificate { .. } => "skill_certificate",
-            EntryDetails::Internship { .. } => "internship",
-            EntryDetails::Graduation { .. } => "graduation",
-            EntryDetails::Employment { .. } => "employment",
-            EntryDetails::FollowUp { .. } => "follow_up",
-            EntryDetails::MentorSession { .. } => "mentor_session",
-            EntryDetails::MentorAssigned { .. } => "mentor_assigned",
-            EntryDetails::MentorAnswered { .. } => "mentor_answered",
-            EntryDetails::MentorReplaced { .. } => "mentor_replaced",
-            EntryDetails::FinancialAid { .. } => "financial_aid",
-            EntryDetails::Note { .. } => "note",
-            EntryDetails::RecordChange { .. } => "record_change",
-            EntryDetails::LedgerChange { .. } => "ledger_change",
+            EntryDetails::EnrolmentOffer { .. } => EntryKind::EnrolmentOffer,
+            EntryDetails::Enrolment { .. } => EntryKind::Enrolment,
+            EntryDetails::TermResult { .. } => EntryKind::TermResult,
+            EntryDetails::SkillCertificate { .. } => EntryKind::SkillCertificate,
+            EntryDetails::Internship { .. } => EntryKind::Internship,
+            EntryDetails::Graduation { .. } => EntryKind::Graduation,
+            EntryDetails::Employment { .. } => EntryKind::Employment,
+            EntryDetails::FollowUp { .. } => EntryKind::FollowUp,
+            EntryDetails::MentorSession { .. } => EntryKind::MentorSession,
+            EntryDetails::MentorAssigned { .. } => EntryKind::MentorAssigned,
+            EntryDetails::MentorAnswered { .. } => EntryKind::MentorAnswered,
+            EntryDetails::MentorReplaced { .. } => EntryKind::MentorReplaced,
+            EntryDetails::FinancialAid { .. } => EntryKind::FinancialAid,
+            EntryDetails::Note { .. } => EntryKind::Note,
+            EntryDetails::RecordChange { .. } => EntryKind::RecordChange,
+            EntryDetails::LedgerChange { .. } => EntryKind::LedgerChange,
         }
     }
 }
@@ -213,16 +216,16 @@ pub enum CurrentStatus {
 
 impl CurrentStatus {
     /// Stable name for filters and catalogues.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> StudentStatus {
         match self {
-            CurrentStatus::InJuniorHigh => "in_junior_high",
-            CurrentStatus::InSeniorHigh => "in_senior_high",
-            CurrentStatus::AwaitingPlacement => "awaiting_placement",
-            CurrentStatus::Placed { .. } => "placed",
-            CurrentStatus::Enrolled { .. } => "enrolled",
-            CurrentStatus::GraduatedEmployed => "graduated_employed",
-            CurrentStatus::GraduatedNotEmployed => "graduated_not_employed",
-            CurrentStatus::Unknown => "unknown",
+            CurrentStatus::InJuniorHigh => StudentStatus::InJuniorHigh,
+            CurrentStatus::InSeniorHigh => StudentStatus::InSeniorHigh,
+            CurrentStatus::AwaitingPlacement => StudentStatus::AwaitingPlacement,
+            CurrentStatus::Placed { .. } => StudentStatus::Placed,
+            CurrentStatus::Enrolled { .. } => StudentStatus::Enrolled,
+            CurrentStatus::GraduatedEmployed => StudentStatus::GraduatedEmployed,
+            CurrentStatus::GraduatedNotEmployed => StudentStatus::GraduatedNotEmployed,
+            CurrentStatus::Unknown => StudentStatus::Unknown,
         }
     }
 }
@@ -233,7 +236,7 @@ fn junior_high_ends(graduation_year: i32) -> Option<NaiveDate> {
 }
 
 /// Ledger changes that end an offer or an enrolment.
-const RELEASING: &[&str] = &crate::admissions::ledger::AFTER_AN_OFFER;
+const RELEASING: &[OpenedBecause] = &crate::admissions::ledger::AFTER_AN_OFFER;
 
 /// Derives the status from the register fields and the effective entries, as of `today`.
 pub fn current_status(
@@ -243,17 +246,17 @@ pub fn current_status(
     today: NaiveDate,
 ) -> CurrentStatus {
     let live = effective(entries);
-    let last = |kind: &str| live.iter().rev().find(|e| e.details.kind() == kind).copied();
-    if let Some(grad) = last("graduation") {
+    let last = |kind: EntryKind| live.iter().rev().find(|e| e.details.kind() == kind).copied();
+    if let Some(grad) = last(EntryKind::Graduation) {
         return status_after_graduation(grad.occurred_on, &live, today);
     }
     // An offer or an enrolment counts until a later ledger change releases it: declined, not taken
     // up, dropped out, or not back from a suspension.
     let released = live.iter().rposition(|e| {
         matches!(&e.details, EntryDetails::LedgerChange { action, .. }
-            if RELEASING.contains(&action.as_str()))
+            if OpenedBecause::parse(action).is_some_and(|a| RELEASING.contains(&a)))
     });
-    let enrolment = live.iter().rposition(|e| e.details.kind() == "enrolment");
+    let enrolment = live.iter().rposition(|e| e.details.kind() == EntryKind::Enrolment);
     if let Some(i) = enrolment.filter(|i| released.is_none_or(|r| r < *i))
         && let EntryDetails::Enrolment { programme, .. } = &live[i].details
     {
@@ -261,7 +264,7 @@ pub fn current_status(
             programme: programme.clone(),
         };
     }
-    let offer = live.iter().rposition(|e| e.details.kind() == "enrolment_offer");
+    let offer = live.iter().rposition(|e| e.details.kind() == EntryKind::EnrolmentOffer);
     if let Some(i) = offer.filter(|i| released.is_none_or(|r| r < *i))
         && let EntryDetails::EnrolmentOffer { programme, .. } = &live[i].details
     {
@@ -324,7 +327,7 @@ pub struct Wave {
 /// The waves of a graduate as of `today`; empty when the student has not graduated.
 pub fn follow_up_waves(entries: &[Entry], today: NaiveDate) -> Vec<Wave> {
     let live = effective(entries);
-    let Some(grad) = live.iter().rev().find(|e| e.details.kind() == "graduation") else {
+    let Some(grad) = live.iter().rev().find(|e| e.details.kind() == EntryKind::Graduation) else {
         return Vec::new();
     };
     WAVES
@@ -602,6 +605,6 @@ mod tests {
         assert_eq!(j["kind"], "employment");
         assert_eq!(j["evidence"], "school_verified");
         let back: EntryDetails = serde_json::from_value(j).expect("parse");
-        assert_eq!(back.kind(), "employment");
+        assert_eq!(back.kind(), EntryKind::Employment);
     }
 }

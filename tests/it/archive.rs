@@ -392,7 +392,7 @@ async fn the_cached_status_follows_the_calendar_when_refreshed() {
         .expect("q")
         .expect("row");
     let mut stale = row.into_active_model();
-    stale.current_status = Set("in_junior_high".into());
+    stale.current_status = Set(entity::student::StudentStatus::InJuniorHigh);
     stale.update(&app.state.db).await.expect("update");
     let changed = vocpath::student::students::refresh_all_statuses(&app.state.db, chrono::Utc::now().date_naive())
         .await
@@ -403,7 +403,7 @@ async fn the_cached_status_follows_the_calendar_when_refreshed() {
         .await
         .expect("q")
         .expect("row");
-    assert_eq!(row.current_status, "awaiting_placement");
+    assert_eq!(row.current_status, entity::student::StudentStatus::AwaitingPlacement);
 }
 
 /// Issue 12: a parent on the phone gives the full ID; staff find the student by it, through the

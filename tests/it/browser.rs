@@ -431,7 +431,11 @@ async fn a_clerk_and_a_farmer_use_the_portal_in_a_real_browser() {
         .await
         .expect("q")
         .expect("set");
-    assert_eq!(published.status, "published", "the rule set is published");
+    assert_eq!(
+        published.status,
+        entity::rule_set::RuleSetStatus::Published,
+        "the rule set is published"
+    );
     shot(&c, "04-rules-published").await;
 
     // 4. Dry run, then commit.

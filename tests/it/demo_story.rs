@@ -3,6 +3,7 @@
 //! figures that depend on today (contacts, follow-up waves, the ledger) read as a county at work,
 //! not as a county that stopped months ago or started this morning.
 
+use entity::archive_entry::EntryKind;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -130,7 +131,7 @@ async fn the_demo_county_tells_one_story_in_date_order_up_to_today() {
     // it follows.
     let entries = all::<entity::archive_entry::Entity>(&app).await;
     let mut offer_on: HashMap<i32, NaiveDate> = HashMap::new();
-    for e in entries.iter().filter(|e| e.kind == "enrolment_offer") {
+    for e in entries.iter().filter(|e| e.kind == EntryKind::EnrolmentOffer) {
         let first = offer_on.entry(e.student_id).or_insert(e.occurred_on);
         *first = (*first).min(e.occurred_on);
     }
@@ -146,9 +147,9 @@ async fn the_demo_county_tells_one_story_in_date_order_up_to_today() {
             format!("entry {} ({}) recorded before {}", e.id, e.kind, e.occurred_on)
         });
         let after_offer = matches!(
-            e.kind.as_str(),
-            "mentor_assigned" | "mentor_answered" | "mentor_session" | "ledger_change"
-        ) || (e.kind == "enrolment" && offer_on.contains_key(&e.student_id));
+            e.kind,
+            EntryKind::MentorAssigned | EntryKind::MentorAnswered | EntryKind::MentorSession | EntryKind::LedgerChange
+        ) || (e.kind == EntryKind::Enrolment && offer_on.contains_key(&e.student_id));
         if after_offer && let Some(offer) = offer_on.get(&e.student_id) {
             p.check(e.occurred_on >= *offer, || {
                 format!(
@@ -157,7 +158,7 @@ async fn the_demo_county_tells_one_story_in_date_order_up_to_today() {
                 )
             });
         }
-        if e.kind == "mentor_session" {
+        if e.kind == EntryKind::MentorSession {
             sessions += 1;
             let assigned = e.recorded_by.and_then(|m| assigned_on.get(&(e.student_id, m)));
             let at_school = e.details.contains("\"at_school\"");
@@ -199,7 +200,7 @@ async fn the_demo_county_tells_one_story_in_date_order_up_to_today() {
         .expect("waves");
     let late = waves.iter().filter(|w| w.overdue).count();
     let due = waves.len() - late;
-    let done = entries.iter().filter(|e| e.kind == "follow_up").count();
+    let done = entries.iter().filter(|e| e.kind == EntryKind::FollowUp).count();
     p.check(due > 0, || {
         format!("no follow-up wave due ({late} overdue, {done} done)")
     });

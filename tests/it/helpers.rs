@@ -471,7 +471,7 @@ impl TestApp {
             senior_high_status: Set(entity::enums::SeniorHighStatus::NotEntered),
             disability: Set(false),
             intended_skill: Set(Some("数控技术应用".into())),
-            current_status: Set("awaiting_placement".into()),
+            current_status: Set(entity::student::StudentStatus::AwaitingPlacement),
             current_programme: Set(None),
             created_at: Set(now),
             updated_at: Set(now),

@@ -293,11 +293,11 @@ impl World {
         }
         let id = open[self.rng.random_range(0..open.len())];
         let reason = ledger::REASONS[self.rng.random_range(0..ledger::REASONS.len() - 1)];
-        let r = ledger::cross_off(&self.app.state.db, &self.actor, id, reason, Some("依据")).await;
+        let r = ledger::cross_off(&self.app.state.db, &self.actor, id, reason.as_str(), Some("依据")).await;
         match r {
             Ok(_) => Ok(()),
             // The generated students turn 16 during 2026: some are too young to be working.
-            Err(AppError::Conflict(_)) if reason == "working" => Ok(()),
+            Err(AppError::Conflict(_)) if reason == entity::ledger_entry::CloseReason::Working => Ok(()),
             Err(e) => Err(format!("cross off an open line: {e:?}")),
         }
     }
@@ -591,7 +591,7 @@ impl World {
             .map(|p| p.student_id)
             .collect();
         let committed = entity::routing_run::Entity::find()
-            .filter(entity::routing_run::Column::Status.eq("committed"))
+            .filter(entity::routing_run::Column::Status.eq(entity::routing_run::RunStatus::Committed))
             .all(db)
             .await
             .expect("runs");
@@ -621,7 +621,7 @@ impl World {
         }
         if let Some(l) = lines.iter().find(|l| {
             l.closed_at.is_none()
-                && l.opened_because == "unplaced"
+                && l.opened_because == entity::ledger_entry::OpenedBecause::Unplaced
                 && placed.iter().any(|p| p.student_id == l.student_id)
         }) {
             return Err(format!(
@@ -661,10 +661,9 @@ impl World {
             .filter(|p| p.reported_at.is_some())
             .map(|p| p.student_id)
             .collect();
-        if let Some(l) = lines
-            .iter()
-            .find(|l| l.close_reason.as_deref() == Some("brought_back") && !reported.contains(&l.student_id))
-        {
+        if let Some(l) = lines.iter().find(|l| {
+            l.close_reason == Some(entity::ledger_entry::CloseReason::BroughtBack) && !reported.contains(&l.student_id)
+        }) {
             return Err(format!("ledger line {} brought back without a confirmed report", l.id));
         }
         // Every open line has a due day for its follow-up.

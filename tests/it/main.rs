@@ -41,6 +41,7 @@ mod round_batches;
 mod routing;
 mod security;
 mod status_labels;
+mod status_labels_student;
 mod status_labels_training;
 mod training;
 mod training_attendance;

@@ -1124,7 +1124,7 @@ async fn a_session_with_unreadable_stored_details_is_an_error_not_an_empty_line(
     assert_eq!(wang.get(&format!("/my-mentees/{student}")).await.status, StatusCode::OK);
     entity::archive_entry::ActiveModel {
         student_id: Set(student),
-        kind: Set("mentor_session".into()),
+        kind: Set(entity::archive_entry::EntryKind::MentorSession),
         occurred_on: Set(chrono::Utc::now().date_naive()),
         details: Set("{not json".into()),
         supersedes_id: Set(None),

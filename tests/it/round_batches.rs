@@ -256,7 +256,7 @@ async fn a_round_committed_in_batches_stores_what_the_result_says_row_for_row() 
     assert!(result.summary.placed > 0 && result.summary.unplaced > 0);
     round.check_against_reference(run, &result, 2).await;
     let closed = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::CloseReason.eq("placed"))
+        .filter(ledger_entry::Column::CloseReason.eq(ledger_entry::CloseReason::Placed))
         .all(db)
         .await
         .expect("closed lines");

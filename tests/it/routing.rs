@@ -1243,7 +1243,7 @@ async fn seed_county(app: &TestApp, n: usize) -> Vec<i32> {
             senior_high_status: Set(entity::enums::SeniorHighStatus::NotEntered),
             disability: Set(false),
             intended_skill: Set(None),
-            current_status: Set("awaiting_placement".into()),
+            current_status: Set(entity::student::StudentStatus::AwaitingPlacement),
             current_programme: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -1295,7 +1295,7 @@ async fn store_county_run(app: &TestApp, s: &Setup, students: &[i32]) -> i32 {
         rule_set_id: Set(s.rule_set as i32),
         seed: Set(1),
         input_digest: Set("0".repeat(64)),
-        status: Set("dry_run".into()),
+        status: Set(entity::routing_run::RunStatus::DryRun),
         result: Set(result.to_string()),
         summary: Set(summary.to_string()),
         created_by: Set(None),
@@ -1371,7 +1371,7 @@ async fn a_county_run_result_page_shows_one_page_of_rows_under_a_megabyte() {
             run_id: Set(Some(id)),
             opened_at: Set(now),
             why: Set(why.clone()),
-            opened_because: Set("unplaced".into()),
+            opened_because: Set(entity::ledger_entry::OpenedBecause::Unplaced),
             ..Default::default()
         })
         .collect();

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use entity::ledger_entry;
+use entity::ledger_entry::{self, CloseReason, OpenedBecause};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
@@ -16,8 +16,13 @@ use sea_orm::{
 use serde::Serialize;
 
 mod counts;
+mod evidence;
+mod line_view;
 
 pub use counts::{OpenCount, counts};
+use evidence::check_evidence;
+pub use evidence::reasons_list;
+pub use line_view::{LineView, line_view};
 
 use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
@@ -26,7 +31,13 @@ use crate::i18n::Msg;
 /// Reasons a student may be crossed off, each with the evidence it needs in the note: the senior
 /// high school entered late, where the family moved to, the employer (and the student is 16 or
 /// older), the medical certificate, or what happened.
-pub const REASONS: &[&str] = &["senior_high_late", "moved_away", "working", "illness", "other"];
+pub const REASONS: &[CloseReason] = &[
+    CloseReason::SeniorHighLate,
+    CloseReason::MovedAway,
+    CloseReason::Working,
+    CloseReason::Illness,
+    CloseReason::Other,
+];
 
 /// Days an open line may go without a follow-up before it is overdue.
 pub const FOLLOW_UP_DAYS: u64 = 14;
@@ -42,16 +53,16 @@ pub const MIN_WORKING_AGE: u32 = 16;
 /// Close reasons that mean the student has a seat, not a cross-off: `placed` (a run or a direct
 /// placement gave a student the ledger was waiting for a seat) and `brought_back` (a student who
 /// declined, did not report or left school reported again, 劝返一个，销号一个).
-pub const SEATED: [&str; 2] = ["placed", "brought_back"];
+pub const SEATED: [CloseReason; 2] = [CloseReason::Placed, CloseReason::BroughtBack];
 
 /// Whether a line is crossed off: closed for a reason other than a seat.
 pub fn is_crossed_off(line: &ledger_entry::Model) -> bool {
-    line.closed_at.is_some() && !line.close_reason.as_deref().is_some_and(|r| SEATED.contains(&r))
+    line.closed_at.is_some() && !line.close_reason.is_some_and(|r| SEATED.contains(&r))
 }
 
 /// Whether a line counts its student (open or crossed off, not closed by a seat).
 pub fn counts_student(line: &ledger_entry::Model) -> bool {
-    !line.close_reason.as_deref().is_some_and(|r| SEATED.contains(&r))
+    !line.close_reason.is_some_and(|r| SEATED.contains(&r))
 }
 
 /// The SQL form of [`is_crossed_off`].
@@ -63,11 +74,11 @@ pub fn crossed_off_condition() -> sea_orm::Condition {
 
 /// Why a student is back on the ledger after an offer (a line of any other kind, `unplaced`, is
 /// closed as placed by the offer; these stay open until the student reports again).
-pub const AFTER_AN_OFFER: [&str; 4] = [
-    "offer_declined",
-    "offer_not_taken_up",
-    "dropped_out",
-    "suspension_overdue",
+pub const AFTER_AN_OFFER: [OpenedBecause; 4] = [
+    OpenedBecause::OfferDeclined,
+    OpenedBecause::OfferNotTakenUp,
+    OpenedBecause::DroppedOut,
+    OpenedBecause::SuspensionOverdue,
 ];
 
 /// A ledger line with what a clerk needs to follow it up.
@@ -160,7 +171,7 @@ pub async fn close_as_placed(
     for chunk in ids.chunks(32_000) {
         ledger_entry::Entity::update_many()
             .col_expr(ledger_entry::Column::ClosedAt, Expr::value(now))
-            .col_expr(ledger_entry::Column::CloseReason, Expr::value("placed"))
+            .col_expr(ledger_entry::Column::CloseReason, Expr::value(CloseReason::Placed))
             .col_expr(ledger_entry::Column::CloseNote, Expr::value(note.map(str::to_string)))
             .col_expr(ledger_entry::Column::ClosedBy, Expr::value(actor.label.clone()))
             .filter(ledger_entry::Column::Id.is_in(chunk.to_vec()))
@@ -182,7 +193,7 @@ pub async fn close_as_brought_back(
 ) -> Result<bool, AppError> {
     let closed = ledger_entry::Entity::update_many()
         .col_expr(ledger_entry::Column::ClosedAt, Expr::value(Utc::now()))
-        .col_expr(ledger_entry::Column::CloseReason, Expr::value("brought_back"))
+        .col_expr(ledger_entry::Column::CloseReason, Expr::value(CloseReason::BroughtBack))
         .col_expr(ledger_entry::Column::CloseNote, Expr::value(note.to_string()))
         .col_expr(ledger_entry::Column::ClosedBy, Expr::value(actor.label.clone()))
         .filter(ledger_entry::Column::IntakeYear.eq(intake_year))
@@ -194,7 +205,7 @@ pub async fn close_as_brought_back(
         > 0;
     if closed {
         let details = crate::student::timeline::EntryDetails::LedgerChange {
-            action: "brought_back".into(),
+            action: CloseReason::BroughtBack.as_str().into(),
             reason: "reported".into(),
             note: Some(note.to_string()),
         };
@@ -203,35 +214,6 @@ pub async fn close_as_brought_back(
             .await?;
     }
     Ok(closed)
-}
-
-/// Checks the evidence a cross-off reason needs (see [`REASONS`]); the note is trimmed, non-empty.
-fn check_evidence(reason: &str, note: Option<&str>) -> Result<(), AppError> {
-    if reason == "brought_back" {
-        return Err(AppError::invalid(
-            "reason",
-            Msg::new("error.ledger_brought_back_by_report"),
-        ));
-    }
-    if !REASONS.contains(&reason) {
-        return Err(AppError::invalid(
-            "reason",
-            Msg::new("error.choice_invalid").arg("allowed", REASONS.join(", ")),
-        ));
-    }
-    match note {
-        None => Err(AppError::invalid(
-            "note",
-            Msg::new(match reason {
-                "senior_high_late" => "error.evidence_senior_high",
-                "moved_away" => "error.evidence_moved",
-                "working" => "error.evidence_working",
-                "illness" => "error.evidence_illness",
-                _ => "error.ledger_note_required",
-            }),
-        )),
-        Some(n) => super::check_note("note", n, 500),
-    }
 }
 
 /// The student's age in whole years on `day`.
@@ -262,9 +244,8 @@ pub async fn cross_off_many(
     reason: &str,
     note: Option<&str>,
 ) -> Result<Vec<ledger_entry::Model>, AppError> {
-    let reason = reason.trim();
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    check_evidence(reason, note)?;
+    let reason = check_evidence(reason.trim(), note)?;
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(AppError::invalid(
             "ids",
@@ -287,7 +268,7 @@ pub async fn cross_off_many(
         {
             return Err(AppError::Conflict(Msg::new("error.ledger_holds_offer").arg("id", id)));
         }
-        if reason == "working" {
+        if reason == CloseReason::Working {
             let pupil = entity::student::Entity::find_by_id(entry.student_id)
                 .one(&txn)
                 .await?
@@ -303,7 +284,7 @@ pub async fn cross_off_many(
         let student_id = entry.student_id;
         let mut m = entry.into_active_model();
         m.closed_at = Set(Some(Utc::now()));
-        m.close_reason = Set(Some(reason.to_string()));
+        m.close_reason = Set(Some(reason));
         m.close_note = Set(note.map(str::to_string));
         m.closed_by = Set(Some(actor.label.clone()));
         closed.push(m.update(&txn).await?);
@@ -316,7 +297,7 @@ pub async fn cross_off_many(
             actor,
             student_id,
             "crossed_off",
-            reason,
+            reason.as_str(),
             note,
             "ledger.cross_off",
             summary,
@@ -362,13 +343,12 @@ pub async fn reinstate(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("ledger_entry"))?;
-    match entry.close_reason.as_deref() {
+    let was = match entry.close_reason {
         None => return Err(AppError::Conflict(Msg::new("error.ledger_not_crossed_off"))),
         Some(r) if SEATED.contains(&r) => return Err(AppError::Conflict(Msg::new("error.ledger_placed"))),
-        Some(_) => {}
-    }
+        Some(r) => r,
+    };
     let student_id = entry.student_id;
-    let was = entry.close_reason.clone().unwrap_or_default();
     let mut m = entry.into_active_model();
     m.closed_at = Set(None);
     m.close_reason = Set(None);
@@ -382,7 +362,7 @@ pub async fn reinstate(
         actor,
         student_id,
         "reinstated",
-        &was,
+        was.as_str(),
         Some(reason),
         "ledger.reinstate",
         summary,

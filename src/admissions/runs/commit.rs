@@ -1,5 +1,7 @@
 //! Committing a dry run: placements, offers in the archives, ledger lines, in one transaction.
 
+use entity::ledger_entry::OpenedBecause;
+use entity::routing_run::RunStatus;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -69,7 +71,9 @@ pub async fn commit_timed(
     let placed_set: HashSet<i32> = placed_ids.iter().copied().collect();
     let to_close: Vec<i32> = lines
         .values()
-        .filter(|l| l.closed_at.is_none() && l.opened_because == "unplaced" && placed_set.contains(&l.student_id))
+        .filter(|l| {
+            l.closed_at.is_none() && l.opened_because == OpenedBecause::Unplaced && placed_set.contains(&l.student_id)
+        })
         .map(|l| l.id)
         .collect();
     crate::admissions::ledger::close_as_placed(&txn, &to_close, actor, None).await?;
@@ -109,10 +113,10 @@ async fn claim(
         .map(|p| (p.code.clone(), p))
         .collect();
     let claimed = routing_run::Entity::update_many()
-        .col_expr(routing_run::Column::Status, Expr::value("committed"))
+        .col_expr(routing_run::Column::Status, Expr::value(RunStatus::Committed))
         .col_expr(routing_run::Column::CommittedAt, Expr::value(Utc::now()))
         .filter(routing_run::Column::Id.eq(id))
-        .filter(routing_run::Column::Status.eq("dry_run"))
+        .filter(routing_run::Column::Status.eq(RunStatus::DryRun))
         .exec(txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -121,7 +125,7 @@ async fn claim(
     let same_round = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(run.intake_year))
         .filter(routing_run::Column::Round.eq(run.round))
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(RunStatus::Committed))
         .filter(routing_run::Column::Id.ne(id))
         .count(txn)
         .await?;
@@ -200,7 +204,7 @@ impl Rows {
                         run_id: Set(Some(run.id)),
                         opened_at: Set(now),
                         why: Set(json_text(&p.not_placed_higher)?),
-                        opened_because: Set("unplaced".into()),
+                        opened_because: Set(OpenedBecause::Unplaced),
                         placement_id: Set(None),
                         follow_up_due_on: Set(Some(follow_up)),
                         ..Default::default()

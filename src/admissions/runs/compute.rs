@@ -2,6 +2,7 @@
 //! year + 1; a later round routes only students neither placed nor crossed off, into the seats left.
 //! Reads only; writes nothing.
 
+use entity::routing_run::RunStatus;
 use std::collections::HashMap;
 
 use entity::{household, preference, programme, routing_run, school, student};
@@ -48,7 +49,7 @@ pub(super) async fn instance_of(
     let crossed = crate::admissions::ledger::crossed_off_students(db, intake_year).await?;
     let round = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(intake_year))
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(RunStatus::Committed))
         .count(db)
         .await? as i32
         + 1;

@@ -1,6 +1,8 @@
 //! Dry runs: a run computed and stored with its result, archives untouched; and trying a rule set
 //! on the current data without storing anything.
 
+use entity::routing_run::RunStatus;
+use entity::rule_set::RuleSetStatus;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Utc;
@@ -41,7 +43,7 @@ pub async fn dry_run_timed(
         ),
         other => other,
     })?;
-    if set.status != "published" {
+    if set.status != RuleSetStatus::Published {
         return Err(AppError::invalid(
             "rule_set_id",
             Msg::new("error.rule_set_not_published"),
@@ -62,7 +64,7 @@ pub async fn dry_run_timed(
         rule_set_id: Set(set.id),
         seed: Set(seed),
         input_digest: Set(input_digest),
-        status: Set("dry_run".into()),
+        status: Set(RunStatus::DryRun),
         result: Set(stored),
         summary: Set(serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.to_string()))?),
         created_by: Set(actor.user_id),

@@ -73,8 +73,29 @@ pub fn result_of(run: &routing_run::Model) -> Result<RoutingResult, AppError> {
     serde_json::from_str(&run.result).map_err(|e| AppError::Internal(format!("run {} result: {e}", run.id)))
 }
 
-pub fn summary_of(run: &routing_run::Model) -> RunSummary {
-    serde_json::from_str(&run.summary).unwrap_or_default()
+/// The stored summary of a run; a summary that does not parse is an error naming the run.
+pub fn summary_of(run: &routing_run::Model) -> Result<RunSummary, AppError> {
+    serde_json::from_str(&run.summary).map_err(|e| AppError::Internal(format!("run {} summary: {e}", run.id)))
+}
+
+/// The names of the students in a result (student id → name), read 1,000 ids at a time.
+pub async fn student_names(
+    db: &impl ConnectionTrait,
+    result: &RoutingResult,
+) -> Result<std::collections::HashMap<i32, String>, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let ids: Vec<i32> = result.placements.iter().filter_map(student_of).collect();
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for s in entity::student::Entity::find()
+            .filter(entity::student::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert(s.id, s.name);
+        }
+    }
+    Ok(out)
 }
 
 /// The student id of a result line (`S<id>`).

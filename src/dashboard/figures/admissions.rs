@@ -23,7 +23,7 @@ pub(super) async fn funnel(
     // Funnel, from the committed runs of the year.
     let runs = routing_run::Entity::find()
         .filter(routing_run::Column::IntakeYear.eq(filter.year))
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(routing_run::RunStatus::Committed))
         .all(db)
         .await?;
     let by_id: HashMap<i32, &programme::Model> = programmes.iter().map(|p| (p.id, p)).collect();
@@ -43,7 +43,7 @@ pub(super) async fn funnel(
         .count();
     let brought_back = ledger
         .iter()
-        .filter(|l| l.close_reason.as_deref() == Some("brought_back"))
+        .filter(|l| l.close_reason == Some(ledger_entry::CloseReason::BroughtBack))
         .count();
     // A student offered a seat again after declining or leaving stays on the ledger until they
     // report: counted there, not as placed.

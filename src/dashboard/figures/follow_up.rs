@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Months, NaiveDate};
-use entity::archive_entry;
+use entity::archive_entry::{self, EntryKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::{Outcomes, Waves};
@@ -52,7 +52,7 @@ pub(super) async fn outcomes(
     today: NaiveDate,
 ) -> Result<Vec<Outcomes>, AppError> {
     let graduations = archive_entry::Entity::find()
-        .filter(archive_entry::Column::Kind.eq("graduation"))
+        .filter(archive_entry::Column::Kind.eq(EntryKind::Graduation))
         .all(db)
         .await?;
     let mut graduated: HashMap<i32, NaiveDate> = HashMap::new();
@@ -71,7 +71,7 @@ pub(super) async fn outcomes(
     for chunk in ids.chunks(500) {
         for e in archive_entry::Entity::find()
             .filter(archive_entry::Column::StudentId.is_in(chunk.iter().copied()))
-            .filter(archive_entry::Column::Kind.is_in(["employment", "follow_up"]))
+            .filter(archive_entry::Column::Kind.is_in([EntryKind::Employment, EntryKind::FollowUp]))
             .all(db)
             .await?
         {

@@ -39,7 +39,7 @@ pub async fn latest_intake_year(db: &impl ConnectionTrait) -> Result<Option<i32>
     Ok(routing_run::Entity::find()
         .select_only()
         .column(routing_run::Column::IntakeYear)
-        .filter(routing_run::Column::Status.eq("committed"))
+        .filter(routing_run::Column::Status.eq(routing_run::RunStatus::Committed))
         .order_by_desc(routing_run::Column::IntakeYear)
         .into_tuple::<i32>()
         .one(db)

@@ -1,6 +1,8 @@
 //! The mentor's own view: their mentees in force (those back on the ledger first, then the longest
 //! without contact), the summary on their home page, and one mentee's page with past sessions.
 
+use entity::archive_entry::EntryKind;
+use entity::ledger_entry::OpenedBecause;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -77,13 +79,17 @@ pub struct Mentee {
     pub overdue: bool,
     /// Why the mentee is back on the ledger after an offer: `offer_not_taken_up` (did not report),
     /// `dropped_out` or `suspension_overdue`; such mentees come first.
-    pub back_on_ledger: Option<String>,
+    pub back_on_ledger: Option<OpenedBecause>,
     /// That ledger line, where the mentor records each effort to bring the mentee back.
     pub ledger_line: Option<i32>,
 }
 
 /// Ledger lines that mean a mentee left school or never arrived.
-const LEFT_SCHOOL: &[&str] = &["offer_not_taken_up", "dropped_out", "suspension_overdue"];
+const LEFT_SCHOOL: [OpenedBecause; 3] = [
+    OpenedBecause::OfferNotTakenUp,
+    OpenedBecause::DroppedOut,
+    OpenedBecause::SuspensionOverdue,
+];
 
 /// The mentor's mentees in force: those who did not report or left school first, then those
 /// waiting longest for contact.
@@ -95,12 +101,12 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
         .all(db)
         .await?;
     let students: Vec<i32> = rows.iter().map(|r| r.student_id).collect();
-    let mut left: HashMap<i32, (String, i32)> = HashMap::new();
+    let mut left: HashMap<i32, (OpenedBecause, i32)> = HashMap::new();
     for chunk in students.chunks(500) {
         for l in entity::ledger_entry::Entity::find()
             .filter(entity::ledger_entry::Column::StudentId.is_in(chunk.to_vec()))
             .filter(entity::ledger_entry::Column::ClosedAt.is_null())
-            .filter(entity::ledger_entry::Column::OpenedBecause.is_in(LEFT_SCHOOL.iter().copied()))
+            .filter(entity::ledger_entry::Column::OpenedBecause.is_in(LEFT_SCHOOL))
             .all(db)
             .await?
         {
@@ -121,7 +127,7 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
                 last_contact_on: n.row.last_contact_on,
                 days,
                 overdue: days >= NO_CONTACT_DAYS,
-                back_on_ledger: left.get(&n.row.student_id).map(|(why, _)| why.clone()),
+                back_on_ledger: left.get(&n.row.student_id).map(|(why, _)| *why),
                 ledger_line: left.get(&n.row.student_id).map(|(_, id)| *id),
             }
         })
@@ -178,7 +184,7 @@ pub async fn mentee_view(
     let sessions: Vec<entity::archive_entry::Model> = crate::student::students::entries_of(db, student_id)
         .await?
         .into_iter()
-        .filter(|e| e.kind == "mentor_session")
+        .filter(|e| e.kind == EntryKind::MentorSession)
         .rev()
         .collect();
     let names = crate::student::students::recorder_names(db, &sessions).await?;

@@ -120,7 +120,7 @@ mod tests {
         for e in examples {
             let json = e.to_json().expect("json");
             let parsed: EntryDetails = serde_json::from_value(json.clone()).expect("parses as stored");
-            assert_eq!(json["kind"], parsed.kind());
+            assert_eq!(json["kind"], parsed.kind().as_str());
             kinds.push(parsed.kind());
         }
         assert_eq!(kinds, crate::student::students::HAND_WRITTEN_KINDS);

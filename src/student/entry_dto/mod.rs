@@ -338,7 +338,7 @@ impl TryFrom<EntryView> for EntryDto {
             .map_err(|err| AppError::Internal(format!("archive entry {} has unreadable details: {err}", e.id)))?;
         Ok(EntryDto {
             id: e.id,
-            kind: e.kind,
+            kind: e.kind.to_string(),
             occurred_on: e.occurred_on,
             details: details.into(),
             supersedes_id: e.supersedes_id,

@@ -137,6 +137,65 @@ pub(super) async fn apply(
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let today = now.date_naive();
+    let household_ids = write_households(txn, plan, now).await?;
+    let household_id = |number: &str| {
+        household_ids
+            .get(number)
+            .copied()
+            .ok_or_else(|| AppError::Internal(format!("household {number} vanished")))
+    };
+    let mut new_students = Vec::new();
+    for (row, hash, action) in &plan.students {
+        if matches!(action, Action::New) {
+            new_students.push(new_student(
+                row,
+                hash,
+                vault,
+                household_id(row.household_number.as_str())?,
+                today,
+            )?);
+        }
+    }
+    let progress = options.progress.as_deref();
+    let changed_count = plan
+        .students
+        .iter()
+        .filter(|(_, _, a)| matches!(a, Action::Changed(..)))
+        .count();
+    if let Some(p) = progress {
+        p.set_total(new_students.len() + changed_count);
+    }
+    insert_new_students(txn, &new_students, &options).await?;
+    let mut change_entries = Vec::new();
+    let mut changed_ids = Vec::new();
+    for (row, _, action) in &plan.students {
+        if let Action::Changed(s, changes) = action {
+            let updated = update_student(txn, s, row, household_id(row.household_number.as_str())?).await?;
+            let details = EntryDetails::RecordChange {
+                source: "import".into(),
+                changes: changes.clone(),
+            };
+            change_entries.push(crate::student::students::new_entry(s.id, today, &details, None, actor)?);
+            changed_ids.push(updated.id);
+            if let Some(p) = progress {
+                p.add(1);
+            }
+        }
+    }
+    for chunk in change_entries.chunks(CHUNK) {
+        archive_entry::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    crate::student::students::refresh_statuses_of(txn, &changed_ids, today).await?;
+    Ok(())
+}
+
+/// Inserts the new households and updates the changed ones; returns every household's id by its
+/// registration number.
+async fn write_households(
+    txn: &impl ConnectionTrait,
+    plan: &Plan<'_>,
+    now: chrono::DateTime<Utc>,
+) -> Result<HashMap<String, i32>, AppError> {
     let new_households: Vec<household::ActiveModel> = plan
         .households
         .iter()
@@ -166,71 +225,32 @@ pub(super) async fn apply(
             m.update(txn).await?;
         }
     }
-    let household_ids: HashMap<String, i32> = household::Entity::find()
+    Ok(household::Entity::find()
         .all(txn)
         .await?
         .into_iter()
         .map(|h| (h.registration_number, h.id))
-        .collect();
-    let household_id = |number: &str| {
-        household_ids
-            .get(number)
-            .copied()
-            .ok_or_else(|| AppError::Internal(format!("household {number} vanished")))
-    };
+        .collect())
+}
 
-    let mut new_students = Vec::new();
-    for (row, hash, action) in &plan.students {
-        if matches!(action, Action::New) {
-            new_students.push(new_student(
-                row,
-                hash,
-                vault,
-                household_id(row.household_number.as_str())?,
-                today,
-            )?);
-        }
-    }
-    let progress = options.progress.as_deref();
-    let changed_count = plan
-        .students
-        .iter()
-        .filter(|(_, _, a)| matches!(a, Action::Changed(..)))
-        .count();
-    if let Some(p) = progress {
-        p.set_total(new_students.len() + changed_count);
-    }
+/// Inserts the new students in multi-row statements, counting progress (and failing on purpose
+/// where a test asks it to).
+async fn insert_new_students(
+    txn: &impl ConnectionTrait,
+    new_students: &[student::ActiveModel],
+    options: &CommitOptions,
+) -> Result<(), AppError> {
     let mut written = 0;
     for chunk in new_students.chunks(CHUNK) {
         student::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
         written += chunk.len();
-        if let Some(p) = progress {
+        if let Some(p) = options.progress.as_deref() {
             p.add(chunk.len());
         }
         if options.fail_after_new_students.is_some_and(|n| written >= n) {
             return Err(AppError::Internal("injected failure during import".into()));
         }
     }
-    let mut change_entries = Vec::new();
-    let mut changed_ids = Vec::new();
-    for (row, _, action) in &plan.students {
-        if let Action::Changed(s, changes) = action {
-            let updated = update_student(txn, s, row, household_id(row.household_number.as_str())?).await?;
-            let details = EntryDetails::RecordChange {
-                source: "import".into(),
-                changes: changes.clone(),
-            };
-            change_entries.push(crate::student::students::new_entry(s.id, today, &details, None, actor)?);
-            changed_ids.push(updated.id);
-            if let Some(p) = progress {
-                p.add(1);
-            }
-        }
-    }
-    for chunk in change_entries.chunks(CHUNK) {
-        archive_entry::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
-    }
-    crate::student::students::refresh_statuses_of(txn, &changed_ids, today).await?;
     Ok(())
 }
 
@@ -259,7 +279,7 @@ fn new_student(
         senior_high_status: Set(row.senior_high_status),
         disability: Set(row.disability),
         intended_skill: Set(row.intended_skill.clone()),
-        current_status: Set(status.code().to_string()),
+        current_status: Set(status.code()),
         current_programme: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -217,7 +217,7 @@ pub async fn commit_batch(
     let claimed = import_batch::Entity::update_many()
         .col_expr(
             import_batch::Column::Status,
-            sea_orm::sea_query::Expr::value("committed"),
+            sea_orm::sea_query::Expr::value(ImportStatus::Committed),
         )
         .col_expr(
             import_batch::Column::CommittedAt,

@@ -5,6 +5,7 @@
 //! transaction; closing twice changes nothing the second time.
 
 use chrono::Utc;
+use entity::ledger_entry::OpenedBecause;
 use entity::placement::PlacementStatus;
 use entity::{ledger_entry, placement, programme, school};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -13,6 +14,10 @@ use crate::audit::{self, Actor, Record};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::student::timeline::EntryDetails;
+
+mod leaving;
+
+pub use leaving::{Leaving, overdue_returns, record_leaving};
 
 /// Reasons an offer may be declined.
 pub const DECLINE_REASONS: &[&str] = &["parents_decision", "chose_work", "moved", "other"];
@@ -127,6 +132,26 @@ pub(crate) async fn confirm_in(
     Ok(done)
 }
 
+/// One page of the placements of `intake_year` in `programmes` (a school's class list), by
+/// programme, then in the order they were made.
+pub async fn class_list(
+    db: &impl ConnectionTrait,
+    intake_year: i32,
+    programmes: Vec<i32>,
+    page: crate::pagination::PageRequest,
+) -> Result<crate::pagination::Page<placement::Model>, AppError> {
+    use sea_orm::{PaginatorTrait, QueryOrder};
+    let paginator = placement::Entity::find()
+        .filter(placement::Column::IntakeYear.eq(intake_year))
+        .filter(placement::Column::ProgrammeId.is_in(programmes))
+        .order_by_asc(placement::Column::ProgrammeId)
+        .order_by_asc(placement::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.page - 1).await?;
+    Ok(crate::pagination::Page::new(items, page, total))
+}
+
 /// Releases a waiting offer's seat and puts the student on the ledger, in the caller's transaction.
 async fn release(
     txn: &impl ConnectionTrait,
@@ -138,10 +163,12 @@ async fn release(
 ) -> Result<placement::Model, AppError> {
     let now = Utc::now();
     let opened_because = match status {
-        PlacementStatus::Declined => "offer_declined",
-        PlacementStatus::NoShow => "offer_not_taken_up",
-        PlacementStatus::DroppedOut if reason == "suspension_overdue" => "suspension_overdue",
-        _ => "dropped_out",
+        PlacementStatus::Declined => OpenedBecause::OfferDeclined,
+        PlacementStatus::NoShow => OpenedBecause::OfferNotTakenUp,
+        PlacementStatus::DroppedOut if reason == OpenedBecause::SuspensionOverdue.as_str() => {
+            OpenedBecause::SuspensionOverdue
+        }
+        _ => OpenedBecause::DroppedOut,
     };
     // A student already on the ledger (declined or left before, offered again and gone again)
     // keeps the line they have: it records the effort to bring them back since.
@@ -164,7 +191,7 @@ async fn release(
                 run_id: Set(p.run_id),
                 opened_at: Set(now),
                 why: Set("[]".into()),
-                opened_because: Set(opened_because.into()),
+                opened_because: Set(opened_because),
                 placement_id: Set(Some(p.id)),
                 follow_up_due_on: Set(Some(super::ledger::follow_up_due(crate::clock::today()))),
                 ..Default::default()
@@ -174,7 +201,7 @@ async fn release(
         }
     }
     let details = EntryDetails::LedgerChange {
-        action: opened_because.into(),
+        action: opened_because.as_str().into(),
         reason: reason.into(),
         note: note.map(str::to_string),
     };
@@ -337,161 +364,6 @@ pub async fn close_reporting(
         ),
     )
     .await?;
-    txn.commit().await?;
-    Ok(students.len())
-}
-
-/// How a reported student left their school.
-#[derive(Debug, Clone)]
-pub enum Leaving {
-    /// 辍学: the seat is released and the student goes onto the ledger.
-    Dropout,
-    /// 休学 until `return_on`: the placement stays; a student not back by then goes onto the ledger.
-    Suspension { return_on: chrono::NaiveDate },
-    /// 转学 to another school: the student goes on studying, the placement stays with the note.
-    Transfer { destination: String },
-}
-
-impl Leaving {
-    /// From a form: `kind` `dropout`, `suspension` (with `return_on`, `YYYY-MM-DD`) or `transfer`
-    /// (with `destination`); the other fields are ignored. Whether the date is ahead and the
-    /// destination well-formed is checked by [`record_leaving`].
-    pub fn parse(kind: &str, return_on: &str, destination: &str) -> Result<Leaving, AppError> {
-        match kind.trim() {
-            "dropout" => Ok(Leaving::Dropout),
-            "suspension" => {
-                let raw = return_on.trim();
-                if raw.is_empty() {
-                    return Err(AppError::invalid("return_on", Msg::new("error.field_required")));
-                }
-                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                    .map(|return_on| Leaving::Suspension { return_on })
-                    .map_err(|_| AppError::invalid("return_on", Msg::new("error.date_invalid").arg("value", raw)))
-            }
-            "transfer" => Ok(Leaving::Transfer {
-                destination: destination.to_string(),
-            }),
-            _ => Err(AppError::invalid(
-                "kind",
-                Msg::new("error.choice_invalid").arg("allowed", "dropout, suspension, transfer"),
-            )),
-        }
-    }
-}
-
-/// Records that a reported (or suspended) student left school; a dropout's mentors are told.
-pub async fn record_leaving(
-    db: &DatabaseConnection,
-    config: &crate::config::Config,
-    actor: &Actor,
-    id: i32,
-    leaving: Leaving,
-    note: Option<&str>,
-) -> Result<placement::Model, AppError> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if let Some(n) = note {
-        super::check_note("note", n, 500)?;
-    }
-    let today = Utc::now().date_naive();
-    match &leaving {
-        Leaving::Suspension { return_on } if *return_on <= today => {
-            return Err(AppError::invalid("return_on", Msg::new("error.return_in_past")));
-        }
-        Leaving::Transfer { destination } if destination.trim().is_empty() => {
-            return Err(AppError::invalid("destination", Msg::new("error.field_required")));
-        }
-        Leaving::Transfer { destination } => super::check_note("destination", destination.trim(), 100)?,
-        _ => {}
-    }
-    let txn = crate::db::begin_write(db).await?;
-    let p = placement::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("placement"))?;
-    let studying =
-        p.released_at.is_none() && matches!(p.status, PlacementStatus::Reported | PlacementStatus::Suspended);
-    if !studying {
-        return Err(AppError::Conflict(
-            Msg::new("error.placement_not_studying").arg("id", id),
-        ));
-    }
-    let student = p.student_id;
-    let (action, reason) = match &leaving {
-        Leaving::Dropout => ("dropped_out", "dropout".to_string()),
-        Leaving::Suspension { return_on } => ("suspended", return_on.to_string()),
-        Leaving::Transfer { destination } => ("transferred", destination.trim().to_string()),
-    };
-    let updated = match leaving {
-        Leaving::Dropout => {
-            tell_mentors(&txn, config, &p, "mentee_dropped_out").await?;
-            release(&txn, actor, p, PlacementStatus::DroppedOut, "dropout", note).await?
-        }
-        other => {
-            let details = EntryDetails::LedgerChange {
-                action: action.into(),
-                reason: reason.clone(),
-                note: note.map(str::to_string),
-            };
-            crate::student::students::new_entry(student, today, &details, None, actor)?
-                .insert(&txn)
-                .await?;
-            let mut active: placement::ActiveModel = p.into();
-            match other {
-                Leaving::Suspension { return_on } => {
-                    active.status = Set(PlacementStatus::Suspended);
-                    active.return_on = Set(Some(return_on));
-                }
-                Leaving::Transfer { destination } => {
-                    active.status = Set(PlacementStatus::Transferred);
-                    active.release_note = Set(Some(destination.trim().to_string()));
-                }
-                Leaving::Dropout => {}
-            }
-            active.update(&txn).await?
-        }
-    };
-    crate::student::students::refresh_statuses_of(&txn, &[student], today).await?;
-    audit::record(
-        &txn,
-        actor,
-        &format!("placement.{action}"),
-        Record::new("placement", id),
-        format!("student {student} {action}: {reason}"),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(updated)
-}
-
-/// Suspended students not back by their return date go onto the ledger (`suspension_overdue`),
-/// their seat released. Returns how many; running again finds none.
-pub async fn overdue_returns(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    today: chrono::NaiveDate,
-) -> Result<usize, AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let overdue: Vec<placement::Model> = placement::Entity::find()
-        .filter(placement::Column::Status.eq(PlacementStatus::Suspended))
-        .filter(placement::Column::ReleasedAt.is_null())
-        .filter(placement::Column::ReturnOn.lt(today))
-        .all(&txn)
-        .await?;
-    let students: Vec<i32> = overdue.iter().map(|p| p.student_id).collect();
-    for p in overdue {
-        release(&txn, actor, p, PlacementStatus::DroppedOut, "suspension_overdue", None).await?;
-    }
-    if !students.is_empty() {
-        crate::student::students::refresh_statuses_of(&txn, &students, today).await?;
-        audit::record(
-            &txn,
-            actor,
-            "placement.suspension_overdue",
-            Record::new("placement", students.len()),
-            format!("{} suspended students not back by their return date", students.len()),
-        )
-        .await?;
-    }
     txn.commit().await?;
     Ok(students.len())
 }

@@ -1,0 +1,271 @@
+//! The student list page: the search form, one page of students, and the export of every student
+//! matching the search (CSV or XLSX, IDs masked), read page by page.
+
+use entity::student::StudentStatus;
+use poem::web::{Data, Query};
+use poem::{IntoResponse, handler};
+use sea_orm::Iterable;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::PageResult;
+use crate::auth::{Capability, CurrentUser};
+use crate::error::AppError;
+use crate::export::{self, ExportTable};
+use crate::i18n::Msg;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+use crate::student::students::{self, StudentFilter};
+use crate::web::{PortalCtx, render};
+
+/// The search form's fields, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct SearchQuery {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_last_digits: String,
+    /// A full national ID (matched through its look-up hash; audited).
+    #[serde(default)]
+    national_id: String,
+    #[serde(default)]
+    household_number: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    graduation_year: String,
+    #[serde(default)]
+    status: String,
+    /// The list's order: a column, `-` first for descending (see [`students::StudentSort`]).
+    #[serde(default)]
+    sort: String,
+    page: Option<u64>,
+}
+
+impl SearchQuery {
+    fn filter(&self, vault: &crate::crypto::IdVault) -> Result<StudentFilter, AppError> {
+        let year = self.graduation_year.trim();
+        let graduation_year = if year.is_empty() {
+            None
+        } else {
+            Some(year.parse::<i32>().map_err(|_| {
+                AppError::invalid("graduation_year", Msg::new("error.number_invalid").arg("value", year))
+            })?)
+        };
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        StudentFilter {
+            name: some(&self.name),
+            id_last_digits: some(&self.id_last_digits),
+            household_number: some(&self.household_number),
+            town: some(&self.town),
+            junior_high_school: some(&self.school),
+            graduation_year,
+            status: some(&self.status),
+            national_id_hash: None,
+            sort: students::StudentSort::parse(&self.sort)?,
+        }
+        .with_national_id(vault, Some(&self.national_id))
+    }
+
+    /// The filters and the order, as the pager's and the exports' query.
+    fn query_string(&self) -> String {
+        let filters = self.filter_string();
+        if self.sort.trim().is_empty() {
+            return filters;
+        }
+        let sort = serde_urlencoded::to_string([("sort", self.sort.trim())]).unwrap_or_default();
+        if filters.is_empty() {
+            sort
+        } else {
+            format!("{filters}&{sort}")
+        }
+    }
+
+    /// The filters alone, for the column headers that set the order.
+    fn filter_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("name", &self.name),
+            ("id_last_digits", &self.id_last_digits),
+            ("national_id", &self.national_id),
+            ("household_number", &self.household_number),
+            ("town", &self.town),
+            ("school", &self.school),
+            ("graduation_year", &self.graduation_year),
+            ("status", &self.status),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+/// Every status the search form offers, in the order of its list.
+fn statuses() -> Vec<StudentStatus> {
+    StudentStatus::iter().collect()
+}
+
+#[handler]
+pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<SearchQuery>) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let q = q.0;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let (page, error) = match q.filter(&state.vault) {
+        Ok(f) => (
+            students::search_students(&state.db, &actor, &f, PageRequest::new(q.page, None)?).await?,
+            String::new(),
+        ),
+        Err(e) => (
+            crate::pagination::Page::new(Vec::new(), PageRequest::default(), 0),
+            crate::web::error_text(&state, ctx.lang, &e),
+        ),
+    };
+    let page = page.map(|(s, h)| row_json(&s, &h, me));
+    let sort = students::StudentSort::parse(&q.sort).unwrap_or_default();
+    let vars = json!({
+        "sort": { "key": sort.key.code(), "desc": sort.descending },
+        "filters": q.filter_string(),
+        "page": page, "q": {
+            "name": q.name, "id_last_digits": q.id_last_digits, "national_id": q.national_id, "household_number": q.household_number,
+            "town": q.town, "school": q.school, "graduation_year": q.graduation_year, "status": q.status,
+        },
+        "query": q.query_string(), "statuses": statuses(), "error": error,
+        "can_import": me.can(Capability::ManageStudents),
+    });
+    Ok(render(&state, &ctx, "student/list.html", vars)?.into_response())
+}
+
+pub(super) fn row_json(
+    s: &entity::student::Model,
+    h: &entity::household::Model,
+    me: &CurrentUser,
+) -> serde_json::Value {
+    json!({
+        "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
+        "birth_date": s.birth_date.to_string(), "household_number": h.registration_number, "town": h.town,
+        "village": h.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
+        "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
+        "programme": s.current_programme.clone().unwrap_or_default(), "phone": me.phone_view(s.phone.as_deref()).unwrap_or_default(),
+    })
+}
+
+/// Every student matching the search, as CSV or XLSX (`format=`), IDs masked.
+#[handler]
+pub async fn export_list(
+    state: Data<&AppState>,
+    ctx: Data<&PortalCtx>,
+    q: Query<SearchQuery>,
+    format: Query<ExportFormat>,
+) -> PageResult {
+    let me = ctx.staff(Capability::ReadStudents)?;
+    let actor = me.actor(Some(ctx.client_ip.clone()));
+    let filter = q.0.filter(&state.vault)?;
+    let t = |k: &'static str| state.i18n.get(ctx.lang, k);
+    let headers: Vec<String> = [
+        "student.col.name",
+        "student.col.sex",
+        "student.col.national_id",
+        "student.col.birth_date",
+        "student.col.household_number",
+        "student.col.town",
+        "student.col.village",
+        "student.col.school",
+        "student.col.graduation_year",
+        "student.col.senior_high_status",
+        "student.col.status",
+        "student.col.programme",
+        "student.col.phone",
+    ]
+    .iter()
+    .map(|k| t(k))
+    .collect();
+    const PAGE: u64 = 1000;
+    let first = students::search_students(
+        &state.db,
+        &actor,
+        &filter,
+        PageRequest {
+            page: 1,
+            per_page: PAGE,
+        },
+    )
+    .await?;
+    let lang = ctx.lang;
+    let mut last = last_if_full(&first.items, PAGE);
+    let mut rows = export_rows(&state, lang, me, first.items);
+    if format.0.format != "xlsx" {
+        // CSV streams: the first page is read (errors answered as errors), the rest as it is sent,
+        // a page at a time after the last row sent.
+        let (st, me) = ((*state).clone(), me.clone());
+        let rest = futures_util::stream::unfold(last, move |last| {
+            let (st, filter, me) = (st.clone(), filter.clone(), me.clone());
+            async move {
+                let found = match students::students_after(&st.db, &filter, &last?, PAGE).await {
+                    Ok(found) => found,
+                    Err(e) => return Some((Err(e), None)),
+                };
+                let next = last_if_full(&found, PAGE);
+                (!found.is_empty()).then(|| (Ok(export_rows(&st, lang, &me, found)), next))
+            }
+        });
+        return export::stream_csv(&headers, rows, Box::pin(rest), "students");
+    }
+    while let Some(after) = last {
+        let found = students::students_after(&state.db, &filter, &after, PAGE).await?;
+        last = last_if_full(&found, PAGE);
+        rows.extend(export_rows(&state, lang, me, found));
+    }
+    export::respond(&ExportTable { headers, rows }, "students", &format.0.format)
+}
+
+/// The last student of a full page (where the next page starts); `None` after the last page.
+fn last_if_full(
+    page: &[(entity::student::Model, entity::household::Model)],
+    size: u64,
+) -> Option<entity::student::Model> {
+    (page.len() as u64 == size)
+        .then(|| page.last().map(|(s, _)| s.clone()))
+        .flatten()
+}
+
+/// The export's cells of a page of students.
+fn export_rows(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    me: &CurrentUser,
+    found: Vec<(entity::student::Model, entity::household::Model)>,
+) -> Vec<Vec<String>> {
+    let label = |key: String| state.i18n.render(lang, &key, []);
+    found
+        .into_iter()
+        .map(|(s, h)| {
+            vec![
+                s.name,
+                label(format!("sex.{}", s.sex.as_str())),
+                s.national_id_masked,
+                s.birth_date.to_string(),
+                h.registration_number,
+                h.town,
+                h.village,
+                s.junior_high_school,
+                s.graduation_year.to_string(),
+                label(format!("senior_high.{}", s.senior_high_status.as_str())),
+                label(s.current_status.i18n_key().into()),
+                s.current_programme.unwrap_or_default(),
+                me.phone_view(s.phone.as_deref()).unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportFormat {
+    #[serde(default)]
+    format: String,
+}
+
+impl ExportFormat {
+    /// `csv`, `xlsx`, …, as asked.
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+}
