@@ -108,7 +108,7 @@ pub struct BearerAuth(pub CurrentUser);
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
     let state = req
         .data::<AppState>()
-        .ok_or_else(|| AppError::Internal("state missing".into()))?;
+        .ok_or_else(|| AppError::internal("state missing"))?;
     match token::authenticate(&state.db, &bearer.token).await? {
         // A one-time password not yet changed: the account may do nothing else, by token neither.
         Some(user) if user.must_change_password => Err(AppError::PasswordChangeRequired.into()),
@@ -227,7 +227,7 @@ pub async fn problem_details<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Reques
     };
     let app_err = classify(err, json_body.as_deref());
     if app_err.is_server_fault() {
-        tracing::error!(error = %app_err, "api request failed");
+        tracing::error!(error = %app_err.chain(), "api request failed");
     }
     let mut resp = render_problem(state.as_ref(), &app_err, lang);
     mark.apply(&mut resp);
@@ -324,7 +324,7 @@ fn classify(err: poem::Error, json_body: Option<&[u8]>) -> AppError {
         StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
         StatusCode::FORBIDDEN => AppError::Forbidden,
         s if s.is_client_error() => AppError::Protocol(s, Msg::new("error.bad_request").arg("reason", err.to_string())),
-        _ => AppError::Internal(err.to_string()),
+        _ => AppError::internal(err.to_string()),
     }
 }
 

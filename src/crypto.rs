@@ -61,9 +61,9 @@ impl IdVault {
     pub fn decrypt(&self, stored: &str) -> Result<String, AppError> {
         let bytes = STANDARD
             .decode(stored)
-            .map_err(|_| AppError::Internal("stored national ID is not base64".into()))?;
+            .map_err(|_| AppError::internal("stored national ID is not base64"))?;
         let clear = open(&self.cipher, &bytes, b"", "national ID")?;
-        String::from_utf8(clear).map_err(|_| AppError::Internal("decrypted national ID is not text".into()))
+        String::from_utf8(clear).map_err(|_| AppError::internal("decrypted national ID is not text"))
     }
 
     /// An uploaded file as `nonce ‖ ciphertext`, bound to `digest` (its SHA-256), so a stored
@@ -111,7 +111,7 @@ fn seal(cipher: &Aes256Gcm, clear: &[u8], aad: &[u8], what: &str) -> Result<Vec<
     rand::rng().fill_bytes(&mut nonce);
     let sealed = cipher
         .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad })
-        .map_err(|_| AppError::Internal(format!("{what} encryption failed")))?;
+        .map_err(|_| AppError::internal(format!("{what} encryption failed")))?;
     let mut out = Vec::with_capacity(12 + sealed.len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&sealed);
@@ -121,12 +121,12 @@ fn seal(cipher: &Aes256Gcm, clear: &[u8], aad: &[u8], what: &str) -> Result<Vec<
 /// The clear bytes of `nonce ‖ ciphertext`; fails under another key or `aad`.
 fn open(cipher: &Aes256Gcm, bytes: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
     if bytes.len() < 13 {
-        return Err(AppError::Internal(format!("stored {what} is truncated")));
+        return Err(AppError::internal(format!("stored {what} is truncated")));
     }
     let (nonce, sealed) = bytes.split_at(12);
     cipher
         .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
-        .map_err(|_| AppError::Internal(format!("{what} cannot be decrypted: was VOCPATH_DATA_KEY changed?")))
+        .map_err(|_| AppError::internal(format!("{what} cannot be decrypted: was VOCPATH_DATA_KEY changed?")))
 }
 
 #[cfg(test)]

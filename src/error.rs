@@ -61,11 +61,65 @@ pub enum AppError {
     Protocol(StatusCode, Msg),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A fault of the service itself: what it was doing, and the error that stopped it, kept as
+    /// the source so the log shows the whole cause chain ([`AppError::chain`]).
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// Adds what the service was doing to an error that can only be a fault of the service (a value
+/// that does not serialise, stored JSON that does not parse, a task that panicked).
+pub trait Context<T> {
+    /// The error becomes [`AppError::Internal`] with `what` as its context and itself as source.
+    fn context(self, what: impl Into<String>) -> Result<T, AppError>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for Result<T, E> {
+    fn context(self, what: impl Into<String>) -> Result<T, AppError> {
+        self.map_err(|e| AppError::internal_from(what, e))
+    }
 }
 
 impl AppError {
+    /// A fault of the service with no underlying error (an invariant that does not hold).
+    pub fn internal(context: impl Into<String>) -> AppError {
+        AppError::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// A fault of the service caused by `source`.
+    pub fn internal_from(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> AppError {
+        AppError::Internal {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// This error and its causes, outermost first, joined by `: ` — what the log shows.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            let said = e.to_string();
+            // A variant that prints its source (`Db`) is not repeated.
+            if !text.ends_with(&said) {
+                text.push_str(": ");
+                text.push_str(&said);
+            }
+            cause = e.source();
+        }
+        text
+    }
+
     /// A single invalid field.
     pub fn invalid(field: impl Into<String>, msg: Msg) -> AppError {
         AppError::Invalid(vec![FieldError::new(field, msg)])
@@ -83,7 +137,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Protocol(status, _) => *status,
             AppError::Db(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Db(_) | AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -101,7 +155,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found".into(),
             AppError::PayloadTooLarge => "payload_too_large".into(),
             AppError::Db(e) if is_unavailable(e) => "database_unavailable".into(),
-            AppError::Db(_) | AppError::Internal(_) => "internal_error".into(),
+            AppError::Db(_) | AppError::Internal { .. } => "internal_error".into(),
         }
     }
 
@@ -119,7 +173,7 @@ impl AppError {
             AppError::NotFound(what) => Msg::new("error.not_found").arg("what", what),
             AppError::PayloadTooLarge => Msg::new("error.payload_too_large"),
             AppError::Db(e) if is_unavailable(e) => Msg::new("error.database_unavailable"),
-            AppError::Db(_) | AppError::Internal(_) => Msg::new("error.internal"),
+            AppError::Db(_) | AppError::Internal { .. } => Msg::new("error.internal"),
         }
     }
 
@@ -156,6 +210,24 @@ mod tests {
     fn codes_come_from_the_message_key() {
         assert_eq!(AppError::Conflict(Msg::new("error.email_taken")).code(), "email_taken");
         assert_eq!(AppError::Invalid(vec![]).code(), "invalid_input");
+    }
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_for_the_log() {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str("{");
+        let err = parsed.context("run 7 result").expect_err("not JSON");
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(err.to_string(), "internal error: run 7 result");
+        assert!(
+            err.chain()
+                .starts_with("internal error: run 7 result: EOF while parsing"),
+            "{}",
+            err.chain()
+        );
+        assert_eq!(
+            AppError::internal("state missing").chain(),
+            "internal error: state missing"
+        );
     }
 
     #[test]

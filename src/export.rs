@@ -174,14 +174,14 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// CSV records (no BOM). The writer keeps no state between records that changes their bytes, so
 /// records written in pieces concatenate to the same bytes as written at once.
 fn csv_records(rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
-    let err = |e: csv::Error| AppError::Internal(e.to_string());
+    let err = |e: csv::Error| AppError::internal_from("writing CSV", e);
     let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         for row in rows {
             w.write_record(&row).map_err(err)?;
         }
-        w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
+        w.flush().map_err(|e| AppError::internal_from("writing CSV", e))?;
     }
     Ok(out)
 }
@@ -251,7 +251,7 @@ pub fn to_xlsx(sheet: &str, table: &ExportTable) -> Result<Vec<u8>, AppError> {
 /// XLSX bytes: typed cells, a frozen bold header row, columns wide enough for their text.
 pub fn to_xlsx_sheet(name: &str, sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx export: {e}"));
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::internal_from("xlsx export", e);
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(name).map_err(err)?;

@@ -11,7 +11,7 @@ use sea_orm::DerivePartialModel;
 use serde_json::{Map, Value, json};
 
 use super::programmes::requirements_of;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::routing::instance::{Instance, Programme, Reserve, Rules, Student};
 
 /// The `student.*` variables rules may use, with an example value of the right type.
@@ -158,6 +158,6 @@ pub fn build_instance(inputs: &RunInputs<'_>) -> Result<Instance, AppError> {
 /// A stable digest of an instance, recorded with the run so a run can be proven reproducible and a
 /// commit can tell that the data changed since the dry run.
 pub fn digest(instance: &Instance) -> Result<String, AppError> {
-    let bytes = serde_json::to_vec(instance).map_err(|e| AppError::Internal(format!("instance digest: {e}")))?;
+    let bytes = serde_json::to_vec(instance).context("instance digest")?;
     Ok(crate::auth::sha256_hex_bytes(&bytes))
 }

@@ -100,7 +100,7 @@ pub async fn letter(db: &impl ConnectionTrait, placement_id: i32) -> Result<Lett
     build(db, vec![p])
         .await?
         .pop()
-        .ok_or_else(|| AppError::Internal(format!("letter of placement {placement_id} not built")))
+        .ok_or_else(|| AppError::internal(format!("letter of placement {placement_id} not built")))
 }
 
 /// The letters of every student placed (in force) in a school's programmes of the year, by programme code,
@@ -152,7 +152,7 @@ async fn build(db: &impl ConnectionTrait, placements: Vec<placement::Model>) -> 
                 verify_code: codes
                     .get(&p.id)
                     .cloned()
-                    .ok_or_else(|| AppError::Internal(format!("no verify code for placement {}", p.id)))?,
+                    .ok_or_else(|| AppError::internal(format!("no verify code for placement {}", p.id)))?,
                 issued_on: p.placed_at.with_timezone(&crate::clock::china()).date_naive().into(),
             })
         })
@@ -205,7 +205,7 @@ impl Facts {
         &self,
         p: &placement::Model,
     ) -> Result<(&student::Model, &programme::Model, &school::Model), AppError> {
-        let missing = |what: &str| AppError::Internal(format!("placement {}: {what} missing", p.id));
+        let missing = |what: &str| AppError::internal(format!("placement {}: {what} missing", p.id));
         let s = self.students.get(&p.student_id).ok_or_else(|| missing("student"))?;
         let prog = self
             .programmes

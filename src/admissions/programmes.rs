@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::audit::{self, Actor, Record};
-use crate::error::{AppError, FieldError, unique_violation_as};
+use crate::error::{AppError, Context, FieldError, unique_violation_as};
 use crate::i18n::Msg;
 use crate::pagination::{Page, PageRequest};
 use crate::routing::instance::Rule;
@@ -286,7 +286,7 @@ fn programmes_query(intake_year: Option<i32>, school_id: Option<i32>) -> Select<
 /// The requirement rules stored with a programme.
 pub fn requirements_of(p: &programme::Model) -> Result<Vec<Rule>, AppError> {
     serde_json::from_str(&p.requirements)
-        .map_err(|e| AppError::Internal(format!("programme {} requirements: {e}", p.id)))
+        .map_err(|e| AppError::internal_from(format!("programme {} requirements", p.id), e))
 }
 
 /// Creates (`id` = None) or replaces a programme's fields.
@@ -305,7 +305,7 @@ pub async fn save_programme(
         other => other,
     })?;
     let now = Utc::now();
-    let requirements = serde_json::to_string(&input.requirements).map_err(|e| AppError::Internal(e.to_string()))?;
+    let requirements = serde_json::to_string(&input.requirements).context("encoding requirements as JSON")?;
     let mut model = match id {
         Some(id) => {
             let current = get_programme(&txn, id).await?;

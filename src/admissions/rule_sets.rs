@@ -10,13 +10,13 @@ use sea_orm::{
 };
 
 use crate::audit::{self, Actor, Record};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::Msg;
 use crate::routing::instance::Rules;
 
 /// The stored rules of a set.
 pub fn rules_of(set: &rule_set::Model) -> Result<Rules, AppError> {
-    serde_json::from_str(&set.rules).map_err(|e| AppError::Internal(format!("rule set {} rules: {e}", set.id)))
+    serde_json::from_str(&set.rules).map_err(|e| AppError::internal_from(format!("rule set {} rules", set.id), e))
 }
 
 pub async fn get_rule_set(db: &impl ConnectionTrait, id: i32) -> Result<rule_set::Model, AppError> {
@@ -69,7 +69,7 @@ pub async fn create_draft(
         name: Set(name),
         version: Set(version),
         status: Set(RuleSetStatus::Draft),
-        rules: Set(serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?),
+        rules: Set(serde_json::to_string(&rules).context("encoding rules as JSON")?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
         published_at: Set(None),
@@ -103,7 +103,7 @@ pub async fn update_draft(
         return Err(AppError::Conflict(Msg::new("error.rule_set_published")));
     }
     let mut m = set.into_active_model();
-    m.rules = Set(serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?);
+    m.rules = Set(serde_json::to_string(&rules).context("encoding rules as JSON")?);
     let saved = m.update(&txn).await?;
     audit::record(
         &txn,

@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::Msg;
 
 /// Shortest password accepted.
@@ -14,7 +14,7 @@ pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
 
 fn hasher(memory_kib: u32) -> Result<Argon2<'static>, AppError> {
-    let params = Params::new(memory_kib, 2, 1, None).map_err(|e| AppError::Internal(format!("argon2 params: {e}")))?;
+    let params = Params::new(memory_kib, 2, 1, None).context("argon2 params")?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -25,10 +25,10 @@ pub async fn hash(password: &str, memory_kib: u32) -> Result<String, AppError> {
         hasher(memory_kib)?
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(format!("argon2 hash: {e}")))
+            .context("argon2 hash")
     })
     .await
-    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
+    .context("hashing task")?
 }
 
 /// Checks a password against a stored PHC string (whatever parameters it was made with).
@@ -40,7 +40,7 @@ pub async fn verify(password: &str, stored: &str) -> Result<bool, AppError> {
             .is_ok()
     })
     .await
-    .map_err(|e| AppError::Internal(format!("verify task: {e}")))
+    .context("verify task")
 }
 
 /// Spends the time of one verification on nothing, so that a login for an unknown account takes

@@ -157,7 +157,7 @@ async fn a_streamed_csv_is_byte_identical_to_one_written_at_once() {
 async fn an_error_after_the_first_page_cuts_the_download_short() {
     let pages = vec![
         Ok(rows(3, 5)),
-        Err(AppError::Internal("database gone".into())),
+        Err(AppError::internal("database gone")),
         Ok(rows(5, 10)),
     ];
     assert!(

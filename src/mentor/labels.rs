@@ -26,11 +26,11 @@ static ZH: LazyLock<Result<BTreeMap<&'static str, String>, String>> = LazyLock::
 pub fn zh(key: &'static str) -> Result<&'static str, AppError> {
     let labels = ZH
         .as_ref()
-        .map_err(|e| AppError::Internal(format!("mentor labels: {e}")))?;
+        .map_err(|e| AppError::internal(format!("mentor labels: {e}")))?;
     labels
         .get(key)
         .map(String::as_str)
-        .ok_or_else(|| AppError::Internal(format!("no Chinese label for {key}")))
+        .ok_or_else(|| AppError::internal(format!("no Chinese label for {key}")))
 }
 
 #[cfg(test)]

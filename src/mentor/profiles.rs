@@ -130,8 +130,8 @@ pub async fn save_profile(
             }
             other => other,
         })?;
-    let roles = mentor_profile::roles_text(&input.roles).map_err(AppError::Internal)?;
-    let skills = mentor_profile::skill_areas_text(&input.skill_areas).map_err(AppError::Internal)?;
+    let roles = mentor_profile::roles_text(&input.roles).map_err(AppError::internal)?;
+    let skills = mentor_profile::skill_areas_text(&input.skill_areas).map_err(AppError::internal)?;
     let existing = mentor_profile::Entity::find_by_id(user_id).one(&txn).await?;
     let saved = match existing {
         Some(p) => {

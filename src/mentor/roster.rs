@@ -51,8 +51,8 @@ pub async fn roster(db: &impl ConnectionTrait) -> Result<Vec<RosterRow>, AppErro
         let profile = profiles.iter().find(|p| p.user_id == u.id);
         let (roles, skills) = match profile {
             Some(p) => (
-                p.roles().map_err(AppError::Internal)?,
-                p.skill_areas().map_err(AppError::Internal)?,
+                p.roles().map_err(AppError::internal)?,
+                p.skill_areas().map_err(AppError::internal)?,
             ),
             None => (Vec::new(), Vec::new()),
         };

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use entity::outbox::Channel;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::mail::Rendered;
 
 /// The typed values of one kind of message. `kind()` names both its template folder and the
@@ -57,12 +57,11 @@ impl<M: Message> Notice<M> {
 pub fn render<M: Message>(message: &M) -> Result<Rendered, AppError> {
     let kind = message.kind();
     let folder = M::CHANNEL.as_str();
-    let tera = templates().map_err(AppError::Internal)?;
-    let ctx = tera::Context::from_serialize(message)
-        .map_err(|e| AppError::Internal(format!("{folder} {kind} context: {e}")))?;
+    let tera = templates().map_err(AppError::internal)?;
+    let ctx = tera::Context::from_serialize(message).context(format!("{folder} {kind} context"))?;
     let part = |file: &str| {
         tera.render(&format!("{folder}/{kind}/{file}"), &ctx)
-            .map_err(|e| AppError::Internal(format!("{folder} {kind}/{file}: {e}")))
+            .context(format!("{folder} {kind}/{file}"))
     };
     Ok(match M::CHANNEL {
         Channel::Email => Rendered {

@@ -140,7 +140,7 @@ pub async fn show(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) 
     let running = state
         .imports_running
         .lock()
-        .map_err(|_| AppError::Internal("progress lock".into()))?
+        .map_err(|_| AppError::internal("progress lock"))?
         .get(&batch.id)
         .cloned();
     let (in_progress, done, total, failed) = match running {
@@ -202,7 +202,7 @@ pub async fn commit(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>
         let mut running = state
             .imports_running
             .lock()
-            .map_err(|_| AppError::Internal("progress lock".into()))?;
+            .map_err(|_| AppError::internal("progress lock"))?;
         if running
             .get(&id.0)
             .is_some_and(|p| !p.finished.load(std::sync::atomic::Ordering::Relaxed))

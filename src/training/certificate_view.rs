@@ -7,7 +7,7 @@ use entity::{certificate, course, registration, school, training_base, training_
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 
 /// A certificate as its page and the public verification show it.
 #[derive(Debug, Clone, Serialize)]
@@ -104,8 +104,7 @@ async fn describe(db: &impl ConnectionTrait, c: certificate::Model) -> Result<Op
 
 /// The verify address as a QR code in SVG (scales to its box: it has a `viewBox`).
 pub fn qr_svg(url: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).context("QR code")?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(160, 160)

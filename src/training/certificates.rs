@@ -53,7 +53,7 @@ async fn unused_code(conn: &impl ConnectionTrait) -> Result<String, AppError> {
             return Ok(code);
         }
     }
-    Err(AppError::Internal("no free certificate code after 5 tries".into()))
+    Err(AppError::internal("no free certificate code after 5 tries"))
 }
 
 /// Why a certificate is revoked, in the county's language (it is kept as data, like a name).

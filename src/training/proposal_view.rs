@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::proposals;
 use super::propose::{Outcome, PassedOver, Reason};
 use super::setup_view::Words;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::{Catalogues, Lang, Msg};
 
 /// A proposal with names, for staff.
@@ -42,8 +42,8 @@ pub async fn proposals(db: &impl ConnectionTrait) -> Result<Vec<ProposalRow>, Ap
     for p in rows {
         let venue = cat.venues.iter().find(|v| v.id == p.venue_id);
         let base = venue.and_then(|v| cat.bases.iter().find(|b| b.id == v.base_id));
-        let passed_over =
-            serde_json::from_str(&p.passed_over).map_err(|e| AppError::Internal(format!("proposal {}: {e}", p.id)))?;
+        let passed_over = serde_json::from_str(&p.passed_over)
+            .map_err(|e| AppError::internal_from(format!("proposal {}", p.id), e))?;
         out.push(ProposalRow {
             course: cat
                 .courses
@@ -186,7 +186,7 @@ pub fn with_explanations(i18n: &Catalogues, lang: Lang, rows: Vec<ProposalRow>) 
     rows.into_iter()
         .map(|r| {
             let lines = explain(i18n, lang, &r);
-            let mut v = serde_json::to_value(&r).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut v = serde_json::to_value(&r).context("encoding a proposal reason as JSON")?;
             v["explanation"] = json!(lines);
             Ok(v)
         })

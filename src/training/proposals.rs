@@ -29,7 +29,7 @@ use super::schedule::{Plan, World, conflicts};
 use super::setup::decode_instructor;
 use crate::audit::{self, Actor, Record};
 use crate::clock::today;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 
 /// Which courses to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,7 +286,7 @@ async fn insert(
     let base = loaded.bases.iter().find(|b| b.id == choice.base_id);
     let teacher = loaded.teachers.iter().find(|t| t.model.id == plan.instructor_id);
     let (Some(venue), Some(base), Some(teacher)) = (venue, base, teacher) else {
-        return Err(AppError::Internal(format!(
+        return Err(AppError::internal(format!(
             "proposal for course {}: lost its venue",
             course.id
         )));
@@ -306,7 +306,7 @@ async fn insert(
     for p in &choice.passed_over {
         why.push_str(&format!("；较近的{}（{} 人在{}）无法安排", p.base, p.near, p.town));
     }
-    let passed_over = serde_json::to_string(&choice.passed_over).map_err(|e| AppError::Internal(e.to_string()))?;
+    let passed_over = serde_json::to_string(&choice.passed_over).context("encoding passed_over as JSON")?;
     let p = session_proposal::ActiveModel {
         course_id: Set(course.id),
         venue_id: Set(plan.venue_id),

@@ -138,7 +138,7 @@ fn page_error(err: poem::Error) -> AppError {
             s if s.is_client_error() => {
                 AppError::Protocol(s, Msg::new("error.bad_request").arg("reason", other.to_string()))
             }
-            _ => AppError::Internal(other.to_string()),
+            _ => AppError::internal(other.to_string()),
         },
     }
 }
@@ -154,7 +154,7 @@ fn error_page(state: &AppState, ctx: &PortalCtx, err: AppError) -> Response {
         _ => {}
     }
     if err.is_server_fault() {
-        tracing::error!(error = %err, path = %ctx.path, "page failed");
+        tracing::error!(error = %err.chain(), path = %ctx.path, "page failed");
     }
     let status = err.status();
     let vars = serde_json::json!({

@@ -23,7 +23,7 @@ pub use forms::{error_text, form_errors, is_form_error, no_errors, opt_number};
 pub use http::{cookie, encode_query_value, read_cookie, redirect, safe_next};
 
 use crate::auth::{Capability, CurrentUser};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::{Lang, Msg};
 use crate::state::AppState;
 
@@ -200,5 +200,5 @@ pub(super) fn render_with_status(
     state
         .templates
         .render(template, &tctx)
-        .map_err(|e| AppError::Internal(format!("template {template}: {e}")))
+        .context(format!("template {template}"))
 }

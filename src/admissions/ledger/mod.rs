@@ -142,7 +142,7 @@ pub async fn lines_of(
             continue;
         };
         let why = serde_json::from_str(&entry.why)
-            .map_err(|e| AppError::Internal(format!("ledger line {}: reason: {e}", entry.id)))?;
+            .map_err(|e| AppError::internal_from(format!("ledger line {}: reason", entry.id), e))?;
         lines.push(LedgerLine {
             student_name: s.name.clone(),
             national_id_masked: s.national_id_masked.clone(),

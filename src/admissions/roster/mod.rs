@@ -22,7 +22,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 use super::follow_through;
 use crate::audit::{self, Actor, Record};
 use crate::crypto::IdVault;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::Msg;
 use crate::student::ids::mask_ids_in;
 use crate::student::table;
@@ -76,7 +76,7 @@ pub async fn preview(
         file_name: Set(report.file_name.clone()),
         file_sha256: Set(crate::auth::sha256_hex_bytes(&upload.bytes)),
         status: Set(RosterStatus::Previewed),
-        report: Set(serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?),
+        report: Set(serde_json::to_string(&report).context("encoding report as JSON")?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
         confirmed_at: Set(None),
@@ -164,8 +164,7 @@ pub async fn get_preview(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("roster"))?;
-    let report: RosterReport =
-        serde_json::from_str(&stored.report).map_err(|e| AppError::Internal(format!("roster report: {e}")))?;
+    let report: RosterReport = serde_json::from_str(&stored.report).context("roster report")?;
     Ok((stored, report))
 }
 

@@ -273,7 +273,7 @@ fn offer(
     let why = (!p.not_placed_higher.is_empty())
         .then(|| serde_json::to_value(&p.not_placed_higher))
         .transpose()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal_from("encoding the programmes not placed higher", e))?;
     let details = EntryDetails::EnrolmentOffer {
         school,
         programme: prog.name.clone(),

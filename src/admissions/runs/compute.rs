@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::Phases;
 use crate::admissions::instance_builder::{RunHousehold, RunInputs, RunStudent, build_instance, digest};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::Msg;
 use crate::routing::instance::Rules;
 use crate::routing::result::RoutingResult;
@@ -146,7 +146,7 @@ pub(super) async fn compute(
     phases.lap("digest");
     let result = tokio::task::spawn_blocking(move || crate::routing::route(&instance))
         .await
-        .map_err(|e| AppError::Internal(format!("routing task: {e}")))?
+        .context("routing task")?
         .map_err(|e| AppError::invalid("rule_set_id", Msg::new("error.rule_invalid").arg("reason", e)))?;
     phases.lap("route");
     Ok(Computed {

@@ -14,7 +14,7 @@ use super::compute::{Computed, compute};
 use super::{Phases, RunRequest, RunSummary, summary_from};
 use crate::admissions::rule_sets::{get_rule_set, rules_of};
 use crate::audit::{self, Actor, Record};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::Msg;
 use crate::routing::result::Reason;
 
@@ -56,7 +56,7 @@ pub async fn dry_run_timed(
         result,
     } = compute(db, &rules_of(&set)?, req.intake_year, req.seed, phases).await?;
     let summary = summary_from(&result);
-    let stored = serde_json::to_string(&result).map_err(|e| AppError::Internal(format!("run result: {e}")))?;
+    let stored = serde_json::to_string(&result).context("run result")?;
     let txn = db.begin().await?;
     let run = routing_run::ActiveModel {
         intake_year: Set(req.intake_year),
@@ -66,7 +66,7 @@ pub async fn dry_run_timed(
         input_digest: Set(input_digest),
         status: Set(RunStatus::DryRun),
         result: Set(stored),
-        summary: Set(serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.to_string()))?),
+        summary: Set(serde_json::to_string(&summary).context("encoding summary as JSON")?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
         committed_at: Set(None),

@@ -23,7 +23,7 @@ pub use diff::{Move, diff};
 pub use dry_run::{PointsBucket, TryReport, dry_run, dry_run_timed, try_rule_set};
 pub use phases::Phases;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::pagination::{Page, PageRequest};
 use crate::routing::result::{Placement, Reason, RoutingResult};
 
@@ -70,12 +70,12 @@ pub async fn page_runs(db: &impl ConnectionTrait, page: PageRequest) -> Result<P
 
 /// The stored result of a run, typed (the documented routing result format).
 pub fn result_of(run: &routing_run::Model) -> Result<RoutingResult, AppError> {
-    serde_json::from_str(&run.result).map_err(|e| AppError::Internal(format!("run {} result: {e}", run.id)))
+    serde_json::from_str(&run.result).map_err(|e| AppError::internal_from(format!("run {} result", run.id), e))
 }
 
 /// The stored summary of a run; a summary that does not parse is an error naming the run.
 pub fn summary_of(run: &routing_run::Model) -> Result<RunSummary, AppError> {
-    serde_json::from_str(&run.summary).map_err(|e| AppError::Internal(format!("run {} summary: {e}", run.id)))
+    serde_json::from_str(&run.summary).map_err(|e| AppError::internal_from(format!("run {} summary", run.id), e))
 }
 
 /// The names of the students in a result (student id → name), read 1,000 ids at a time.
@@ -111,7 +111,7 @@ pub fn is_ineligible(p: &Placement) -> bool {
 }
 
 fn json_text<T: Serialize>(value: &T) -> Result<String, AppError> {
-    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(value).context("encoding a run column as JSON")
 }
 
 fn summary_from(result: &RoutingResult) -> RunSummary {

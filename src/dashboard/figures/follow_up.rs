@@ -7,7 +7,7 @@ use entity::archive_entry::{self, EntryKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::{Outcomes, Waves};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::student::timeline::{EntryDetails, FollowUpOutcome};
 
 /// The follow-up waves at 6, 12 and 24 months: due and overdue.
@@ -58,8 +58,7 @@ pub(super) async fn outcomes(
     let mut graduated: HashMap<i32, NaiveDate> = HashMap::new();
     for g in &graduations {
         if let Some(s) = school {
-            let details: EntryDetails =
-                serde_json::from_str(&g.details).map_err(|e| AppError::Internal(e.to_string()))?;
+            let details: EntryDetails = serde_json::from_str(&g.details).context("reading stored details")?;
             if !matches!(&details, EntryDetails::Graduation { school: gs, .. } if gs == s) {
                 continue;
             }
@@ -76,8 +75,9 @@ pub(super) async fn outcomes(
             .await?
         {
             // An entry that does not read is a fault to see, not a fact to skip.
-            let d: EntryDetails = serde_json::from_str(&e.details)
-                .map_err(|err| AppError::Internal(format!("archive entry {} has unreadable details: {err}", e.id)))?;
+            let d: EntryDetails = serde_json::from_str(&e.details).map_err(|err| {
+                AppError::internal_from(format!("archive entry {} has unreadable details", e.id), err)
+            })?;
             facts.entry(e.student_id).or_default().push((e.occurred_on, d));
         }
     }

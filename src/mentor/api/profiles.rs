@@ -49,8 +49,8 @@ fn yes() -> bool {
 }
 
 fn dto(p: entity::mentor_profile::Model) -> Result<MentorDto, AppError> {
-    let roles = p.roles().map_err(AppError::Internal)?;
-    let skill_areas = p.skill_areas().map_err(AppError::Internal)?;
+    let roles = p.roles().map_err(AppError::internal)?;
+    let skill_areas = p.skill_areas().map_err(AppError::internal)?;
     Ok(MentorDto {
         user_id: p.user_id,
         school_id: p.school_id,

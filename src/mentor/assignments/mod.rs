@@ -129,8 +129,8 @@ pub async fn active_mentors(db: &impl ConnectionTrait) -> Result<BTreeMap<i32, M
         .await?
     {
         let Some(u) = users.get(&p.user_id) else { continue };
-        let roles = p.roles().map_err(AppError::Internal)?;
-        let skill_areas = p.skill_areas().map_err(AppError::Internal)?;
+        let roles = p.roles().map_err(AppError::internal)?;
+        let skill_areas = p.skill_areas().map_err(AppError::internal)?;
         out.insert(
             p.user_id,
             MentorCard {

@@ -191,7 +191,7 @@ pub async fn mentee_view(
     let mut past = Vec::with_capacity(sessions.len());
     for e in sessions {
         let details: Value = serde_json::from_str(&e.details)
-            .map_err(|err| AppError::Internal(format!("archive entry {} details: {err}", e.id)))?;
+            .map_err(|err| AppError::internal_from(format!("archive entry {} details", e.id), err))?;
         past.push(PastSession {
             date: e.occurred_on,
             details,

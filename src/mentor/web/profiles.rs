@@ -62,8 +62,8 @@ impl ProfileForm {
 
     /// The form filled from a stored profile.
     fn of_profile(p: &entity::mentor_profile::Model) -> Result<ProfileForm, AppError> {
-        let roles = p.roles().map_err(AppError::Internal)?;
-        let skills = p.skill_areas().map_err(AppError::Internal)?;
+        let roles = p.roles().map_err(AppError::internal)?;
+        let skills = p.skill_areas().map_err(AppError::internal)?;
         let max = |role: MentorRole| {
             roles
                 .iter()

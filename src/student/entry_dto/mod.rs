@@ -335,7 +335,7 @@ impl TryFrom<EntryView> for EntryDto {
     /// Stored details that no longer read as their kind are an internal error (as for the status).
     fn try_from(e: EntryView) -> Result<Self, AppError> {
         let details: EntryDetails = serde_json::from_value(e.details)
-            .map_err(|err| AppError::Internal(format!("archive entry {} has unreadable details: {err}", e.id)))?;
+            .map_err(|err| AppError::internal_from(format!("archive entry {} has unreadable details", e.id), err))?;
         Ok(EntryDto {
             id: e.id,
             kind: e.kind.to_string(),

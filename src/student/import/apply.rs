@@ -142,7 +142,7 @@ pub(super) async fn apply(
         household_ids
             .get(number)
             .copied()
-            .ok_or_else(|| AppError::Internal(format!("household {number} vanished")))
+            .ok_or_else(|| AppError::internal(format!("household {number} vanished")))
     };
     let mut new_students = Vec::new();
     for (row, hash, action) in &plan.students {
@@ -248,7 +248,7 @@ async fn insert_new_students(
             p.add(chunk.len());
         }
         if options.fail_after_new_students.is_some_and(|n| written >= n) {
-            return Err(AppError::Internal("injected failure during import".into()));
+            return Err(AppError::internal("injected failure during import"));
         }
     }
     Ok(())

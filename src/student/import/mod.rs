@@ -23,7 +23,7 @@ use super::register::{self, RegisterRow, RowError};
 use super::table;
 use crate::audit::{self, Actor, Record};
 use crate::crypto::IdVault;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::i18n::{Catalogues, Lang, Msg};
 use apply::{apply, apply_preferences, check_preferences};
 use plan::{Existing, plan};
@@ -171,7 +171,7 @@ pub async fn create_batch(
         file_sha256: Set(digest),
         sheet: Set(sheet),
         status: Set(ImportStatus::Previewed),
-        report: Set(serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?),
+        report: Set(serde_json::to_string(&report).context("encoding report as JSON")?),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
         committed_at: Set(None),
@@ -188,8 +188,7 @@ pub async fn get_batch(db: &impl ConnectionTrait, id: i32) -> Result<(import_bat
         .one(db)
         .await?
         .ok_or(AppError::NotFound("import"))?;
-    let report: ImportReport =
-        serde_json::from_str(&batch.report).map_err(|e| AppError::Internal(format!("import report: {e}")))?;
+    let report: ImportReport = serde_json::from_str(&batch.report).context("import report")?;
     Ok((batch, report))
 }
 
@@ -238,9 +237,7 @@ pub async fn commit_batch(
     import_batch::Entity::update_many()
         .col_expr(
             import_batch::Column::Report,
-            sea_orm::sea_query::Expr::value(
-                serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?,
-            ),
+            sea_orm::sea_query::Expr::value(serde_json::to_string(&report).context("encoding report as JSON")?),
         )
         // Written: the upload has served its purpose (the digest and report stay).
         .col_expr(

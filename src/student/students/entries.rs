@@ -8,7 +8,7 @@ use entity::archive_entry::EntryKind;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::audit::{self, Actor, Record};
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::student::timeline::EntryDetails;
 
 use super::{get_student, refresh_status};
@@ -25,7 +25,7 @@ pub fn new_entry(
         student_id: Set(student_id),
         kind: Set(details.kind()),
         occurred_on: Set(occurred_on),
-        details: Set(serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?),
+        details: Set(serde_json::to_string(details).context("encoding details as JSON")?),
         supersedes_id: Set(supersedes),
         recorded_by: Set(actor.user_id),
         recorded_by_label: Set(actor.label.clone()),

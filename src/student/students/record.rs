@@ -70,7 +70,7 @@ pub fn to_domain(rows: &[archive_entry::Model]) -> Result<Vec<Entry>, AppError> 
     rows.iter()
         .map(|r| {
             let details: EntryDetails = serde_json::from_str(&r.details)
-                .map_err(|e| AppError::Internal(format!("archive entry {} has unreadable details: {e}", r.id)))?;
+                .map_err(|e| AppError::internal_from(format!("archive entry {} has unreadable details", r.id), e))?;
             Ok(Entry {
                 id: r.id,
                 occurred_on: r.occurred_on,
@@ -129,7 +129,7 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
         .into_iter()
         .map(|r| {
             let details = serde_json::from_str(&r.details)
-                .map_err(|e| AppError::Internal(format!("archive entry {} of student {id}: details: {e}", r.id)))?;
+                .map_err(|e| AppError::internal_from(format!("archive entry {} of student {id}: details", r.id), e))?;
             Ok(EntryView {
                 id: r.id,
                 superseded_by: superseded_by.get(&r.id).copied(),

@@ -110,7 +110,7 @@ pub async fn notify(
     c: &course::Model,
     kind: &str,
 ) -> Result<bool, AppError> {
-    let event = Event::parse(kind).ok_or_else(|| AppError::Internal(format!("no training text message `{kind}`")))?;
+    let event = Event::parse(kind).ok_or_else(|| AppError::internal(format!("no training text message `{kind}`")))?;
     let key = match event {
         // Every move is its own event (moving back and forth must tell the farmer each time).
         Event::Moved => format!("registration:{}:moved:{}", r.id, Utc::now().timestamp_micros()),

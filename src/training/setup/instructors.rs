@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{date, done, required};
 use crate::audit::{self, Actor, Record};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Context, FieldError};
 use crate::i18n::Msg;
 
 /// An instructor, as typed.
@@ -151,7 +151,7 @@ pub async fn create_instructor(
 
 /// A value as JSON text for a text column.
 fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
-    serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(v).context("encoding an instructor column as JSON")
 }
 
 /// An instructor as pages and the API show one: skills and unavailable days as lists, not the
@@ -185,8 +185,8 @@ impl Instructor {
 /// An instructor's skills and unavailable dates.
 pub fn decode_instructor(i: &instructor::Model) -> Result<(Vec<String>, Vec<NaiveDate>), AppError> {
     let skills =
-        serde_json::from_str(&i.skills).map_err(|e| AppError::Internal(format!("instructor {}: {e}", i.id)))?;
+        serde_json::from_str(&i.skills).map_err(|e| AppError::internal_from(format!("instructor {}", i.id), e))?;
     let dates =
-        serde_json::from_str(&i.unavailable).map_err(|e| AppError::Internal(format!("instructor {}: {e}", i.id)))?;
+        serde_json::from_str(&i.unavailable).map_err(|e| AppError::internal_from(format!("instructor {}", i.id), e))?;
     Ok((skills, dates))
 }
