@@ -50,18 +50,7 @@ pub(super) async fn training(
         .count();
     // Attended: confirmed farmers present on at least one day; certificates: those not revoked.
     let reg_ids: Vec<i32> = regs.iter().map(|r| r.id).collect();
-    let present: HashSet<i32> = if reg_ids.is_empty() {
-        HashSet::new()
-    } else {
-        entity::attendance_day::Entity::find()
-            .filter(entity::attendance_day::Column::RegistrationId.is_in(reg_ids.iter().copied()))
-            .filter(entity::attendance_day::Column::Present.eq(true))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| a.registration_id)
-            .collect()
-    };
+    let present = present_on_a_day(db, &reg_ids).await?;
     let attended = regs
         .iter()
         .filter(|r| r.status == RegistrationStatus::Confirmed && present.contains(&r.id))
@@ -95,6 +84,21 @@ pub(super) async fn training(
         certificates,
     };
     Ok((training, venues))
+}
+
+/// The registrations present on at least one teaching day.
+async fn present_on_a_day(db: &impl ConnectionTrait, reg_ids: &[i32]) -> Result<HashSet<i32>, AppError> {
+    if reg_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(entity::attendance_day::Entity::find()
+        .filter(entity::attendance_day::Column::RegistrationId.is_in(reg_ids.iter().copied()))
+        .filter(entity::attendance_day::Column::Present.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.registration_id)
+        .collect())
 }
 
 /// The venues of a school's own training bases.
