@@ -23,6 +23,14 @@ enum ApiTags {
     Outbox,
 }
 
+/// An email queued again.
+#[derive(Debug, Object)]
+pub struct Resent {
+    pub id: i64,
+    /// Always `queued`.
+    pub status: OutboxStatusDto,
+}
+
 /// One outgoing email (without its body).
 #[derive(Debug, Object)]
 pub struct EmailDto {
@@ -114,10 +122,13 @@ impl OutboxApi {
         state: poem::web::Data<&AppState>,
         req: &poem::Request,
         id: Path<i64>,
-    ) -> ApiResult<Json<serde_json::Value>> {
+    ) -> ApiResult<Json<Resent>> {
         auth.0.require(Capability::ManageOutbox)?;
         outbox::resend(&state.db, &auth.0.actor(Some(state.client_ip(req))), id.0).await?;
-        Ok(Json(json!({ "id": id.0, "status": "queued" })))
+        Ok(Json(Resent {
+            id: id.0,
+            status: OutboxStatusDto::Queued,
+        }))
     }
 }
 

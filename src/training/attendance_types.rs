@@ -292,7 +292,7 @@ impl From<Certificate> for TrainingCertificateView {
             starts_on: c.starts_on,
             ends_on: c.ends_on,
             issued_on: c.issued_on,
-            status: c.status.to_string(),
+            status: c.status.as_str().to_string(),
             revoked_on: c.revoked_on,
             revoked_reason: c.revoked_reason,
             registration_id: c.registration_id,

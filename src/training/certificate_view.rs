@@ -9,6 +9,24 @@ use serde::Serialize;
 
 use crate::error::{AppError, Context};
 
+/// Whether a certificate stands: worked out from its revocation, not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    Revoked,
+}
+
+impl CertificateStatus {
+    /// The name pages and the API show (`valid`, `revoked`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// A certificate as its page and the public verification show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Certificate {
@@ -27,8 +45,7 @@ pub struct Certificate {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub issued_on: NaiveDate,
-    /// `valid` or `revoked`.
-    pub status: &'static str,
+    pub status: CertificateStatus,
     pub revoked_on: Option<NaiveDate>,
     pub revoked_reason: Option<String>,
     pub registration_id: i32,
@@ -94,7 +111,11 @@ async fn describe(db: &impl ConnectionTrait, c: certificate::Model) -> Result<Op
         starts_on: s.starts_on,
         ends_on: s.ends_on,
         issued_on: china(c.issued_at),
-        status: if c.revoked_at.is_some() { "revoked" } else { "valid" },
+        status: if c.revoked_at.is_some() {
+            CertificateStatus::Revoked
+        } else {
+            CertificateStatus::Valid
+        },
         revoked_on: c.revoked_at.map(china),
         revoked_reason: c.revoked_reason,
         registration_id: r.id,

@@ -14,6 +14,7 @@ use crate::api::{ApiResult, PageDto};
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
+use crate::training::certificate_view::CertificateStatus;
 
 /// A registration on the public form.
 #[derive(Debug, Object)]
@@ -258,8 +259,8 @@ impl PublicApi {
             .await?
             .ok_or(AppError::NotFound("certificate"))?;
         Ok(Json(CertificateCheck {
-            valid: c.status == "valid",
-            status: c.status.to_string(),
+            valid: c.status == CertificateStatus::Valid,
+            status: c.status.as_str().to_string(),
             revoked_on: c.revoked_on,
             code: c.code,
             name: c.name_masked,
