@@ -5,31 +5,16 @@
 use entity::ledger_entry::CloseReason;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use super::county::County;
 use super::retime::on;
 use super::{Demo, db_fail, fail};
 use crate::admissions::follow_through as ft;
 use crate::admissions::programmes::{NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme};
 use crate::admissions::rule_sets::{create_draft, publish};
 use crate::admissions::runs::{RunRequest, commit, dry_run};
-use crate::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 
-/// The three schools and their towns.
-pub const SCHOOLS: [(&str, &str); 3] = [
-    ("巩义市第一中等职业学校", "孝义街道"),
-    ("巩义市第二中等职业学校", "米河镇"),
-    ("巩义市职业教育中心", "站街镇"),
-];
-/// The six programmes (named after their skill area) and the school of each.
-pub const PROGRAMMES: [(&str, usize); 6] = [
-    ("数控技术应用", 0),
-    ("汽车运用与维修", 0),
-    ("电子商务", 1),
-    ("学前教育", 1),
-    ("护理", 2),
-    ("中餐烹饪", 2),
-];
-
-/// The schools and this year's programmes (ids in the order of [`SCHOOLS`] and [`PROGRAMMES`]).
+/// The schools and this year's programmes (ids in the order of the county's schools and
+/// [`County::programmes`](super::county::County::programmes)).
 pub struct Schools {
     pub ids: Vec<i32>,
     pub programmes: Vec<i32>,
@@ -46,11 +31,12 @@ impl Schools {
     }
 
     /// This year's programmes of the `k`-th school.
-    fn of_school(&self, k: usize) -> Vec<i32> {
-        PROGRAMMES
+    fn of_school(&self, county: &County, k: usize) -> Vec<i32> {
+        county
+            .programmes()
             .iter()
             .zip(&self.programmes)
-            .filter(|((_, school), _)| *school == k)
+            .filter(|(p, _)| p.school == k)
             .map(|(_, id)| *id)
             .collect()
     }
@@ -60,33 +46,31 @@ impl Schools {
 pub async fn schools(demo: &Demo<'_>) -> Result<Schools, String> {
     let (db, actor) = (demo.db(), &demo.actor);
     let mut ids = Vec::new();
-    for (name, town) in SCHOOLS {
-        let s = create_school(db, actor, NewSchool::parse(name, town, None).map_err(fail)?)
-            .await
-            .map_err(fail)?;
+    for school in &demo.county.schools {
+        let s = create_school(
+            db,
+            actor,
+            NewSchool::parse(&school.name, &school.town, None).map_err(fail)?,
+        )
+        .await
+        .map_err(fail)?;
         ids.push(s.id);
     }
     let total = i64::try_from(demo.total).unwrap_or(3000);
     let mut programmes = Vec::new();
-    for (i, (name, school)) in PROGRAMMES.iter().enumerate() {
+    for (i, placed) in demo.county.programmes().into_iter().enumerate() {
+        let p = placed.programme;
         let raw = ProgrammeRaw {
-            school_id: ids[*school],
+            school_id: ids[placed.school],
             code: format!("P{:02}", i + 1),
-            name: (*name).into(),
-            skill_area: (*name).into(),
-            town: SCHOOLS[*school].1.into(),
+            name: p.name.clone(),
+            skill_area: p.name.clone(),
+            town: demo.county.schools[placed.school].town.clone(),
             intake_year: i64::from(demo.cal.year),
-            capacity: [340, 300, 320, 280, 300, 260][i] * total / 3000,
-            reserved_seats: if i % 2 == 0 { 30 } else { 0 },
+            capacity: p.capacity * total / 3000,
+            reserved_seats: p.reserved_seats,
             reserved_rule: None,
-            requirements: if *name == "护理" {
-                vec![Rule {
-                    name: "护理专业中考 350 分以上".into(),
-                    when: "student.exam_score >= 350.0".into(),
-                }]
-            } else {
-                vec![]
-            },
+            requirements: p.requirements.clone(),
         };
         let p = save_programme(db, actor, None, ProgrammeInput::parse(raw).map_err(fail)?)
             .await
@@ -129,34 +113,6 @@ async fn preferences(demo: &mut Demo<'_>, programme_ids: &[i32]) -> Result<(), S
     Ok(())
 }
 
-/// The county's rules: not in regular senior high; registered households first, then the home
-/// town, then the exam score.
-fn rules() -> Rules {
-    Rules {
-        eligibility: vec![Rule {
-            name: "未升入普通高中".into(),
-            when: "!student.in_senior_high".into(),
-        }],
-        priority: vec![
-            PriorityRule {
-                name: "建档立卡户".into(),
-                when: "student.registered_poor".into(),
-                points: PointsSpec::Number(100.0),
-            },
-            PriorityRule {
-                name: "本镇就近".into(),
-                when: "student.town == programme.town".into(),
-                points: PointsSpec::Number(10.0),
-            },
-            PriorityRule {
-                name: "中考成绩".into(),
-                when: "true".into(),
-                points: PointsSpec::Expression("double(student.exam_score) / 10.0".into()),
-            },
-        ],
-    }
-}
-
 /// Choices (T−62), the rules drafted (T−58) and published (T−56), a dry run on the morning of T−50
 /// committed that afternoon.
 pub async fn routing(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, String> {
@@ -164,7 +120,7 @@ pub async fn routing(demo: &mut Demo<'_>, schools: &Schools) -> Result<String, S
     on(db, c.term_at(-62, 19), preferences(demo, &schools.programmes)).await?;
     let actor = &demo.actor;
     let set = on(db, c.term_at(-58, 10), async {
-        create_draft(db, actor, &format!("{year} 年分流规则"), rules())
+        create_draft(db, actor, &format!("{year} 年分流规则"), demo.county.rules.clone())
             .await
             .map_err(fail)
     })
@@ -203,18 +159,16 @@ pub async fn cross_offs(demo: &Demo<'_>) -> Result<(), String> {
         .all(db)
         .await
         .map_err(db_fail)?;
-    const MOVED: &str = "随父母迁往广东东莞，村委证明";
+    let ledger = &demo.county.ledger;
+    let moved = Some(ledger.moved_evidence.as_str());
     for (i, l) in open.iter().take(12).enumerate() {
-        let (reason, evidence) = [
-            (CloseReason::Working, "郑州某电子厂，班主任电话核实"),
-            (CloseReason::MovedAway, MOVED),
-            (CloseReason::SeniorHighLate, "补录巩义市第二高级中学"),
-        ][i % 3];
+        let cross_off = &ledger.cross_offs[i % ledger.cross_offs.len()];
+        let (reason, evidence) = (cross_off.reason, Some(cross_off.evidence.as_str()));
         let at = demo.cal.term_at(-30 + 3 * i as i64, 11);
         on(db, at, async {
-            match crate::admissions::ledger::cross_off(db, actor, l.id, reason.as_str(), Some(evidence)).await {
+            match crate::admissions::ledger::cross_off(db, actor, l.id, reason.as_str(), evidence).await {
                 Err(crate::error::AppError::Conflict(_)) if reason == CloseReason::Working => {
-                    crate::admissions::ledger::cross_off(db, actor, l.id, CloseReason::MovedAway.as_str(), Some(MOVED))
+                    crate::admissions::ledger::cross_off(db, actor, l.id, CloseReason::MovedAway.as_str(), moved)
                         .await
                         .map(|_| ())
                 }
@@ -230,7 +184,7 @@ pub async fn cross_offs(demo: &Demo<'_>) -> Result<(), String> {
 /// This year's offers at the `k`-th school.
 async fn offers(demo: &Demo<'_>, schools: &Schools, k: usize) -> Result<Vec<entity::placement::Model>, String> {
     entity::placement::Entity::find()
-        .filter(entity::placement::Column::ProgrammeId.is_in(schools.of_school(k)))
+        .filter(entity::placement::Column::ProgrammeId.is_in(schools.of_school(demo.county, k)))
         .filter(entity::placement::Column::IntakeYear.eq(demo.cal.year))
         .all(demo.db())
         .await
@@ -279,7 +233,9 @@ pub async fn reporting(demo: &Demo<'_>, schools: &Schools) -> Result<String, Str
     for (day, ids) in declining.chunks(declining.len().div_ceil(5).max(1)).enumerate() {
         on(db, c.term_at(-10 + day as i64, 14), async {
             for id in ids {
-                ft::decline(db, actor, *id, "chose_work", None).await.map_err(fail)?;
+                ft::decline(db, actor, *id, &demo.county.ledger.decline_reason, None)
+                    .await
+                    .map_err(fail)?;
             }
             Ok(())
         })
@@ -293,19 +249,17 @@ pub async fn reporting(demo: &Demo<'_>, schools: &Schools) -> Result<String, Str
         others += r;
         others_missing += n;
     }
-    super::ledger::bring_back(demo, schools.of_school(0)).await?;
-    super::ledger::dropout(demo, schools.of_school(0)).await?;
-    on(db, c.term_at(-100, 10), async {
-        crate::admissions::programmes::set_admissions_email(
-            db,
-            actor,
-            schools.ids[0],
-            Some("zhaosheng@school1.demo.vocpath"),
-        )
-        .await
-        .map_err(fail)
-    })
-    .await?;
+    super::ledger::bring_back(demo, schools.of_school(demo.county, 0)).await?;
+    super::ledger::dropout(demo, schools.of_school(demo.county, 0)).await?;
+    let emails = demo.county.schools.iter().zip(&schools.ids);
+    for (school, id) in emails.filter_map(|(s, id)| Some((s.admissions_email.as_deref()?, *id))) {
+        on(db, c.term_at(-100, 10), async {
+            crate::admissions::programmes::set_admissions_email(db, actor, id, Some(school))
+                .await
+                .map_err(fail)
+        })
+        .await?;
+    }
     Ok(format!(
         "reporting at the first school: {reported} reported, {declined} declined, {no_shows} no-shows (one brought back after a call and a home visit), one dropout being followed up; at the other schools {others} reported, {others_missing} no-shows"
     ))

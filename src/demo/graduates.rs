@@ -8,20 +8,10 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::admissions::{PROGRAMMES, SCHOOLS};
+use super::county::County;
 use super::{Calendar, Demo, db_fail, fail};
 use crate::student::students::new_entry;
 use crate::student::timeline::{ContractType, EntryDetails, Evidence, FollowUpOutcome, WAVE_WINDOW_DAYS, WAVES};
-
-/// Where each programme's graduates find work (the order of [`PROGRAMMES`]): employer, position.
-const EMPLOYERS: [[(&str, &str); 2]; 6] = [
-    [("郑州宇通客车", "数控车工"), ("河南中孚实业", "数控操作工")],
-    [("巩义市华通汽修厂", "汽车维修工"), ("郑州日产 4S 店", "机电维修工")],
-    [("巩义市电商产业园", "网店运营"), ("郑州某物流公司", "客服专员")],
-    [("巩义市实验幼儿园", "保育员"), ("米河镇中心幼儿园", "保育员")],
-    [("巩义市人民医院", "护士"), ("巩义市中医院", "护士")],
-    [("巩义市迎宾馆", "厨师"), ("郑州某餐饮公司", "面点师")],
-];
 
 /// The day a wave's follow-up was made, or `None` if it has not been (yet).
 fn wave_done(rng: &mut StdRng, due: NaiveDate, today: NaiveDate) -> Option<NaiveDate> {
@@ -43,12 +33,18 @@ fn wave_done(rng: &mut StdRng, due: NaiveDate, today: NaiveDate) -> Option<Naive
 }
 
 /// One graduate's archive entries (day, details), in date order.
-fn story(cal: &Calendar, rng: &mut StdRng, s: &entity::student::Model) -> Vec<(NaiveDate, EntryDetails)> {
+fn story(
+    county: &County,
+    cal: &Calendar,
+    rng: &mut StdRng,
+    s: &entity::student::Model,
+) -> Vec<(NaiveDate, EntryDetails)> {
     let k = (0..3).find(|k| cal.cohort_year(*k) == s.graduation_year).unwrap_or(2);
     let graduated = cal.graduated[k];
-    let which = s.id as usize % PROGRAMMES.len();
-    let (programme, school) = PROGRAMMES[which];
-    let (school, programme) = (SCHOOLS[school].0.to_string(), programme.to_string());
+    let programmes = county.programmes();
+    let placed = &programmes[s.id as usize % programmes.len()];
+    let school = county.schools[placed.school].name.clone();
+    let programme = placed.programme.name.clone();
     let enrolled = NaiveDate::from_ymd_opt(s.graduation_year, 9, 1).unwrap_or(graduated);
     let mut out = vec![
         (
@@ -64,12 +60,13 @@ fn story(cal: &Calendar, rng: &mut StdRng, s: &entity::student::Model) -> Vec<(N
     let roll: f64 = rng.random();
     let hired = graduated + Duration::days(30);
     if roll < 0.62 && hired < cal.today {
-        let (employer, position) = EMPLOYERS[which][rng.random_range(0..2)];
+        let employers = &placed.programme.employers;
+        let (employer, position) = &employers[rng.random_range(0..employers.len())];
         out.push((
             hired,
             EntryDetails::Employment {
-                employer: employer.into(),
-                position: position.into(),
+                employer: employer.clone(),
+                position: position.clone(),
                 place: if employer.starts_with("郑州") {
                     "郑州"
                 } else {
@@ -118,7 +115,7 @@ pub async fn archives(demo: &mut Demo<'_>) -> Result<String, String> {
         .map_err(db_fail)?;
     let mut archive = Vec::new();
     for s in &older {
-        for (day, details) in story(&demo.cal, &mut demo.rng, s) {
+        for (day, details) in story(demo.county, &demo.cal, &mut demo.rng, s) {
             let mut row = new_entry(s.id, day, &details, None, &demo.actor).map_err(fail)?;
             row.created_at = Set(demo.cal.at(day, 17));
             archive.push(row);

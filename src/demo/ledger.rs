@@ -5,17 +5,14 @@
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use super::county::Step;
 use super::retime::on;
 use super::{Demo, Rhythm, db_fail, fail};
 use crate::admissions::follow_through as ft;
 use crate::admissions::ledger_follow_ups::{FollowUpRaw, record};
-use entity::ledger_follow_up::{FollowUpHow, FollowUpWho};
-
-/// One follow-up as the demo writes it: who, their name, how, the outcome, the next step.
-type Step = (FollowUpWho, &'static str, FollowUpHow, &'static str, &'static str);
 
 /// One follow-up of the student's open ledger line on `day`, through the service.
-async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, step: Step) -> Result<(), String> {
+async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, step: &Step) -> Result<(), String> {
     let db = demo.db();
     let Some(line) = entity::ledger_entry::Entity::find()
         .filter(entity::ledger_entry::Column::StudentId.eq(student))
@@ -26,14 +23,13 @@ async fn follow_up(demo: &Demo<'_>, student: i32, day: NaiveDate, step: Step) ->
     else {
         return Ok(());
     };
-    let (who, who_name, how, outcome, next_step) = step;
     let new = FollowUpRaw {
         followed_on: day.to_string(),
-        who: who.to_string(),
-        who_name: who_name.into(),
-        how: how.to_string(),
-        outcome: outcome.into(),
-        next_step: Some(next_step.into()),
+        who: step.who.to_string(),
+        who_name: step.name.clone(),
+        how: step.how.to_string(),
+        outcome: step.outcome.clone(),
+        next_step: Some(step.next.clone()),
     }
     .parse(demo.cal.today)
     .map_err(fail)?;
@@ -56,28 +52,16 @@ pub async fn bring_back(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), Str
     else {
         return Ok(());
     };
-    let call = (
-        FollowUpWho::SchoolStaff,
-        "班主任 刘老师",
-        FollowUpHow::Phone,
-        "家长说孩子想去打工，还在犹豫",
-        "本周家访",
-    );
-    follow_up(demo, p.student_id, c.day(6), call).await?;
-    let visit = (
-        FollowUpWho::Mentor,
-        "帮扶导师 王老师",
-        FollowUpHow::HomeVisit,
-        "讲清免学费和助学金政策后，学生愿意回校",
-        "补办入学",
-    );
-    follow_up(demo, p.student_id, c.day(9), visit).await?;
+    let ledger = &demo.county.ledger;
+    // The file's steps on T+6 and T+9, back at school on T+12.
+    for (step, day) in ledger.bring_back.iter().zip([6, 9]) {
+        follow_up(demo, p.student_id, c.day(day), step).await?;
+    }
     let back = c.day(12);
-    let reason = format!(
-        "班主任家访后学生愿意回校，{} 月 {} 日补报到",
-        chrono::Datelike::month(&back),
-        chrono::Datelike::day(&back)
-    );
+    let reason = ledger
+        .brought_back_note
+        .replace("{month}", &chrono::Datelike::month(&back).to_string())
+        .replace("{day}", &chrono::Datelike::day(&back).to_string());
     let req =
         crate::admissions::placements::DirectPlacement::parse(p.student_id, p.programme_id, &reason).map_err(fail)?;
     on(db, c.at(back, 10), async {
@@ -112,116 +96,14 @@ pub async fn dropout(demo: &Demo<'_>, programmes: Vec<i32>) -> Result<(), String
             actor,
             p.id,
             ft::Leaving::Dropout,
-            Some("开学一个月后随父母外出务工"),
+            Some(demo.county.ledger.dropout_note.as_str()),
         )
         .await
         .map_err(fail)
     })
     .await?;
-    let village = (
-        FollowUpWho::TownOfficial,
-        "米河镇 李主任",
-        FollowUpHow::ThroughVillage,
-        "村委联系上家长，家长说年后回来再商量",
-        "春节前家访",
-    );
-    follow_up(demo, p.student_id, c.day(44), village).await
+    follow_up(demo, p.student_id, c.day(44), &demo.county.ledger.dropout_follow_up).await
 }
-
-/// Three ways a line's follow-ups go, step by step (who, their name, how, the outcome, the next
-/// step); the last step repeats while the effort goes on.
-const THREADS: [[Step; 4]; 3] = [
-    [
-        (
-            FollowUpWho::SchoolStaff,
-            "班主任 陈老师",
-            FollowUpHow::Phone,
-            "电话联系家长，家长担心学费和生活费",
-            "安排家访",
-        ),
-        (
-            FollowUpWho::SchoolStaff,
-            "班主任 陈老师",
-            FollowUpHow::HomeVisit,
-            "家访，讲解免学费和助学金政策，家长表示考虑",
-            "两周后再联系",
-        ),
-        (
-            FollowUpWho::TownOfficial,
-            "镇教办 李主任",
-            FollowUpHow::Phone,
-            "家长仍在犹豫，想让孩子先打工挣钱",
-            "请村委一起做工作",
-        ),
-        (
-            FollowUpWho::TownOfficial,
-            "村委 王书记",
-            FollowUpHow::ThroughVillage,
-            "村委上门，家长同意春季学期前再谈入学",
-            "春季学期前再联系",
-        ),
-    ],
-    [
-        (
-            FollowUpWho::TownOfficial,
-            "村委 王书记",
-            FollowUpHow::ThroughVillage,
-            "孩子在郑州亲戚家打零工，已联系家长",
-            "等家长回电",
-        ),
-        (
-            FollowUpWho::SchoolStaff,
-            "招生办 刘老师",
-            FollowUpHow::Phone,
-            "与孩子通电话，介绍汽修、烹饪等专业",
-            "寄送专业介绍",
-        ),
-        (
-            FollowUpWho::SchoolStaff,
-            "招生办 刘老师",
-            FollowUpHow::Phone,
-            "孩子对汽修有兴趣，担心跟不上课程",
-            "安排到校参观",
-        ),
-        (
-            FollowUpWho::TownOfficial,
-            "镇教办 李主任",
-            FollowUpHow::Phone,
-            "家长说孩子年底回家，回来后一起到学校看看",
-            "年底回家后家访",
-        ),
-    ],
-    [
-        (
-            FollowUpWho::Other,
-            "驻村第一书记 张书记",
-            FollowUpHow::HomeVisit,
-            "孩子身体原因暂缓入学，等复查结果",
-            "复查后再联系",
-        ),
-        (
-            FollowUpWho::Other,
-            "驻村第一书记 张书记",
-            FollowUpHow::Phone,
-            "复查结果良好，医生建议再休养一段时间",
-            "月底再联系",
-        ),
-        (
-            FollowUpWho::SchoolStaff,
-            "班主任 陈老师",
-            FollowUpHow::Phone,
-            "家长希望下学期入学，已说明插班办法",
-            "下学期开学前联系",
-        ),
-        (
-            FollowUpWho::Other,
-            "驻村第一书记 张书记",
-            FollowUpHow::Phone,
-            "孩子身体恢复中，家长仍同意下学期入学",
-            "保持联系",
-        ),
-    ],
-];
 
 /// The follow-ups of a line: the first within ten days of its opening, then every 10–16 days up to
 /// yesterday; on one line in seven the effort stopped a few weeks ago (overdue now).
@@ -254,18 +136,19 @@ pub async fn follow_ups(demo: &mut Demo<'_>) -> Result<String, String> {
         let days = FOLLOW_UPS.days(&mut demo.rng, opened, demo.cal.today);
         let due = crate::admissions::ledger::follow_up_due(days.last().copied().unwrap_or(opened));
         slipped += usize::from(due <= demo.cal.today);
-        let thread = &THREADS[line.id as usize % THREADS.len()];
+        let threads = &demo.county.ledger.threads;
+        let thread = &threads[line.id as usize % threads.len()].steps;
         for (k, day) in days.into_iter().enumerate() {
-            let (who, who_name, how, outcome, next) = thread[k.min(thread.len() - 1)];
+            let step = &thread[k.min(thread.len() - 1)];
             rows.push(entity::ledger_follow_up::ActiveModel {
                 ledger_entry_id: Set(line.id),
                 followed_on: Set(day),
-                who: Set(who),
-                who_name: Set(who_name.into()),
-                how: Set(how),
-                outcome: Set(outcome.into()),
-                next_step: Set(Some(next.into())),
-                recorded_by: Set(who_name.into()),
+                who: Set(step.who),
+                who_name: Set(step.name.clone()),
+                how: Set(step.how),
+                outcome: Set(step.outcome.clone()),
+                next_step: Set(Some(step.next.clone())),
+                recorded_by: Set(step.name.clone()),
                 recorded_at: Set(demo.cal.at(day, 20)),
                 ..Default::default()
             });

@@ -11,8 +11,9 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::admissions::{PROGRAMMES, Schools};
-use super::people::{TOWNS, name};
+use super::admissions::Schools;
+use super::county::HelpSessions;
+use super::people::name;
 use super::retime::on;
 use super::{DEMO_PASSWORD, Demo, Rhythm, db_fail, fail};
 use crate::audit::Actor;
@@ -31,11 +32,16 @@ async fn mentors(demo: &mut Demo<'_>, schools: &Schools) -> Result<usize, String
     let caps = demo.state.config.mentor_caps;
     let mut n = 0;
     for (s, school_id) in schools.ids.iter().enumerate() {
-        let skills_here: Vec<&str> = PROGRAMMES.iter().filter(|p| p.1 == s).map(|p| p.0).collect();
+        let programmes = demo.county.programmes();
+        let skills_here: Vec<&str> = programmes
+            .iter()
+            .filter(|p| p.school == s)
+            .map(|p| p.programme.name.as_str())
+            .collect();
         for k in 0..MENTORS_PER_SCHOOL {
             n += 1;
             let email = format!("mentor{n:02}@demo.vocpath");
-            let full = format!("{}老师", name(&mut demo.rng));
+            let full = format!("{}老师", name(demo.county, &mut demo.rng));
             let new = NewUser::parse(&email, &full, "mentor", Some(DEMO_PASSWORD)).map_err(fail)?;
             let (u, _) = create_user(db, actor, new, demo.state.config.argon2_memory_kib, None)
                 .await
@@ -52,7 +58,7 @@ async fn mentors(demo: &mut Demo<'_>, schools: &Schools) -> Result<usize, String
                 *school_id,
                 roles,
                 skill,
-                TOWNS[n % TOWNS.len()],
+                &demo.county.towns[n % demo.county.towns.len()],
                 true,
                 &caps,
             )
@@ -110,39 +116,23 @@ const CONTACTS: Rhythm = Rhythm {
     quiet: 31..50,
 };
 
-/// How and what a help session was about: before term, at school, or bringing back a student who
-/// is not there.
-fn session_note(
+/// How and what a help session was about (mode, note): before term, at school, or bringing back a
+/// student who is not there.
+fn session_note<'a>(
+    notes: &'a HelpSessions,
     rng: &mut rand::rngs::StdRng,
     day: NaiveDate,
     term: NaiveDate,
     at_school: bool,
-) -> (&'static str, &'static str) {
-    const BEFORE_TERM: [(&str, &str); 3] = [
-        ("phone", "开学前电话联系，介绍学校和专业"),
-        ("phone", "电话了解家庭情况，提醒报到材料"),
-        ("home_visit", "开学前家访，了解家庭情况"),
-    ];
-    const AT_SCHOOL: [(&str, &str); 6] = [
-        ("at_school", "了解学习情况，鼓励按时上课"),
-        ("home_visit", "家访，了解家庭困难"),
-        ("at_school", "辅导专业课作业"),
-        ("at_school", "谈心，了解住校生活"),
-        ("phone", "与家长电话沟通在校表现"),
-        ("online", "线上答疑，督促完成作业"),
-    ];
-    const AWAY: [(&str, &str); 2] = [
-        ("phone", "电话联系家长，了解未到校原因"),
-        ("home_visit", "家访，讲解资助政策，劝说回校"),
-    ];
-    let notes: &[(&str, &str)] = if day < term {
-        &BEFORE_TERM
+) -> &'a (String, String) {
+    let notes = if day < term {
+        &notes.before_term
     } else if at_school {
-        &AT_SCHOOL
+        &notes.at_school
     } else {
-        &AWAY
+        &notes.away
     };
-    notes[rng.random_range(0..notes.len())]
+    &notes[rng.random_range(0..notes.len())]
 }
 
 /// Help sessions for every assignment in force, as the mentors recorded them that evening, and each
@@ -178,11 +168,12 @@ pub async fn help_sessions(demo: &mut Demo<'_>) -> Result<String, String> {
             let at_school = in_school
                 .get(&a.student_id)
                 .is_some_and(|(came, left)| day >= *came && left.is_none_or(|l| day < l));
-            let (mode, note) = session_note(&mut demo.rng, day, demo.cal.term, at_school);
+            let notes = &demo.county.help_sessions;
+            let (mode, note) = session_note(notes, &mut demo.rng, day, demo.cal.term, at_school);
             let details = EntryDetails::MentorSession {
-                mode: mode.into(),
+                mode: mode.clone(),
                 duration_minutes: Some(demo.rng.random_range(20..90)),
-                notes: Some(note.into()),
+                notes: Some(note.clone()),
                 mentor: mentor.clone(),
             };
             let mut row = new_entry(a.student_id, day, &details, None, &by).map_err(fail)?;

@@ -1,4 +1,4 @@
-//! `vocpath demo`: fills an empty database with the demo county of 巩义 — three vocational schools
+//! `vocpath demo`: fills an empty database with the demo county of 巩义 (`county.toml`) — three vocational schools
 //! and their six programmes, 3,000 students from registered households, mentors, a ledger being
 //! worked and farmer training — as a county would have it on the day the demo runs. Everything goes
 //! through the same services as the portal, so the data obeys every rule; each step is then dated
@@ -49,6 +49,7 @@
 //! It must not be pointed at a database in use: it refuses one that already holds students.
 
 mod admissions;
+mod county;
 mod graduates;
 mod ledger;
 mod mentoring;
@@ -196,6 +197,8 @@ pub struct Demo<'a> {
     pub cal: Calendar,
     /// How many students the county has.
     pub total: usize,
+    /// Its places, people, schools and stories ([`county`]).
+    pub county: &'static county::County,
 }
 
 impl Demo<'_> {
@@ -226,6 +229,7 @@ pub async fn load_sized(state: &AppState, total: usize) -> Result<Report, String
         rng: StdRng::seed_from_u64(2026),
         cal: Calendar::new(crate::clock::today()),
         total,
+        county: county::county()?,
     };
     let (db, c) = (&state.db, demo.cal);
     let accounts = retime::on(db, c.term_at(-120, 9), people::staff(&mut demo)).await?;

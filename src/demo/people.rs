@@ -5,44 +5,18 @@ use chrono::NaiveDate;
 use rand::Rng;
 use rand::rngs::StdRng;
 
+use super::county::County;
 use super::{Calendar, DEMO_PASSWORD, Demo, fail};
 use crate::auth::user::{NewUser, create_user};
 
-pub const TOWNS: [&str; 8] = [
-    "米河镇",
-    "鲁庄镇",
-    "站街镇",
-    "涉村镇",
-    "回郭镇",
-    "小关镇",
-    "孝义街道",
-    "紫荆路街道",
-];
-/// Village names found in every town.
-pub const VILLAGES: [&str; 6] = ["新庄村", "北岭村", "东沟村", "南河村", "西坡村", "柏树村"];
-const SURNAMES: [char; 16] = [
-    '王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭',
-];
-const GIVEN: [char; 20] = [
-    '磊', '静', '伟', '芳', '强', '敏', '军', '丽', '洋', '艳', '杰', '娟', '涛', '明', '超', '霞', '辉', '婷', '鹏',
-    '雪',
-];
-const SKILLS: [&str; 6] = [
-    "数控技术应用",
-    "护理",
-    "电子商务",
-    "汽车运用与维修",
-    "学前教育",
-    "中餐烹饪",
-];
-
 /// A plausible two- or three-character name.
-pub fn name(rng: &mut StdRng) -> String {
+pub fn name(county: &County, rng: &mut StdRng) -> String {
+    let (surnames, given) = (county.surnames(), county.given_names());
     let mut s = String::new();
-    s.push(SURNAMES[rng.random_range(0..SURNAMES.len())]);
-    s.push(GIVEN[rng.random_range(0..GIVEN.len())]);
+    s.push(surnames[rng.random_range(0..surnames.len())]);
+    s.push(given[rng.random_range(0..given.len())]);
     if rng.random_bool(0.7) {
-        s.push(GIVEN[rng.random_range(0..GIVEN.len())]);
+        s.push(given[rng.random_range(0..given.len())]);
     }
     s
 }
@@ -63,11 +37,9 @@ pub fn national_id(birth: NaiveDate, n: usize) -> String {
 /// the one who acts in the demo (crossing off, confirming reports, writing the archive).
 pub async fn staff(demo: &mut Demo<'_>) -> Result<Vec<String>, String> {
     let (mut accounts, mut clerk) = (Vec::new(), None);
-    for (email, name, role) in [
-        ("zhaosheng@demo.vocpath", "招生办 刘老师", "admissions"),
-        ("viewer@demo.vocpath", "教育局 查看", "viewer"),
-    ] {
-        let new = NewUser::parse(email, name, role, Some(DEMO_PASSWORD)).map_err(fail)?;
+    for staff in &demo.county.staff {
+        let (email, role) = (staff.email.as_str(), staff.role.as_str());
+        let new = NewUser::parse(email, &staff.name, role, Some(DEMO_PASSWORD)).map_err(fail)?;
         let (user, _) = create_user(demo.db(), &demo.actor, new, demo.state.config.argon2_memory_kib, None)
             .await
             .map_err(fail)?;
@@ -98,11 +70,12 @@ fn cohort(cal: &Calendar, i: usize, total: usize) -> i32 {
 }
 
 /// One register line (the columns of [`register`]'s header).
-fn line(cal: &Calendar, rng: &mut StdRng, i: usize, total: usize) -> String {
+fn line(county: &County, cal: &Calendar, rng: &mut StdRng, i: usize, total: usize) -> String {
+    let (surnames, given) = (county.surnames(), county.given_names());
     let grad_year = cohort(cal, i, total);
     let birth = NaiveDate::from_ymd_opt(grad_year - 15, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap_or_default();
     let household = i / 2;
-    let town = TOWNS[household % TOWNS.len()];
+    let town = &county.towns[household % county.towns.len()];
     let status = if grad_year == cal.year && rng.random_bool(0.18) {
         "普通高中"
     } else if grad_year == cal.year {
@@ -111,22 +84,22 @@ fn line(cal: &Calendar, rng: &mut StdRng, i: usize, total: usize) -> String {
         "中职"
     };
     let head: String = [
-        SURNAMES[household % SURNAMES.len()],
-        GIVEN[(household / SURNAMES.len()) % GIVEN.len()],
+        surnames[household % surnames.len()],
+        given[(household / surnames.len()) % given.len()],
     ]
     .iter()
     .collect();
     format!(
         "{},,{},41018{household:011},{},{town},{},13{:09},巩义市第{}初级中学,{grad_year},{},{status},{},{}\n",
-        name(rng),
+        name(county, rng),
         national_id(birth, i),
         head,
-        VILLAGES[household % VILLAGES.len()],
+        county.villages[household % county.villages.len()],
         rng.random_range(0..1_000_000_000u32),
         1 + i % 9,
         rng.random_range(280..620),
         if rng.random_bool(0.03) { "是" } else { "否" },
-        SKILLS[rng.random_range(0..SKILLS.len())],
+        county.wished_skills[rng.random_range(0..county.wished_skills.len())],
     )
 }
 
@@ -136,7 +109,7 @@ pub async fn register(demo: &mut Demo<'_>, total: usize) -> Result<String, Strin
         "姓名,性别,身份证号,建档立卡编号,户主姓名,镇(街道),村,联系电话,初中学校,毕业年份,中考成绩,升学状态,是否残疾,意向专业\n",
     );
     for i in 0..total {
-        csv.push_str(&line(&demo.cal, &mut demo.rng, i, total));
+        csv.push_str(&line(demo.county, &demo.cal, &mut demo.rng, i, total));
     }
     let report = crate::student::import::import_now(
         demo.db(),

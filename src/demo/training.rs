@@ -8,7 +8,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::people::{TOWNS, VILLAGES, name};
+use super::people::name;
 use super::retime::on;
 use super::{Demo, db_fail, fail};
 use crate::training::setup::{self, BaseForm, CourseForm, InstructorForm};
@@ -16,74 +16,45 @@ use crate::training::setup::{self, BaseForm, CourseForm, InstructorForm};
 /// Bases, courses, instructors and the harvest blackouts; returns the courses' ids.
 async fn catalogue(demo: &Demo<'_>, school_ids: &[i32]) -> Result<Vec<i32>, String> {
     let (db, actor, year) = (demo.db(), &demo.actor, demo.cal.year);
-    let bases = [
-        (
-            1,
-            "米河实训基地",
-            "米河镇工业园区 12 号",
-            "米河镇",
-            "123456",
-            "日光温室大棚: 40\n多媒体教室: 60",
-        ),
-        (
-            2,
-            "站街实训基地",
-            "站街镇职教路 8 号",
-            "站街镇",
-            "1234567",
-            "实训车间: 30\n烹饪教室: 24",
-        ),
-    ];
-    for (school, name, address, town, open_days, venues) in bases {
+    let training = &demo.county.training;
+    for base in &training.bases {
         let form = BaseForm {
-            school_id: school_ids.get(school).copied(),
-            name: name.into(),
-            address: address.into(),
-            town: town.into(),
-            open_days: open_days.into(),
-            venues: venues.into(),
+            school_id: school_ids.get(base.school).copied(),
+            name: base.name.clone(),
+            address: base.address.clone(),
+            town: base.town.clone(),
+            open_days: base.open_days.clone(),
+            venues: base.venues.clone(),
         };
         setup::create_base(db, actor, form.parse().map_err(fail)?)
             .await
             .map_err(fail)?;
     }
     let mut course_ids = Vec::new();
-    for (title, skill, hours, min, max) in [
-        ("日光温室蔬菜种植", "设施蔬菜", 24, 15, 40),
-        ("食用菌栽培技术", "食用菌栽培", 18, 12, 40),
-        ("农村电商直播带货", "农村电商", 12, 10, 60),
-        ("农机维修与保养", "农机维修", 24, 8, 30),
-        ("中式面点", "中式烹调", 18, 8, 24),
-    ] {
-        let c = setup::create_course(db, actor, course(title, skill, hours, min, max).parse().map_err(fail)?)
+    for c in &training.courses {
+        let form = course(&c.title, &c.skill_area, c.hours, c.min_cohort, c.max_cohort);
+        let c = setup::create_course(db, actor, form.parse().map_err(fail)?)
             .await
             .map_err(fail)?;
         course_ids.push(c.id);
     }
-    for (n, skills) in [
-        ("王建国", "设施蔬菜，食用菌栽培"),
-        ("李秀英", "农村电商"),
-        ("张师傅", "农机维修"),
-        ("赵师傅", "中式烹调"),
-    ] {
+    for i in &training.instructors {
         let f = InstructorForm {
-            name: n.into(),
-            skills: skills.into(),
+            name: i.name.clone(),
+            skills: i.skills.clone(),
             ..Default::default()
         };
         setup::create_instructor(db, actor, f.parse().map_err(fail)?)
             .await
             .map_err(fail)?;
     }
-    for (n, from, to) in [
-        ("三夏麦收", (year + 1, 5, 25), (year + 1, 6, 15)),
-        ("秋收秋种", (year, 9, 20), (year, 10, 10)),
-    ] {
-        let d = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(demo.cal.today);
+    for b in &training.blackouts {
+        let y = year + i32::from(b.next_year);
+        let d = |(m, day): (u32, u32)| NaiveDate::from_ymd_opt(y, m, day).unwrap_or(demo.cal.today);
         let blackout = setup::NewBlackout {
-            name: n.into(),
-            starts_on: d(from),
-            ends_on: d(to),
+            name: b.name.clone(),
+            starts_on: d(b.from),
+            ends_on: d(b.to),
         };
         setup::create_blackout(db, actor, blackout).await.map_err(fail)?;
     }
@@ -102,20 +73,6 @@ fn course(title: &str, skill: &str, hours: i32, min: i32, max: i32) -> CourseFor
         completion_share: String::new(),
     }
 }
-
-/// One session of the plan: (course, venue, instructor, starts in days, days, capacity,
-/// registrations, moved back by `from` + this many days once registered: held last month, or in
-/// its second day today).
-type Planned = (usize, &'static str, &'static str, i64, i64, i32, usize, Option<i64>);
-
-const PLAN: [Planned; 6] = [
-    (0, "日光温室大棚", "王建国", 12, 4, 40, 46, None),
-    (2, "多媒体教室", "李秀英", 19, 2, 60, 35, None),
-    (3, "实训车间", "张师傅", 26, 4, 30, 12, Some(1)),
-    (4, "烹饪教室", "赵师傅", 33, 3, 24, 24, None),
-    (1, "日光温室大棚", "王建国", 40, 3, 40, 38, Some(20)),
-    (2, "多媒体教室", "李秀英", 47, 2, 60, 52, Some(20)),
-];
 
 /// Schedules a session on the first day from `start` the base is open and not blacked out (the
 /// scheduler refuses the others).
@@ -149,20 +106,22 @@ pub async fn load(demo: &mut Demo<'_>, school_ids: &[i32]) -> Result<Vec<String>
             .unwrap_or(0)
     };
     let (mut farmers, mut certificates) = (0, 0);
-    for (k, (course, v, i, from, days, capacity, regs, held)) in PLAN.into_iter().enumerate() {
+    let training = &demo.county.training;
+    for (k, planned) in training.sessions.iter().enumerate() {
+        let (from, held) = (planned.starts_in, planned.held);
         let plan = crate::training::schedule::Plan {
-            course_id: course_ids[course],
-            venue_id: venue(v),
-            instructor_id: instructor(i),
+            course_id: course_ids[planned.course],
+            venue_id: venue(&planned.venue),
+            instructor_id: instructor(&planned.instructor),
             starts_on: c.today + Duration::days(from),
             ends_on: c.today + Duration::days(from),
-            capacity,
+            capacity: planned.capacity,
         };
         let since = chrono::Utc::now() - Duration::milliseconds(1);
-        let Some(session) = schedule(demo, plan, days).await else {
+        let Some(session) = schedule(demo, plan, planned.days).await else {
             continue;
         };
-        farmers += register(demo, session.id, k, regs).await?;
+        farmers += register(demo, session.id, k, planned.registrations).await?;
         let back = held.map(|b| Duration::days(from + b)).unwrap_or_default();
         let starts = session.starts_on - back;
         // Registrations came in over the three weeks before the session (or up to yesterday).
@@ -175,8 +134,11 @@ pub async fn load(demo: &mut Demo<'_>, school_ids: &[i32]) -> Result<Vec<String>
     }
     Ok(vec![
         format!(
-            "2 training bases, 5 courses, 6 sessions (one in its second day), {farmers} farmer registrations, \
-             attendance per day, {certificates} certificates earned (in each finished session one revoked after a correction)"
+            "{} training bases, {} courses, {} sessions (one in its second day), {farmers} farmer registrations, \
+             attendance per day, {certificates} certificates earned (in each finished session one revoked after a correction)",
+            training.bases.len(),
+            training.courses.len(),
+            training.sessions.len(),
         ),
         on(db, c.at(c.today - Duration::days(5), 12), interest(demo, course_ids[1])).await?,
     ])
@@ -186,10 +148,10 @@ pub async fn load(demo: &mut Demo<'_>, school_ids: &[i32]) -> Result<Vec<String>
 async fn register(demo: &mut Demo<'_>, session: i32, k: usize, n: usize) -> Result<usize, String> {
     for r in 0..n {
         let form = crate::training::registrations::RegistrationForm {
-            name: name(&mut demo.rng),
+            name: name(demo.county, &mut demo.rng),
             phone: format!("15{k}{r:02}{:06}", demo.rng.random_range(0..1_000_000)),
-            town: TOWNS[demo.rng.random_range(0..TOWNS.len())].into(),
-            village: VILLAGES[demo.rng.random_range(0..VILLAGES.len())].into(),
+            town: demo.county.towns[demo.rng.random_range(0..demo.county.towns.len())].clone(),
+            village: demo.county.villages[demo.rng.random_range(0..demo.county.villages.len())].clone(),
             ..Default::default()
         };
         crate::training::registrations::register(
@@ -242,7 +204,7 @@ async fn interest(demo: &mut Demo<'_>, mushrooms: i32) -> Result<String, String>
     for (k, (course, n, towns)) in groups.into_iter().enumerate() {
         for i in 0..n {
             let form = crate::training::registrations::RegistrationForm {
-                name: name(&mut demo.rng),
+                name: name(demo.county, &mut demo.rng),
                 phone: format!("17{k}{i:08}"),
                 town: towns[i % towns.len()].into(),
                 village: "后寨村".into(),
