@@ -359,11 +359,11 @@ async fn mark_abandoned_claims(db: &DatabaseConnection) -> Result<(), AppError> 
 /// The delivery log, newest first, optionally of one status.
 pub async fn list(
     db: &impl ConnectionTrait,
-    status: Option<&str>,
+    status: Option<OutboxStatus>,
     page: PageRequest,
 ) -> Result<Page<outbox::Model>, AppError> {
     let mut q = outbox::Entity::find();
-    if let Some(s) = status.filter(|s| !s.is_empty()) {
+    if let Some(s) = status {
         q = q.filter(outbox::Column::Status.eq(s));
     }
     let paginator = q.order_by_desc(outbox::Column::Id).paginate(db, page.per_page);

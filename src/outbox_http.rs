@@ -1,13 +1,17 @@
 //! The email delivery log for staff: API and portal page, with resend for failed or unknown emails.
 
 use chrono::{DateTime, Utc};
+use entity::outbox::OutboxStatus;
 use poem::web::{Data, Path as WebPath, Query as WebQuery};
 use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi, Tags};
+use sea_orm::Iterable;
 use serde::Deserialize;
 use serde_json::json;
+
+use crate::i18n::Msg;
 
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::Capability;
@@ -79,18 +83,32 @@ pub enum OutboxStatusDto {
     Withdrawn,
 }
 
-impl OutboxStatusDto {
-    /// The status as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatusDto::Queued => "queued",
-            OutboxStatusDto::Sending => "sending",
-            OutboxStatusDto::Sent => "sent",
-            OutboxStatusDto::Failed => "failed",
-            OutboxStatusDto::Unknown => "unknown",
-            OutboxStatusDto::Withdrawn => "withdrawn",
+impl From<OutboxStatusDto> for OutboxStatus {
+    fn from(s: OutboxStatusDto) -> OutboxStatus {
+        match s {
+            OutboxStatusDto::Queued => OutboxStatus::Queued,
+            OutboxStatusDto::Sending => OutboxStatus::Sending,
+            OutboxStatusDto::Sent => OutboxStatus::Sent,
+            OutboxStatusDto::Failed => OutboxStatus::Failed,
+            OutboxStatusDto::Unknown => OutboxStatus::Unknown,
+            OutboxStatusDto::Withdrawn => OutboxStatus::Withdrawn,
         }
     }
+}
+
+/// The delivery log page's status filter: empty for all, else one of the stored names.
+fn status_filter(raw: &str) -> Result<Option<OutboxStatus>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    OutboxStatus::iter()
+        .find(|s| s.to_string() == raw)
+        .map(Some)
+        .ok_or_else(|| {
+            let allowed: Vec<String> = OutboxStatus::iter().map(|s| s.to_string()).collect();
+            AppError::BadRequest(Msg::new("error.choice_invalid").arg("allowed", allowed.join(", ")))
+        })
 }
 
 pub struct OutboxApi;
@@ -109,7 +127,7 @@ impl OutboxApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<PageDto<EmailDto>>> {
         auth.0.require(Capability::ManageOutbox)?;
-        let status = status.0.map(OutboxStatusDto::as_str);
+        let status = status.0.map(OutboxStatus::from);
         let found = outbox::list(&state.db, status, PageRequest::new(page.0, per_page.0)?).await?;
         Ok(Json(PageDto::from_page(found, EmailDto::from)))
     }
@@ -146,12 +164,13 @@ pub async fn outbox_page(
     q: WebQuery<OutboxQuery>,
 ) -> Result<Response, AppError> {
     ctx.staff(Capability::ManageOutbox)?;
-    let page = outbox::list(&state.db, Some(&q.0.status), PageRequest::new(q.0.page, None)?).await?;
+    let filter = status_filter(&q.0.status)?;
+    let page = outbox::list(&state.db, filter, PageRequest::new(q.0.page, None)?).await?;
     let depth = outbox::queue_depth(&state.db).await?;
     let page = page.map(|m| log_row(&state, &ctx, m));
     let query = serde_urlencoded::to_string([("status", &q.0.status)]).unwrap_or_default();
     let vars = json!({ "page": page, "status": q.0.status, "depth": depth, "query": query,
-                       "statuses": ["queued", "sending", "sent", "failed", "unknown", "withdrawn"] });
+                       "statuses": OutboxStatus::iter().collect::<Vec<_>>() });
     Ok(render(&state, &ctx, "outbox/list.html", vars)?.into_response())
 }
 
@@ -166,6 +185,7 @@ fn log_row(state: &AppState, ctx: &PortalCtx, m: entity::outbox::Model) -> serde
     json!({
         "id": m.id, "kind": m.kind, "channel": m.channel, "recipient": m.recipient, "subject": m.subject,
         "status": m.status, "attempts": m.attempts, "note": note,
+        "resendable": matches!(m.status, OutboxStatus::Failed | OutboxStatus::Unknown),
         "queued_at": m.created_at.format("%Y-%m-%d %H:%M").to_string(),
     })
 }

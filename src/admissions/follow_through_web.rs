@@ -75,6 +75,7 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
                 "national_id": s.map(|s| s.national_id_masked.clone()).unwrap_or_default(),
                 "programme": names.get(&p.programme_id).cloned().unwrap_or_default(),
                 "reason": p.release_reason,
+                "declined": p.status == PlacementStatus::Declined,
                 "waiting": p.released_at.is_none() && p.status == PlacementStatus::Offered,
                 "studying": p.released_at.is_none() && matches!(p.status, PlacementStatus::Reported | PlacementStatus::Suspended),
             })
@@ -87,7 +88,7 @@ async fn show(state: &AppState, ctx: &PortalCtx, q: &ClassQuery, error: String) 
         "schools": schools.iter().map(|s| json!({"id": s.id, "name": s.name})).collect::<Vec<_>>(),
         "page": page,
         "query": ClassQuery { intake_year: year.to_string(), school_id: school.map(|s| s.to_string()).unwrap_or_default(), page: String::new() }.query_string(),
-        "reasons": follow_through::DECLINE_REASONS,
+        "reasons": follow_through::DeclineReason::ALL,
         "can_edit": me.can(Capability::RunRouting),
         "tomorrow": crate::clock::today() + chrono::Days::new(1),
         "error": error,

@@ -2,6 +2,7 @@
 //! file) with the CSV template, the preview (counts, the matched students, those already
 //! reported, the bad rows) with its confirm button. Moves parameters; the work is in [`roster`].
 
+use entity::roster_preview::RosterStatus;
 use poem::web::{Data, Multipart, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde_json::{Value, json};
@@ -151,7 +152,7 @@ async fn show_preview(state: &AppState, ctx: &PortalCtx, id: i32, refused: Optio
         .map(|e| json!({"line": e.line, "column": e.column, "message": e.text(&state.i18n, ctx.lang)}))
         .collect();
     let vars = json!({
-        "preview": {"id": stored.id, "status": stored.status, "school": school.name, "year": stored.intake_year, "file_name": report.file_name},
+        "preview": {"id": stored.id, "confirmed": stored.status == RosterStatus::Confirmed, "school": school.name, "year": stored.intake_year, "file_name": report.file_name},
         "counts": {"rows": report.rows, "matched": report.matched.len(), "already": report.already_reported.len(), "bad_rows": report.bad_rows(), "errors": report.errors.len()},
         "sections": [
             {"heading": "matched_heading", "rows": lines(&report.matched)},

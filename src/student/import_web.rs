@@ -159,7 +159,7 @@ pub async fn show(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) 
     };
     let vars = json!({
         "progress": { "running": in_progress, "done": done, "total": total, "percent": (done * 100).checked_div(total).unwrap_or(0), "failed": failed },
-        "batch": { "id": batch.id, "file_name": batch.file_name, "status": batch.status, "created_at": batch.created_at.to_rfc3339() },
+        "batch": { "id": batch.id, "file_name": batch.file_name, "committed": batch.status == ImportStatus::Committed, "created_at": batch.created_at.to_rfc3339() },
         "report": { "rows": report.rows, "students": report.students, "households": report.households, "error_count": report.errors.len(), "bad_rows": report.bad_rows() },
         "errors": errors,
     });

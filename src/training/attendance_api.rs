@@ -10,7 +10,8 @@ use poem_openapi::{Object, OpenApi};
 
 use super::api::ApiTags;
 use super::attendance::{self, DayAttendance, DayEntry};
-use super::attendance_types::{AttendanceGridDto, AttendanceRecorded, CertificatesReconciled, TrainingCertificateView};
+use super::attendance_types::{AttendanceGridDto, AttendanceRecorded, CertificatesReconciled};
+use super::certificate_view::Certificate;
 use super::certificates;
 use crate::api::{ApiResult, BearerAuth};
 use crate::auth::Capability;
@@ -115,9 +116,9 @@ impl AttendanceApi {
         auth: BearerAuth,
         state: poem::web::Data<&AppState>,
         id: Path<i32>,
-    ) -> ApiResult<Json<TrainingCertificateView>> {
+    ) -> ApiResult<Json<Certificate>> {
         auth.0.require(Capability::ManageTraining)?;
         let c = super::certificate_view::get_for_registration(&state.db, id.0).await?;
-        Ok(Json(c.into()))
+        Ok(Json(c))
     }
 }

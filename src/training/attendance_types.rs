@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use super::api_types::stamp;
 use super::attendance::Recorded;
-use super::certificate_view::Certificate;
 use super::certificates::Reconciled;
 use super::grid::{Cell, Grid, GridDay, GridRow};
 
@@ -247,55 +246,6 @@ impl From<Recorded> for AttendanceRecorded {
             absent: r.absent as u64,
             corrections: r.corrections as u64,
             certificates: r.certificates.into(),
-        }
-    }
-}
-
-/// A certificate with its farmer, course, dates, hours, issuing school and base.
-#[derive(Debug, Clone, Object)]
-pub struct TrainingCertificateView {
-    pub code: String,
-    pub name: String,
-    /// The name with the middle hidden, for the public check.
-    pub name_masked: String,
-    pub course: String,
-    pub skill_area: String,
-    /// Hours completed.
-    pub hours: i32,
-    pub course_hours: i32,
-    pub school: Option<String>,
-    pub base: String,
-    pub address: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub issued_on: NaiveDate,
-    /// `valid` or `revoked`.
-    pub status: String,
-    pub revoked_on: Option<NaiveDate>,
-    pub revoked_reason: Option<String>,
-    pub registration_id: i32,
-}
-
-impl From<Certificate> for TrainingCertificateView {
-    fn from(c: Certificate) -> Self {
-        TrainingCertificateView {
-            code: c.code,
-            name: c.name,
-            name_masked: c.name_masked,
-            course: c.course,
-            skill_area: c.skill_area,
-            hours: c.hours,
-            course_hours: c.course_hours,
-            school: c.school,
-            base: c.base,
-            address: c.address,
-            starts_on: c.starts_on,
-            ends_on: c.ends_on,
-            issued_on: c.issued_on,
-            status: c.status.as_str().to_string(),
-            revoked_on: c.revoked_on,
-            revoked_reason: c.revoked_reason,
-            registration_id: c.registration_id,
         }
     }
 }

@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::error::{AppError, Context};
 
 /// Whether a certificate stands: worked out from its revocation, not stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
 #[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
 pub enum CertificateStatus {
     Valid,
     Revoked,
@@ -27,8 +28,10 @@ impl CertificateStatus {
     }
 }
 
-/// A certificate as its page and the public verification show it.
-#[derive(Debug, Clone, Serialize)]
+/// A certificate as its page, the public verification and the API show it: its farmer, course,
+/// dates, hours, issuing school and base.
+#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[oai(rename = "TrainingCertificateView")]
 pub struct Certificate {
     pub code: String,
     pub name: String,

@@ -188,6 +188,7 @@ pub fn with_explanations(i18n: &Catalogues, lang: Lang, rows: Vec<ProposalRow>) 
             let lines = explain(i18n, lang, &r);
             let mut v = serde_json::to_value(&r).context("encoding a proposal reason as JSON")?;
             v["explanation"] = json!(lines);
+            v["approvable"] = json!(r.proposal.status == ProposalStatus::Proposed);
             Ok(v)
         })
         .collect()

@@ -197,6 +197,20 @@ async fn an_unreachable_server_means_retries_with_backoff_then_failed_with_the_e
     let page = admin.get("/admin/outbox?status=failed").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("a@school.cn"));
+    assert!(
+        page.body.contains(&format!("/admin/outbox/{}/resend", row.id)),
+        "a failed email offers resend"
+    );
+    // A filter that is not a status is refused naming the choices, not shown as an empty log.
+    let bad = admin.get("/admin/outbox?status=lost").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(
+        bad.body.contains("queued, sending, sent, failed, unknown, withdrawn"),
+        "{}",
+        bad.body
+    );
+    let sent = admin.get("/admin/outbox?status=sent").await;
+    assert!(!sent.body.contains("a@school.cn"), "the filter still filters");
     let r = admin.post(&format!("/admin/outbox/{}/resend", row.id), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let row = entity::outbox::Entity::find()

@@ -5,6 +5,7 @@ use entity::outbox::{Channel, OutboxStatus};
 use entity::placement::PlacementStatus;
 use entity::roster_preview::RosterStatus;
 use sea_orm::Iterable;
+use vocpath::admissions::follow_through::DeclineReason;
 use vocpath::i18n::{Catalogues, Lang};
 
 fn keys() -> Vec<&'static str> {
@@ -15,7 +16,20 @@ fn keys() -> Vec<&'static str> {
     keys.extend(RosterStatus::iter().map(RosterStatus::i18n_key));
     keys.extend(MentorRole::iter().map(MentorRole::i18n_key));
     keys.extend(AssignmentStatus::iter().map(AssignmentStatus::i18n_key));
+    keys.extend(DeclineReason::ALL.map(DeclineReason::i18n_key));
     keys
+}
+
+#[test]
+fn a_decline_reason_reads_back_from_its_name_and_an_unknown_one_lists_the_choices() {
+    for r in DeclineReason::ALL {
+        assert_eq!(DeclineReason::parse(&format!(" {} ", r.as_str())).ok(), Some(r));
+    }
+    let err = DeclineReason::parse("bored")
+        .err()
+        .map(|e| format!("{e:?}"))
+        .unwrap_or_default();
+    assert!(err.contains("parents_decision, chose_work, moved, other"), "{err}");
 }
 
 #[test]

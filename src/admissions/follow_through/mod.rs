@@ -19,8 +19,57 @@ mod leaving;
 
 pub use leaving::{Leaving, overdue_returns, record_leaving};
 
-/// Reasons an offer may be declined.
-pub const DECLINE_REASONS: &[&str] = &["parents_decision", "chose_work", "moved", "other"];
+/// Why a student declined an offer, stored as its name in the placement's release reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    ParentsDecision,
+    ChoseWork,
+    Moved,
+    /// Needs a note saying what.
+    Other,
+}
+
+impl DeclineReason {
+    pub const ALL: [DeclineReason; 4] = [
+        DeclineReason::ParentsDecision,
+        DeclineReason::ChoseWork,
+        DeclineReason::Moved,
+        DeclineReason::Other,
+    ];
+
+    /// The stored name (`parents_decision`, `chose_work`, `moved`, `other`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineReason::ParentsDecision => "parents_decision",
+            DeclineReason::ChoseWork => "chose_work",
+            DeclineReason::Moved => "moved",
+            DeclineReason::Other => "other",
+        }
+    }
+
+    /// Its label in the catalogues.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            DeclineReason::ParentsDecision => "class_list.reason_parents_decision",
+            DeclineReason::ChoseWork => "class_list.reason_chose_work",
+            DeclineReason::Moved => "class_list.reason_moved",
+            DeclineReason::Other => "class_list.reason_other",
+        }
+    }
+
+    /// The reason named by `raw` (trimmed), or an error listing the choices.
+    pub fn parse(raw: &str) -> Result<DeclineReason, AppError> {
+        let raw = raw.trim();
+        DeclineReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or_else(|| {
+                let allowed = DeclineReason::ALL.map(DeclineReason::as_str).join(", ");
+                AppError::invalid("reason", Msg::new("error.choice_invalid").arg("allowed", allowed))
+            })
+    }
+}
 
 /// Most placements confirmed in one request.
 pub const MAX_BULK: usize = 500;
@@ -232,15 +281,9 @@ pub async fn decline(
     reason: &str,
     note: Option<&str>,
 ) -> Result<placement::Model, AppError> {
-    let reason = reason.trim();
-    if !DECLINE_REASONS.contains(&reason) {
-        return Err(AppError::invalid(
-            "reason",
-            Msg::new("error.choice_invalid").arg("allowed", DECLINE_REASONS.join(", ")),
-        ));
-    }
+    let reason = DeclineReason::parse(reason)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if reason == "other" && note.is_none() {
+    if reason == DeclineReason::Other && note.is_none() {
         return Err(AppError::invalid("note", Msg::new("error.ledger_note_required")));
     }
     if let Some(n) = note {
@@ -249,14 +292,14 @@ pub async fn decline(
     let txn = crate::db::begin_write(db).await?;
     let p = waiting_offer(&txn, id).await?;
     let student = p.student_id;
-    let released = release(&txn, actor, p, PlacementStatus::Declined, reason, note).await?;
+    let released = release(&txn, actor, p, PlacementStatus::Declined, reason.as_str(), note).await?;
     crate::student::students::refresh_statuses_of(&txn, &[student], Utc::now().date_naive()).await?;
     audit::record(
         &txn,
         actor,
         "placement.declined",
         Record::new("placement", id),
-        format!("student {student} declined the offer: {reason}"),
+        format!("student {student} declined the offer: {}", reason.as_str()),
     )
     .await?;
     txn.commit().await?;

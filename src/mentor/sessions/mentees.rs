@@ -74,6 +74,8 @@ pub struct Mentee {
     pub student: String,
     pub role: MentorRole,
     pub status: AssignmentStatus,
+    /// Not yet accepted by the mentor (the list marks it).
+    pub unanswered: bool,
     pub last_contact_on: Option<NaiveDate>,
     pub days: i64,
     pub overdue: bool,
@@ -124,6 +126,7 @@ pub async fn my_mentees(db: &impl ConnectionTrait, mentor_id: i32, today: NaiveD
                 student: n.student,
                 role: n.row.role,
                 status: n.row.status,
+                unanswered: n.row.status == AssignmentStatus::Assigned,
                 last_contact_on: n.row.last_contact_on,
                 days,
                 overdue: days >= NO_CONTACT_DAYS,

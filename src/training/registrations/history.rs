@@ -23,6 +23,27 @@ pub struct Lookup {
     pub hours_attended: Option<i32>,
     /// The certificate, valid or revoked.
     pub certificate: Option<entity::certificate::Model>,
+    /// Whether the farmer can still cancel: not cancelled, and the session is still scheduled.
+    pub cancellable: bool,
+}
+
+impl Lookup {
+    fn new(
+        registration: registration::Model,
+        session: SessionCard,
+        attendance: (Option<i32>, Option<entity::certificate::Model>),
+    ) -> Lookup {
+        let scheduled = session.status == entity::training_session::SessionStatus::Scheduled.to_string();
+        let cancellable = registration.status != RegistrationStatus::Cancelled && scheduled;
+        Lookup {
+            registration,
+            session,
+            position: None,
+            hours_attended: attendance.0,
+            certificate: attendance.1,
+            cancellable,
+        }
+    }
 }
 
 /// Finds a registration by phone + code (both must match). Rate-limited per phone and address,
@@ -55,12 +76,13 @@ pub async fn lookup(
         None
     };
     let (hours_attended, certificate) = attendance_of(db, &[found.id]).await?;
+    let attended = (
+        hours_attended.get(&found.id).copied(),
+        certificate.get(&found.id).cloned(),
+    );
     Ok(Lookup {
-        hours_attended: hours_attended.get(&found.id).copied(),
-        certificate: certificate.get(&found.id).cloned(),
-        registration: found,
-        session,
         position,
+        ..Lookup::new(found, session, attended)
     })
 }
 
@@ -121,13 +143,8 @@ async fn history(db: &impl ConnectionTrait, rows: Vec<registration::Model>) -> R
         .into_iter()
         .filter_map(|r| {
             let session = cards.iter().find(|c| c.id == r.session_id)?.clone();
-            Some(Lookup {
-                hours_attended: hours.get(&r.id).copied(),
-                certificate: certificates.get(&r.id).cloned(),
-                registration: r,
-                session,
-                position: None,
-            })
+            let attended = (hours.get(&r.id).copied(), certificates.get(&r.id).cloned());
+            Some(Lookup::new(r, session, attended))
         })
         .collect())
 }

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde::{Deserialize, Serialize};
 
 use super::{done, required};
-use crate::audit::{self, Actor, Record};
+use crate::audit::{Actor, Record};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
@@ -182,15 +182,14 @@ pub async fn create_base(
         .insert(&txn)
         .await?;
     }
-    audit::record(
-        &txn,
+    let summary = format!("base {}", base.name);
+    super::finish(
+        txn,
         actor,
         "training.base",
         Record::new("training_base", base.id),
-        format!("base {}", base.name),
+        summary,
     )
     .await?;
-    super::super::proposals::reevaluate(&txn, super::super::proposals::Scope::All).await?;
-    txn.commit().await?;
     Ok(base)
 }

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde::{Deserialize, Serialize};
 
 use super::{date, required};
-use crate::audit::{self, Actor, Record};
+use crate::audit::{Actor, Record};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
@@ -73,15 +73,7 @@ pub async fn create_blackout(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        "training.blackout",
-        Record::new("blackout", b.id),
-        format!("blackout {} {}..{}", b.name, b.starts_on, b.ends_on),
-    )
-    .await?;
-    super::super::proposals::reevaluate(&txn, super::super::proposals::Scope::All).await?;
-    txn.commit().await?;
+    let summary = format!("blackout {} {}..{}", b.name, b.starts_on, b.ends_on);
+    super::finish(txn, actor, "training.blackout", Record::new("blackout", b.id), summary).await?;
     Ok(b)
 }

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde::{Deserialize, Serialize};
 
 use super::{date, done, required};
-use crate::audit::{self, Actor, Record};
+use crate::audit::{Actor, Record};
 use crate::error::{AppError, Context, FieldError};
 use crate::i18n::Msg;
 
@@ -136,16 +136,15 @@ pub async fn create_instructor(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    let summary = format!("instructor {}", i.name);
+    super::finish(
+        txn,
         actor,
         "training.instructor",
         Record::new("instructor", i.id),
-        format!("instructor {}", i.name),
+        summary,
     )
     .await?;
-    super::super::proposals::reevaluate(&txn, super::super::proposals::Scope::All).await?;
-    txn.commit().await?;
     Ok(i)
 }
 

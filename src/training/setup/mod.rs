@@ -107,6 +107,21 @@ pub async fn catalogue(db: &impl ConnectionTrait) -> Result<Catalogue, AppError>
     })
 }
 
+/// How a change to the bases, instructors or blackouts ends: audited, the scheduler's proposals
+/// worked out again against it, committed.
+async fn finish(
+    txn: sea_orm::DatabaseTransaction,
+    actor: &crate::audit::Actor,
+    action: &str,
+    record: crate::audit::Record<'_>,
+    summary: String,
+) -> Result<(), AppError> {
+    crate::audit::record(&txn, actor, action, record, summary).await?;
+    super::proposals::reevaluate(&txn, super::proposals::Scope::All).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,7 +203,8 @@ async fn roster_with(
                 position += 1;
             }
             let att = grid.rows.iter().find(|g| g.registration_id == r.id);
-            json!({ "r": r, "position": if r.status == RegistrationStatus::Waitlisted { position } else { 0 }, "att": att })
+            let cancellable = r.status != RegistrationStatus::Cancelled;
+            json!({ "r": r, "position": if r.status == RegistrationStatus::Waitlisted { position } else { 0 }, "att": att, "cancellable": cancellable })
         })
         .collect();
     // The move form shows what was typed when it came back with an error.
