@@ -975,18 +975,25 @@ async fn enough_interest_proposes_a_session_that_staff_approve_and_the_farmers_a
     let page = clerk.get("/training").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("批准并通知"));
+    app.take_messages().await;
     let r = clerk.post(&format!("/training/proposals/{}/approve", p.id), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(app.count("training_session").await, 1);
-    let invites = entity::outbox::Entity::find()
-        .filter(entity::outbox::Column::Kind.eq("invite"))
-        .count(&app.state.db)
+    let invites: Vec<(String, String)> = app
+        .take_messages()
         .await
-        .expect("count");
-    assert_eq!(invites, 3);
-    // Approving twice is refused.
+        .into_iter()
+        .map(|m| (m.kind, m.channel.to_string()))
+        .collect();
+    assert_eq!(
+        invites,
+        vec![("invite".to_string(), "sms".to_string()); 3],
+        "three invitations and nothing else"
+    );
+    // Approving twice is refused, and tells nobody again.
     let again = vocpath::training::schedule::approve_proposal(&app.state.db, &Actor::system("t"), p.id).await;
     assert!(again.is_err());
+    app.assert_no_unexpected_messages().await;
 }
 
 #[tokio::test]
@@ -1275,6 +1282,7 @@ async fn moving_a_session_is_checked_and_told_and_staff_cancellations_are_told()
     );
     // A free week: moved, and the farmer is told.
     let (a, b) = (in_days(30).to_string(), in_days(31).to_string());
+    app.take_messages().await;
     let moved = clerk
         .post(
             &format!("/training/sessions/{second}/move"),
@@ -1287,25 +1295,19 @@ async fn moving_a_session_is_checked_and_told_and_staff_cancellations_are_told()
         )
         .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
-    let told = entity::outbox::Entity::find()
-        .filter(entity::outbox::Column::Kind.eq("training_moved"))
-        .count(&app.state.db)
-        .await
-        .expect("count");
-    assert_eq!(told, 1);
+    let told: Vec<String> = app.take_messages().await.into_iter().map(|m| m.kind).collect();
+    assert_eq!(told, ["training_moved"], "the one farmer is told, once");
     // Staff cancel a registration from the roster: the farmer is told.
     clerk.get(&format!("/training/sessions/{second}")).await;
     let cancelled = clerk
         .post(&format!("/training/registrations/{}/cancel", r.id), &[])
         .await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER, "{}", cancelled.body);
-    let sms = entity::outbox::Entity::find()
-        .filter(entity::outbox::Column::Kind.eq("training_cancelled_by_staff"))
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("sms");
-    assert!(sms.body_text.contains("已由培训基地取消"));
+    let sms = app.take_messages().await;
+    assert_eq!(sms.len(), 1, "one text message to the farmer");
+    assert_eq!(sms[0].kind, "training_cancelled_by_staff");
+    assert!(sms[0].body_text.contains("已由培训基地取消"));
+    app.assert_no_unexpected_messages().await;
     let audit = app
         .api(
             Method::GET,
