@@ -2,8 +2,6 @@
 //! array of strings. Read and write both through the typed accessors ([`Model::roles`],
 //! [`roles_text`], [`Model::skill_areas`], [`skill_areas_text`]), never by hand.
 use sea_orm::entity::prelude::*;
-// sea-orm's own serde_json (the entity crate has no direct dependency on it).
-use sea_orm::sea_query::value::prelude::serde_json;
 
 use crate::mentor_assignment::MentorRole;
 
