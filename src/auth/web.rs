@@ -211,7 +211,7 @@ const USER_FIELDS: &[&str] = &["email", "name", "role", "password", "active"];
 #[handler]
 pub async fn new_user_page(state: Data<&AppState>, ctx: Data<&PortalCtx>) -> PageResult {
     ctx.staff(Capability::ManageUsers)?;
-    let vars = json!({ "form": { "email": "", "name": "", "role": "viewer" }, "errors": no_errors(USER_FIELDS) });
+    let vars = json!({ "form": { "email": "", "name": "", "role": "viewer" }, "errors": no_errors(USER_FIELDS), "roles": entity::enums::Role::ALL });
     Ok(render(&state, &ctx, "auth/user_new.html", vars)?.into_response())
 }
 
@@ -250,7 +250,7 @@ pub async fn create_user(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Fo
             Ok(render(&state, &ctx, "auth/password_shown.html", vars)?.into_response())
         }
         Err(e) if is_form_error(&e) => {
-            let vars = json!({ "form": { "email": f.email, "name": f.name, "role": f.role }, "errors": form_errors(&state, ctx.lang, USER_FIELDS, &e) });
+            let vars = json!({ "form": { "email": f.email, "name": f.name, "role": f.role }, "errors": form_errors(&state, ctx.lang, USER_FIELDS, &e), "roles": entity::enums::Role::ALL });
             Ok(with_status(
                 render(&state, &ctx, "auth/user_new.html", vars)?,
                 e.status(),
@@ -264,7 +264,7 @@ pub async fn create_user(state: Data<&AppState>, ctx: Data<&PortalCtx>, form: Fo
 pub async fn edit_user_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, id: Path<i32>) -> PageResult {
     ctx.staff(Capability::ManageUsers)?;
     let u = users::get_user(&state.db, id.0).await?;
-    let vars = json!({ "target": u_json(&u), "errors": no_errors(USER_FIELDS) });
+    let vars = json!({ "target": u_json(&u), "errors": no_errors(USER_FIELDS), "roles": entity::enums::Role::ALL });
     Ok(render(&state, &ctx, "auth/user_edit.html", vars)?.into_response())
 }
 
@@ -302,7 +302,7 @@ pub async fn update_user(
             let mut target = u_json(&current);
             target["name"] = json!(f.name);
             target["role"] = json!(f.role);
-            let vars = json!({ "target": target, "errors": form_errors(&state, ctx.lang, USER_FIELDS, &e) });
+            let vars = json!({ "target": target, "errors": form_errors(&state, ctx.lang, USER_FIELDS, &e), "roles": entity::enums::Role::ALL });
             Ok(with_status(
                 render(&state, &ctx, "auth/user_edit.html", vars)?,
                 e.status(),

@@ -17,6 +17,15 @@ pub enum Evidence {
     EmployerConfirmed,
 }
 
+impl Evidence {
+    /// Every kind of evidence, weakest first (the order of the form's choices).
+    pub const ALL: [Evidence; 3] = [
+        Evidence::SelfReported,
+        Evidence::SchoolVerified,
+        Evidence::EmployerConfirmed,
+    ];
+}
+
 /// Kind of employment contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +35,17 @@ pub enum ContractType {
     Temporary,
     SelfEmployed,
     None,
+}
+
+impl ContractType {
+    /// Every kind of contract, in the order of the form's choices.
+    pub const ALL: [ContractType; 5] = [
+        ContractType::Permanent,
+        ContractType::FixedTerm,
+        ContractType::Temporary,
+        ContractType::SelfEmployed,
+        ContractType::None,
+    ];
 }
 
 /// What a follow-up contact found.

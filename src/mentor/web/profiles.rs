@@ -157,7 +157,8 @@ async fn profile_form_page(
     status: StatusCode,
 ) -> PageResult {
     let (mentor, schools) = roster::profile_form(&state.db, user_id).await?;
-    let vars = json!({ "mentor": mentor, "form": form, "schools": schools, "errors": errors });
+    let roles = entity::mentor_assignment::MentorRole::ALL;
+    let vars = json!({ "mentor": mentor, "form": form, "schools": schools, "errors": errors, "roles": roles });
     Ok(render(state, ctx, "mentor/profile_form.html", vars)?
         .with_status(status)
         .into_response())

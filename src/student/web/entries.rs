@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::student::entry_form::{self, EntryForm};
 use crate::student::followup;
 use crate::student::students::{self};
+use crate::student::timeline::{ContractType, Evidence};
 use crate::web::{PortalCtx, form_errors, is_form_error, no_errors, redirect, render};
 
 #[derive(Deserialize)]
@@ -37,7 +38,7 @@ pub async fn new_entry_page(
             .filter(|k| EntryKind::parse(k).is_some_and(|k| entry_form::KINDS.contains(&k)))
             .unwrap_or_else(|| EntryKind::Note.as_str().into());
     let form = json!({ "kind": kind, "occurred_on": Utc::now().date_naive().to_string(), "supersedes_id": q.0.supersedes.map(|s| s.to_string()).unwrap_or_default() });
-    let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": form, "kinds": entry_form::KINDS, "errors": no_errors(entry_form::FIELDS) });
+    let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": form, "kinds": entry_form::KINDS, "contracts": ContractType::ALL, "evidences": Evidence::ALL, "errors": no_errors(entry_form::FIELDS) });
     Ok(render(&state, &ctx, "student/entry_new.html", vars)?.into_response())
 }
 
@@ -68,7 +69,7 @@ pub async fn create_entry(
         Ok(_) => Ok(redirect(&format!("/students/{}#timeline", id.0))),
         Err(e) if is_form_error(&e) => {
             let s = students::get_student(&state.db, id.0).await?;
-            let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": f.echo(), "kinds": entry_form::KINDS, "errors": form_errors(&state, ctx.lang, entry_form::FIELDS, &e) });
+            let vars = json!({ "student": { "id": s.id, "name": s.name }, "form": f.echo(), "kinds": entry_form::KINDS, "contracts": ContractType::ALL, "evidences": Evidence::ALL, "errors": form_errors(&state, ctx.lang, entry_form::FIELDS, &e) });
             Ok(render(&state, &ctx, "student/entry_new.html", vars)?
                 .with_status(e.status())
                 .into_response())
