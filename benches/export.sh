@@ -3,8 +3,10 @@
 # and XLSX, against the release binary. Prints the time to the first byte, the total time, the size
 # and the growth of the server's peak RSS over its RSS before the export; exits 1 when CSV misses a
 # target: first byte within 200 ms, and the 100,000-row export's peak RSS growth not above twice
-# the 10,000-row one's plus 8 MB (memory that does not grow with the row count). XLSX is built in
-# memory (see README "Dashboard and reports"): its figures are printed, not checked.
+# the 10,000-row one's plus 8 MB (memory that does not grow with the row count); exits 1 when XLSX
+# misses the memory target or its headers come later than the first-byte target. An XLSX is a zip
+# finished before it is sent (see README "Dashboard and reports"): its ttfb_ms is when the headers
+# arrive, and the file's own first byte comes at about its total_ms (loopback sends it at once).
 #
 #   cargo build --release && benches/export.sh                  # SQLite
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432 benches/export.sh   # PostgreSQL
@@ -58,12 +60,14 @@ for rows in 10000 100000; do
         grow_mb=$(awk -v a="$peak" -v b="$before" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
         growth[$format$rows]=$grow_mb
         printf '%-6s %8s %9s %9s %11s %15s\n' "$format" "$rows" "$ttfb_ms" "$total_ms" "$size" "$grow_mb"
-        if [ "$format" = csv ] && [ "$ttfb_ms" -gt "$ttfb_target" ]; then missed=1; fi
+        if [ "$ttfb_ms" -gt "$ttfb_target" ]; then missed=1; fi
     done
 done
-if awk -v a="${growth[csv100000]}" -v b="${growth[csv10000]}" 'BEGIN { exit !(a > 2 * b + 8) }'; then
-    echo "CSV: peak RSS grows with the row count (${growth[csv10000]} MB for 10,000, ${growth[csv100000]} MB for 100,000)"
-    missed=1
-fi
+for format in csv xlsx; do
+    if awk -v a="${growth[${format}100000]}" -v b="${growth[${format}10000]}" 'BEGIN { exit !(a > 2 * b + 8) }'; then
+        echo "$format: peak RSS grows with the row count (${growth[${format}10000]} MB for 10,000, ${growth[${format}100000]} MB for 100,000)"
+        missed=1
+    fi
+done
 [ "$missed" = 0 ] || { echo "target missed"; exit 1; }
-echo "targets met: CSV first byte within $ttfb_target ms, memory not growing with the row count"
+echo "targets met: first byte (XLSX: headers) within $ttfb_target ms, memory not growing with the row count"

@@ -7,13 +7,20 @@
 //! cells is typed column by column by [`ExportTable::to_sheet`], conservatively: a column becomes
 //! numbers only when every cell is a plain number that cannot be an identifier (no leading zero,
 //! at most nine integer digits, so phone and ID numbers stay text), dates only when every cell is
-//! an ISO date. This module must not know any page's columns.
+//! an ISO date. This module must not know any page's columns. Long lists stream ([`stream`]): CSV as
+//! its pages are read, XLSX through a constant-memory worksheet and a temporary file ([`xlsx`]).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use poem::Response;
 use poem::http::header;
 
 use crate::error::AppError;
+
+mod stream;
+mod xlsx;
+
+pub use stream::{RowPages, stream_csv, stream_xlsx};
+pub use xlsx::SheetWriter;
 
 /// A table to export: a header row and text cells.
 pub struct ExportTable {
@@ -186,63 +193,6 @@ fn csv_records(rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, AppEr
     Ok(out)
 }
 
-/// Rows of text cells for [`stream_csv`], a page at a time.
-pub type RowPages = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Vec<Vec<String>>, AppError>> + Send>>;
-
-/// A CSV download (UTF-8 BOM, cells neutralised like [`to_csv`]) sent while its rows are read:
-/// `first` is the first page, already read, so that an error in the request is still answered as
-/// an error; `rest` yields the following pages. Memory holds about one page, whatever the row count;
-/// an error after the first page cuts the download short (logged), as the status is already sent.
-pub fn stream_csv(
-    headers: &[String],
-    first: Vec<Vec<String>>,
-    rest: RowPages,
-    base_name: &str,
-) -> Result<Response, AppError> {
-    use futures_util::StreamExt;
-    let neutral = |rows: Vec<Vec<String>>| rows.into_iter().map(|r| r.iter().map(|c| neutralise(c)).collect());
-    let head = write_csv(headers, neutral(first))?;
-    let tail = rest.map(move |page| {
-        page.and_then(|rows| csv_records(neutral(rows))).map_err(|e| {
-            tracing::error!("csv export cut short: {e}");
-            std::io::Error::other(e.to_string())
-        })
-    });
-    let body = poem::Body::from_bytes_stream(futures_util::stream::once(std::future::ready(Ok(head))).chain(tail));
-    Ok(download(body, &format!("{base_name}.csv"), CSV))
-}
-/// How many character widths a text takes: two for a CJK or full-width character.
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-/// The width (in Excel character units) of a column holding these cells.
-fn column_width<'a>(cells: impl Iterator<Item = &'a Cell>, header: &str) -> f64 {
-    let longest = cells
-        .map(|c| match c {
-            Cell::Text(s) => display_width(s),
-            Cell::Number(n) => n.to_string().len(),
-            Cell::Date(_) => 10,
-            Cell::Empty => 0,
-        })
-        .chain([display_width(header)])
-        .max()
-        .unwrap_or(0);
-    (longest as f64 + 2.0).clamp(6.0, 80.0)
-}
-
 /// XLSX bytes of text cells, typed column by column.
 pub fn to_xlsx(sheet: &str, table: &ExportTable) -> Result<Vec<u8>, AppError> {
     to_xlsx_sheet(sheet, &table.to_sheet())
@@ -250,36 +200,9 @@ pub fn to_xlsx(sheet: &str, table: &ExportTable) -> Result<Vec<u8>, AppError> {
 
 /// XLSX bytes: typed cells, a frozen bold header row, columns wide enough for their text.
 pub fn to_xlsx_sheet(name: &str, sheet: &Sheet) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::internal_from("xlsx export", e);
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(name).map_err(err)?;
-    let bold = Format::new().set_bold();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in sheet.headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
-        let width = column_width(sheet.rows.iter().filter_map(|r| r.get(c)), h);
-        ws.set_column_width(c as u16, width).map_err(err)?;
-    }
-    ws.set_freeze_panes(1, 0).map_err(err)?;
-    for (r, row) in sheet.rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(s) => ws.write_string(r, c, neutralise(s)).map(|_| ()),
-                Cell::Number(n) => ws.write_number(r, c, *n).map(|_| ()),
-                Cell::Date(d) => {
-                    let day = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(err)?;
-                    ws.write_date_with_format(r, c, &day, &date).map(|_| ())
-                }
-                Cell::Empty => Ok(()),
-            }
-            .map_err(err)?;
-        }
-    }
-    book.save_to_buffer().map_err(err)
+    let mut writer = SheetWriter::new(name, &sheet.headers, None)?;
+    writer.write_rows(&sheet.rows)?;
+    writer.into_bytes()
 }
 
 /// A download response.

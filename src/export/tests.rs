@@ -2,6 +2,7 @@ use std::io::Read;
 
 use calamine::{Data, Reader, Xlsx};
 
+use super::xlsx::display_width;
 use super::*;
 
 fn read_back(bytes: &[u8]) -> Vec<Vec<Data>> {
@@ -129,9 +130,22 @@ fn rows(from: usize, to: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
+fn cells(rows: Vec<Vec<String>>) -> Vec<Vec<Cell>> {
+    rows.into_iter()
+        .map(|r| r.into_iter().map(Cell::Text).collect())
+        .collect()
+}
+
 async fn streamed(pages: Vec<Result<Vec<Vec<String>>, AppError>>) -> Result<Vec<u8>, std::io::Error> {
     let headers = vec!["姓名".to_string(), "备注".to_string(), "地址".to_string()];
-    let resp = stream_csv(&headers, rows(0, 3), Box::pin(futures_util::stream::iter(pages)), "t").expect("response");
+    let pages = pages.into_iter().map(|p| p.map(cells));
+    let resp = stream_csv(
+        &headers,
+        cells(rows(0, 3)),
+        Box::pin(futures_util::stream::iter(pages)),
+        "t",
+    )
+    .expect("response");
     assert_eq!(resp.content_type(), Some(CSV));
     resp.into_body().into_vec().await.map_err(std::io::Error::other)
 }
@@ -162,6 +176,73 @@ async fn an_error_after_the_first_page_cuts_the_download_short() {
     ];
     assert!(
         streamed(pages).await.is_err(),
+        "a failed page must not end the body as if complete"
+    );
+}
+
+fn typed(from: usize, to: usize) -> Vec<Vec<Cell>> {
+    (from..to)
+        .map(|i| {
+            vec![
+                Cell::from(format!("学生{i}")),
+                Cell::from(i),
+                Cell::from(NaiveDate::from_ymd_opt(2010, 1, 1 + (i % 28) as u32)),
+                Cell::from(""),
+            ]
+        })
+        .collect()
+}
+
+async fn streamed_xlsx(
+    tmp: &std::path::Path,
+    pages: Vec<Result<Vec<Vec<Cell>>, AppError>>,
+) -> Result<Vec<u8>, std::io::Error> {
+    let headers = vec![
+        "姓名".to_string(),
+        "序号".to_string(),
+        "出生日期".to_string(),
+        "备注".to_string(),
+    ];
+    let rest = Box::pin(futures_util::stream::iter(pages));
+    let resp = stream_xlsx(tmp, &headers, typed(0, 3), rest, "students").expect("response");
+    assert_eq!(resp.content_type(), Some(XLSX));
+    resp.into_body().into_vec().await.map_err(std::io::Error::other)
+}
+
+#[tokio::test]
+async fn a_streamed_xlsx_holds_every_page_in_order_typed_and_sized_by_every_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let tmp = dir.path().join("tmp");
+    let mut last = typed(5, 7);
+    last[1][3] = Cell::from("一个很长的备注写在最后一页上");
+    let bytes = streamed_xlsx(&tmp, vec![Ok(typed(3, 5)), Ok(vec![]), Ok(last)])
+        .await
+        .expect("body");
+    let rows = read_back(&bytes);
+    assert_eq!(rows.len(), 1 + 7);
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], Data::String(format!("学生{i}")));
+        assert_eq!(row[1], Data::Float(i as f64));
+        assert!(matches!(row[2], Data::DateTime(_)), "{:?}", row[2]);
+    }
+    assert_eq!(rows[1][3], Data::Empty, "empty text is an empty cell");
+    let xml = sheet_xml(&bytes);
+    assert!(xml.contains(r#"state="frozen""#), "{xml}");
+    // The last page's fourteen CJK characters (28 widths) size the column, plus the margin.
+    assert!(xml.contains(r#"width="30.7"#), "{xml}");
+    assert_eq!(
+        std::fs::read_dir(&tmp).expect("tmp").count(),
+        0,
+        "no temporary file is left behind"
+    );
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_page_cuts_the_xlsx_short() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pages = vec![Ok(typed(3, 5)), Err(AppError::internal("database gone"))];
+    assert!(
+        streamed_xlsx(&dir.path().join("tmp"), pages).await.is_err(),
         "a failed page must not end the body as if complete"
     );
 }

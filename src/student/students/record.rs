@@ -5,14 +5,12 @@
 use chrono::{NaiveDate, Utc};
 use entity::archive_entry::EntryKind;
 use entity::{archive_entry, household, student};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::student::timeline::{self, CurrentStatus, Entry, EntryDetails, Wave};
-
-use super::get_student;
 
 /// A student's whole record as pages and the API show it.
 #[derive(Debug, Clone, Serialize)]
@@ -111,11 +109,18 @@ pub fn recorder(names: &std::collections::HashMap<i32, String>, user: Option<i32
 
 /// The full record of one student.
 pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<StudentRecord, AppError> {
-    let s = get_student(db, id).await?;
-    let h = household::Entity::find_by_id(s.household_id)
+    // One query for the student and the household (a join, not two round trips per page).
+    let household_of_student: sea_orm::RelationDef = student::Entity::belongs_to(household::Entity)
+        .from(student::Column::HouseholdId)
+        .to(household::Column::Id)
+        .into();
+    let (s, h) = student::Entity::find_by_id(id)
+        .join(sea_orm::JoinType::LeftJoin, household_of_student)
+        .select_also(household::Entity)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("household"))?;
+        .ok_or(AppError::NotFound("student"))?;
+    let h = h.ok_or(AppError::NotFound("household"))?;
     let rows = entries_of(db, id).await?;
     let domain = to_domain(&rows)?;
     let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);

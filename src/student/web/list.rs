@@ -11,7 +11,7 @@ use serde_json::json;
 use super::PageResult;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
-use crate::export::{self, ExportTable};
+use crate::export::{self, Cell};
 use crate::i18n::Msg;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -190,31 +190,26 @@ pub async fn export_list(
     )
     .await?;
     let lang = ctx.lang;
-    let mut last = last_if_full(&first.items, PAGE);
-    let mut rows = export_rows(&state, lang, me, first.items);
-    if format.0.format != "xlsx" {
-        // CSV streams: the first page is read (errors answered as errors), the rest as it is sent,
-        // a page at a time after the last row sent.
-        let (st, me) = ((*state).clone(), me.clone());
-        let rest = futures_util::stream::unfold(last, move |last| {
-            let (st, filter, me) = (st.clone(), filter.clone(), me.clone());
-            async move {
-                let found = match students::students_after(&st.db, &filter, &last?, PAGE).await {
-                    Ok(found) => found,
-                    Err(e) => return Some((Err(e), None)),
-                };
-                let next = last_if_full(&found, PAGE);
-                (!found.is_empty()).then(|| (Ok(export_rows(&st, lang, &me, found)), next))
-            }
-        });
-        return export::stream_csv(&headers, rows, Box::pin(rest), "students");
+    let last = last_if_full(&first.items, PAGE);
+    let rows = export_rows(&state, lang, me, first.items);
+    // The rest is read as it is sent, a page at a time after the last row sent (keyset).
+    let (st, me) = ((*state).clone(), me.clone());
+    let rest = futures_util::stream::unfold(last, move |last| {
+        let (st, filter, me) = (st.clone(), filter.clone(), me.clone());
+        async move {
+            let found = match students::students_after(&st.db, &filter, &last?, PAGE).await {
+                Ok(found) => found,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let next = last_if_full(&found, PAGE);
+            (!found.is_empty()).then(|| (Ok(export_rows(&st, lang, &me, found)), next))
+        }
+    });
+    if format.0.format == "xlsx" {
+        let tmp = state.config.data_dir.join("tmp");
+        return export::stream_xlsx(&tmp, &headers, rows, Box::pin(rest), "students");
     }
-    while let Some(after) = last {
-        let found = students::students_after(&state.db, &filter, &after, PAGE).await?;
-        last = last_if_full(&found, PAGE);
-        rows.extend(export_rows(&state, lang, me, found));
-    }
-    export::respond(&ExportTable { headers, rows }, "students", &format.0.format)
+    export::stream_csv(&headers, rows, Box::pin(rest), "students")
 }
 
 /// The last student of a full page (where the next page starts); `None` after the last page.
@@ -227,31 +222,32 @@ fn last_if_full(
         .flatten()
 }
 
-/// The export's cells of a page of students.
+/// The export's cells of a page of students: the birth date a date, the year a number, the rest
+/// text (household numbers and phone numbers are identifiers, even when written in digits).
 fn export_rows(
     state: &AppState,
     lang: crate::i18n::Lang,
     me: &CurrentUser,
     found: Vec<(entity::student::Model, entity::household::Model)>,
-) -> Vec<Vec<String>> {
+) -> Vec<Vec<Cell>> {
     let label = |key: String| state.i18n.render(lang, &key, []);
     found
         .into_iter()
         .map(|(s, h)| {
             vec![
-                s.name,
-                label(format!("sex.{}", s.sex.as_str())),
-                s.national_id_masked,
-                s.birth_date.to_string(),
-                h.registration_number,
-                h.town,
-                h.village,
-                s.junior_high_school,
-                s.graduation_year.to_string(),
-                label(format!("senior_high.{}", s.senior_high_status.as_str())),
-                label(s.current_status.i18n_key().into()),
-                s.current_programme.unwrap_or_default(),
-                me.phone_view(s.phone.as_deref()).unwrap_or_default(),
+                s.name.into(),
+                label(format!("sex.{}", s.sex.as_str())).into(),
+                s.national_id_masked.into(),
+                s.birth_date.into(),
+                h.registration_number.into(),
+                h.town.into(),
+                h.village.into(),
+                s.junior_high_school.into(),
+                s.graduation_year.into(),
+                label(format!("senior_high.{}", s.senior_high_status.as_str())).into(),
+                label(s.current_status.i18n_key().into()).into(),
+                s.current_programme.unwrap_or_default().into(),
+                me.phone_view(s.phone.as_deref()).unwrap_or_default().into(),
             ]
         })
         .collect()
