@@ -8,7 +8,9 @@
 //! `BENCH_CLI_PROGRAMMES` and `BENCH_CLI_RUNS` change the sizes and the number of runs (target 2:
 //! `BENCH_CLI_STUDENTS=1000000 BENCH_CLI_CHOICES=10 BENCH_CLI_PROGRAMMES=5000 BENCH_CLI_RUNS=3`).
 //! `BENCH_CLI_BINARY=PATH` times another build (an older commit's, to compare).
-//! `BENCH_CLI_KEEP=DIR` writes the instances to DIR and keeps them (to profile the binary by hand).
+//! `BENCH_CLI_KEEP=DIR` writes the instances to DIR and keeps them with their results
+//! (`instance-rules.json`, `result-rules.json`, `instance-plain.json`, `result-plain.json`): to
+//! profile the binary by hand, or to `cmp` the results of two builds.
 //!
 //! It also prints the peak resident memory of one more run with the rules (`/usr/bin/time`),
 //! and fails (exit 1) when a target of issue 18 is missed: at the default size, a median over 60 ms
@@ -188,12 +190,13 @@ fn main() {
     let mut medians = Vec::new();
     let mut peak = 0;
     for (label, with_rules) in [("with the two priority rules", true), ("without rules", false)] {
-        let input = dir.join(format!("instance-{}.json", if with_rules { "rules" } else { "plain" }));
+        let kind = if with_rules { "rules" } else { "plain" };
+        let input = dir.join(format!("instance-{kind}.json"));
         let text = instance_json(students, choices, programmes, with_rules);
         if let Err(e) = std::fs::write(&input, &text) {
             panic!("cannot write {}: {e}", input.display());
         }
-        let output = dir.join("result.json");
+        let output = dir.join(format!("result-{kind}.json"));
         let times = time_process(&input, &output, runs);
         let size = std::fs::metadata(&output).map_or(0, |m| m.len());
         println!(

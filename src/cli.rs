@@ -229,7 +229,8 @@ async fn restore(config: &Config, file: &std::path::Path) -> Result<Outcome, Str
 }
 
 /// `vocpath route`: the result JSON to stdout, or to `output` (then a one-line summary). The file
-/// is written straight from the result, through a buffer, once the routing has succeeded.
+/// is written through a buffer once the routing has succeeded: compact, student by student
+/// (`routing::route_json_to_writer`), or, with `pretty`, from the whole result.
 pub fn route_file(input: &std::path::Path, output: Option<&std::path::Path>, pretty: bool) -> Result<Outcome, String> {
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     let fail = |e: crate::routing::RouteError| format!("{}: {e}", input.display());
@@ -238,19 +239,28 @@ pub fn route_file(input: &std::path::Path, output: Option<&std::path::Path>, pre
             .map(Outcome::from)
             .map_err(fail);
     };
-    let instance = crate::routing::instance::parse(&text).map_err(fail)?;
-    drop(text);
-    let result = crate::routing::route_borrowed(&instance).map_err(fail)?;
     let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let file = crate::files::create_private(path).map_err(cannot)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    crate::routing::write_result(&result, pretty, &mut out).map_err(|e| cannot(e.into()))?;
+    // The file is created once the routing has succeeded: a refused instance leaves it untouched.
+    let create = || crate::files::create_private(path).map(|file| std::io::BufWriter::with_capacity(1 << 16, file));
+    let out = if pretty {
+        let instance = crate::routing::instance::parse(&text).map_err(fail)?;
+        drop(text);
+        let result = crate::routing::route_borrowed(&instance).map_err(fail)?;
+        let mut out = create().map_err(cannot)?;
+        crate::routing::write_result(&result, pretty, &mut out).map_err(|e| cannot(e.into()))?;
+        // The process ends here: leave the instance and the result to the operating system rather
+        // than free millions of small allocations one by one.
+        std::mem::forget(result);
+        std::mem::forget(instance);
+        out
+    } else {
+        crate::routing::route_json_to_writer(&text, create).map_err(|e| match e {
+            crate::routing::WriteError::Route(e) => fail(e),
+            crate::routing::WriteError::Io(e) => cannot(e),
+        })?
+    };
     let file = out.into_inner().map_err(|e| cannot(e.into_error()))?;
     file.sync_all().map_err(cannot)?;
-    // The process ends here: leave the instance and the result to the operating system rather than
-    // free millions of small allocations one by one (a tenth of a second for a million students).
-    std::mem::forget(result);
-    std::mem::forget(instance);
     Ok(format!("result written to {}", path.display()).into())
 }
 

@@ -23,16 +23,19 @@ use std::cell::OnceCell;
 
 use cel::Value;
 
-use super::engine::{Choice, EngineInput, ProgrammeSlot};
+use super::engine::{Choice, EngineInput};
 use super::instance::Instance;
+use super::record::StudentRecord;
 use super::result::RuleWarning;
 use super::rules::Compiled;
 use super::rules::fields::Subject;
 use super::validate::{Checked, Condition};
 
+use self::chunk::{Chunk, merge};
 use self::known::{Names, Values};
 use self::warnings::{Warnings, Who};
 
+mod chunk;
 mod known;
 mod warnings;
 
@@ -57,9 +60,18 @@ pub enum Preference {
 pub struct Evaluated {
     pub input: EngineInput,
     pub eligibility: Vec<Eligibility>,
-    /// Per student, per preference (empty for an ineligible student).
-    pub preferences: Vec<Vec<Preference>>,
+    /// Every student's preferences, evaluated, one after the other (see [`Evaluated::statuses`]).
+    statuses: Vec<Preference>,
+    /// Where each student's statuses start in `statuses`, plus the end.
+    starts: Vec<usize>,
     pub warnings: Vec<RuleWarning>,
+}
+
+impl Evaluated {
+    /// Student `i`'s preferences as evaluated, in their order (none for an ineligible student).
+    pub fn statuses(&self, i: usize) -> &[Preference] {
+        &self.statuses[self.starts[i]..self.starts[i + 1]]
+    }
 }
 
 /// Where a priority rule's value comes from.
@@ -70,8 +82,8 @@ enum Scope {
     Pair,
 }
 
-struct Context<'a> {
-    instance: &'a Instance,
+struct Context<'a, St> {
+    instance: &'a Instance<St>,
     checked: &'a Checked,
     programmes: Vec<Subject>,
     scopes: Vec<Scope>,
@@ -92,7 +104,7 @@ struct StudentView<'a> {
 }
 
 /// Evaluates every rule for every student.
-pub fn evaluate(instance: &Instance, checked: &Checked) -> Evaluated {
+pub fn evaluate<St: StudentRecord>(instance: &Instance<St>, checked: &Checked) -> Evaluated {
     let fields = checked.rules.programme_fields();
     let programmes: Vec<Subject> = instance
         .programmes
@@ -137,46 +149,7 @@ pub fn evaluate(instance: &Instance, checked: &Checked) -> Evaluated {
     merge(instance, &checked.lotteries, chunks, warnings)
 }
 
-/// The students `range` of the instance, evaluated.
-#[derive(Default)]
-struct Chunk {
-    choices: Vec<Vec<Choice>>,
-    eligibility: Vec<Eligibility>,
-    preferences: Vec<Vec<Preference>>,
-    warnings: Warnings,
-}
-
-fn merge(instance: &Instance, lotteries: &[f64], chunks: Vec<Chunk>, mut warnings: Warnings) -> Evaluated {
-    let slots = instance
-        .programmes
-        .iter()
-        .map(|p| ProgrammeSlot {
-            capacity: p.capacity,
-            reserved: p.reserved.as_ref().map_or(0, |r| r.seats),
-        })
-        .collect();
-    let n = instance.students.len();
-    let total = chunks.iter().flat_map(|c| &c.choices).map(Vec::len).sum();
-    let mut input = EngineInput::with_capacity(slots, n, total);
-    let mut eligibility = Vec::with_capacity(n);
-    let mut preferences = Vec::with_capacity(n);
-    for chunk in chunks {
-        for choices in chunk.choices {
-            input.push_student(lotteries[input.student_count()], choices);
-        }
-        eligibility.extend(chunk.eligibility);
-        preferences.extend(chunk.preferences);
-        warnings.absorb(chunk.warnings);
-    }
-    Evaluated {
-        input,
-        eligibility,
-        preferences,
-        warnings: warnings.list,
-    }
-}
-
-impl Context<'_> {
+impl<St: StudentRecord> Context<'_, St> {
     fn per_programme_points(&self, warnings: &mut Warnings) -> Vec<Vec<f64>> {
         let nobody = StudentView {
             student: None,
@@ -225,63 +198,55 @@ impl Context<'_> {
     fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {
         let mut chunk = Chunk::default();
         let mut student_points = vec![0.0; self.scopes.len()];
+        let mut known = Vec::new();
         for i in range {
             let s = &self.instance.students[i];
+            self.names.student_into(s, &mut known);
             let subject = StudentView {
                 student: Some(i),
-                known: self.names.student(s),
+                known: std::mem::take(&mut known),
                 subject: OnceCell::new(),
             };
             let ineligible = self.first_failed(
                 &self.checked.eligibility,
                 &subject,
                 None,
-                &s.id,
+                s.id(),
                 None,
                 &mut chunk.warnings,
             );
             if let Some(rule) = ineligible {
-                chunk.eligibility.push(Eligibility::Ineligible(rule));
-                chunk.preferences.push(Vec::new());
-                chunk.choices.push(Vec::new());
+                chunk.end_student(Eligibility::Ineligible(rule));
+                known = subject.known;
                 continue;
             }
             for (j, scope) in self.scopes.iter().enumerate() {
                 if *scope == Scope::Student {
                     let who = Who {
-                        student: Some(&s.id),
+                        student: Some(s.id()),
                         programme: None,
                     };
                     student_points[j] = self.contribution(j, &subject, None, who, &mut chunk.warnings);
                 }
             }
-            let (choices, preferences) = self.preferences(i, &subject, &student_points, &mut chunk.warnings);
-            chunk.eligibility.push(Eligibility::Eligible);
-            chunk.preferences.push(preferences);
-            chunk.choices.push(choices);
+            self.preferences(i, &subject, &student_points, &mut chunk);
+            chunk.end_student(Eligibility::Eligible);
+            known = subject.known;
         }
         chunk
     }
 }
 
-impl Context<'_> {
-    /// A student's preferences: the engine's choices and each preference's status.
-    fn preferences(
-        &self,
-        student: usize,
-        subject: &StudentView<'_>,
-        student_points: &[f64],
-        warnings: &mut Warnings,
-    ) -> (Vec<Choice>, Vec<Preference>) {
-        let id = &self.instance.students[student].id;
-        let listed = &self.checked.preferences[student];
-        let mut choices = Vec::with_capacity(listed.len());
-        let mut statuses = Vec::with_capacity(listed.len());
-        for &p in listed {
+impl<St: StudentRecord> Context<'_, St> {
+    /// A student's preferences: the engine's choices and each preference's status, added to `chunk`.
+    fn preferences(&self, student: usize, subject: &StudentView<'_>, student_points: &[f64], chunk: &mut Chunk) {
+        let id = self.instance.students[student].id();
+        let warnings = &mut chunk.warnings;
+        for &p in self.checked.listed(student) {
             let (programme, code) = (Some(p as usize), &self.instance.programmes[p as usize].code);
             let requirements = &self.checked.requirements[p as usize];
             if let Some(rule) = self.first_failed(requirements, subject, programme, id, Some(code), warnings) {
-                statuses.push(Preference::Requirement(rule));
+                chunk.statuses.push(Preference::Requirement(rule));
                 continue;
             }
             let who = Who {
@@ -309,14 +274,13 @@ impl Context<'_> {
                     .is_none(),
                 None => false,
             };
-            choices.push(Choice {
+            chunk.choices.push(Choice {
                 programme: p,
                 points,
                 covered_by_reserve: covered,
             });
-            statuses.push(Preference::Admissible { points, covered });
+            chunk.statuses.push(Preference::Admissible { points, covered });
         }
-        (choices, statuses)
     }
 
     /// Whether a condition holds: from the plain values when its shape allows, else by CEL.
@@ -336,8 +300,8 @@ impl Context<'_> {
         student.subject.get_or_init(|| match student.student {
             Some(i) => {
                 let s = &self.instance.students[i];
-                let built_in = vec![("id", Value::from(s.id.as_str()))];
-                self.checked.rules.student_fields().subject(built_in, &s.attributes)
+                let built_in = vec![("id", Value::from(s.id()))];
+                self.checked.rules.student_fields().subject_of(built_in, s.attributes())
             }
             None => Subject::new(Value::Map(cel::objects::Map {
                 map: Default::default(),

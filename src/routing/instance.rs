@@ -9,18 +9,20 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::error::RouteError;
+use super::record::LeanStudent;
 
-/// A whole routing instance.
+/// A whole routing instance. The students are [`Student`]s, typed, or, as `vocpath route` parses
+/// them, [`LeanStudent`](super::record::LeanStudent)s borrowing from the input (see `record.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Instance {
+pub struct Instance<St = Student> {
     /// Seed of the lotteries of students who have none (0 when absent); see `lottery.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     #[serde(default)]
     pub rules: Rules,
     pub programmes: Vec<Programme>,
-    pub students: Vec<Student>,
+    pub students: Vec<St>,
 }
 
 /// Rules for everyone: who must be routed, and the priority points. The one rules model of the
@@ -124,6 +126,13 @@ pub fn parse(input: &str) -> Result<Instance, RouteError> {
             error: whole.to_string(),
         })),
     }
+}
+
+/// Parses an instance the lean way (see `record.rs`), its texts borrowed from `input`; `None` when
+/// [`parse`] would refuse it or read it otherwise, so that the caller parses it that way and gets
+/// the same instance or the same error.
+pub fn parse_lean(input: &str) -> Option<Instance<LeanStudent<'_>>> {
+    serde_json::from_str(input).ok()
 }
 
 /// The first item of `value` that does not deserialize, with its path and error.

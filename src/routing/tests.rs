@@ -4,6 +4,7 @@
 mod explanations;
 mod refusals;
 mod shortcuts;
+mod streaming;
 
 use serde_json::{Value, json};
 

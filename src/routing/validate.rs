@@ -4,9 +4,14 @@
 
 use std::collections::HashMap;
 
+/// The maps of ids and codes: foldhash rather than the standard SipHash, several times faster on
+/// short keys and still seeded per process.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use super::error::RouteError;
-use super::instance::{Instance, PointsSpec, Rule};
+use super::instance::{Instance, PointsSpec, PriorityRule, Programme, Rule};
 use super::lottery::derived_lottery;
+use super::record::StudentRecord;
 use super::rules::check::Reads;
 use super::rules::fields::{Fields, KindConflict, PROGRAMME_BUILT_IN, STUDENT_BUILT_IN};
 use super::rules::{Compiled, Points, Rules};
@@ -51,17 +56,26 @@ pub struct Checked {
     pub reserves: Vec<Option<Condition>>,
     /// Per student.
     pub lotteries: Vec<f64>,
-    /// Per student, their preferences as programme indices.
-    pub preferences: Vec<Vec<u32>>,
+    /// Every student's preferences as programme indices, one after the other (see [`Checked::listed`]).
+    preferences: Vec<u32>,
+    /// Where each student's preferences start in `preferences`, plus the end.
+    starts: Vec<usize>,
+}
+
+impl Checked {
+    /// Student `i`'s preferences as programme indices, most preferred first.
+    pub fn listed(&self, i: usize) -> &[u32] {
+        &self.preferences[self.starts[i]..self.starts[i + 1]]
+    }
 }
 
 /// Validates and prepares `instance`.
-pub fn check(instance: &Instance) -> Result<Checked, RouteError> {
-    let (codes, programme_fields) = check_programmes(instance)?;
-    let (preferences, lotteries, student_fields) = check_students(instance, &codes)?;
+pub fn check<St: StudentRecord>(instance: &Instance<St>) -> Result<Checked, RouteError> {
+    let (codes, programme_fields) = check_programmes(&instance.programmes)?;
+    let (preferences, starts, lotteries, student_fields) = check_students(instance, &codes)?;
     let rules = Rules::new(student_fields, programme_fields);
     let eligibility = conditions(&rules, "$.rules.eligibility", &instance.rules.eligibility, true)?;
-    let priority = priority_rules(&rules, instance)?;
+    let priority = priority_rules(&rules, &instance.rules.priority)?;
     let mut requirements = Vec::with_capacity(instance.programmes.len());
     let mut reserves = Vec::with_capacity(instance.programmes.len());
     for (i, p) in instance.programmes.iter().enumerate() {
@@ -93,6 +107,7 @@ pub fn check(instance: &Instance) -> Result<Checked, RouteError> {
         reserves,
         lotteries,
         preferences,
+        starts,
     })
 }
 
@@ -112,24 +127,20 @@ fn conflict(c: KindConflict) -> RouteError {
     }
 }
 
-fn clash(
-    path: &str,
-    attributes: &serde_json::Map<String, serde_json::Value>,
-    built_in: &[&str],
-) -> Result<(), RouteError> {
-    match built_in.iter().find(|name| attributes.contains_key(**name)) {
+fn clash(path: impl Fn() -> String, has: impl Fn(&str) -> bool, built_in: &[&str]) -> Result<(), RouteError> {
+    match built_in.iter().find(|name| has(name)) {
         Some(name) => Err(RouteError::AttributeClash {
-            path: format!("{path}.attributes.{name}"),
+            path: format!("{}.attributes.{name}", path()),
             name: name.to_string(),
         }),
         None => Ok(()),
     }
 }
 
-fn check_programmes(instance: &Instance) -> Result<(HashMap<&str, u32>, Fields), RouteError> {
-    let mut codes: HashMap<&str, u32> = HashMap::with_capacity(instance.programmes.len());
+fn check_programmes(programmes: &[Programme]) -> Result<(FastMap<&str, u32>, Fields), RouteError> {
+    let mut codes: FastMap<&str, u32> = FastMap::with_capacity_and_hasher(programmes.len(), Default::default());
     let mut fields = Fields::programme();
-    for (i, p) in (0u32..).zip(&instance.programmes) {
+    for (i, p) in (0u32..).zip(programmes) {
         let path = format!("$.programmes[{i}]");
         if codes.insert(&p.code, i).is_some() {
             return Err(RouteError::DuplicateProgramme {
@@ -148,63 +159,72 @@ fn check_programmes(instance: &Instance) -> Result<(HashMap<&str, u32>, Fields),
                 capacity: p.capacity,
             });
         }
-        clash(&path, &p.attributes, PROGRAMME_BUILT_IN)?;
+        clash(
+            || path.clone(),
+            |name| p.attributes.contains_key(name),
+            PROGRAMME_BUILT_IN,
+        )?;
         fields.observe(&path, &p.attributes).map_err(conflict)?;
     }
     Ok((codes, fields))
 }
 
-type StudentsChecked = (Vec<Vec<u32>>, Vec<f64>, Fields);
+type StudentsChecked = (Vec<u32>, Vec<usize>, Vec<f64>, Fields);
 
-fn check_students(instance: &Instance, codes: &HashMap<&str, u32>) -> Result<StudentsChecked, RouteError> {
-    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(instance.students.len());
+fn check_students<St: StudentRecord>(
+    instance: &Instance<St>,
+    codes: &FastMap<&str, u32>,
+) -> Result<StudentsChecked, RouteError> {
+    let mut ids: FastMap<&str, usize> = FastMap::with_capacity_and_hasher(instance.students.len(), Default::default());
     let mut fields = Fields::student();
-    let mut preferences = Vec::with_capacity(instance.students.len());
+    let mut preferences = Vec::with_capacity(instance.students.iter().map(|s| s.preferences().len()).sum());
+    let mut starts = Vec::with_capacity(instance.students.len() + 1);
+    starts.push(0);
     let mut lotteries = Vec::with_capacity(instance.students.len());
     // Per programme, the last student who listed it: finds repeats without a set per student.
     let mut listed_by = vec![usize::MAX; codes.len()];
     let seed = instance.seed.unwrap_or(0);
     for (i, s) in instance.students.iter().enumerate() {
-        let path = format!("$.students[{i}]");
-        if ids.insert(&s.id, i).is_some() {
+        // The path is only written out for an error: most students need none.
+        let path = || format!("$.students[{i}]");
+        if ids.insert(s.id(), i).is_some() {
             return Err(RouteError::DuplicateStudent {
-                path: format!("{path}.id"),
-                student: s.id.clone(),
+                path: format!("{}.id", path()),
+                student: s.id().to_string(),
             });
         }
-        let lottery = s.lottery.unwrap_or_else(|| derived_lottery(seed, &s.id));
+        let lottery = s.lottery().unwrap_or_else(|| derived_lottery(seed, s.id()));
         if !lottery.is_finite() {
             return Err(RouteError::Lottery {
-                path: format!("{path}.lottery"),
-                student: s.id.clone(),
+                path: format!("{}.lottery", path()),
+                student: s.id().to_string(),
             });
         }
         lotteries.push(lottery);
-        clash(&path, &s.attributes, STUDENT_BUILT_IN)?;
-        fields.observe(&path, &s.attributes).map_err(conflict)?;
-        let mut mine = Vec::with_capacity(s.preferences.len());
-        for (j, code) in s.preferences.iter().enumerate() {
-            let at = || format!("{path}.preferences[{j}]");
-            let (student, programme) = (s.id.clone(), code.clone());
-            let Some(&p) = codes.get(code.as_str()) else {
+        clash(path, |name| s.attribute(name).is_some(), STUDENT_BUILT_IN)?;
+        fields.observe_with(path, s.attributes()).map_err(conflict)?;
+        for (j, code) in s.preferences().enumerate() {
+            let at = || format!("{}.preferences[{j}]", path());
+            let (student, programme) = (|| s.id().to_string(), || code.to_string());
+            let Some(&p) = codes.get(code) else {
                 return Err(RouteError::UnknownProgramme {
                     path: at(),
-                    student,
-                    programme,
+                    student: student(),
+                    programme: programme(),
                 });
             };
             if std::mem::replace(&mut listed_by[p as usize], i) == i {
                 return Err(RouteError::RepeatedPreference {
                     path: at(),
-                    student,
-                    programme,
+                    student: student(),
+                    programme: programme(),
                 });
             }
-            mine.push(p);
+            preferences.push(p);
         }
-        preferences.push(mine);
+        starts.push(preferences.len());
     }
-    Ok((preferences, lotteries, fields))
+    Ok((preferences, starts, lotteries, fields))
 }
 
 /// Checks the names of a list of rules: present, and unique within the list.
@@ -240,8 +260,7 @@ fn conditions(rules: &Rules, list: &str, source: &[Rule], student_only: bool) ->
     Ok(compiled)
 }
 
-fn priority_rules(rules: &Rules, instance: &Instance) -> Result<Vec<Priority>, RouteError> {
-    let source = &instance.rules.priority;
+fn priority_rules(rules: &Rules, source: &[PriorityRule]) -> Result<Vec<Priority>, RouteError> {
     check_names("$.rules.priority", source.iter().map(|r| r.name.as_str()))?;
     let mut compiled = Vec::with_capacity(source.len());
     for (i, rule) in source.iter().enumerate() {

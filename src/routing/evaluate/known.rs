@@ -3,7 +3,8 @@
 //! comparison instead of a CEL evaluation for every pair. A value of any other type, or a missing
 //! one, is `Other`: the caller then runs the compiled rule and gets the general result and warning.
 
-use crate::routing::instance::{Programme, Student};
+use crate::routing::instance::Programme;
+use crate::routing::record::{AttributeValue, StudentRecord};
 use crate::routing::rules::Compiled;
 use crate::routing::rules::shape::Shape;
 
@@ -53,13 +54,20 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// A student's values of the student names (attributes, then the built-in `id`).
-    pub fn student(&self, student: &'a Student) -> Values<'a> {
-        let of = |name: &str| match student.attributes.get(name) {
-            None if name == "id" => Known::Str(&student.id),
-            value => Known::of(value),
+    /// A student's values of the student names (attributes, then the built-in `id`), in `values`
+    /// (emptied first; one vector reused for every student).
+    pub fn student_into<St: StudentRecord>(&self, student: &'a St, values: &mut Values<'a>) {
+        let of = |name: &str| match student.attribute(name) {
+            None if name == "id" => Known::Str(student.id()),
+            None => Known::Other,
+            Some(value) => match (value.as_bool(), value.as_text()) {
+                (Some(b), _) => Known::Bool(b),
+                (_, Some(s)) => Known::Str(s),
+                _ => Known::Other,
+            },
         };
-        self.student.iter().map(|name| (*name, of(name))).collect()
+        values.clear();
+        values.extend(self.student.iter().map(|name| (*name, of(name))));
     }
 
     /// A programme's values of the programme names (attributes, then `code` and `town`).

@@ -16,6 +16,8 @@ use cel::Value;
 use cel::common::value::Val;
 use cel::objects::{Key, Map};
 
+use crate::routing::record::AttributeValue;
+
 /// The fields DESIGN.md documents for students (beyond `id`), with their types. A rule may use
 /// them even when no student in the instance has them (evaluation then fails for such students
 /// and is reported as a warning).
@@ -63,7 +65,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(value: &serde_json::Value) -> Kind {
+    /// The type of a JSON value.
+    pub fn of(value: &serde_json::Value) -> Kind {
         match value {
             serde_json::Value::Null => Kind::Null,
             serde_json::Value::Bool(_) => Kind::Bool,
@@ -157,16 +160,25 @@ impl Fields {
         path: &str,
         attributes: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), KindConflict> {
+        self.observe_with(|| path.to_string(), attributes.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// Like [`Fields::observe`], the path made only when an error or a first sighting needs it.
+    pub fn observe_with<'v, V: AttributeValue + 'v>(
+        &mut self,
+        path: impl Fn() -> String,
+        attributes: impl Iterator<Item = (&'v str, &'v V)>,
+    ) -> Result<(), KindConflict> {
         for (name, value) in attributes {
-            let kind = Kind::of(value);
-            let here = || format!("{path}.attributes.{name}");
+            let kind = value.kind();
+            let here = || format!("{}.attributes.{name}", path());
             let first = || Field {
                 kind,
                 first_path: here(),
-                example: Some(to_cel(value, false)),
+                example: Some(value.cel(false)),
             };
             let Some(field) = self.fields.get_mut(name) else {
-                self.fields.insert(name.clone(), first());
+                self.fields.insert(name.to_string(), first());
                 continue;
             };
             // A documented field not seen yet, or seen only as null, takes this value's type.
@@ -178,7 +190,7 @@ impl Fields {
                 Some(merged) => field.kind = merged,
                 None => {
                     let (found, expected) = (kind.name(), field.kind.name());
-                    let (name, first_path) = (name.clone(), field.first_path.clone());
+                    let (name, first_path) = (name.to_string(), field.first_path.clone());
                     return Err(KindConflict {
                         path: here(),
                         name,
@@ -223,13 +235,22 @@ impl Fields {
         built_in: Vec<(&str, Value)>,
         attributes: &serde_json::Map<String, serde_json::Value>,
     ) -> Subject {
+        self.subject_of(built_in, attributes.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// Like [`Fields::subject`], the attributes of any kind of value, in key order.
+    pub fn subject_of<'v, V: AttributeValue + 'v>(
+        &self,
+        built_in: Vec<(&str, Value)>,
+        attributes: impl ExactSizeIterator<Item = (&'v str, &'v V)>,
+    ) -> Subject {
         let mut map: HashMap<Key, Value> = HashMap::with_capacity(built_in.len() + attributes.len());
         for (name, value) in built_in {
             map.insert(Key::from(name), value);
         }
         for (name, value) in attributes {
             let float = self.fields.get(name).is_some_and(|f| f.kind == Kind::Float);
-            map.insert(Key::from(name.as_str()), to_cel(value, float));
+            map.insert(Key::from(name), value.cel(float));
         }
         Subject::new(Value::Map(Map { map: Arc::new(map) }))
     }

@@ -13,7 +13,7 @@ use super::super::route_json;
 const TOWNS: [&str; 3] = ["A", "B", "C"];
 
 /// A condition of a recognised shape, or a few that are not.
-fn random_condition(rng: &mut StdRng, programme_allowed: bool) -> String {
+pub(super) fn random_condition(rng: &mut StdRng, programme_allowed: bool) -> String {
     let pick = if programme_allowed { 7 } else { 4 };
     match rng.random_range(0..pick) {
         0 => "student.poor".into(),
@@ -26,7 +26,7 @@ fn random_condition(rng: &mut StdRng, programme_allowed: bool) -> String {
     }
 }
 
-fn random_instance(rng: &mut StdRng) -> Value {
+pub(super) fn random_instance(rng: &mut StdRng) -> Value {
     let programmes: Vec<Value> = (0..rng.random_range(1..=5))
         .map(|i| {
             let capacity = rng.random_range(0..=3);
