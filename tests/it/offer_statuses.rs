@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use entity::student::{self, StudentStatus};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use vocpath::audit::Actor;
 use vocpath::student::students::{new_entry, refresh_statuses_after_offers, refresh_statuses_of};
 use vocpath::student::timeline::EntryDetails;
