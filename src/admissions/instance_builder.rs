@@ -158,6 +158,35 @@ pub fn build_instance(inputs: &RunInputs<'_>) -> Result<Instance, AppError> {
 /// A stable digest of an instance, recorded with the run so a run can be proven reproducible and a
 /// commit can tell that the data changed since the dry run.
 pub fn digest(instance: &Instance) -> Result<String, AppError> {
-    let bytes = serde_json::to_vec(instance).context("instance digest")?;
-    Ok(crate::auth::sha256_hex_bytes(&bytes))
+    use sha2::Digest;
+    // The JSON is hashed as it is written, never held whole (tens of MB for a county).
+    struct Hashing(sha2::Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(sha2::Sha256::new());
+    serde_json::to_writer(&mut hashing, instance).context("instance digest")?;
+    Ok(hex::encode(hashing.0.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_is_the_sha256_of_the_instance_json() {
+        let instance: Instance = serde_json::from_str(
+            r#"{"seed": 3, "programmes": [{"code": "P1", "capacity": 2, "town": "米河镇"}],
+                "students": [{"id": "S1", "preferences": ["P1"], "attributes": {"exam_score": 480.0}}]}"#,
+        )
+        .expect("instance");
+        let json = serde_json::to_vec(&instance).expect("json");
+        assert_eq!(digest(&instance).expect("digest"), crate::auth::sha256_hex_bytes(&json));
+    }
 }

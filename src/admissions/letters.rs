@@ -256,6 +256,35 @@ pub async fn ensure_codes(
     Ok(codes)
 }
 
+/// Makes a verify code for each of `placement_ids` that has none, without reading the codes back
+/// (an offer notice does not carry it): as many rows a statement as the parameter limit allows.
+/// A placement keeps the first code written for it, as with [`ensure_codes`].
+pub async fn make_codes(conn: &impl ConnectionTrait, placement_ids: &[i32]) -> Result<(), AppError> {
+    let size = crate::db::rows_per_statement(conn.get_database_backend(), 3);
+    let now = Utc::now();
+    for chunk in placement_ids.chunks(size) {
+        let rows = chunk.iter().map(|id| admission_letter::ActiveModel {
+            placement_id: Set(*id),
+            verify_code: Set(crate::verify::new_code()),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        let inserted = admission_letter::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(admission_letter::Column::PlacementId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await;
+        match inserted {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 async fn letters_of(conn: &impl ConnectionTrait, placement_ids: &[i32]) -> Result<HashMap<i32, String>, AppError> {
     Ok(admission_letter::Entity::find()
         .filter(admission_letter::Column::PlacementId.is_in(placement_ids.to_vec()))

@@ -4,8 +4,10 @@
 //! rolled-back placement sends nothing), keyed by placement (so a retry never sends twice). The
 //! message never carries a national ID.
 
-use entity::{placement, reporting_window};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeSet, HashMap};
+
+use entity::{placement, programme, reporting_window, student};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppError;
 
@@ -20,38 +22,85 @@ pub fn message_key(placement_id: i32) -> String {
 /// Makes the admission letters (verify codes) of `placement_ids` and queues one offer text
 /// message for each placed student with a phone number, in the caller's transaction.
 pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i32]) -> Result<(), AppError> {
-    let mut notices = Vec::new();
-    for chunk in placement_ids.chunks(500) {
-        super::letters::ensure_codes(txn, chunk).await?;
-        let placements = placement::Entity::find()
-            .filter(placement::Column::Id.is_in(chunk.to_vec()))
-            .order_by_asc(placement::Column::Id)
-            .all(txn)
-            .await?;
-        let facts = super::letters::Facts::load(txn, &placements).await?;
-        for p in &placements {
-            let (s, prog, school) = facts.of(p)?;
-            let Some(phone) = s.phone.as_deref().map(str::trim).filter(|ph| !ph.is_empty()) else {
-                continue;
-            };
-            let window = facts.windows.get(&(school.id, p.intake_year));
-            let offer = OfferText::new(&s.name, &school.name, &prog.name, p.intake_year, window);
-            notices.push(crate::outbox::Notice::new(message_key(p.id), phone, offer));
-        }
+    let mut offered = Vec::with_capacity(placement_ids.len());
+    // One id bound per placement, as many per query as the parameter limit allows.
+    let size = crate::db::rows_per_statement(txn.get_database_backend(), 1);
+    for chunk in placement_ids.chunks(size) {
+        offered.extend(
+            offered_query()
+                .filter(placement::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple::<Offered>()
+                .all(txn)
+                .await?,
+        );
     }
-    crate::outbox::enqueue_all(txn, notices).await
+    offered.sort_by_key(|o| o.0);
+    queue(txn, offered).await
 }
 
-/// The placements a committed run wrote, for [`queue_offer_notices`].
-pub async fn placements_of_run(conn: &impl ConnectionTrait, run_id: i32) -> Result<Vec<i32>, AppError> {
-    Ok(placement::Entity::find()
+/// [`queue_offer_notices`] for every placement a committed run wrote, read in one query.
+pub async fn queue_run_offer_notices(txn: &impl ConnectionTrait, run_id: i32) -> Result<(), AppError> {
+    let offered = offered_query()
+        .filter(placement::Column::RunId.eq(run_id))
+        .into_tuple::<Offered>()
+        .all(txn)
+        .await?;
+    queue(txn, offered).await
+}
+
+/// What an offer notice needs of a placement: its id, intake year and programme, the student's
+/// name and phone.
+type Offered = (i32, i32, i32, String, Option<String>);
+
+/// Placements with their student's name and phone, by placement id.
+fn offered_query() -> sea_orm::Select<placement::Entity> {
+    let student_of_placement: sea_orm::RelationDef = placement::Entity::belongs_to(student::Entity)
+        .from(placement::Column::StudentId)
+        .to(student::Column::Id)
+        .into();
+    placement::Entity::find()
         .select_only()
         .column(placement::Column::Id)
-        .filter(placement::Column::RunId.eq(run_id))
+        .column(placement::Column::IntakeYear)
+        .column(placement::Column::ProgrammeId)
+        .column(student::Column::Name)
+        .column(student::Column::Phone)
+        .join(JoinType::InnerJoin, student_of_placement)
         .order_by_asc(placement::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?)
+}
+
+/// Makes the letters of `offered` (in their order) and queues the text messages.
+async fn queue(txn: &impl ConnectionTrait, offered: Vec<Offered>) -> Result<(), AppError> {
+    let ids: Vec<i32> = offered.iter().map(|o| o.0).collect();
+    super::letters::make_codes(txn, &ids).await?;
+    let programme_ids: BTreeSet<i32> = offered.iter().map(|o| o.2).collect();
+    let programmes: HashMap<i32, programme::Model> = programme::Entity::find()
+        .filter(programme::Column::Id.is_in(programme_ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let schools: HashMap<i32, String> = super::programmes::school_names(txn).await?;
+    let mut windows = HashMap::new();
+    for year in offered.iter().map(|o| o.1).collect::<BTreeSet<i32>>() {
+        for (school_id, w) in super::reporting::windows_of_year(txn, year).await? {
+            windows.insert((school_id, year), w);
+        }
+    }
+    let mut notices = Vec::new();
+    for (id, intake_year, programme_id, name, phone) in offered {
+        let missing = |what: &str| AppError::internal(format!("placement {id}: {what} missing"));
+        let prog = programmes.get(&programme_id).ok_or_else(|| missing("programme"))?;
+        let school = schools.get(&prog.school_id).ok_or_else(|| missing("school"))?;
+        let Some(phone) = phone.as_deref().map(str::trim).filter(|ph| !ph.is_empty()) else {
+            continue;
+        };
+        let window = windows.get(&(prog.school_id, intake_year));
+        let offer = OfferText::new(&name, school, &prog.name, intake_year, window);
+        notices.push(crate::outbox::Notice::new(message_key(id), phone, offer));
+    }
+    crate::outbox::enqueue_all(txn, notices).await
 }
 
 /// The values of the offer message (`templates/sms/admission_offer/`, in Chinese). Anything in the

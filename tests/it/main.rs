@@ -27,6 +27,7 @@ mod letters;
 mod list_queries;
 mod lists;
 mod mentor;
+mod offer_statuses;
 mod offers;
 mod ops;
 mod outbox;

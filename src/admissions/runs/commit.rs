@@ -66,9 +66,9 @@ pub async fn commit_timed(
     let today = now.date_naive();
     let rows = Rows::plan(&run, &result, &programmes, &schools, &lines, actor, now)?;
     phases.lap("plan rows");
-    let (placed, added) = (rows.seats.len(), rows.opened.len());
-    let placed_ids = rows.write(&txn, phases).await?;
-    let placed_set: HashSet<i32> = placed_ids.iter().copied().collect();
+    let (placed_count, added) = (rows.seats.len(), rows.opened.len());
+    let placed = rows.write(&txn, phases).await?;
+    let placed_set: HashSet<i32> = placed.iter().map(|(sid, _)| *sid).collect();
     let to_close: Vec<i32> = lines
         .values()
         .filter(|l| {
@@ -78,17 +78,13 @@ pub async fn commit_timed(
         .collect();
     crate::admissions::ledger::close_as_placed(&txn, &to_close, actor, None).await?;
     phases.lap("close placed lines");
-    crate::student::students::refresh_statuses_of(&txn, &placed_ids, today).await?;
+    crate::student::students::refresh_statuses_after_offers(&txn, &placed, today).await?;
     phases.lap("refresh statuses");
     let text = format!(
-        "{} round {}: {placed} placed, {added} added to the ledger",
+        "{} round {}: {placed_count} placed, {added} added to the ledger",
         run.intake_year, run.round
     );
-    crate::admissions::offers::queue_offer_notices(
-        &txn,
-        &crate::admissions::offers::placements_of_run(&txn, id).await?,
-    )
-    .await?;
+    crate::admissions::offers::queue_run_offer_notices(&txn, id).await?;
     phases.lap("queue offer notices");
     audit::record(&txn, actor, "routing.commit", Record::new("routing_run", id), text).await?;
     txn.commit().await?;
@@ -164,7 +160,8 @@ struct Rows {
     opened: Vec<ledger_entry::ActiveModel>,
     /// Open lines and the newest round's reason for them.
     still_open: Vec<(i32, String)>,
-    placed_ids: Vec<i32>,
+    /// Placed students and their programme's name.
+    placed: Vec<(i32, String)>,
 }
 
 impl Rows {
@@ -184,14 +181,14 @@ impl Rows {
             offers: Vec::new(),
             opened: Vec::new(),
             still_open: Vec::new(),
-            placed_ids: Vec::new(),
+            placed: Vec::new(),
         };
         let follow_up = crate::admissions::ledger::follow_up_due(crate::clock::today());
         for p in &result.placements {
             let Some(sid) = student_of(p) else { continue };
             match p.programme.as_deref().and_then(|c| programmes.get(c)) {
                 Some(prog) => {
-                    rows.placed_ids.push(sid);
+                    rows.placed.push((sid, prog.name.clone()));
                     rows.seats.push(seat(run, p, sid, prog, actor, now)?);
                     let school = schools.get(&prog.school_id).cloned().unwrap_or_default();
                     rows.offers.push(offer(run, p, sid, prog, school, actor, now)?);
@@ -219,8 +216,8 @@ impl Rows {
         Ok(rows)
     }
 
-    /// Writes the rows in batches; returns the placed students' ids.
-    async fn write(self, txn: &DatabaseTransaction, phases: &mut Phases) -> Result<Vec<i32>, AppError> {
+    /// Writes the rows in batches; returns the placed students and their programmes' names.
+    async fn write(self, txn: &DatabaseTransaction, phases: &mut Phases) -> Result<Vec<(i32, String)>, AppError> {
         insert_all(txn, self.seats).await?;
         phases.lap("insert placements");
         insert_all(txn, self.offers).await?;
@@ -230,7 +227,7 @@ impl Rows {
         // Lines still open carry the newest round's reason.
         set_ledger_reasons(txn, &self.still_open).await?;
         phases.lap("update open lines");
-        Ok(self.placed_ids)
+        Ok(self.placed)
     }
 }
 
