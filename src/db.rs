@@ -66,3 +66,9 @@ pub fn parameter_limit(backend: DbBackend) -> usize {
 pub fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
     (parameter_limit(backend) / columns.max(1)).max(1)
 }
+
+/// A value as the JSON text a column stores; `what` names the column for the error.
+pub fn json_text<T: serde::Serialize>(value: &T, what: &'static str) -> Result<String, crate::error::AppError> {
+    use crate::error::Context;
+    serde_json::to_string(value).context(what)
+}

@@ -13,14 +13,18 @@ use sea_orm::{
 
 use super::batch::{insert_all, set_ledger_reasons};
 use super::compute::instance_of;
-use super::{Phases, get_run, is_ineligible, json_text, result_of, student_of};
+use super::{Phases, get_run, is_ineligible, result_of, student_of};
 use crate::admissions::instance_builder::digest;
 use crate::admissions::rule_sets::{get_rule_set, rules_of};
 use crate::audit::{self, Actor, Record};
+use crate::db::json_text;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::routing::result::{Placement, RoutingResult};
 use crate::student::timeline::EntryDetails;
+
+/// What a stored `why not higher` column is called in an error.
+const WHY: &str = "encoding the choices a student was not placed in as JSON";
 
 /// Commits a dry run in one audited transaction: a placement row and an offer in the archive for
 /// each placed student, a ledger line (with the run's reason) for each eligible student left
@@ -200,14 +204,14 @@ impl Rows {
                         intake_year: Set(run.intake_year),
                         run_id: Set(Some(run.id)),
                         opened_at: Set(now),
-                        why: Set(json_text(&p.not_placed_higher)?),
+                        why: Set(json_text(&p.not_placed_higher, WHY)?),
                         opened_because: Set(OpenedBecause::Unplaced),
                         placement_id: Set(None),
                         follow_up_due_on: Set(Some(follow_up)),
                         ..Default::default()
                     }),
                     Some(line) if line.closed_at.is_none() => {
-                        rows.still_open.push((line.id, json_text(&p.not_placed_higher)?))
+                        rows.still_open.push((line.id, json_text(&p.not_placed_higher, WHY)?))
                     }
                     Some(_) => {}
                 },
@@ -248,7 +252,7 @@ fn seat(
         round: Set(Some(run.round)),
         choice: Set(p.choice.and_then(|c| i32::try_from(c).ok())),
         points: Set(p.points),
-        why_not_higher: Set(json_text(&p.not_placed_higher)?),
+        why_not_higher: Set(json_text(&p.not_placed_higher, WHY)?),
         direct_reason: Set(None),
         placed_by: Set(actor.label.clone()),
         placed_at: Set(now),

@@ -23,7 +23,7 @@ pub use diff::{Move, diff};
 pub use dry_run::{PointsBucket, TryReport, dry_run, dry_run_timed, try_rule_set};
 pub use phases::Phases;
 
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::routing::result::{Placement, Reason, RoutingResult};
 
@@ -108,10 +108,6 @@ pub fn is_ineligible(p: &Placement) -> bool {
     p.not_placed_higher
         .iter()
         .any(|n| matches!(n.reason, Reason::Ineligible { .. }))
-}
-
-fn json_text<T: Serialize>(value: &T) -> Result<String, AppError> {
-    serde_json::to_string(value).context("encoding a run column as JSON")
 }
 
 fn summary_from(result: &RoutingResult) -> RunSummary {

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{date, done, required};
 use crate::audit::{Actor, Record};
-use crate::error::{AppError, Context, FieldError};
+use crate::db::json_text;
+use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
 /// An instructor, as typed.
@@ -129,8 +130,11 @@ pub async fn create_instructor(
     let i = instructor::ActiveModel {
         name: Set(input.name),
         phone: Set(input.phone),
-        skills: Set(to_json(&input.skills)?),
-        unavailable: Set(to_json(&input.unavailable)?),
+        skills: Set(json_text(&input.skills, "encoding an instructor's skills as JSON")?),
+        unavailable: Set(json_text(
+            &input.unavailable,
+            "encoding an instructor's unavailable days as JSON",
+        )?),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -146,11 +150,6 @@ pub async fn create_instructor(
     )
     .await?;
     Ok(i)
-}
-
-/// A value as JSON text for a text column.
-fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
-    serde_json::to_string(v).context("encoding an instructor column as JSON")
 }
 
 /// An instructor as pages and the API show one: skills and unavailable days as lists, not the
