@@ -8,7 +8,9 @@ mod status;
 
 pub use entries::{HAND_WRITTEN_KINDS, add_entry, new_entry};
 pub use record::{EntryView, StudentRecord, entries_of, recorder, recorder_names, student_record, to_domain};
-pub use search::{SortKey, StudentFilter, StudentSort, households_in_town, search_students, students_after};
+pub use search::{
+    SortKey, StudentFilter, StudentSort, households_in_town, search_page, search_students, students_after,
+};
 pub use status::{refresh_all_statuses, refresh_status, refresh_statuses_after_offers, refresh_statuses_of};
 
 use std::collections::HashMap;

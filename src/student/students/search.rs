@@ -289,6 +289,18 @@ pub async fn search_students(
         .column(student::Column::Id)
         .count(db)
         .await?;
+    let items = search_page(db, actor, filter, page).await?;
+    Ok(Page::new(items, page, total))
+}
+
+/// [`search_students`] without the count, for an export, which needs no total: the page with
+/// its households, a search by full national ID audited the same way.
+pub async fn search_page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &StudentFilter,
+    page: PageRequest,
+) -> Result<Vec<(student::Model, household::Model)>, AppError> {
     let items: Vec<(student::Model, household::Model)> = filtered(filter, Condition::all())?
         .limit(page.per_page)
         .offset((page.page - 1) * page.per_page)
@@ -315,5 +327,5 @@ pub async fn search_students(
         )
         .await?;
     }
-    Ok(Page::new(items, page, total))
+    Ok(items)
 }
