@@ -225,32 +225,12 @@ pub async fn ensure_codes(
     let mut codes = HashMap::new();
     for chunk in placement_ids.chunks(500) {
         let existing = letters_of(conn, chunk).await?;
-        let missing: Vec<admission_letter::ActiveModel> = chunk
-            .iter()
-            .filter(|id| !existing.contains_key(id))
-            .map(|id| admission_letter::ActiveModel {
-                placement_id: Set(*id),
-                verify_code: Set(crate::verify::new_code()),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            })
-            .collect();
+        let missing: Vec<i32> = chunk.iter().copied().filter(|id| !existing.contains_key(id)).collect();
         if missing.is_empty() {
             codes.extend(existing);
             continue;
         }
-        let inserted = admission_letter::Entity::insert_many(missing)
-            .on_conflict(
-                OnConflict::column(admission_letter::Column::PlacementId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await;
-        match inserted {
-            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
-            Err(e) => return Err(e.into()),
-        }
+        make_codes(conn, &missing).await?;
         codes.extend(letters_of(conn, chunk).await?);
     }
     Ok(codes)
