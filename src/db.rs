@@ -72,3 +72,34 @@ pub fn json_text<T: serde::Serialize>(value: &T, what: &'static str) -> Result<S
     use crate::error::Context;
     serde_json::to_string(value).context(what)
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// `.cargo/config.toml` builds SQLite with these. Without the query planner stability
+    /// guarantee, SQLite re-plans a cached statement whenever a value is bound to a parameter the
+    /// planner had looked at, such as `LIMIT ?`: every `.one()` and every page was parsed and
+    /// planned again on each request (two re-preparations per API read, 8 % of a loaded server's
+    /// time). With memory statistics, every allocation SQLite makes takes one process-wide mutex
+    /// (11 % of a loaded server's time on a list page, the connections' threads waiting on it).
+    #[tokio::test]
+    async fn sqlite_is_built_to_plan_a_cached_statement_once_and_to_allocate_without_a_global_lock() {
+        let db = super::connect("sqlite::memory:").await.expect("connect");
+        for option in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM pragma_compile_options WHERE compile_options = '{option}'"),
+                ))
+                .await
+                .expect("compile options")
+                .expect("a row");
+            assert_eq!(
+                row.try_get::<i64>("", "n").expect("n"),
+                1,
+                "SQLite built without SQLITE_{option}"
+            );
+        }
+    }
+}

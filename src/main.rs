@@ -7,6 +7,9 @@ use tracing_subscriber::EnvFilter;
 use vocpath::cli::{Cli, Command};
 use vocpath::config::{Config, LogFormat};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut config = match Config::from_env() {
