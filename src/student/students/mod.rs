@@ -27,6 +27,14 @@ use crate::crypto::IdVault;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 
+/// A student's household, to join (the entities declare no relation).
+fn household_of_student() -> sea_orm::RelationDef {
+    student::Entity::belongs_to(household::Entity)
+        .from(student::Column::HouseholdId)
+        .to(household::Column::Id)
+        .into()
+}
+
 /// One student, or NotFound.
 pub async fn get_student(db: &impl ConnectionTrait, id: i32) -> Result<student::Model, AppError> {
     student::Entity::find_by_id(id)

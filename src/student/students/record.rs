@@ -110,12 +110,8 @@ pub fn recorder(names: &std::collections::HashMap<i32, String>, user: Option<i32
 /// The full record of one student.
 pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Result<StudentRecord, AppError> {
     // One query for the student and the household (a join, not two round trips per page).
-    let household_of_student: sea_orm::RelationDef = student::Entity::belongs_to(household::Entity)
-        .from(student::Column::HouseholdId)
-        .to(household::Column::Id)
-        .into();
     let (s, h) = student::Entity::find_by_id(id)
-        .join(sea_orm::JoinType::LeftJoin, household_of_student)
+        .join(sea_orm::JoinType::LeftJoin, super::household_of_student())
         .select_also(household::Entity)
         .one(db)
         .await?

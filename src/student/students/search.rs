@@ -219,12 +219,8 @@ fn filtered(
     } else {
         Order::Asc
     };
-    let household_of_student: sea_orm::RelationDef = student::Entity::belongs_to(household::Entity)
-        .from(student::Column::HouseholdId)
-        .to(household::Column::Id)
-        .into();
     let mut select = matching(filter, after)?
-        .join(sea_orm::JoinType::InnerJoin, household_of_student)
+        .join(sea_orm::JoinType::InnerJoin, super::household_of_student())
         .select_also(household::Entity)
         .order_by(filter.sort.key.column(), order);
     // Ties by name, unless the list is already by name: naming the column twice made SQLite sort
