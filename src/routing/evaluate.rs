@@ -27,8 +27,8 @@ use super::engine::{Choice, EngineInput};
 use super::instance::Instance;
 use super::record::StudentRecord;
 use super::result::RuleWarning;
-use super::rules::Compiled;
 use super::rules::fields::Subject;
+use super::rules::{Compiled, Points};
 use super::validate::{Checked, Condition};
 
 use self::chunk::{Chunk, merge};
@@ -175,7 +175,7 @@ impl<St: StudentRecord> Context<'_, St> {
 
     fn evaluate_students_in_parallel(&self) -> Vec<Chunk> {
         let n = self.instance.students.len();
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16);
+        let threads = super::threads();
         let size = n.div_ceil(threads).max(1024);
         let ranges: Vec<std::ops::Range<usize>> =
             (0..n).step_by(size).map(|start| start..(start + size).min(n)).collect();
@@ -196,7 +196,7 @@ impl<St: StudentRecord> Context<'_, St> {
     }
 
     fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {
-        let mut chunk = Chunk::default();
+        let mut chunk = Chunk::with_capacity(range.len(), self.checked.listed_count(range.clone()));
         let mut student_points = vec![0.0; self.scopes.len()];
         let mut known = Vec::new();
         for i in range {
@@ -351,13 +351,12 @@ impl<St: StudentRecord> Context<'_, St> {
         let rules = &self.checked.rules;
         let value = self
             .holds(&rule.when, student, programme)
-            .and_then(|holds| match holds {
-                true => rules.value_of(
-                    &rule.points,
-                    self.subject(student),
-                    programme.map(|p| &self.programmes[p]),
-                ),
-                false => Ok(0.0),
+            .and_then(|holds| match (holds, &rule.points) {
+                (false, _) => Ok(0.0),
+                // Constant points need no CEL value of the student: converting every student
+                // whom a rule holds for was most of the rules' cost.
+                (true, Points::Constant(x)) => Ok(*x),
+                (true, points) => rules.value_of(points, self.subject(student), programme.map(|p| &self.programmes[p])),
             });
         value.unwrap_or_else(|error| {
             warnings.record(&rule.path, &rule.name, who, error);

@@ -132,7 +132,7 @@ pub fn parse(input: &str) -> Result<Instance, RouteError> {
 /// [`parse`] would refuse it or read it otherwise, so that the caller parses it that way and gets
 /// the same instance or the same error.
 pub fn parse_lean(input: &str) -> Option<Instance<LeanStudent<'_>>> {
-    serde_json::from_str(input).ok()
+    super::lean_parse::parse(input)
 }
 
 /// The first item of `value` that does not deserialize, with its path and error.

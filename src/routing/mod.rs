@@ -7,6 +7,7 @@
 //! an [`Instance`] and call [`route`].
 //!
 //! - [`instance`]: the input format (DESIGN.md, "Routing instance") and its parsing;
+//! - `lean_parse`: the lean parse of `vocpath route`, its students on all cores;
 //! - [`record`]: what routing reads of a student — a typed [`instance::Student`] or the lean one
 //!   `vocpath route` parses;
 //! - [`result`]: the output format (DESIGN.md, "Routing result");
@@ -25,6 +26,7 @@ pub mod error;
 mod evaluate;
 mod explain;
 pub mod instance;
+mod lean_parse;
 mod lottery;
 pub mod record;
 pub mod result;
@@ -40,6 +42,11 @@ pub use result::RoutingResult;
 pub use run::{
     WriteError, route, route_borrowed, route_json, route_json_as, route_json_to_writer, route_to_writer, write_result,
 };
+
+/// How many threads the steps that work on all cores use: one per core, up to 16.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16)
+}
 
 #[cfg(test)]
 mod tests;

@@ -67,6 +67,11 @@ impl Checked {
     pub fn listed(&self, i: usize) -> &[u32] {
         &self.preferences[self.starts[i]..self.starts[i + 1]]
     }
+
+    /// How many preferences the students `students` list in all.
+    pub fn listed_count(&self, students: std::ops::Range<usize>) -> usize {
+        self.starts[students.end] - self.starts[students.start]
+    }
 }
 
 /// Validates and prepares `instance`.
@@ -180,10 +185,9 @@ fn check_students<St: StudentRecord>(
     let mut preferences = Vec::with_capacity(instance.students.iter().map(|s| s.preferences().len()).sum());
     let mut starts = Vec::with_capacity(instance.students.len() + 1);
     starts.push(0);
-    let mut lotteries = Vec::with_capacity(instance.students.len());
+    let lotteries = lotteries(&instance.students, instance.seed.unwrap_or(0));
     // Per programme, the last student who listed it: finds repeats without a set per student.
     let mut listed_by = vec![usize::MAX; codes.len()];
-    let seed = instance.seed.unwrap_or(0);
     for (i, s) in instance.students.iter().enumerate() {
         // The path is only written out for an error: most students need none.
         let path = || format!("$.students[{i}]");
@@ -193,14 +197,12 @@ fn check_students<St: StudentRecord>(
                 student: s.id().to_string(),
             });
         }
-        let lottery = s.lottery().unwrap_or_else(|| derived_lottery(seed, s.id()));
-        if !lottery.is_finite() {
+        if !lotteries[i].is_finite() {
             return Err(RouteError::Lottery {
                 path: format!("{}.lottery", path()),
                 student: s.id().to_string(),
             });
         }
-        lotteries.push(lottery);
         clash(path, |name| s.attribute(name).is_some(), STUDENT_BUILT_IN)?;
         fields.observe_with(path, s.attributes()).map_err(conflict)?;
         for (j, code) in s.preferences().enumerate() {
@@ -225,6 +227,27 @@ fn check_students<St: StudentRecord>(
         starts.push(preferences.len());
     }
     Ok((preferences, starts, lotteries, fields))
+}
+
+/// Every student's lottery number, their own or derived, in input order: on all cores when they
+/// are many (a SHA-256 per student, one after the other, was a tenth of a million students' check).
+fn lotteries<St: StudentRecord>(students: &[St], seed: u64) -> Vec<f64> {
+    let lottery = |s: &St| s.lottery().unwrap_or_else(|| derived_lottery(seed, s.id()));
+    let threads = super::threads();
+    if threads == 1 || students.len() < 8_192 {
+        return students.iter().map(lottery).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = students
+            .chunks(students.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(lottery).collect::<Vec<f64>>()))
+            .collect();
+        // A panic in a worker is a bug; surface it rather than go on without lotteries.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Checks the names of a list of rules: present, and unique within the list.

@@ -20,6 +20,20 @@ pub(super) struct Chunk {
 }
 
 impl Chunk {
+    /// A chunk sized for `students` students listing `preferences` preferences in all: the vectors
+    /// never grow (growing them, each time into fresh memory the kernel had to clear, cost more
+    /// than evaluating the rules).
+    pub(super) fn with_capacity(students: usize, preferences: usize) -> Chunk {
+        Chunk {
+            choices: Vec::with_capacity(preferences),
+            choice_ends: Vec::with_capacity(students),
+            eligibility: Vec::with_capacity(students),
+            statuses: Vec::with_capacity(preferences),
+            status_ends: Vec::with_capacity(students),
+            warnings: Warnings::default(),
+        }
+    }
+
     /// Ends the current student.
     pub(super) fn end_student(&mut self, eligibility: Eligibility) {
         self.eligibility.push(eligibility);
