@@ -176,16 +176,35 @@ fn check_programmes(programmes: &[Programme]) -> Result<(FastMap<&str, u32>, Fie
 
 type StudentsChecked = (Vec<u32>, Vec<usize>, Vec<f64>, Fields);
 
+/// A preference's code that is no programme's, among programme indices (which a `u32` holds, with
+/// room to spare: an instance of four billion programmes would not fit in memory).
+const UNKNOWN: u32 = u32::MAX;
+
 fn check_students<St: StudentRecord>(
     instance: &Instance<St>,
     codes: &FastMap<&str, u32>,
 ) -> Result<StudentsChecked, RouteError> {
     let mut ids: FastMap<&str, usize> = FastMap::with_capacity_and_hasher(instance.students.len(), Default::default());
     let mut fields = Fields::student();
-    let mut preferences = Vec::with_capacity(instance.students.iter().map(|s| s.preferences().len()).sum());
     let mut starts = Vec::with_capacity(instance.students.len() + 1);
     starts.push(0);
-    let lotteries = lotteries(&instance.students, instance.seed.unwrap_or(0));
+    let seed = instance.seed.unwrap_or(0);
+    let lotteries = per_student(
+        &instance.students,
+        |_| 1,
+        |s, out| {
+            out.push(s.lottery().unwrap_or_else(|| derived_lottery(seed, s.id())));
+        },
+    );
+    // Every student's preferences as programme indices, one after the other; `UNKNOWN` for a code
+    // that is no programme's, refused below in input order.
+    let preferences = per_student(
+        &instance.students,
+        |s| s.preferences().len(),
+        |s, out| {
+            out.extend(s.preferences().map(|code| codes.get(code).copied().unwrap_or(UNKNOWN)));
+        },
+    );
     // Per programme, the last student who listed it: finds repeats without a set per student.
     let mut listed_by = vec![usize::MAX; codes.len()];
     for (i, s) in instance.students.iter().enumerate() {
@@ -205,16 +224,18 @@ fn check_students<St: StudentRecord>(
         }
         clash(path, |name| s.attribute(name).is_some(), STUDENT_BUILT_IN)?;
         fields.observe_with(path, s.attributes()).map_err(conflict)?;
-        for (j, code) in s.preferences().enumerate() {
+        let from = *starts.last().unwrap_or(&0);
+        let listed = &preferences[from..from + s.preferences().len()];
+        for (j, (code, &p)) in s.preferences().zip(listed).enumerate() {
             let at = || format!("{}.preferences[{j}]", path());
             let (student, programme) = (|| s.id().to_string(), || code.to_string());
-            let Some(&p) = codes.get(code) else {
+            if p == UNKNOWN {
                 return Err(RouteError::UnknownProgramme {
                     path: at(),
                     student: student(),
                     programme: programme(),
                 });
-            };
+            }
             if std::mem::replace(&mut listed_by[p as usize], i) == i {
                 return Err(RouteError::RepeatedPreference {
                     path: at(),
@@ -222,31 +243,44 @@ fn check_students<St: StudentRecord>(
                     programme: programme(),
                 });
             }
-            preferences.push(p);
         }
-        starts.push(preferences.len());
+        starts.push(from + listed.len());
     }
     Ok((preferences, starts, lotteries, fields))
 }
 
-/// Every student's lottery number, their own or derived, in input order: on all cores when they
-/// are many (a SHA-256 per student, one after the other, was a tenth of a million students' check).
-fn lotteries<St: StudentRecord>(students: &[St], seed: u64) -> Vec<f64> {
-    let lottery = |s: &St| s.lottery().unwrap_or_else(|| derived_lottery(seed, s.id()));
+/// What `each` gives for every student, one after the other in input order: on all cores when
+/// the students are many. Lotteries (a SHA-256 each) and programme look-ups (ten million for a
+/// million students) were most of a large instance's check, on one core.
+/// `size` is how many values a student gives.
+fn per_student<St: StudentRecord, T: Send>(
+    students: &[St],
+    size: impl Fn(&St) -> usize + Sync,
+    each: impl Fn(&St, &mut Vec<T>) + Sync,
+) -> Vec<T> {
+    let all = |chunk: &[St]| {
+        let mut out = Vec::with_capacity(chunk.iter().map(&size).sum());
+        chunk.iter().for_each(|s| each(s, &mut out));
+        out
+    };
     let threads = super::threads();
     if threads == 1 || students.len() < 8_192 {
-        return students.iter().map(lottery).collect();
+        return all(students);
     }
     std::thread::scope(|scope| {
+        let all = &all;
         let handles: Vec<_> = students
             .chunks(students.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(lottery).collect::<Vec<f64>>()))
+            .map(|chunk| scope.spawn(move || all(chunk)))
             .collect();
-        // A panic in a worker is a bug; surface it rather than go on without lotteries.
-        handles
+        // A panic in a worker is a bug; surface it rather than go on with part of the students.
+        let parts: Vec<Vec<T>> = handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        parts.into_iter().for_each(|part| out.extend(part));
+        out
     })
 }
 

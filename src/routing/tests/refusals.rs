@@ -235,3 +235,34 @@ fn the_english_catalogue_says_what_display_says() {
         );
     }
 }
+
+/// `n` students (enough for the check to work on all cores), each preferring `B` then `A`.
+fn many(n: usize) -> Value {
+    let mut instance = base();
+    instance["students"] = (0..n)
+        .map(|i| json!({"id": format!("S{i}"), "preferences": ["B", "A"], "attributes": {"town": "t", "poor": false}}))
+        .collect();
+    instance
+}
+
+#[test]
+fn in_a_large_instance_the_first_student_at_fault_is_named_whichever_core_found_it() {
+    let route = |instance: &Value| route_json(&instance.to_string());
+    // An unknown programme late in the list, a repeated id later still: the programme is named.
+    let mut instance = many(20_000);
+    instance["students"][15_000]["preferences"][1] = json!("NOPE");
+    instance["students"][19_000]["id"] = json!("S3");
+    let e = route(&instance).expect_err("refused");
+    assert_says(&e, &["$.students[15000].preferences[1]", "S15000", "NOPE"]);
+    // A repeated id before it: the id is named.
+    instance["students"][12_000]["id"] = json!("S4");
+    let e = route(&instance).expect_err("refused");
+    assert_says(&e, &["$.students[12000].id", "S4"]);
+    // A repeated preference in the first student, an unknown one in the last.
+    let mut instance = many(20_000);
+    instance["students"][0]["preferences"] = json!(["A", "A"]);
+    instance["students"][19_999]["preferences"][0] = json!("NOPE");
+    let e = route(&instance).expect_err("refused");
+    assert_says(&e, &["$.students[0].preferences[1]", "S0", "A"]);
+    assert!(route(&many(20_000)).is_ok());
+}
