@@ -353,8 +353,8 @@ impl<St: StudentRecord> Context<'_, St> {
             .holds(&rule.when, student, programme)
             .and_then(|holds| match (holds, &rule.points) {
                 (false, _) => Ok(0.0),
-                // Constant points need no CEL value of the student: converting every student
-                // whom a rule holds for was most of the rules' cost.
+                // Constant points need no CEL value of the student (every student a rule held
+                // for was converted, only to be handed the constant).
                 (true, Points::Constant(x)) => Ok(*x),
                 (true, points) => rules.value_of(points, self.subject(student), programme.map(|p| &self.programmes[p])),
             });

@@ -21,8 +21,7 @@ pub(super) struct Chunk {
 
 impl Chunk {
     /// A chunk sized for `students` students listing `preferences` preferences in all: the vectors
-    /// never grow (growing them, each time into fresh memory the kernel had to clear, cost more
-    /// than evaluating the rules).
+    /// never grow (they grew by doubling, each time into fresh memory the kernel had to clear).
     pub(super) fn with_capacity(students: usize, preferences: usize) -> Chunk {
         Chunk {
             choices: Vec::with_capacity(preferences),
