@@ -27,8 +27,8 @@ pub fn write_compact<St: StudentRecord>(routed: &Routed<'_, St>, out: &mut impl 
     // 3,616 left a core idle most of the time at 20,000 students) and the buffers stay small.
     let chunk = n.div_ceil(threads * 4).clamp(MIN_CHUNK, MAX_CHUNK);
     // Each round turns the next students into text on every core while this thread writes the
-    // texts of the round before: writing a large result (copying it into the file) took a third
-    // of the time, with the cores idle.
+    // texts of the round before: writing (copying them into the file) no longer leaves the cores
+    // idle.
     let mut ready: Vec<Vec<u8>> = vec![Vec::new(); threads];
     let mut next: Vec<Vec<u8>> = vec![Vec::new(); threads];
     let mut start = 0;
