@@ -182,17 +182,7 @@ impl<St: StudentRecord> Context<'_, St> {
         if ranges.len() <= 1 {
             return vec![self.evaluate_students(0..n)];
         }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .into_iter()
-                .map(|r| scope.spawn(move || self.evaluate_students(r)))
-                .collect();
-            // A panic in a worker is a bug; surface it rather than return partial results.
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        super::in_parallel(ranges.into_iter().map(|r| move || self.evaluate_students(r)))
     }
 
     fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {

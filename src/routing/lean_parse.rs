@@ -62,24 +62,9 @@ const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 fn in_pieces(array: &str, pieces: usize) -> Option<Vec<LeanStudent<'_>>> {
     let inner = array.strip_prefix('[')?.strip_suffix(']')?.trim_matches(JSON_SPACE);
     let cuts = cuts(inner, pieces);
-    let parsed: Vec<Option<Vec<LeanStudent<'_>>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let piece = &inner[w[0]..w[1]];
-                scope.spawn(move || students_of(piece))
-            })
-            .collect();
-        // A panic in a worker is a bug; surface it rather than return part of the students.
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let parsed: Vec<Vec<LeanStudent<'_>>> = parsed.into_iter().collect::<Option<_>>()?;
-    let mut students = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
-    parsed.into_iter().for_each(|piece| students.extend(piece));
-    Some(students)
+    let pieces = cuts.windows(2).map(|w| &inner[w[0]..w[1]]);
+    let parsed = super::in_parallel(pieces.map(|piece| move || students_of(piece)));
+    Some(super::concat(parsed.into_iter().collect::<Option<_>>()?))
 }
 
 /// Where to cut `inner` (the array's text between its brackets) into about `pieces` pieces: the

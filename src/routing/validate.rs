@@ -249,10 +249,9 @@ fn check_students<St: StudentRecord>(
     Ok((preferences, starts, lotteries, fields))
 }
 
-/// What `each` gives for every student, one after the other in input order: on all cores when
-/// the students are many. Lotteries (a SHA-256 each) and programme look-ups (ten million for a
-/// million students) were most of a large instance's check, on one core.
-/// `size` is how many values a student gives.
+/// What `each` gives for every student (`size` values each), one after the other in input order:
+/// on all cores when the students are many. Lotteries (a SHA-256 each) and programme look-ups (ten
+/// million for a million students) were most of a large instance's check, on one core.
 fn per_student<St: StudentRecord, T: Send>(
     students: &[St],
     size: impl Fn(&St) -> usize + Sync,
@@ -267,21 +266,9 @@ fn per_student<St: StudentRecord, T: Send>(
     if threads == 1 || students.len() < 8_192 {
         return all(students);
     }
-    std::thread::scope(|scope| {
-        let all = &all;
-        let handles: Vec<_> = students
-            .chunks(students.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || all(chunk)))
-            .collect();
-        // A panic in a worker is a bug; surface it rather than go on with part of the students.
-        let parts: Vec<Vec<T>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        parts.into_iter().for_each(|part| out.extend(part));
-        out
-    })
+    let all = &all;
+    let chunks = students.chunks(students.len().div_ceil(threads));
+    super::concat(super::in_parallel(chunks.map(|chunk| move || all(chunk))))
 }
 
 /// Checks the names of a list of rules: present, and unique within the list.
