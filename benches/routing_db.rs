@@ -6,7 +6,8 @@
 //! when the target is missed.
 //!
 //! `cargo bench --bench routing_db` (SQLite); `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
-//! cargo bench --bench routing_db` (PostgreSQL). `BENCH_ROWS` changes the student count.
+//! cargo bench --bench routing_db` (PostgreSQL). `BENCH_ROWS` changes the student count; on SQLite,
+//! `BENCH_KEEP_DB=path` keeps a copy of the database file after the commit.
 
 use std::time::Instant;
 
@@ -21,6 +22,10 @@ use vocpath::admissions::rule_sets::{create_draft, publish};
 use vocpath::admissions::runs::{Phases, RunRequest, commit_timed, dry_run_timed};
 use vocpath::audit::Actor;
 use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
+
+/// The allocator the `vocpath` binary runs with, so the figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PROGRAMMES: usize = 50;
 const CHOICES: usize = 5;
@@ -173,6 +178,11 @@ async fn main() {
     );
     println!("  run:    {}", run_phases.report());
     println!("  commit: {}", commit_phases.report());
+    if let (Ok(keep), None) = (std::env::var("BENCH_KEEP_DB"), &pg) {
+        // For a look with `sqlite3` afterwards: the committed round's database file.
+        state.db.clone().close().await.ok();
+        std::fs::copy(dir.path().join("bench.db"), &keep).expect("keep the database file");
+    }
     common::drop_database(state, pg).await;
     let total = (run_time + commit_time).as_secs_f64();
     let met = total < TARGET_SECS;

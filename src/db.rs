@@ -67,6 +67,26 @@ pub fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
     (parameter_limit(backend) / columns.max(1)).max(1)
 }
 
+/// A hand-written statement with `?` placeholders, in the backend's own style (`$1`, `$2`, … on
+/// PostgreSQL), for the few statements the query builder cannot write (`UPDATE … FROM`). The text
+/// must hold no `?` other than the placeholders.
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 8);
+            for (n, part) in sql.split('?').enumerate() {
+                if n > 0 {
+                    numbered.push_str(&format!("${n}"));
+                }
+                numbered.push_str(part);
+            }
+            numbered
+        }
+        _ => sql.to_string(),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// A value as the JSON text a column stores; `what` names the column for the error.
 pub fn json_text<T: serde::Serialize>(value: &T, what: &'static str) -> Result<String, crate::error::AppError> {
     use crate::error::Context;
@@ -75,7 +95,17 @@ pub fn json_text<T: serde::Serialize>(value: &T, what: &'static str) -> Result<S
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    #[test]
+    fn a_hand_written_statement_numbers_its_placeholders_on_postgresql_only() {
+        let sql = "UPDATE t SET a = ? WHERE b IN (?, ?)";
+        let values = || vec![1.into(), 2.into(), 3.into()];
+        assert_eq!(super::statement(DbBackend::Sqlite, sql, values()).sql, sql);
+        let pg = super::statement(DbBackend::Postgres, sql, values());
+        assert_eq!(pg.sql, "UPDATE t SET a = $1 WHERE b IN ($2, $3)");
+        assert_eq!(pg.values.map(|v| v.0.len()), Some(3));
+    }
 
     /// `.cargo/config.toml` builds SQLite with these. Without the query planner stability
     /// guarantee, SQLite re-plans a cached statement whenever a value is bound to a parameter the

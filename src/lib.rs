@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod outbox_http;
 pub mod pagination;
+pub mod parallel;
 pub mod query_params;
 pub mod routing;
 pub mod security_headers;

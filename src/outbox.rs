@@ -75,20 +75,11 @@ pub async fn enqueue<M: Message>(conn: &impl ConnectionTrait, notice: Notice<M>)
 /// bind parameters allows, in the caller's transaction: [`enqueue`] for many messages at once (a
 /// round's 80,000 offer texts). A notice whose key was queued before is skipped, as with
 /// [`enqueue`].
-pub async fn enqueue_all<M: Message>(conn: &impl ConnectionTrait, notices: Vec<Notice<M>>) -> Result<(), AppError> {
-    let now = Utc::now();
-    let mut rows = Vec::with_capacity(notices.len());
-    for notice in notices {
-        let rendered = notice.render()?;
-        rows.push(row(
-            &notice.key,
-            notice.message.kind(),
-            &notice.to,
-            rendered,
-            M::CHANNEL,
-            now,
-        ));
-    }
+pub async fn enqueue_all<M: Message + Send + 'static>(
+    conn: &impl ConnectionTrait,
+    notices: Vec<Notice<M>>,
+) -> Result<(), AppError> {
+    let rows = render_all(notices, Utc::now()).await?;
     let columns = <outbox::Column as sea_orm::Iterable>::iter().count();
     let size = crate::db::rows_per_statement(conn.get_database_backend(), columns);
     let mut rows = rows.into_iter().peekable();
@@ -104,6 +95,36 @@ pub async fn enqueue_all<M: Message>(conn: &impl ConnectionTrait, notices: Vec<N
         }
     }
     Ok(())
+}
+
+/// From how many notices [`render_all`] renders on all cores.
+const RENDER_IN_PARALLEL_FROM: usize = 1_000;
+
+/// The outbox rows of `notices`, in their order. Many are rendered on all cores, off the async
+/// threads (a round's 80,000 texts take a second on one core).
+async fn render_all<M: Message + Send + 'static>(
+    notices: Vec<Notice<M>>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<outbox::ActiveModel>, AppError> {
+    let render = move |notices: Vec<Notice<M>>| -> Result<Vec<outbox::ActiveModel>, AppError> {
+        notices
+            .into_iter()
+            .map(|n| Ok(row(&n.key, n.message.kind(), &n.to, n.render()?, M::CHANNEL, now)))
+            .collect()
+    };
+    if notices.len() < RENDER_IN_PARALLEL_FROM {
+        return render(notices);
+    }
+    tokio::task::spawn_blocking(move || {
+        let parts =
+            crate::parallel::in_parallel(crate::parallel::split(notices).into_iter().map(|p| move || render(p)));
+        parts
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map(crate::parallel::concat)
+    })
+    .await
+    .map_err(|e| AppError::internal_from("rendering the messages", e))?
 }
 
 /// A queued row of a rendered message.

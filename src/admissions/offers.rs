@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use entity::{placement, programme, reporting_window, student};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 
+use super::runs::Phases;
 use crate::error::AppError;
 
 /// The outbox kind of an offer text message.
@@ -35,17 +36,23 @@ pub async fn queue_offer_notices(txn: &impl ConnectionTrait, placement_ids: &[i3
         );
     }
     offered.sort_by_key(|o| o.0);
-    queue(txn, offered).await
+    queue(txn, offered, &mut Phases::default()).await
 }
 
-/// [`queue_offer_notices`] for every placement a committed run wrote, read in one query.
-pub async fn queue_run_offer_notices(txn: &impl ConnectionTrait, run_id: i32) -> Result<(), AppError> {
+/// [`queue_offer_notices`] for every placement a committed run wrote, read in one query; the time
+/// of each step recorded in `phases`.
+pub async fn queue_run_offer_notices(
+    txn: &impl ConnectionTrait,
+    run_id: i32,
+    phases: &mut Phases,
+) -> Result<(), AppError> {
     let offered = offered_query()
         .filter(placement::Column::RunId.eq(run_id))
         .into_tuple::<Offered>()
         .all(txn)
         .await?;
-    queue(txn, offered).await
+    phases.lap("read placed students' phones");
+    queue(txn, offered, phases).await
 }
 
 /// What an offer notice needs of a placement: its id, intake year and programme, the student's
@@ -70,9 +77,10 @@ fn offered_query() -> sea_orm::Select<placement::Entity> {
 }
 
 /// Makes the letters of `offered` (in their order) and queues the text messages.
-async fn queue(txn: &impl ConnectionTrait, offered: Vec<Offered>) -> Result<(), AppError> {
+async fn queue(txn: &impl ConnectionTrait, offered: Vec<Offered>, phases: &mut Phases) -> Result<(), AppError> {
     let ids: Vec<i32> = offered.iter().map(|o| o.0).collect();
     super::letters::make_codes(txn, &ids).await?;
+    phases.lap("write verify codes");
     let programme_ids: BTreeSet<i32> = offered.iter().map(|o| o.2).collect();
     let programmes: HashMap<i32, programme::Model> = programme::Entity::find()
         .filter(programme::Column::Id.is_in(programme_ids))
@@ -100,6 +108,7 @@ async fn queue(txn: &impl ConnectionTrait, offered: Vec<Offered>) -> Result<(), 
         let offer = OfferText::new(&name, school, &prog.name, intake_year, window);
         notices.push(crate::outbox::Notice::new(message_key(id), phone, offer));
     }
+    phases.lap("offer texts' values");
     crate::outbox::enqueue_all(txn, notices).await
 }
 

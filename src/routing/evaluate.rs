@@ -175,14 +175,14 @@ impl<St: StudentRecord> Context<'_, St> {
 
     fn evaluate_students_in_parallel(&self) -> Vec<Chunk> {
         let n = self.instance.students.len();
-        let threads = super::threads();
+        let threads = crate::parallel::threads();
         let size = n.div_ceil(threads).max(1024);
         let ranges: Vec<std::ops::Range<usize>> =
             (0..n).step_by(size).map(|start| start..(start + size).min(n)).collect();
         if ranges.len() <= 1 {
             return vec![self.evaluate_students(0..n)];
         }
-        super::in_parallel(ranges.into_iter().map(|r| move || self.evaluate_students(r)))
+        crate::parallel::in_parallel(ranges.into_iter().map(|r| move || self.evaluate_students(r)))
     }
 
     fn evaluate_students(&self, range: std::ops::Range<usize>) -> Chunk {

@@ -35,7 +35,7 @@ struct Top<'a> {
 /// Parses an instance the lean way, the students on all cores when they are many; `None` when the
 /// lean way does not read it (as `serde_json::from_str` would give an error).
 pub fn parse(input: &str) -> Option<Instance<LeanStudent<'_>>> {
-    let threads = super::threads();
+    let threads = crate::parallel::threads();
     parse_in(input, threads, PARALLEL_FROM)
 }
 
@@ -63,8 +63,8 @@ fn in_pieces(array: &str, pieces: usize) -> Option<Vec<LeanStudent<'_>>> {
     let inner = array.strip_prefix('[')?.strip_suffix(']')?.trim_matches(JSON_SPACE);
     let cuts = cuts(inner, pieces);
     let pieces = cuts.windows(2).map(|w| &inner[w[0]..w[1]]);
-    let parsed = super::in_parallel(pieces.map(|piece| move || students_of(piece)));
-    Some(super::concat(parsed.into_iter().collect::<Option<_>>()?))
+    let parsed = crate::parallel::in_parallel(pieces.map(|piece| move || students_of(piece)));
+    Some(crate::parallel::concat(parsed.into_iter().collect::<Option<_>>()?))
 }
 
 /// Where to cut `inner` (the array's text between its brackets) into about `pieces` pieces: the

@@ -43,29 +43,5 @@ pub use run::{
     WriteError, route, route_borrowed, route_json, route_json_as, route_json_to_writer, route_to_writer, write_result,
 };
 
-/// How many threads the steps that work on all cores use: one per core, up to 16.
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16)
-}
-
-/// Runs each job on a thread of its own and returns their results in the jobs' order. A panic in
-/// a job is a bug: it is raised again here rather than part of the results returned.
-fn in_parallel<T: Send>(jobs: impl IntoIterator<Item = impl FnOnce() -> T + Send>) -> Vec<T> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// The parts one after the other, in one vector sized once.
-fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    parts.into_iter().for_each(|part| all.extend(part));
-    all
-}
-
 #[cfg(test)]
 mod tests;

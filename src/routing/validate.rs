@@ -262,13 +262,13 @@ fn per_student<St: StudentRecord, T: Send>(
         chunk.iter().for_each(|s| each(s, &mut out));
         out
     };
-    let threads = super::threads();
+    let threads = crate::parallel::threads();
     if threads == 1 || students.len() < 8_192 {
         return all(students);
     }
     let all = &all;
     let chunks = students.chunks(students.len().div_ceil(threads));
-    super::concat(super::in_parallel(chunks.map(|chunk| move || all(chunk))))
+    crate::parallel::concat(crate::parallel::in_parallel(chunks.map(|chunk| move || all(chunk))))
 }
 
 /// Checks the names of a list of rules: present, and unique within the list.

@@ -22,7 +22,7 @@ const TYPICAL_PLACEMENT: usize = 512;
 pub fn write_compact<St: StudentRecord>(routed: &Routed<'_, St>, out: &mut impl Write) -> std::io::Result<()> {
     out.write_all(b"{\"placements\":[")?;
     let n = routed.instance.students.len();
-    let threads = super::threads();
+    let threads = crate::parallel::threads();
     // Four rounds at least, so that the threads get equal shares (one chunk of 16,384 and one of
     // 3,616 left a core idle most of the time at 20,000 students) and the buffers stay small.
     let chunk = n.div_ceil(threads * 4).clamp(MIN_CHUNK, MAX_CHUNK);

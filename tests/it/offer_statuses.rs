@@ -1,14 +1,15 @@
 //! The set-based status refresh a commit runs after writing its offers
-//! (`students::refresh_statuses_after_offers`) stores exactly the statuses the row-by-row refresh
+//! (`students::refresh_statuses_after_run`) stores exactly the statuses the row-by-row refresh
 //! (`students::refresh_statuses_of`, from each whole archive) stores, on a mixed set of students:
 //! the new offer alone, beside notes, after a graduation, an enrolment, an earlier released offer,
 //! before a later offer or a later release, and still in junior high.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use entity::student::{self, StudentStatus};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use vocpath::admissions::programmes::{NewSchool, ProgrammeInput, ProgrammeRaw, create_school, save_programme};
 use vocpath::audit::Actor;
-use vocpath::student::students::{new_entry, refresh_statuses_after_offers, refresh_statuses_of};
+use vocpath::student::students::{new_entry, refresh_statuses_after_run, refresh_statuses_of};
 use vocpath::student::timeline::EntryDetails;
 
 use crate::helpers::TestApp;
@@ -56,6 +57,85 @@ fn histories() -> Vec<(i32, Vec<(i64, EntryDetails)>)> {
     ]
 }
 
+/// A committed run of 2026 and the programme it places students in (护理).
+struct Run {
+    run_id: i32,
+    programme_id: i32,
+}
+
+async fn committed_run(app: &TestApp) -> Run {
+    let db = &app.state.db;
+    let actor = Actor::system("test");
+    let school = create_school(db, &actor, NewSchool::parse("一职专", "米河镇", None).expect("school"))
+        .await
+        .expect("school");
+    let raw = ProgrammeRaw {
+        school_id: school.id,
+        code: "P01".into(),
+        name: "护理".into(),
+        skill_area: "护理".into(),
+        town: "米河镇".into(),
+        intake_year: 2026,
+        capacity: 20,
+        reserved_seats: 0,
+        reserved_rule: None,
+        requirements: vec![],
+    };
+    let programme = save_programme(db, &actor, None, ProgrammeInput::parse(raw).expect("programme"))
+        .await
+        .expect("programme");
+    let rules = vocpath::routing::instance::Rules {
+        eligibility: vec![],
+        priority: vec![],
+    };
+    let set = vocpath::admissions::rule_sets::create_draft(db, &actor, "test", rules)
+        .await
+        .expect("rule set");
+    let run = entity::routing_run::ActiveModel {
+        intake_year: Set(2026),
+        round: Set(1),
+        rule_set_id: Set(set.id),
+        seed: Set(1),
+        input_digest: Set("0".repeat(64)),
+        status: Set(entity::routing_run::RunStatus::Committed),
+        result: Set("{}".into()),
+        summary: Set("{}".into()),
+        created_by: Set(None),
+        created_at: Set(Utc::now()),
+        committed_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("run");
+    Run {
+        run_id: run.id,
+        programme_id: programme.id,
+    }
+}
+
+/// The run's placement of `student` (its offer is written into the archive by the caller).
+async fn place(app: &TestApp, run: &Run, student: i32) {
+    entity::placement::ActiveModel {
+        student_id: Set(student),
+        intake_year: Set(2026),
+        programme_id: Set(run.programme_id),
+        run_id: Set(Some(run.run_id)),
+        round: Set(Some(1)),
+        choice: Set(Some(1)),
+        points: Set(None),
+        why_not_higher: Set("[]".into()),
+        direct_reason: Set(None),
+        placed_by: Set("test".into()),
+        placed_at: Set(Utc::now()),
+        status: Set(entity::placement::PlacementStatus::Offered),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("placement");
+}
+
 async fn statuses(app: &TestApp, ids: &[i32]) -> Vec<(i32, StudentStatus, Option<String>)> {
     student::Entity::find()
         .filter(student::Column::Id.is_in(ids.to_vec()))
@@ -90,7 +170,8 @@ async fn the_status_refresh_after_offers_matches_the_row_by_row_refresh_on_a_mix
     let db = &app.state.db;
     let actor = Actor::system("test");
     let today = Utc::now().date_naive();
-    let mut offers = Vec::new();
+    let run = committed_run(&app).await;
+    let mut ids = Vec::new();
     for (n, (year, history)) in histories().into_iter().enumerate() {
         let birth = NaiveDate::from_ymd_opt(2010, 1, 1).expect("date") + Duration::days(n as i64);
         let id = app
@@ -112,12 +193,12 @@ async fn the_status_refresh_after_offers_matches_the_row_by_row_refresh_on_a_mix
             .insert(db)
             .await
             .expect("insert offer");
-        offers.push((id, "护理".to_string()));
+        place(&app, &run, id).await;
+        ids.push(id);
     }
-    let ids: Vec<i32> = offers.iter().map(|(id, _)| *id).collect();
     forget_statuses(&app, &ids).await;
     let txn = db.begin().await.expect("txn");
-    refresh_statuses_after_offers(&txn, &offers, today)
+    refresh_statuses_after_run(&txn, run.run_id, today)
         .await
         .expect("set-based");
     txn.commit().await.expect("commit");

@@ -158,3 +158,30 @@ async fn a_released_offers_unsent_message_is_withdrawn() {
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert_eq!(listed.json()["total"], 1);
 }
+
+/// A round queues tens of thousands of texts: from 1,000 on they are rendered on all cores. Each row
+/// is the text rendered on its own, in the notices' order, and a notice queued before is skipped.
+#[tokio::test]
+async fn many_texts_are_rendered_on_all_cores_each_as_alone_and_in_order() {
+    use vocpath::admissions::offers::OfferText;
+    use vocpath::outbox::{Notice, enqueue_all, notice::render};
+
+    let app = TestApp::spawn().await;
+    let text = |i: usize| OfferText::new(&format!("学生{i}"), "一职专", &format!("专业{}", i % 7), 2026, None);
+    let notices = |range: std::ops::Range<usize>| -> Vec<Notice<OfferText>> {
+        range
+            .map(|i| Notice::new(format!("offer:{i}"), format!("138{i:08}"), text(i)))
+            .collect()
+    };
+    let txn = vocpath::db::begin_write(&app.state.db).await.expect("txn");
+    enqueue_all(&txn, notices(0..10)).await.expect("a few");
+    enqueue_all(&txn, notices(0..2_500)).await.expect("many");
+    txn.commit().await.expect("commit");
+    let queued = offers(&app).await;
+    assert_eq!(queued.len(), 2_500);
+    for (i, row) in queued.iter().enumerate() {
+        assert_eq!(row.idempotency_key, format!("offer:{i}"));
+        assert_eq!(row.recipient, format!("138{i:08}"));
+        assert_eq!(row.body_text, render(&text(i)).expect("render").text, "text {i}");
+    }
+}

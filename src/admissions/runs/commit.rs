@@ -72,7 +72,7 @@ pub async fn commit_timed(
     phases.lap("plan rows");
     let (placed_count, added) = (rows.seats.len(), rows.opened.len());
     let placed = rows.write(&txn, phases).await?;
-    let placed_set: HashSet<i32> = placed.iter().map(|(sid, _)| *sid).collect();
+    let placed_set: HashSet<i32> = placed.into_iter().collect();
     let to_close: Vec<i32> = lines
         .values()
         .filter(|l| {
@@ -82,14 +82,14 @@ pub async fn commit_timed(
         .collect();
     crate::admissions::ledger::close_as_placed(&txn, &to_close, actor, None).await?;
     phases.lap("close placed lines");
-    crate::student::students::refresh_statuses_after_offers(&txn, &placed, today).await?;
+    crate::student::students::refresh_statuses_after_run(&txn, id, today).await?;
     phases.lap("refresh statuses");
     let text = format!(
         "{} round {}: {placed_count} placed, {added} added to the ledger",
         run.intake_year, run.round
     );
-    crate::admissions::offers::queue_run_offer_notices(&txn, id).await?;
-    phases.lap("queue offer notices");
+    crate::admissions::offers::queue_run_offer_notices(&txn, id, phases).await?;
+    phases.lap("render and queue offer texts");
     audit::record(&txn, actor, "routing.commit", Record::new("routing_run", id), text).await?;
     txn.commit().await?;
     phases.lap("audit, commit");
@@ -164,8 +164,8 @@ struct Rows {
     opened: Vec<ledger_entry::ActiveModel>,
     /// Open lines and the newest round's reason for them.
     still_open: Vec<(i32, String)>,
-    /// Placed students and their programme's name.
-    placed: Vec<(i32, String)>,
+    /// Placed students.
+    placed: Vec<i32>,
 }
 
 impl Rows {
@@ -192,7 +192,7 @@ impl Rows {
             let Some(sid) = student_of(p) else { continue };
             match p.programme.as_deref().and_then(|c| programmes.get(c)) {
                 Some(prog) => {
-                    rows.placed.push((sid, prog.name.clone()));
+                    rows.placed.push(sid);
                     rows.seats.push(seat(run, p, sid, prog, actor, now)?);
                     let school = schools.get(&prog.school_id).cloned().unwrap_or_default();
                     rows.offers.push(offer(run, p, sid, prog, school, actor, now)?);
@@ -220,8 +220,8 @@ impl Rows {
         Ok(rows)
     }
 
-    /// Writes the rows in batches; returns the placed students and their programmes' names.
-    async fn write(self, txn: &DatabaseTransaction, phases: &mut Phases) -> Result<Vec<(i32, String)>, AppError> {
+    /// Writes the rows in batches; returns the placed students.
+    async fn write(self, txn: &DatabaseTransaction, phases: &mut Phases) -> Result<Vec<i32>, AppError> {
         insert_all(txn, self.seats).await?;
         phases.lap("insert placements");
         insert_all(txn, self.offers).await?;

@@ -11,7 +11,7 @@ pub use record::{EntryView, StudentRecord, entries_of, recorder, recorder_names,
 pub use search::{
     SortKey, StudentFilter, StudentSort, households_in_town, search_page, search_students, students_after,
 };
-pub use status::{refresh_all_statuses, refresh_status, refresh_statuses_after_offers, refresh_statuses_of};
+pub use status::{refresh_all_statuses, refresh_status, refresh_statuses_after_run, refresh_statuses_of};
 
 use std::collections::HashMap;
 
