@@ -16,6 +16,11 @@ use rand::{Rng, SeedableRng};
 use vocpath::routing::engine::{self, Choice, EngineInput, ProgrammeSlot};
 use vocpath::routing::instance::{Instance, PointsSpec, PriorityRule, Programme, Reserve, Rule, Rules, Student};
 
+/// The allocator the `vocpath` binary runs with (`src/main.rs`), so the bench measures what
+/// `vocpath route` and a run do. Before 2026-12-06 (evening) it ran on glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PROGRAMMES: usize = 5_000;
 const CHOICES: usize = 10;
 const TOWNS: [&str; 6] = ["米河镇", "鲁庄镇", "站街镇", "涉村镇", "紫荆路街道", "回郭镇"];

@@ -23,10 +23,6 @@ use vocpath::admissions::runs::{Phases, RunRequest, commit_timed, dry_run_timed}
 use vocpath::audit::Actor;
 use vocpath::routing::instance::{PointsSpec, PriorityRule, Rule, Rules};
 
-/// The allocator the `vocpath` binary runs with, so the figures are the service's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const PROGRAMMES: usize = 50;
 const CHOICES: usize = 5;
 /// Run + commit, seconds (issue 18, target 3).

@@ -3,6 +3,11 @@
 
 use sea_orm::ConnectionTrait;
 
+/// The allocator the `vocpath` binary runs with (`src/main.rs`), so a bench measures what the
+/// service does. Before 2026-12-06 (evening) the benches ran on glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const HEADER: &str = "序号,姓名,性别,身份证号,出生日期,建档立卡编号,户主姓名,镇(街道),村,联系电话,初中学校,毕业年份,中考成绩,升学状态,是否残疾,意向专业\n";
 const TOWNS: [&str; 6] = ["米河镇", "鲁庄镇", "站街镇", "涉村镇", "紫荆路街道", "回郭镇"];
 const SURNAMES: [char; 12] = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙'];
