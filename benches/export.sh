@@ -20,23 +20,6 @@ port=${BENCH_PORT:-18490}
 ttfb_target=${BENCH_TTFB_MS:-200}
 # shellcheck source=common/server.sh
 . "$(dirname "$0")/common/server.sh"
-count() { sql "SELECT count(*) FROM student"; }
-
-# Copies of the demo's students (new ids, unique ID hashes) until there are $1 students.
-grow_to() {
-    local add=$(($1 - $(count)))
-    sql "INSERT INTO student (household_id, name, sex, national_id_enc, national_id_hash, national_id_masked,
-            birth_date, phone, guardian, junior_high_school, graduation_year, exam_score, senior_high_status,
-            disability, intended_skill, current_status, current_programme, created_at, updated_at)
-         SELECT household_id, name, sex, national_id_enc, national_id_hash || '-' || $1 || '-' || k.n,
-            national_id_masked, birth_date, phone, guardian, junior_high_school, graduation_year, exam_score,
-            senior_high_status, disability, intended_skill, current_status, current_programme, created_at,
-            updated_at
-         FROM student, (WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 40)
-                        SELECT n FROM k) AS k
-         ORDER BY k.n, student.id LIMIT $add" >/dev/null
-}
-
 start_server
 kb() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$server/status"; }
 

@@ -7,7 +7,10 @@
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432 benches/reads_wrk.sh   # PostgreSQL
 #
 # Environment: BENCH_BIN (default $CARGO_TARGET_DIR/release/vocpath), BENCH_SECONDS (10),
-# BENCH_CONNECTIONS (200), BENCH_P99_MS (50), BENCH_PORT (18480), VOCPATH_DB_POOL (pool size).
+# BENCH_CONNECTIONS (200), BENCH_P99_MS (50), BENCH_PORT (18480), VOCPATH_DB_POOL (pool size),
+# BENCH_STUDENTS (the demo's students copied until there are that many, e.g. 25000 for a county;
+# default: the demo's 3,000). Besides page 3, the list's last page is read (an offset as deep as
+# the list).
 # PostgreSQL: a fresh database vocpath_wrk_<pid> is created on that server and dropped after.
 set -euo pipefail
 
@@ -18,16 +21,20 @@ target=${BENCH_P99_MS:-50}
 port=${BENCH_PORT:-18480}
 # shellcheck source=common/server.sh
 . "$(dirname "$0")/common/server.sh"
+grow_to "${BENCH_STUDENTS:-0}"
+students=$(count)
+last=$(((students + 49) / 50))
 token=$("$bin" create-token --email viewer@demo.vocpath --name wrk 2>/dev/null | tail -1)
 start_server
 
 # wrk prints latencies as 812.00us, 75.60ms or 1.09s: in milliseconds.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/) n *= 1000; printf "%.1f", n }'; }
 
-echo "$backend, demo county, wrk -t1 -c$conns -d${seconds}s, target p99 < $target ms ($(uptime | sed 's/.*load/load/'))"
+echo "$backend, demo county ($students students), wrk -t1 -c$conns -d${seconds}s, target p99 < $target ms ($(uptime | sed 's/.*load/load/'))"
 printf '%-32s %10s %10s %10s %8s\n' endpoint req/s p50_ms p99_ms failed
 missed=0
-for path in /healthz /api/v1/students/5 '/api/v1/students?page=3' /students/5 '/students?page=3'; do
+for path in /healthz /api/v1/students/5 '/api/v1/students?page=3' "/api/v1/students?page=$last" /students/5 \
+    '/students?page=3' "/students?page=$last"; do
     out=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
         -H "Cookie: vocpath_session=$cookie; vocpath_lang=zh" "http://127.0.0.1:$port$path")
     p50=$(ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")

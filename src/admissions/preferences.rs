@@ -6,8 +6,8 @@ use chrono::Utc;
 use entity::enums::SeniorHighStatus;
 use entity::{household, preference, programme, student};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use crate::audit::{self, Actor, Record};
@@ -24,22 +24,20 @@ pub async fn preferences_of(
     db: &impl ConnectionTrait,
     student_id: i32,
 ) -> Result<Vec<(preference::Model, programme::Model)>, AppError> {
-    let prefs = preference::Entity::find()
+    // One query: each choice with its programme (a join, not a second round trip per page).
+    let programme_of_choice: sea_orm::RelationDef = preference::Entity::belongs_to(programme::Entity)
+        .from(preference::Column::ProgrammeId)
+        .to(programme::Column::Id)
+        .into();
+    Ok(preference::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, programme_of_choice)
+        .select_also(programme::Entity)
         .filter(preference::Column::StudentId.eq(student_id))
         .order_by_asc(preference::Column::Rank)
         .all(db)
-        .await?;
-    let ids: Vec<i32> = prefs.iter().map(|p| p.programme_id).collect();
-    let programmes: HashMap<i32, programme::Model> = programme::Entity::find()
-        .filter(programme::Column::Id.is_in(ids))
-        .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    Ok(prefs
-        .into_iter()
-        .filter_map(|p| programmes.get(&p.programme_id).cloned().map(|g| (p, g)))
+        .filter_map(|(p, g)| g.map(|g| (p, g)))
         .collect())
 }
 

@@ -2,7 +2,7 @@
 //! move parameters; national IDs are always masked here except in `reveal-id`.
 
 use chrono::{NaiveDate, Utc};
-use entity::{household, student};
+use entity::household;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -10,7 +10,7 @@ use poem_openapi::{Enum, Object, OpenApi, Tags};
 
 use super::entry_dto::{EntryDetailsDto, EntryDto, NewEntryRequest};
 use super::followup::{self, DueFollowUp};
-use super::students::{self, StudentFilter};
+use super::students::{self, ListedStudent, StudentFilter};
 use super::timeline::EntryDetails;
 use crate::api::{ApiResult, BearerAuth, PageDto};
 use crate::auth::{Capability, CurrentUser};
@@ -109,7 +109,7 @@ pub struct StudentDto {
     pub programme: Option<String>,
 }
 
-fn student_dto(s: student::Model, h: &household::Model, me: &CurrentUser) -> StudentDto {
+fn student_dto(s: ListedStudent, me: &CurrentUser) -> StudentDto {
     StudentDto {
         id: s.id,
         name: s.name,
@@ -118,10 +118,10 @@ fn student_dto(s: student::Model, h: &household::Model, me: &CurrentUser) -> Stu
         birth_date: s.birth_date,
         phone: me.phone_view(s.phone.as_deref()),
         guardian: s.guardian,
-        household_id: h.id,
-        household_number: h.registration_number.clone(),
-        town: h.town.clone(),
-        village: h.village.clone(),
+        household_id: s.household_id,
+        household_number: s.household_number,
+        town: s.town,
+        village: s.village,
         junior_high_school: s.junior_high_school,
         graduation_year: s.graduation_year,
         exam_score: s.exam_score,
@@ -227,7 +227,7 @@ impl StudentsApi {
         let actor = auth.0.actor(Some(state.client_ip(req)));
         let found =
             students::search_students(&state.db, &actor, &filter, PageRequest::new(page.0, per_page.0)?).await?;
-        Ok(Json(PageDto::from_page(found, |(s, h)| student_dto(s, &h, &auth.0))))
+        Ok(Json(PageDto::from_page(found, |s| student_dto(s, &auth.0))))
     }
 
     /// One student with household, live status and follow-up waves.
@@ -240,7 +240,7 @@ impl StudentsApi {
     ) -> ApiResult<Json<StudentRecordDto>> {
         auth.0.require(Capability::ReadStudents)?;
         let r = students::student_record(&state.db, id.0, Utc::now().date_naive()).await?;
-        let mut dto = student_dto(r.student, &r.household, &auth.0);
+        let mut dto = student_dto(ListedStudent::of(r.student, &r.household), &auth.0);
         dto.status = r.status.code().to_string();
         let waves = r
             .waves
@@ -377,7 +377,10 @@ impl StudentsApi {
     ) -> ApiResult<Json<HouseholdWithStudents>> {
         auth.0.require(Capability::ReadStudents)?;
         let (h, list) = students::get_household(&state.db, id.0).await?;
-        let students = list.into_iter().map(|s| student_dto(s, &h, &auth.0)).collect();
+        let students = list
+            .into_iter()
+            .map(|s| student_dto(ListedStudent::of(s, &h), &auth.0))
+            .collect();
         Ok(Json(HouseholdWithStudents {
             household: h.into(),
             students,

@@ -9,7 +9,6 @@ use sea_orm::ConnectionTrait;
 use super::students::{self, StudentRecord};
 use crate::error::AppError;
 use crate::mentor::assignments::{self, AssignmentFilter, AssignmentRow};
-use crate::pagination::PageRequest;
 use crate::training::registrations::{self, Lookup};
 
 /// The most mentors the page lists (a student has one or two in force).
@@ -36,9 +35,7 @@ pub async fn profile(db: &impl ConnectionTrait, id: i32, today: NaiveDate) -> Re
         in_force: true,
         ..Default::default()
     };
-    let mentors = assignments::list(db, &filter, PageRequest::first(MENTORS_SHOWN))
-        .await?
-        .items;
+    let mentors = assignments::newest(db, &filter, MENTORS_SHOWN).await?;
     let household_training = registrations::history_by_household(db, record.household.id).await?;
     Ok(Profile {
         record,

@@ -29,19 +29,85 @@ async fn each_keyset_page_continues_the_list_in_every_order() {
                 .await
                 .expect("list")
                 .items;
-            let ids: Vec<i32> = all.iter().map(|(s, _)| s.id).collect();
+            let ids: Vec<i32> = all.iter().map(|s| s.id).collect();
             assert_eq!(ids.len(), 12);
-            for (k, (last, _)) in all.iter().enumerate() {
+            for (k, last) in all.iter().enumerate() {
                 let rest = students::students_after(&app.state.db, &filter, last, 200)
                     .await
                     .expect("after");
-                let rest: Vec<i32> = rest.iter().map(|(s, _)| s.id).collect();
+                let rest: Vec<i32> = rest.iter().map(|s| s.id).collect();
                 assert_eq!(rest, ids[k + 1..], "{key:?} descending={descending} after row {k}");
             }
-            let two = students::students_after(&app.state.db, &filter, &all[0].0, 2)
+            let two = students::students_after(&app.state.db, &filter, &all[0], 2)
                 .await
                 .expect("after");
-            assert_eq!(two.iter().map(|(s, _)| s.id).collect::<Vec<_>>(), ids[1..3]);
+            assert_eq!(two.iter().map(|s| s.id).collect::<Vec<_>>(), ids[1..3]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_numbered_page_is_its_slice_of_the_whole_list_with_the_right_households() {
+    let app = TestApp::spawn().await;
+    // Repeated names and years, so the ties (name, then record) decide the order.
+    for i in 0..13 {
+        let name = ["王芳", "李静", "王芳", "张伟", "赵敏"][i % 5];
+        app.seed_student(name, &format!("41018120070420{i:04}"), 2020 + (i % 3) as i32)
+            .await;
+    }
+    let actor = vocpath::audit::Actor::system("test");
+    let households: std::collections::HashMap<i32, entity::household::Model> = {
+        use sea_orm::EntityTrait;
+        entity::household::Entity::find()
+            .all(&app.state.db)
+            .await
+            .expect("households")
+            .into_iter()
+            .map(|h| (h.id, h))
+            .collect()
+    };
+    for year in [None, Some(2021)] {
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let filter = StudentFilter {
+                    graduation_year: year,
+                    sort: StudentSort { key, descending },
+                    ..Default::default()
+                };
+                let whole = students::search_students(&app.state.db, &actor, &filter, PageRequest::first(200))
+                    .await
+                    .expect("list");
+                let mut paged = Vec::new();
+                for page in 1..=5 {
+                    let found = students::search_students(
+                        &app.state.db,
+                        &actor,
+                        &filter,
+                        PageRequest::new(Some(page), Some(3)).expect("page"),
+                    )
+                    .await
+                    .expect("page");
+                    assert_eq!(found.total, whole.total, "{key:?} {descending} page {page}");
+                    assert!(found.items.len() <= 3);
+                    paged.extend(found.items);
+                }
+                assert_eq!(paged, whole.items, "{key:?} descending={descending} year={year:?}");
+                assert_eq!(whole.items.len() as u64, whole.total);
+                if key == SortKey::GraduationYear {
+                    let years: Vec<i32> = whole.items.iter().map(|s| s.graduation_year).collect();
+                    let mut sorted = years.clone();
+                    sorted.sort_unstable_by(|a, b| if descending { b.cmp(a) } else { a.cmp(b) });
+                    assert_eq!(years, sorted);
+                }
+                assert_eq!(whole.total, if year.is_some() { 4 } else { 13 });
+                for s in &whole.items {
+                    let h = &households[&s.household_id];
+                    assert_eq!(
+                        (&s.household_number, &s.town, &s.village),
+                        (&h.registration_number, &h.town, &h.village)
+                    );
+                }
+            }
         }
     }
 }

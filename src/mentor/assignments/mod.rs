@@ -195,6 +195,26 @@ pub async fn list(
     f: &AssignmentFilter,
     page: PageRequest,
 ) -> Result<Page<AssignmentRow>, AppError> {
+    let paginator = matching(f).paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.page - 1).await?;
+    let named = with_names(db, rows).await?;
+    Ok(Page::new(named, page, total))
+}
+
+/// The newest `limit` assignments matching `f`, without counting them all (a student's page shows
+/// their few mentors and needs no total).
+pub async fn newest(
+    db: &impl ConnectionTrait,
+    f: &AssignmentFilter,
+    limit: u64,
+) -> Result<Vec<AssignmentRow>, AppError> {
+    let rows = matching(f).limit(limit).all(db).await?;
+    with_names(db, rows).await
+}
+
+/// The assignments matching `f`, newest first.
+fn matching(f: &AssignmentFilter) -> sea_orm::Select<mentor_assignment::Entity> {
     let mut q = mentor_assignment::Entity::find();
     if let Some(s) = f.student_id {
         q = q.filter(mentor_assignment::Column::StudentId.eq(s));
@@ -208,13 +228,7 @@ pub async fn list(
     if f.in_force {
         q = q.filter(mentor_assignment::Column::InForce.is_not_null());
     }
-    let paginator = q
-        .order_by_desc(mentor_assignment::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(page.page - 1).await?;
-    let named = with_names(db, rows).await?;
-    Ok(Page::new(named, page, total))
+    q.order_by_desc(mentor_assignment::Column::Id)
 }
 
 /// Adds student and mentor names to assignment rows.

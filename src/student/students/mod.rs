@@ -9,7 +9,8 @@ mod status;
 pub use entries::{HAND_WRITTEN_KINDS, add_entry, new_entry};
 pub use record::{EntryView, StudentRecord, entries_of, recorder, recorder_names, student_record, to_domain};
 pub use search::{
-    SortKey, StudentFilter, StudentSort, households_in_town, search_page, search_students, students_after,
+    ListedStudent, SortKey, StudentFilter, StudentSort, households_in_town, search_page, search_students,
+    students_after,
 };
 pub use status::{refresh_all_statuses, refresh_status, refresh_statuses_after_run, refresh_statuses_of};
 

@@ -15,7 +15,7 @@ use crate::export::{self, Cell};
 use crate::i18n::Msg;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
-use crate::student::students::{self, StudentFilter};
+use crate::student::students::{self, ListedStudent, StudentFilter};
 use crate::web::{PortalCtx, render};
 
 /// The search form's fields, as typed.
@@ -119,7 +119,7 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
             crate::web::error_text(&state, ctx.lang, &e),
         ),
     };
-    let page = page.map(|(s, h)| row_json(&s, &h, me));
+    let page = page.map(|s| row_json(&s, me));
     let sort = students::StudentSort::parse(&q.sort).unwrap_or_default();
     let vars = json!({
         "sort": { "key": sort.key.code(), "desc": sort.descending },
@@ -134,15 +134,11 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
     Ok(render(&state, &ctx, "student/list.html", vars)?.into_response())
 }
 
-pub(super) fn row_json(
-    s: &entity::student::Model,
-    h: &entity::household::Model,
-    me: &CurrentUser,
-) -> serde_json::Value {
+pub(super) fn row_json(s: &ListedStudent, me: &CurrentUser) -> serde_json::Value {
     json!({
         "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
-        "birth_date": s.birth_date.to_string(), "household_number": h.registration_number, "town": h.town,
-        "village": h.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
+        "birth_date": s.birth_date.to_string(), "household_number": s.household_number, "town": s.town,
+        "village": s.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
         "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
         "programme": s.current_programme.clone().unwrap_or_default(), "phone": me.phone_view(s.phone.as_deref()).unwrap_or_default(),
     })
@@ -216,13 +212,8 @@ pub async fn export_list(
 }
 
 /// The last student of a full page (where the next page starts); `None` after the last page.
-fn last_if_full(
-    page: &[(entity::student::Model, entity::household::Model)],
-    size: u64,
-) -> Option<entity::student::Model> {
-    (page.len() as u64 == size)
-        .then(|| page.last().map(|(s, _)| s.clone()))
-        .flatten()
+fn last_if_full(page: &[ListedStudent], size: u64) -> Option<ListedStudent> {
+    (page.len() as u64 == size).then(|| page.last().cloned()).flatten()
 }
 
 /// The export's cells of a page of students: the birth date a date, the year a number, the rest
@@ -231,20 +222,20 @@ fn export_rows(
     state: &AppState,
     lang: crate::i18n::Lang,
     me: &CurrentUser,
-    found: Vec<(entity::student::Model, entity::household::Model)>,
+    found: Vec<ListedStudent>,
 ) -> Vec<Vec<Cell>> {
     let label = |key: String| state.i18n.render(lang, &key, []);
     found
         .into_iter()
-        .map(|(s, h)| {
+        .map(|s| {
             vec![
                 s.name.into(),
                 label(format!("sex.{}", s.sex.as_str())).into(),
                 s.national_id_masked.into(),
                 s.birth_date.into(),
-                h.registration_number.into(),
-                h.town.into(),
-                h.village.into(),
+                s.household_number.into(),
+                s.town.into(),
+                s.village.into(),
                 s.junior_high_school.into(),
                 s.graduation_year.into(),
                 label(format!("senior_high.{}", s.senior_high_status.as_str())).into(),

@@ -53,11 +53,12 @@ async fn show_student_with(
         .into_iter()
         .map(|e| e.for_viewer(me))
         .collect();
-    let mut student = list::row_json(&r.student, &r.household, me);
-    student["guardian"] = json!(r.student.guardian.clone().unwrap_or_default());
-    student["exam_score"] = json!(r.student.exam_score.map(|s| s.to_string()).unwrap_or_default());
-    student["disability"] = json!(r.student.disability);
-    student["intended_skill"] = json!(r.student.intended_skill.clone().unwrap_or_default());
+    let shown = students::ListedStudent::of(r.student, &r.household);
+    let mut student = list::row_json(&shown, me);
+    student["guardian"] = json!(shown.guardian.unwrap_or_default());
+    student["exam_score"] = json!(shown.exam_score.map(|s| s.to_string()).unwrap_or_default());
+    student["disability"] = json!(shown.disability);
+    student["intended_skill"] = json!(shown.intended_skill.unwrap_or_default());
     let vars = json!({
         "student": student,
         "household": r.household,
