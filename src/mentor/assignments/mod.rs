@@ -236,6 +236,10 @@ pub async fn with_names(
     db: &impl ConnectionTrait,
     rows: Vec<mentor_assignment::Model>,
 ) -> Result<Vec<AssignmentRow>, AppError> {
+    if rows.is_empty() {
+        // No names to look up: a student without mentors yet costs no further round trip.
+        return Ok(Vec::new());
+    }
     let student_ids: HashSet<i32> = rows.iter().map(|r| r.student_id).collect();
     let mentor_ids: HashSet<i32> = rows.iter().map(|r| r.mentor_id).collect();
     let mut students: HashMap<i32, String> = HashMap::new();
