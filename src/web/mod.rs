@@ -152,11 +152,14 @@ struct NavLink {
 }
 
 /// Renders `template` with the layout's variables plus `vars` (a JSON object).
+/// Renders a page: the layout's values (catalogue, language, user, navigation), then the page's own
+/// `vars`, an object whose keys win. A `json!` object will do; a page of many rows passes a typed
+/// struct, which goes into the template's values in one step instead of through a `serde_json` map.
 pub fn render(
     state: &AppState,
     ctx: &PortalCtx,
     template: &str,
-    vars: serde_json::Value,
+    vars: impl serde::Serialize,
 ) -> Result<Html<String>, AppError> {
     render_with_status(state, ctx, template, vars).map(Html)
 }
@@ -165,7 +168,7 @@ pub(super) fn render_with_status(
     state: &AppState,
     ctx: &PortalCtx,
     template: &str,
-    vars: serde_json::Value,
+    vars: impl serde::Serialize,
 ) -> Result<String, AppError> {
     let mut tctx = tera::Context::new();
     tctx.insert_value("t", state.i18n.template_value(ctx.lang));
@@ -192,11 +195,7 @@ pub(super) fn render_with_status(
         _ => Vec::new(),
     };
     tctx.insert("nav", &nav);
-    if let serde_json::Value::Object(map) = vars {
-        for (k, v) in map {
-            tctx.insert(k, &v);
-        }
-    }
+    tctx.extend(tera::Context::from_serialize(&vars).context(format!("values of template {template}"))?);
     state
         .templates
         .render(template, &tctx)

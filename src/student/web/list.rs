@@ -5,7 +5,7 @@ use entity::student::StudentStatus;
 use poem::web::{Data, Query};
 use poem::{IntoResponse, handler};
 use sea_orm::Iterable;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::PageResult;
@@ -19,7 +19,7 @@ use crate::student::students::{self, ListedStudent, StudentFilter};
 use crate::web::{PortalCtx, render};
 
 /// The search form's fields, as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 pub struct SearchQuery {
     #[serde(default)]
     name: String,
@@ -119,19 +119,73 @@ pub async fn list_page(state: Data<&AppState>, ctx: Data<&PortalCtx>, q: Query<S
             crate::web::error_text(&state, ctx.lang, &e),
         ),
     };
-    let page = page.map(|s| row_json(&s, me));
     let sort = students::StudentSort::parse(&q.sort).unwrap_or_default();
-    let vars = json!({
-        "sort": { "key": sort.key.code(), "desc": sort.descending },
-        "filters": q.filter_string(),
-        "page": page, "q": {
-            "name": q.name, "id_last_digits": q.id_last_digits, "national_id": q.national_id, "household_number": q.household_number,
-            "town": q.town, "school": q.school, "graduation_year": q.graduation_year, "status": q.status,
+    let vars = ListPage {
+        sort: SortShown {
+            key: sort.key.code(),
+            desc: sort.descending,
         },
-        "query": q.query_string(), "statuses": statuses(), "error": error,
-        "can_import": me.can(Capability::ManageStudents),
-    });
+        filters: q.filter_string(),
+        page: page.map(ListRow::of),
+        query: q.query_string(),
+        q,
+        statuses: statuses(),
+        error,
+        can_import: me.can(Capability::ManageStudents),
+    };
     Ok(render(&state, &ctx, "student/list.html", vars)?.into_response())
+}
+
+/// What the list page shows (`student/list.html`).
+#[derive(Serialize)]
+struct ListPage {
+    sort: SortShown,
+    /// The filters as a query string, for the column headers that set the order.
+    filters: String,
+    page: crate::pagination::Page<ListRow>,
+    /// The search form as typed.
+    q: SearchQuery,
+    /// The filters and the order, for the pager and the exports.
+    query: String,
+    statuses: Vec<StudentStatus>,
+    error: String,
+    can_import: bool,
+}
+
+#[derive(Serialize)]
+struct SortShown {
+    key: &'static str,
+    desc: bool,
+}
+
+/// A row of the list page: the columns it shows.
+#[derive(Serialize)]
+struct ListRow {
+    id: i32,
+    name: String,
+    national_id: String,
+    town: String,
+    village: String,
+    school: String,
+    graduation_year: i32,
+    status: StudentStatus,
+    programme: String,
+}
+
+impl ListRow {
+    fn of(s: ListedStudent) -> ListRow {
+        ListRow {
+            id: s.id,
+            name: s.name,
+            national_id: s.national_id_masked,
+            town: s.town,
+            village: s.village,
+            school: s.junior_high_school,
+            graduation_year: s.graduation_year,
+            status: s.current_status,
+            programme: s.current_programme.unwrap_or_default(),
+        }
+    }
 }
 
 pub(super) fn row_json(s: &ListedStudent, me: &CurrentUser) -> serde_json::Value {
