@@ -35,6 +35,7 @@ mod m20261205_000010_create_roster_preview;
 mod m20261206_000001_ledger_follow_up;
 mod m20261206_000020_attendance_day;
 mod m20261207_000020_proposal_passed_over;
+mod m20261207_000030_student_name_order_index;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_ledger_follow_up::Migration),
             Box::new(m20261206_000020_attendance_day::Migration),
             Box::new(m20261207_000020_proposal_passed_over::Migration),
+            Box::new(m20261207_000030_student_name_order_index::Migration),
         ]
     }
 }
