@@ -6,7 +6,6 @@ use poem::web::{Data, Query};
 use poem::{IntoResponse, handler};
 use sea_orm::Iterable;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::PageResult;
 use crate::auth::{Capability, CurrentUser};
@@ -186,16 +185,6 @@ impl ListRow {
             programme: s.current_programme.unwrap_or_default(),
         }
     }
-}
-
-pub(super) fn row_json(s: &ListedStudent, me: &CurrentUser) -> serde_json::Value {
-    json!({
-        "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
-        "birth_date": s.birth_date.to_string(), "household_number": s.household_number, "town": s.town,
-        "village": s.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
-        "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
-        "programme": s.current_programme.clone().unwrap_or_default(), "phone": me.phone_view(s.phone.as_deref()).unwrap_or_default(),
-    })
 }
 
 /// Every student matching the search, as CSV or XLSX (`format=`), IDs masked.

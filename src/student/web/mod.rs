@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::entry_form::{self};
 use super::students::{self};
-use crate::auth::Capability;
+use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{PortalCtx, redirect, render};
@@ -27,6 +27,17 @@ fn entry_json(e: &students::EntryView) -> Value {
     let mut v = json!(e);
     v["fields"] = json!(super::entry_fields::entry_fields(e.kind.as_str(), &e.details));
     v
+}
+
+/// The student as their page shows them (IDs masked, the phone as `me` may see it).
+fn student_json(s: &students::ListedStudent, me: &CurrentUser) -> serde_json::Value {
+    json!({
+        "id": s.id, "name": s.name, "sex": s.sex.as_str(), "national_id": s.national_id_masked,
+        "birth_date": s.birth_date.to_string(), "household_number": s.household_number, "town": s.town,
+        "village": s.village, "school": s.junior_high_school, "graduation_year": s.graduation_year,
+        "senior_high_status": s.senior_high_status.as_str(), "status": s.current_status,
+        "programme": s.current_programme.clone().unwrap_or_default(), "phone": me.phone_view(s.phone.as_deref()).unwrap_or_default(),
+    })
 }
 
 #[handler]
@@ -54,7 +65,7 @@ async fn show_student_with(
         .map(|e| e.for_viewer(me))
         .collect();
     let shown = students::ListedStudent::of(r.student, &r.household);
-    let mut student = list::row_json(&shown, me);
+    let mut student = student_json(&shown, me);
     student["guardian"] = json!(shown.guardian.unwrap_or_default());
     student["exam_score"] = json!(shown.exam_score.map(|s| s.to_string()).unwrap_or_default());
     student["disability"] = json!(shown.disability);
