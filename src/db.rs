@@ -6,6 +6,9 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Connects with settings suited to each engine: on SQLite WAL journaling, foreign keys on, a
 /// busy timeout so concurrent writers wait instead of failing, and secure delete.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -18,6 +21,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10));
+    // sqlx pings a pooled connection each time it is handed out, by default: one more round trip
+    // for every query (sea-orm takes a connection per statement). An embedded SQLite connection
+    // cannot be dropped by anyone, so it is never pinged; a PostgreSQL connection only once it has
+    // been idle long enough for the server, a proxy or a firewall to have dropped it.
+    if sqlite {
+        opt.test_before_acquire(false);
+    } else {
+        opt.test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
+    }
     opt.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
