@@ -454,3 +454,83 @@ async fn a_student_is_found_by_full_national_id_and_the_look_up_is_audited() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&format!("/students/{id}\"")), "{}", page.body);
 }
+
+/// A student's page reads the student with the household, the archive with who recorded each
+/// entry, the choices with their programmes, the mentors with their names and the household's
+/// training: five statements however full the record (the recorders' and the mentors' names were
+/// looked up in three more). Names still come out right: the account's for staff, the kept label
+/// for an entry no account recorded.
+#[tokio::test]
+async fn a_full_student_page_is_read_in_five_statements_with_every_name() {
+    use entity::{archive_entry, mentor_assignment, user};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use std::sync::{Arc, Mutex};
+
+    let app = TestApp::spawn().await;
+    vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
+    let db = &app.state.db;
+    // A student with mentors and an archive recorded by staff.
+    let assigned: Vec<i32> = mentor_assignment::Entity::find()
+        .all(db)
+        .await
+        .expect("assignments")
+        .iter()
+        .map(|a| a.student_id)
+        .collect();
+    let recorded = archive_entry::Entity::find()
+        .filter(archive_entry::Column::RecordedBy.is_not_null())
+        .filter(archive_entry::Column::StudentId.is_in(assigned))
+        .one(db)
+        .await
+        .expect("entry")
+        .expect("a demo student with mentors and an archive");
+    let id = recorded.student_id;
+    archive_entry::ActiveModel {
+        student_id: Set(id),
+        kind: Set(recorded.kind),
+        occurred_on: Set(recorded.occurred_on),
+        details: Set(recorded.details.clone()),
+        supersedes_id: Set(None),
+        recorded_by: Set(None),
+        recorded_by_label: Set("导入".into()),
+        created_at: Set(recorded.created_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("an entry no account recorded");
+
+    let statements = Arc::new(Mutex::new(Vec::new()));
+    let mut counted = db.clone();
+    let seen = statements.clone();
+    counted.set_metric_callback(move |info| seen.lock().expect("lock").push(info.statement.sql.clone()));
+    let profile = vocpath::student::profile::profile(&counted, id, vocpath::clock::today())
+        .await
+        .expect("profile");
+    let statements = statements.lock().expect("lock").clone();
+    assert_eq!(statements.len(), 5, "{statements:#?}");
+
+    let names: std::collections::HashMap<i32, user::Model> =
+        user::Entity::find().all(db).await.expect("users").into_iter().map(|u| (u.id, u)).collect();
+    let stored = archive_entry::Entity::find()
+        .filter(archive_entry::Column::StudentId.eq(id))
+        .all(db)
+        .await
+        .expect("entries");
+    assert_eq!(profile.record.entries.len(), stored.len());
+    for e in &profile.record.entries {
+        let row = stored.iter().find(|r| r.id == e.id).expect("stored entry");
+        let expected = match row.recorded_by {
+            Some(u) => names[&u].name.clone(),
+            None => row.recorded_by_label.clone(),
+        };
+        assert_eq!(e.recorded_by, expected, "entry {}", e.id);
+    }
+    assert!(profile.record.entries.iter().any(|e| e.recorded_by == "导入"));
+    assert!(!profile.mentors.is_empty());
+    for m in &profile.mentors {
+        let mentor = &names[&m.row.mentor_id];
+        assert_eq!((m.mentor.as_str(), m.mentor_email.as_str()), (mentor.name.as_str(), mentor.email.as_str()));
+        assert_eq!(m.student, profile.record.student.name);
+    }
+}

@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use entity::enums::{Role, Sex};
 use entity::mentor_assignment::{AssignmentStatus, MentorRole};
 use entity::{household, mentor_assignment, mentor_profile, programme, routing_run, school, student, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -195,11 +197,14 @@ pub async fn list(
     f: &AssignmentFilter,
     page: PageRequest,
 ) -> Result<Page<AssignmentRow>, AppError> {
-    let paginator = matching(f).paginate(db, page.per_page);
+    let paginator = named(matching(f)).paginate(db, page.per_page);
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page.page - 1).await?;
-    let named = with_names(db, rows).await?;
-    Ok(Page::new(named, page, total))
+    Ok(Page::new(
+        rows.into_iter().map(AssignmentRow::from).collect(),
+        page,
+        total,
+    ))
 }
 
 /// The newest `limit` assignments matching `f`, without counting them all (a student's page shows
@@ -209,8 +214,51 @@ pub async fn newest(
     f: &AssignmentFilter,
     limit: u64,
 ) -> Result<Vec<AssignmentRow>, AppError> {
-    let rows = matching(f).limit(limit).all(db).await?;
-    with_names(db, rows).await
+    let rows = named(matching(f).limit(limit)).all(db).await?;
+    Ok(rows.into_iter().map(AssignmentRow::from).collect())
+}
+
+/// An assignment read with its student's and mentor's names in the same query.
+#[derive(Debug, FromQueryResult)]
+struct NamedAssignment {
+    #[sea_orm(nested)]
+    row: mentor_assignment::Model,
+    student_name: Option<String>,
+    mentor_name: Option<String>,
+    mentor_email: Option<String>,
+}
+
+impl From<NamedAssignment> for AssignmentRow {
+    fn from(n: NamedAssignment) -> AssignmentRow {
+        AssignmentRow {
+            row: n.row,
+            student: n.student_name.unwrap_or_default(),
+            mentor: n.mentor_name.unwrap_or_default(),
+            mentor_email: n.mentor_email.unwrap_or_default(),
+        }
+    }
+}
+
+/// `assignments` with the names joined: looking them up afterwards ([`with_names`]) cost two
+/// more round trips, on every student page that has mentors.
+fn named(
+    assignments: sea_orm::Select<mentor_assignment::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<NamedAssignment>> {
+    let of_student: sea_orm::RelationDef = mentor_assignment::Entity::belongs_to(student::Entity)
+        .from(mentor_assignment::Column::StudentId)
+        .to(student::Column::Id)
+        .into();
+    let of_mentor: sea_orm::RelationDef = mentor_assignment::Entity::belongs_to(user::Entity)
+        .from(mentor_assignment::Column::MentorId)
+        .to(user::Column::Id)
+        .into();
+    assignments
+        .join(sea_orm::JoinType::LeftJoin, of_student)
+        .join(sea_orm::JoinType::LeftJoin, of_mentor)
+        .column_as(student::Column::Name, "student_name")
+        .column_as(user::Column::Name, "mentor_name")
+        .column_as(user::Column::Email, "mentor_email")
+        .into_model::<NamedAssignment>()
 }
 
 /// The assignments matching `f`, newest first.

@@ -184,21 +184,22 @@ pub async fn mentee_view(
         return Err(AppError::NotFound("mentee"));
     }
     let student = crate::student::students::get_student(db, student_id).await?;
-    let sessions: Vec<entity::archive_entry::Model> = crate::student::students::entries_of(db, student_id)
+    let sessions: Vec<_> = crate::student::students::recorded_entries(db, student_id)
         .await?
         .into_iter()
-        .filter(|e| e.kind == EntryKind::MentorSession)
+        .filter(|e| e.entry.kind == EntryKind::MentorSession)
         .rev()
         .collect();
-    let names = crate::student::students::recorder_names(db, &sessions).await?;
     let mut past = Vec::with_capacity(sessions.len());
     for e in sessions {
+        let by = e.recorder();
+        let e = e.entry;
         let details: Value = serde_json::from_str(&e.details)
             .map_err(|err| AppError::internal_from(format!("archive entry {} details", e.id), err))?;
         past.push(PastSession {
             date: e.occurred_on,
             details,
-            by: crate::student::students::recorder(&names, e.recorded_by, e.recorded_by_label),
+            by,
         });
     }
     Ok(MenteeView {

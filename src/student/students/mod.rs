@@ -7,7 +7,7 @@ mod search;
 mod status;
 
 pub use entries::{HAND_WRITTEN_KINDS, add_entry, new_entry};
-pub use record::{EntryView, StudentRecord, entries_of, recorder, recorder_names, student_record, to_domain};
+pub use record::{EntryView, RecordedEntry, StudentRecord, recorded_entries, student_record, to_domain};
 pub use search::{
     ListedStudent, SortKey, StudentFilter, StudentSort, households_in_town, search_page, search_students,
     students_after,

@@ -4,8 +4,8 @@
 
 use chrono::{NaiveDate, Utc};
 use entity::archive_entry::EntryKind;
-use entity::{archive_entry, household, student};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{archive_entry, household, student, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
@@ -53,19 +53,9 @@ impl EntryView {
     }
 }
 
-/// The archive rows of a student, oldest first.
-pub async fn entries_of(db: &impl ConnectionTrait, student_id: i32) -> Result<Vec<archive_entry::Model>, AppError> {
-    Ok(archive_entry::Entity::find()
-        .filter(archive_entry::Column::StudentId.eq(student_id))
-        .order_by_asc(archive_entry::Column::OccurredOn)
-        .order_by_asc(archive_entry::Column::Id)
-        .all(db)
-        .await?)
-}
-
 /// Turns stored rows into domain entries; a row whose JSON no longer parses is an internal error.
-pub fn to_domain(rows: &[archive_entry::Model]) -> Result<Vec<Entry>, AppError> {
-    rows.iter()
+pub fn to_domain<'a>(rows: impl IntoIterator<Item = &'a archive_entry::Model>) -> Result<Vec<Entry>, AppError> {
+    rows.into_iter()
         .map(|r| {
             let details: EntryDetails = serde_json::from_str(&r.details)
                 .map_err(|e| AppError::internal_from(format!("archive entry {} has unreadable details", r.id), e))?;
@@ -79,32 +69,42 @@ pub fn to_domain(rows: &[archive_entry::Model]) -> Result<Vec<Entry>, AppError> 
         .collect()
 }
 
-/// The names of the staff who recorded `rows` (user id → name), so the archive names people, not
-/// ids or sign-in addresses.
-pub async fn recorder_names(
-    db: &impl ConnectionTrait,
-    rows: &[archive_entry::Model],
-) -> Result<std::collections::HashMap<i32, String>, AppError> {
-    let mut ids: Vec<i32> = rows.iter().filter_map(|r| r.recorded_by).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut names = std::collections::HashMap::new();
-    for chunk in ids.chunks(400) {
-        for u in entity::user::Entity::find()
-            .filter(entity::user::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            names.insert(u.id, u.name);
-        }
-    }
-    Ok(names)
+/// An archive row with the name of the account that recorded it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct RecordedEntry {
+    #[sea_orm(nested)]
+    pub entry: archive_entry::Model,
+    /// The recording account's name; none for the system, an import, or an account since removed.
+    pub recorder_name: Option<String>,
 }
 
-/// Who recorded an entry, by name: the account's name, or the label kept with the entry (the
-/// system, an import, or an account that no longer exists).
-pub fn recorder(names: &std::collections::HashMap<i32, String>, user: Option<i32>, label: String) -> String {
-    user.and_then(|id| names.get(&id).cloned()).unwrap_or(label)
+impl RecordedEntry {
+    /// Who recorded the entry, by name: the account's name, or the label kept with the entry (the
+    /// system, an import, or an account that no longer exists).
+    pub fn recorder(&self) -> String {
+        self.recorder_name
+            .clone()
+            .unwrap_or_else(|| self.entry.recorded_by_label.clone())
+    }
+}
+
+/// The archive rows of a student, oldest first, each with the name of who recorded it: one query
+/// with the accounts joined (the names were a second query, one more round trip for every student
+/// page).
+pub async fn recorded_entries(db: &impl ConnectionTrait, student_id: i32) -> Result<Vec<RecordedEntry>, AppError> {
+    let recorded_by: sea_orm::RelationDef = archive_entry::Entity::belongs_to(user::Entity)
+        .from(archive_entry::Column::RecordedBy)
+        .to(user::Column::Id)
+        .into();
+    Ok(archive_entry::Entity::find()
+        .join(sea_orm::JoinType::LeftJoin, recorded_by)
+        .column_as(user::Column::Name, "recorder_name")
+        .filter(archive_entry::Column::StudentId.eq(student_id))
+        .order_by_asc(archive_entry::Column::OccurredOn)
+        .order_by_asc(archive_entry::Column::Id)
+        .into_model::<RecordedEntry>()
+        .all(db)
+        .await?)
 }
 
 /// The full record of one student.
@@ -117,18 +117,19 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
         .await?
         .ok_or(AppError::NotFound("student"))?;
     let h = h.ok_or(AppError::NotFound("household"))?;
-    let rows = entries_of(db, id).await?;
-    let domain = to_domain(&rows)?;
+    let rows = recorded_entries(db, id).await?;
+    let domain = to_domain(rows.iter().map(|r| &r.entry))?;
     let status = timeline::current_status(s.graduation_year, s.senior_high_status, &domain, today);
     let waves = timeline::follow_up_waves(&domain, today);
     let superseded_by: std::collections::HashMap<i64, i64> = rows
         .iter()
-        .filter_map(|r| r.supersedes_id.map(|old| (old, r.id)))
+        .filter_map(|r| r.entry.supersedes_id.map(|old| (old, r.entry.id)))
         .collect();
-    let names = recorder_names(db, &rows).await?;
     let entries = rows
         .into_iter()
         .map(|r| {
+            let recorded_by = r.recorder();
+            let r = r.entry;
             let details = serde_json::from_str(&r.details)
                 .map_err(|e| AppError::internal_from(format!("archive entry {} of student {id}: details", r.id), e))?;
             Ok(EntryView {
@@ -138,7 +139,7 @@ pub async fn student_record(db: &impl ConnectionTrait, id: i32, today: NaiveDate
                 kind: r.kind,
                 occurred_on: r.occurred_on,
                 supersedes_id: r.supersedes_id,
-                recorded_by: recorder(&names, r.recorded_by, r.recorded_by_label),
+                recorded_by,
                 created_at: r.created_at,
             })
         })
