@@ -10,7 +10,7 @@
 # BENCH_CONNECTIONS (200), BENCH_P99_MS (50), BENCH_PORT (18480), VOCPATH_DB_POOL (pool size),
 # BENCH_STUDENTS (the demo's students copied until there are that many, e.g. 25000 for a county;
 # default: the demo's 3,000). Besides page 3, the list's last page is read (an offset as deep as
-# the list).
+# the list); besides student 5 (no archive yet), the student with the longest archive and mentors.
 # PostgreSQL: a fresh database vocpath_wrk_<pid> is created on that server and dropped after.
 set -euo pipefail
 
@@ -24,6 +24,10 @@ port=${BENCH_PORT:-18480}
 grow_to "${BENCH_STUDENTS:-0}"
 students=$(count)
 last=$(((students + 49) / 50))
+# Student 5 of the demo has no archive and no mentors yet; the student with the longest archive
+# is read too, the page a clerk most often opens.
+full=$(sql "SELECT student_id FROM archive_entry WHERE student_id IN (SELECT student_id FROM mentor_assignment)
+            GROUP BY student_id ORDER BY COUNT(*) DESC, student_id LIMIT 1")
 token=$("$bin" create-token --email viewer@demo.vocpath --name wrk 2>/dev/null | tail -1)
 start_server
 

@@ -401,11 +401,34 @@ pub async fn search_students(
     filter: &StudentFilter,
     page: PageRequest,
 ) -> Result<Page<ListedStudent>, AppError> {
-    // One query for the page with its households (a join), one for the count (unordered).
-    let total: i64 = count_of(filter)?.into_tuple().one(db).await?.unwrap_or(0);
-    let total = u64::try_from(total).unwrap_or(0);
-    let items = search_page(db, actor, filter, page).await?;
-    Ok(Page::new(items, page, total))
+    let rows = counted_page_of(filter, page)?
+        .into_model::<CountedStudent>()
+        .all(db)
+        .await?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        // Past the last page there is no row to carry the count.
+        None => count_of(filter)?.into_tuple().one(db).await?.unwrap_or(0),
+    };
+    let items: Vec<ListedStudent> = rows.into_iter().map(|r| r.student).collect();
+    audit_id_lookup(db, actor, filter, &items).await?;
+    Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+}
+
+/// A row of a page with the count of every student matching the list's filter.
+#[derive(Debug, FromQueryResult)]
+struct CountedStudent {
+    #[sea_orm(nested)]
+    student: ListedStudent,
+    total: i64,
+}
+
+/// Page `page` of the students matching `filter`, each row carrying the count of them all: one
+/// statement, where a separate count was one more round trip on every list page (and could see
+/// a different moment from the page's).
+fn counted_page_of(filter: &StudentFilter, page: PageRequest) -> Result<Select<student::Entity>, AppError> {
+    let count = sea_orm::sea_query::Expr::SubQuery(None, Box::new(count_of(filter)?.into_query().into()));
+    Ok(ListedStudent::select(page_of(filter, page)?).expr_as(count, "total"))
 }
 
 /// [`search_students`] without the count, for an export, which needs no total: the page with
@@ -417,22 +440,35 @@ pub async fn search_page(
     page: PageRequest,
 ) -> Result<Vec<ListedStudent>, AppError> {
     let items = ListedStudent::read(page_of(filter, page)?, db).await?;
-    if filter.national_id_hash.is_some() {
-        let found: Vec<String> = items.iter().map(|s| s.id.to_string()).collect();
-        let summary = match found.as_slice() {
-            [] => "looked up a national ID: no student".to_string(),
-            ids => format!("looked up a national ID: student {}", ids.join(", ")),
-        };
-        audit::record(
-            db,
-            actor,
-            "student.lookup_by_id",
-            Record::new("student", items.first().map_or(0, |s| s.id)),
-            summary,
-        )
-        .await?;
-    }
+    audit_id_lookup(db, actor, filter, &items).await?;
     Ok(items)
+}
+
+/// Records a search by full national ID (who looked an ID up and whom it found) in the audit log,
+/// like a reveal; the ID itself is not written. Other searches are not recorded.
+async fn audit_id_lookup(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &StudentFilter,
+    items: &[ListedStudent],
+) -> Result<(), AppError> {
+    if filter.national_id_hash.is_none() {
+        return Ok(());
+    }
+    let found: Vec<String> = items.iter().map(|s| s.id.to_string()).collect();
+    let summary = match found.as_slice() {
+        [] => "looked up a national ID: no student".to_string(),
+        ids => format!("looked up a national ID: student {}", ids.join(", ")),
+    };
+    audit::record(
+        db,
+        actor,
+        "student.lookup_by_id",
+        Record::new("student", items.first().map_or(0, |s| s.id)),
+        summary,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
