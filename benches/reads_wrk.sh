@@ -37,7 +37,7 @@ ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ 
 echo "$backend, demo county ($students students), wrk -t1 -c$conns -d${seconds}s, target p99 < $target ms ($(uptime | sed 's/.*load/load/'))"
 printf '%-32s %10s %10s %10s %8s\n' endpoint req/s p50_ms p99_ms failed
 missed=0
-for path in /healthz /api/v1/students/5 '/api/v1/students?page=3' "/api/v1/students?page=$last" /students/5 \
+for path in /healthz /api/v1/students/5 '/api/v1/students?page=3' "/api/v1/students?page=$last" /students/5 "/students/$full" \
     '/students?page=3' "/students?page=$last"; do
     out=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
         -H "Cookie: vocpath_session=$cookie; vocpath_lang=zh" "http://127.0.0.1:$port$path")

@@ -510,8 +510,13 @@ async fn a_full_student_page_is_read_in_five_statements_with_every_name() {
     let statements = statements.lock().expect("lock").clone();
     assert_eq!(statements.len(), 5, "{statements:#?}");
 
-    let names: std::collections::HashMap<i32, user::Model> =
-        user::Entity::find().all(db).await.expect("users").into_iter().map(|u| (u.id, u)).collect();
+    let names: std::collections::HashMap<i32, user::Model> = user::Entity::find()
+        .all(db)
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let stored = archive_entry::Entity::find()
         .filter(archive_entry::Column::StudentId.eq(id))
         .all(db)
@@ -530,7 +535,10 @@ async fn a_full_student_page_is_read_in_five_statements_with_every_name() {
     assert!(!profile.mentors.is_empty());
     for m in &profile.mentors {
         let mentor = &names[&m.row.mentor_id];
-        assert_eq!((m.mentor.as_str(), m.mentor_email.as_str()), (mentor.name.as_str(), mentor.email.as_str()));
+        assert_eq!(
+            (m.mentor.as_str(), m.mentor_email.as_str()),
+            (mentor.name.as_str(), mentor.email.as_str())
+        );
         assert_eq!(m.student, profile.record.student.name);
     }
 }
