@@ -54,7 +54,7 @@ async fn a_list_page_and_its_count_are_one_statement() {
     use std::sync::{Arc, Mutex};
     let app = TestApp::spawn().await;
     for i in 0..5 {
-        app.seed_student("王芳", &format!("41018120070420{i:04}"), 2020 + (i % 2) as i32)
+        app.seed_student("王芳", &format!("41018120070420{i:04}"), 2020 + i % 2)
             .await;
     }
     let statements = Arc::new(Mutex::new(Vec::new()));
