@@ -136,11 +136,11 @@ impl<T: Type + Send> poem_openapi::payload::Payload for SerdeJson<T> {
     }
 }
 
-impl<T: serde::Serialize + Send> IntoResponse for SerdeJson<T> {
+impl<T: Type + serde::Serialize + Send> IntoResponse for SerdeJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
             Ok(body) => Response::builder()
-                .content_type("application/json; charset=utf-8")
+                .content_type(<Self as poem_openapi::payload::Payload>::CONTENT_TYPE)
                 .body(body),
             Err(e) => poem::Error::from(AppError::internal_from("writing a JSON response", e)).into_response(),
         }

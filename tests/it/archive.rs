@@ -464,8 +464,6 @@ async fn a_student_is_found_by_full_national_id_and_the_look_up_is_audited() {
 async fn a_full_student_page_is_read_in_five_statements_with_every_name() {
     use entity::{archive_entry, mentor_assignment, user};
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-    use std::sync::{Arc, Mutex};
-
     let app = TestApp::spawn().await;
     vocpath::demo::load_sized(&app.state, 300).await.expect("demo");
     let db = &app.state.db;
@@ -500,14 +498,11 @@ async fn a_full_student_page_is_read_in_five_statements_with_every_name() {
     .await
     .expect("an entry no account recorded");
 
-    let statements = Arc::new(Mutex::new(Vec::new()));
-    let mut counted = db.clone();
-    let seen = statements.clone();
-    counted.set_metric_callback(move |info| seen.lock().expect("lock").push(info.statement.sql.clone()));
-    let profile = vocpath::student::profile::profile(&counted, id, vocpath::clock::today())
+    let counted = crate::helpers::StatementLog::new(db);
+    let profile = vocpath::student::profile::profile(&counted.db, id, vocpath::clock::today())
         .await
         .expect("profile");
-    let statements = statements.lock().expect("lock").clone();
+    let statements = counted.take();
     assert_eq!(statements.len(), 5, "{statements:#?}");
 
     let names: std::collections::HashMap<i32, user::Model> = user::Entity::find()

@@ -51,16 +51,12 @@ async fn each_keyset_page_continues_the_list_in_every_order() {
 /// second statement counts. The filter applies to the count too.
 #[tokio::test]
 async fn a_list_page_and_its_count_are_one_statement() {
-    use std::sync::{Arc, Mutex};
     let app = TestApp::spawn().await;
     for i in 0..5 {
         app.seed_student("王芳", &format!("41018120070420{i:04}"), 2020 + i % 2)
             .await;
     }
-    let statements = Arc::new(Mutex::new(Vec::new()));
-    let mut db = app.state.db.clone();
-    let seen = statements.clone();
-    db.set_metric_callback(move |info| seen.lock().expect("lock").push(info.statement.sql.clone()));
+    let log = crate::helpers::StatementLog::new(&app.state.db);
     let actor = vocpath::audit::Actor::system("test");
     for (year, page, rows, total, queries) in [
         (None, 1, 3, 5, 1),
@@ -69,20 +65,20 @@ async fn a_list_page_and_its_count_are_one_statement() {
         (Some(2021), 1, 2, 2, 1),
         (Some(2021), 2, 0, 2, 2),
     ] {
-        statements.lock().expect("lock").clear();
+        log.take();
         let filter = StudentFilter {
             graduation_year: year,
             ..Default::default()
         };
         let found = students::search_students(
-            &db,
+            &log.db,
             &actor,
             &filter,
             PageRequest::new(Some(page), Some(3)).expect("page"),
         )
         .await
         .expect("page");
-        let sql = statements.lock().expect("lock").clone();
+        let sql = log.take();
         assert_eq!(
             (found.items.len(), found.total, sql.len()),
             (rows, total, queries),

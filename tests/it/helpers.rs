@@ -548,3 +548,26 @@ pub(crate) fn count_pdf_pages(pdf: &[u8]) -> usize {
         .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
         .count()
 }
+
+/// A connection to a test database that keeps the SQL of every statement it runs, to pin how
+/// many statements a read makes.
+pub struct StatementLog {
+    pub db: sea_orm::DatabaseConnection,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl StatementLog {
+    /// A connection sharing `db`'s pool (`db` itself records nothing).
+    pub fn new(db: &sea_orm::DatabaseConnection) -> StatementLog {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut db = db.clone();
+        let log = seen.clone();
+        db.set_metric_callback(move |info| log.lock().expect("lock").push(info.statement.sql.clone()));
+        StatementLog { db, seen }
+    }
+
+    /// The statements run since the last call, oldest first.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.seen.lock().expect("lock"))
+    }
+}
